@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/**
+ * @title IProvenanceLedger
+ * @notice The provenance ledger of poverty-alleviation produce: per batch, an append-only chain of
+ * signed events (harvest, processing, shipment, receipt, sale, recall), and 圳品 certifications
+ * whose subject is one batch or a producer's product line.
+ *
+ * Every event and attestation is EIP-712 typed data signed by the organisation that makes it;
+ * anyone may relay it. The contract checks that the signer holds the role the event needs.
+ *
+ * On chain per event goes only what trust needs: the batch id, the kind, the signer, the block
+ * (and so its timestamp) and the keccak256 of the event's full off-chain detail, canonicalised
+ * with RFC 8785. No personal data.
+ *
+ * A batch id is the batch's GS1 identity itself: bytes 0-5 the GTIN as a big-endian integer,
+ * bytes 6-25 the lot (GS1 AI 10, 1 to 20 characters of GS1's 82-character set) right-padded
+ * with zero bytes, bytes 26-31 zero. One QR URI (`/01/{gtin}/10/{lot}`) maps to exactly one
+ * batch and back.
+ *
+ * Each batch keeps one storage word, its head: the end of a hash chain over its events. An
+ * event signs the head it extends and recording it moves the head, so a replayed or reordered
+ * signature no longer matches, and the head commits to the whole history:
+ *
+ *     structHash = hashStruct(Event{batchId, kind, prevHead, dataHash, inputs})
+ *     head       = (keccak256(abi.encode(structHash, signer)) & ~0xff) | flags
+ *
+ * where `flags` (the low byte) carries the batch's status: bit 0 set once the batch is recalled.
+ * A batch exists exactly when its head is not zero.
+ */
+interface IProvenanceLedger {
+    /// @notice What an event records. The numbers are part of the signed data: never reorder.
+    enum EventKind {
+        Harvest, // creates the batch; producer
+        Processing, // sorts, packs, splits or merges; processor or producer; may name inputs
+        Shipment, // carrier
+        Receipt, // carrier or retailer
+        Sale, // retailer
+        Recall // the batch's creator (producer or processor) or an admin
+    }
+
+    /// @notice What a certification covers.
+    enum SubjectKind {
+        Batch, // one batch
+        ProductLine // every batch of one GTIN that one producer harvests inside the validity period
+    }
+
+    /// @notice A batch's certification status at a given time.
+    enum CertificationStatus {
+        None,
+        Valid,
+        Expired,
+        Revoked
+    }
+
+    /**
+     * @notice A signed event as a relayer submits it.
+     * @param batchId The batch the event is about (see the GS1 layout above).
+     * @param prevHead The head the signer extended: zero for an event that creates the batch.
+     * @param dataHash keccak256 of the RFC 8785 canonical JSON of the event's off-chain detail.
+     * @param kind What the event records.
+     * @param inputCount How many input batches the event names (processing only); they are the
+     * next `inputCount` entries of the inputs array passed beside the events.
+     * @param r The signature's r.
+     * @param s The signature's s (lower half of the curve order only).
+     * @param v The signature's v (27 or 28).
+     */
+    struct SignedEvent {
+        bytes32 batchId;
+        bytes32 prevHead;
+        bytes32 dataHash;
+        EventKind kind;
+        uint8 inputCount;
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+    }
+
+    /**
+     * @notice What a certifier signs to attest a certification.
+     * @param scheme The scheme's name as a UTF-8 short string, left-aligned ("圳品").
+     * @param certificateNo The certificate's number, unique per certifier and scheme.
+     * @param subjectKind Whether the subject is one batch or a producer's product line.
+     * @param batchId The certified batch (Batch subjects; zero otherwise).
+     * @param producer The producer whose product line is certified (ProductLine; zero otherwise).
+     * @param gtin The certified product's GTIN (ProductLine; zero otherwise).
+     * @param validFrom First second of validity (unix time).
+     * @param validUntil Last second of validity (unix time).
+     * @param dataHash keccak256 of the RFC 8785 canonical JSON of the certificate's detail.
+     */
+    struct Attestation {
+        bytes32 scheme;
+        string certificateNo;
+        SubjectKind subjectKind;
+        bytes32 batchId;
+        address producer;
+        uint64 gtin;
+        uint64 validFrom;
+        uint64 validUntil;
+        bytes32 dataHash;
+    }
+
+    /// @notice A certification as stored.
+    struct Certification {
+        address certifier;
+        uint64 validFrom;
+        uint64 validUntil;
+        SubjectKind subjectKind;
+        bool revoked;
+        bytes32 subject; // the batch id, or keccak256(abi.encode(producer, gtin)) for a product line
+    }
+
+    /// @notice Where a batch came from: who created it, when, and how.
+    struct BatchOrigin {
+        address creator;
+        uint64 createdAt;
+        EventKind createdBy; // Harvest, or Processing for a batch made from inputs
+    }
+
+    /**
+     * @notice An event was recorded on `batchId`. The batch's new head follows from this log and
+     * the batch's previous head (see the head formula above).
+     */
+    event EventRecorded(bytes32 indexed batchId, address indexed signer, EventKind kind, bytes32 dataHash);
+
+    /// @notice A processing event made `batchId` from `inputBatchId` (split and merge lineage).
+    event BatchDerived(bytes32 indexed batchId, bytes32 indexed inputBatchId);
+
+    /**
+     * @notice Event number `index` of a batch was not recorded; `reason` is the ABI-encoded custom
+     * error that `record` would have reverted with. The other events of the batch were unaffected.
+     */
+    event EventRejected(uint256 indexed index, bytes32 indexed batchId, bytes reason);
+
+    /// @notice A certification was attested.
+    event CertificationAttested(
+        bytes32 indexed certificationId,
+        address indexed certifier,
+        bytes32 indexed subject,
+        SubjectKind subjectKind,
+        bytes32 scheme,
+        string certificateNo,
+        address producer,
+        uint64 gtin,
+        uint64 validFrom,
+        uint64 validUntil,
+        bytes32 dataHash
+    );
+
+    /// @notice A certification was revoked by `revokedBy` (its certifier or an admin).
+    event CertificationRevoked(bytes32 indexed certificationId, address indexed revokedBy, string reason);
+
+    /// @notice The signature is malformed, or its s is in the upper half of the curve order.
+    error ProvenanceLedgerInvalidSignature(bytes32 batchId);
+
+    /// @notice The signer does not hold a role that may make this kind of event.
+    error ProvenanceLedgerUnauthorizedSigner(address signer, EventKind kind);
+
+    /// @notice No batch has this id (an event needs an existing batch, or an input does).
+    error ProvenanceLedgerUnknownBatch(bytes32 batchId);
+
+    /// @notice A creating event names a batch that already exists.
+    error ProvenanceLedgerBatchExists(bytes32 batchId);
+
+    /// @notice The id is not a well-formed GS1 batch id (see the layout above).
+    error ProvenanceLedgerMalformedBatchId(bytes32 batchId);
+
+    /// @notice The event extends `signedHead` but the batch's head is `currentHead`: a replay,
+    /// a reordering, or an event signed before another was recorded.
+    error ProvenanceLedgerStaleHead(bytes32 batchId, bytes32 currentHead, bytes32 signedHead);
+
+    /// @notice The batch is recalled: no shipment, receipt, sale, processing or second recall.
+    error ProvenanceLedgerBatchRecalled(bytes32 batchId);
+
+    /// @notice Only the batch's creator or an admin may recall it.
+    error ProvenanceLedgerNotBatchCreator(bytes32 batchId, address signer);
+
+    /// @notice A processing event that creates a batch must name at least one input batch.
+    error ProvenanceLedgerMissingInputs(bytes32 batchId);
+
+    /// @notice Only processing events may name input batches.
+    error ProvenanceLedgerUnexpectedInputs(bytes32 batchId, EventKind kind);
+
+    /// @notice An input batch is the output itself or is named twice.
+    error ProvenanceLedgerInvalidInput(bytes32 batchId, bytes32 inputBatchId);
+
+    /// @notice The inputs array does not hold exactly the inputs that the events count.
+    error ProvenanceLedgerInputCountMismatch(uint256 counted, uint256 supplied);
+
+    /// @notice `recordBatch` was called with no events.
+    error ProvenanceLedgerEmptyBatch();
+
+    /// @notice An attestation's or revocation's signature is malformed or high-s.
+    error ProvenanceLedgerInvalidCertificationSignature();
+
+    /// @notice The signer of an attestation is not a certifier.
+    error ProvenanceLedgerNotCertifier(address signer);
+
+    /// @notice validFrom must not be after validUntil.
+    error ProvenanceLedgerInvalidValidity(uint64 validFrom, uint64 validUntil);
+
+    /// @notice The attestation's subject fields do not fit its subject kind.
+    error ProvenanceLedgerInvalidSubject(SubjectKind subjectKind);
+
+    /// @notice The certificate number is empty or longer than 64 bytes.
+    error ProvenanceLedgerInvalidCertificateNo();
+
+    /// @notice This certifier already attested this scheme's certificate number.
+    error ProvenanceLedgerCertificationExists(bytes32 certificationId);
+
+    /// @notice No certification has this id.
+    error ProvenanceLedgerUnknownCertification(bytes32 certificationId);
+
+    /// @notice The certification is already revoked.
+    error ProvenanceLedgerCertificationAlreadyRevoked(bytes32 certificationId);
+
+    /// @notice Only the certification's certifier or an admin may revoke it.
+    error ProvenanceLedgerNotCertificationIssuer(bytes32 certificationId, address signer);
+
+    /**
+     * @notice Records one signed event; reverts with the custom error that explains a refusal.
+     * @param signedEvent The event and its signature.
+     * @param inputs The input batches of a processing event (exactly `inputCount` of them).
+     * @return head The batch's new head.
+     */
+    function record(SignedEvent calldata signedEvent, bytes32[] calldata inputs) external returns (bytes32 head);
+
+    /**
+     * @notice Records many signed events in order in one transaction. An invalid event never
+     * blocks the others: it is skipped and reported by {EventRejected} with the error `record`
+     * would have given. Later events that extended the rejected one's head are then stale and
+     * rejected too, so a batch's chain never forks. Reverts only for a malformed call: no events,
+     * or an inputs array that does not match the events' input counts.
+     * @param signedEvents The events, in the order to record them.
+     * @param inputs The input batches of the processing events, concatenated in event order.
+     * @return recorded How many events were recorded.
+     */
+    function recordBatch(
+        SignedEvent[] calldata signedEvents,
+        bytes32[] calldata inputs
+    ) external returns (uint256 recorded);
+
+    /**
+     * @notice Records a certification attested by a certifier's signature.
+     * @return certificationId keccak256(abi.encode(certifier, scheme, keccak256(certificateNo))).
+     */
+    function attest(
+        Attestation calldata attestation,
+        bytes32 r,
+        bytes32 s,
+        uint8 v
+    ) external returns (bytes32 certificationId);
+
+    /// @notice Revokes a certification by the signature of its certifier or of an admin.
+    function revoke(bytes32 certificationId, string calldata reason, bytes32 r, bytes32 s, uint8 v) external;
+
+    /// @notice The batch's head: zero when the batch does not exist.
+    function headOf(bytes32 batchId) external view returns (bytes32);
+
+    /// @notice Whether the batch is recalled.
+    function isRecalled(bytes32 batchId) external view returns (bool);
+
+    /// @notice Who created the batch, when, and with which kind of event.
+    function originOf(bytes32 batchId) external view returns (BatchOrigin memory);
+
+    /// @notice A certification by id.
+    function certification(bytes32 certificationId) external view returns (Certification memory);
+
+    /// @notice The ids of the certifications whose subject is this batch.
+    function batchCertifications(bytes32 batchId) external view returns (bytes32[] memory);
+
+    /// @notice The ids of the certifications of this producer's product line.
+    function productLineCertifications(address producer, uint64 gtin) external view returns (bytes32[] memory);
+
+    /**
+     * @notice The batch's certification status at time `at`, and the certification that decides
+     * it. Valid if any covering certification is unrevoked and valid at `at`; otherwise Revoked
+     * if any covering certification was revoked; otherwise Expired if one has ended by `at`;
+     * otherwise None. A product-line certification covers a batch its producer harvested (by the
+     * block time of the harvest) inside the validity period; it does not cover derived batches.
+     */
+    function certificationStatus(
+        bytes32 batchId,
+        uint64 at
+    ) external view returns (CertificationStatus status, bytes32 certificationId);
+
+    /// @notice The EIP-712 digest a signer signs for an event.
+    function eventDigest(
+        bytes32 batchId,
+        EventKind kind,
+        bytes32 prevHead,
+        bytes32 dataHash,
+        bytes32[] calldata inputs
+    ) external view returns (bytes32);
+}

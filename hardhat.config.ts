@@ -1,0 +1,52 @@
+import { HardhatUserConfig, subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import "@nomicfoundation/hardhat-toolbox";
+
+/**
+ * The compiler comes from the pinned npm package `solc` (solc-js), so compiling needs no
+ * network: Hardhat is told to use it instead of downloading a native build.
+ */
+const SOLC_VERSION = "0.8.28";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper(args);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const solc = require("solc");
+  return {
+    compilerPath: require.resolve("solc/soljson.js"),
+    isSolcJs: true,
+    version: SOLC_VERSION,
+    longVersion: solc.version().replace(/\.Emscripten.*$/, ""),
+  };
+});
+
+/**
+ * A real network is configured by RPC_URL and DEPLOYER_KEY together; naming one without the
+ * other is a mistake worth stopping for rather than deploying with a surprise account.
+ */
+function externalNetwork(): HardhatUserConfig["networks"] {
+  const url = process.env.RPC_URL;
+  const key = process.env.DEPLOYER_KEY;
+  if (!url && !key) return {};
+  if (!url || !key) throw new Error("RPC_URL and DEPLOYER_KEY must be set together to use the external network");
+  return { external: { url, accounts: [key] } };
+}
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      // OpenZeppelin 5's EIP-712 code uses mcopy, which needs cancun.
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 10_000 },
+    },
+  },
+  networks: {
+    hardhat: { hardfork: "cancun" },
+    ...externalNetwork(),
+  },
+  typechain: { outDir: "typechain-types", target: "ethers-v6" },
+  mocha: { timeout: 120_000 },
+};
+
+export default config;

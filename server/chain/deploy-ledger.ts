@@ -1,0 +1,90 @@
+/**
+ * Deploys the ledger once per chain and grants the initial roles. Safe to run twice: a
+ * deployment recorded in `<deploymentsDir>/<chainId>.json` whose code is still on chain is
+ * reused, and a role already held is not granted again. Every transaction hash is logged.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Contract, ContractFactory, type InterfaceAbi, type Signer } from "ethers";
+import type { RoleName } from "../domain/event-kinds";
+import { roleId } from "./roles";
+
+export interface Deployment {
+  address: string;
+  chainId: number;
+  deployBlock: number;
+  transactionHash: string;
+  admin: string;
+}
+
+export interface RoleGrant {
+  role: RoleName | "admin";
+  account: string;
+}
+
+export interface DeployLedgerOptions {
+  signer: Signer;
+  artifact: { abi: InterfaceAbi; bytecode: string };
+  deploymentsDir: string;
+  /** The ledger's first admin; the deploying account by default. */
+  admin?: string;
+  grants?: RoleGrant[];
+  log?: (message: string) => void;
+}
+
+export async function deployLedger(options: DeployLedgerOptions): Promise<Deployment> {
+  const { signer, artifact, deploymentsDir, grants = [], log = () => {} } = options;
+  const provider = signer.provider;
+  if (!provider) throw new Error("the deploying signer has no provider");
+  const chainId = Number((await provider.getNetwork()).chainId);
+  const file = path.join(deploymentsDir, `${chainId}.json`);
+
+  let deployment = readDeployment(file);
+  if (deployment && (await provider.getCode(deployment.address)) !== "0x") {
+    log(`ProvenanceLedger already deployed on chain ${chainId} at ${deployment.address}`);
+  } else {
+    if (deployment) log(`no code at the recorded address ${deployment.address}: the chain was reset, deploying anew`);
+    const admin = options.admin ?? (await signer.getAddress());
+    const contract = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(admin);
+    const tx = contract.deploymentTransaction();
+    if (!tx) throw new Error("the deployment sent no transaction");
+    log(`deploying ProvenanceLedger: transaction ${tx.hash}`);
+    const receipt = await tx.wait();
+    if (!receipt || receipt.status !== 1) throw new Error(`deployment transaction ${tx.hash} failed`);
+    deployment = {
+      address: await contract.getAddress(),
+      chainId,
+      deployBlock: receipt.blockNumber,
+      transactionHash: tx.hash,
+      admin,
+    };
+    writeDeployment(file, deployment);
+    log(`ProvenanceLedger deployed at ${deployment.address} in block ${deployment.deployBlock}; recorded in ${file}`);
+  }
+
+  const ledger = new Contract(deployment.address, artifact.abi, signer);
+  for (const grant of grants) {
+    const role = roleId(grant.role);
+    if (await ledger.hasRole(role, grant.account)) {
+      log(`${grant.account} already holds ${grant.role}`);
+      continue;
+    }
+    const tx = await ledger.grantRole(role, grant.account);
+    log(`granting ${grant.role} to ${grant.account}: transaction ${tx.hash}`);
+    await tx.wait();
+  }
+  return deployment;
+}
+
+export function readDeployment(file: string): Deployment | undefined {
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(readFileSync(file, "utf8")) as Deployment;
+}
+
+/** Written to a temporary file and renamed, so a crash never leaves half a record. */
+function writeDeployment(file: string, deployment: Deployment): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(deployment, null, 2)}\n`);
+  renameSync(temporary, file);
+}

@@ -1,0 +1,169 @@
+/**
+ * The ledger's EIP-712 typed data and hash chain, written once for the gateway, the scripts and
+ * the tests: what an organisation signs, how a signature becomes the struct the contract takes,
+ * and how a batch's head follows from its events (mirrors contracts/libraries/BatchHead.sol).
+ */
+import {
+  AbiCoder,
+  Signature,
+  TypedDataDomain,
+  TypedDataEncoder,
+  encodeBytes32String,
+  id,
+  keccak256,
+  toUtf8Bytes,
+  type Signer,
+} from "ethers";
+import { canonicalize } from "../domain/canonical-json";
+import { EventKind } from "../domain/event-kinds";
+
+export const DOMAIN_NAME = "ProvenanceLedger";
+export const DOMAIN_VERSION = "1";
+export const ZERO_HASH = `0x${"0".repeat(64)}`;
+export const RECALLED_FLAG = 0x01n;
+
+export const EVENT_TYPES = {
+  Event: [
+    { name: "batchId", type: "bytes32" },
+    { name: "kind", type: "uint8" },
+    { name: "prevHead", type: "bytes32" },
+    { name: "dataHash", type: "bytes32" },
+    { name: "inputs", type: "bytes32[]" },
+  ],
+};
+
+export const ATTESTATION_TYPES = {
+  Attestation: [
+    { name: "scheme", type: "bytes32" },
+    { name: "certificateNo", type: "string" },
+    { name: "subjectKind", type: "uint8" },
+    { name: "batchId", type: "bytes32" },
+    { name: "producer", type: "address" },
+    { name: "gtin", type: "uint64" },
+    { name: "validFrom", type: "uint64" },
+    { name: "validUntil", type: "uint64" },
+    { name: "dataHash", type: "bytes32" },
+  ],
+};
+
+export const REVOCATION_TYPES = {
+  Revocation: [
+    { name: "certificationId", type: "bytes32" },
+    { name: "reason", type: "string" },
+  ],
+};
+
+/** The name of the Shenzhen quality mark's scheme as the contract stores it. */
+export const ZHENPIN_SCHEME = encodeBytes32String("圳品");
+
+export function ledgerDomain(chainId: bigint | number, verifyingContract: string): TypedDataDomain {
+  return { name: DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract };
+}
+
+/** keccak256 of the RFC 8785 canonical JSON of an event's off-chain detail. */
+export function hashDetail(detail: unknown): string {
+  return keccak256(toUtf8Bytes(canonicalize(detail)));
+}
+
+export interface LedgerEvent {
+  batchId: string;
+  kind: number;
+  prevHead: string;
+  dataHash: string;
+  inputs: string[];
+}
+
+/** The event as the contract's `SignedEvent` struct (its inputs travel beside it). */
+export interface SignedEventStruct {
+  batchId: string;
+  prevHead: string;
+  dataHash: string;
+  kind: number;
+  inputCount: number;
+  r: string;
+  s: string;
+  v: number;
+}
+
+export interface Attestation {
+  scheme: string;
+  certificateNo: string;
+  subjectKind: number;
+  batchId: string;
+  producer: string;
+  gtin: bigint;
+  validFrom: bigint;
+  validUntil: bigint;
+  dataHash: string;
+}
+
+export function eventStructHash(event: LedgerEvent): string {
+  return TypedDataEncoder.hashStruct("Event", EVENT_TYPES, event);
+}
+
+export function eventDigest(domain: TypedDataDomain, event: LedgerEvent): string {
+  return TypedDataEncoder.hash(domain, EVENT_TYPES, event);
+}
+
+/** Turns a 65-byte signature over `event` into the struct `record`/`recordBatch` take. */
+export function toSignedEventStruct(event: LedgerEvent, signature: string): SignedEventStruct {
+  const { r, s, v } = Signature.from(signature);
+  return {
+    batchId: event.batchId,
+    prevHead: event.prevHead,
+    dataHash: event.dataHash,
+    kind: event.kind,
+    inputCount: event.inputs.length,
+    r,
+    s,
+    v,
+  };
+}
+
+export async function signEvent(signer: Signer, domain: TypedDataDomain, event: LedgerEvent): Promise<SignedEventStruct> {
+  return toSignedEventStruct(event, await signer.signTypedData(domain, EVENT_TYPES, event));
+}
+
+export async function signAttestation(
+  signer: Signer,
+  domain: TypedDataDomain,
+  attestation: Attestation,
+): Promise<{ r: string; s: string; v: number }> {
+  const { r, s, v } = Signature.from(await signer.signTypedData(domain, ATTESTATION_TYPES, attestation));
+  return { r, s, v };
+}
+
+export async function signRevocation(
+  signer: Signer,
+  domain: TypedDataDomain,
+  certificationId: string,
+  reason: string,
+): Promise<{ r: string; s: string; v: number }> {
+  const signature = await signer.signTypedData(domain, REVOCATION_TYPES, { certificationId, reason });
+  const { r, s, v } = Signature.from(signature);
+  return { r, s, v };
+}
+
+/** The certification id the contract derives for a certifier's certificate number. */
+export function certificationIdFor(certifier: string, scheme: string, certificateNo: string): string {
+  return keccak256(
+    AbiCoder.defaultAbiCoder().encode(["address", "bytes32", "bytes32"], [certifier, scheme, id(certificateNo)]),
+  );
+}
+
+/**
+ * The head after `event`, signed by `signer`, was recorded on a batch whose head was
+ * `event.prevHead`: keccak256(structHash, signer) with its low byte replaced by the flags.
+ */
+export function nextHead(event: LedgerEvent, signer: string): string {
+  const chained = BigInt(
+    keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "address"], [eventStructHash(event), signer])),
+  );
+  let flags = BigInt(event.prevHead) & 0xffn;
+  if (event.kind === EventKind.Recall) flags |= RECALLED_FLAG;
+  return `0x${((chained & ~0xffn) | flags).toString(16).padStart(64, "0")}`;
+}
+
+export function isRecalledHead(head: string): boolean {
+  return (BigInt(head) & RECALLED_FLAG) !== 0n;
+}
