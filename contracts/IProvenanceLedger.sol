@@ -121,19 +121,43 @@ interface IProvenanceLedger {
     /**
      * @notice An event was recorded on `batchId`. The batch's new head follows from this log and
      * the batch's previous head (see the head formula above).
+     * @param batchId The batch.
+     * @param signer The organisation that signed the event.
+     * @param kind What the event records.
+     * @param dataHash keccak256 of the event's canonical off-chain detail.
      */
     event EventRecorded(bytes32 indexed batchId, address indexed signer, EventKind kind, bytes32 dataHash);
 
-    /// @notice A processing event made `batchId` from `inputBatchId` (split and merge lineage).
+    /**
+     * @notice A processing event made `batchId` from `inputBatchId` (split and merge lineage).
+     * @param batchId The batch the processing event was recorded on (the output).
+     * @param inputBatchId One batch it was made from.
+     */
     event BatchDerived(bytes32 indexed batchId, bytes32 indexed inputBatchId);
 
     /**
      * @notice Event number `index` of a batch was not recorded; `reason` is the ABI-encoded custom
      * error that `record` would have reverted with. The other events of the batch were unaffected.
+     * @param index The event's position in the `recordBatch` call.
+     * @param batchId The event's batch.
+     * @param reason The ABI-encoded custom error.
      */
     event EventRejected(uint256 indexed index, bytes32 indexed batchId, bytes reason);
 
-    /// @notice A certification was attested.
+    /**
+     * @notice A certification was attested.
+     * @param certificationId keccak256(abi.encode(certifier, scheme, keccak256(certificateNo))).
+     * @param certifier The certification body that signed the attestation.
+     * @param subject The batch id, or keccak256(abi.encode(producer, gtin)) for a product line.
+     * @param subjectKind Batch or product line.
+     * @param scheme The scheme as a UTF-8 short string ("圳品").
+     * @param certificateNo The certificate's number.
+     * @param producer The product line's producer (zero for a batch).
+     * @param gtin The product line's GTIN (zero for a batch).
+     * @param validFrom First second of validity.
+     * @param validUntil Last second of validity.
+     * @param dataHash keccak256 of the certificate's canonical off-chain detail.
+     */
     event CertificationAttested(
         bytes32 indexed certificationId,
         address indexed certifier,
@@ -148,7 +172,12 @@ interface IProvenanceLedger {
         bytes32 dataHash
     );
 
-    /// @notice A certification was revoked by `revokedBy` (its certifier or an admin).
+    /**
+     * @notice A certification was revoked.
+     * @param certificationId The certification.
+     * @param revokedBy Its certifier, or an admin.
+     * @param reason Why, in words.
+     */
     event CertificationRevoked(bytes32 indexed certificationId, address indexed revokedBy, string reason);
 
     /// @notice The signature is malformed, or its s is in the upper half of the curve order.
@@ -243,6 +272,10 @@ interface IProvenanceLedger {
 
     /**
      * @notice Records a certification attested by a certifier's signature.
+     * @param attestation What the certifier signed.
+     * @param r The signature's r.
+     * @param s The signature's s (lower half of the curve order only).
+     * @param v The signature's v.
      * @return certificationId keccak256(abi.encode(certifier, scheme, keccak256(certificateNo))).
      */
     function attest(
@@ -252,25 +285,46 @@ interface IProvenanceLedger {
         uint8 v
     ) external returns (bytes32 certificationId);
 
-    /// @notice Revokes a certification by the signature of its certifier or of an admin.
+    /**
+     * @notice Revokes a certification by the signature of its certifier or of an admin over
+     * Revocation{certificationId, reason}.
+     * @param certificationId The certification.
+     * @param reason Why, in words (signed, and emitted).
+     * @param r The signature's r.
+     * @param s The signature's s.
+     * @param v The signature's v.
+     */
     function revoke(bytes32 certificationId, string calldata reason, bytes32 r, bytes32 s, uint8 v) external;
 
     /// @notice The batch's head: zero when the batch does not exist.
+    /// @param batchId The batch.
+    /// @return The head.
     function headOf(bytes32 batchId) external view returns (bytes32);
 
     /// @notice Whether the batch is recalled.
+    /// @param batchId The batch.
+    /// @return True once a recall was recorded.
     function isRecalled(bytes32 batchId) external view returns (bool);
 
-    /// @notice Who created the batch, when, and with which kind of event.
+    /// @notice Who created the batch, when (block time), and with which kind of event.
+    /// @param batchId The batch.
+    /// @return All zero when the batch does not exist.
     function originOf(bytes32 batchId) external view returns (BatchOrigin memory);
 
     /// @notice A certification by id.
+    /// @param certificationId The certification.
+    /// @return All zero when no certification has this id.
     function certification(bytes32 certificationId) external view returns (Certification memory);
 
     /// @notice The ids of the certifications whose subject is this batch.
+    /// @param batchId The batch.
+    /// @return The certification ids, oldest first.
     function batchCertifications(bytes32 batchId) external view returns (bytes32[] memory);
 
     /// @notice The ids of the certifications of this producer's product line.
+    /// @param producer The producer.
+    /// @param gtin The product's GTIN.
+    /// @return The certification ids, oldest first.
     function productLineCertifications(address producer, uint64 gtin) external view returns (bytes32[] memory);
 
     /**
@@ -279,13 +333,25 @@ interface IProvenanceLedger {
      * if any covering certification was revoked; otherwise Expired if one has ended by `at`;
      * otherwise None. A product-line certification covers a batch its producer harvested (by the
      * block time of the harvest) inside the validity period; it does not cover derived batches.
+     * @param batchId The batch.
+     * @param at The time to judge at (unix seconds).
+     * @return status The status.
+     * @return certificationId The deciding certification (zero for None).
      */
     function certificationStatus(
         bytes32 batchId,
         uint64 at
     ) external view returns (CertificationStatus status, bytes32 certificationId);
 
-    /// @notice The EIP-712 digest a signer signs for an event.
+    /**
+     * @notice The EIP-712 digest a signer signs for an event.
+     * @param batchId The batch.
+     * @param kind What the event records.
+     * @param prevHead The head it extends.
+     * @param dataHash keccak256 of its canonical off-chain detail.
+     * @param inputs Its input batches (processing only).
+     * @return The digest.
+     */
     function eventDigest(
         bytes32 batchId,
         EventKind kind,

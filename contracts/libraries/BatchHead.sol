@@ -21,6 +21,11 @@ library BatchHead {
     bytes32 private constant _FLAGS_MASK = bytes32(uint256(0xff));
 
     /// @notice The head after an event with struct hash `eventStructHash` signed by `signer`.
+    /// @param prevHead The head the event extended (its flags carry over).
+    /// @param eventStructHash The event's EIP-712 struct hash.
+    /// @param signer The event's signer.
+    /// @param newFlags Flags the event sets (RECALLED for a recall).
+    /// @return The new head.
     function next(
         bytes32 prevHead,
         bytes32 eventStructHash,
@@ -32,6 +37,8 @@ library BatchHead {
     }
 
     /// @notice Whether the batch whose head this is has been recalled.
+    /// @param head A batch's head.
+    /// @return True once a recall was recorded.
     function isRecalled(bytes32 head) internal pure returns (bool) {
         return uint8(uint256(head)) & RECALLED != 0;
     }

@@ -13,6 +13,8 @@ library Gs1BatchId {
     uint256 private constant _GTIN_MAX = 99_999_999_999_999; // 14 digits
 
     /// @notice The GTIN packed in the id.
+    /// @param batchId The batch id.
+    /// @return The GTIN as an integer.
     function gtinOf(bytes32 batchId) internal pure returns (uint64) {
         return uint64(uint256(batchId) >> 208);
     }
@@ -21,6 +23,8 @@ library Gs1BatchId {
      * @notice Whether `batchId` is well formed: a GTIN of at most 14 digits with a correct check
      * digit, a lot of 1 to 20 characters from GS1's 82-character set followed only by zero
      * padding, and zero trailing bytes.
+     * @param batchId The word to check.
+     * @return Whether it is a batch id.
      */
     function isWellFormed(bytes32 batchId) internal pure returns (bool) {
         if (uint48(uint256(batchId)) != 0) return false;
@@ -40,6 +44,8 @@ library Gs1BatchId {
 
     /// @notice Whether `gtin` is a GTIN: at most 14 digits (GTIN-8, -12, -13 and -14 are the same
     /// number once left-padded) with a correct check digit.
+    /// @param gtin The number to check.
+    /// @return Whether it is a GTIN.
     function isGtin(uint256 gtin) internal pure returns (bool) {
         if (gtin == 0 || gtin > _GTIN_MAX) return false;
         uint256 checkDigit = gtin % 10;
