@@ -130,6 +130,7 @@ interface IProvenanceLedger {
 
     /**
      * @notice A processing event made `batchId` from `inputBatchId` (split and merge lineage).
+     * Emitted, once per input in the signed order, just before that event's {EventRecorded}.
      * @param batchId The batch the processing event was recorded on (the output).
      * @param inputBatchId One batch it was made from.
      */

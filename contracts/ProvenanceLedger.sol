@@ -118,10 +118,11 @@ contract ProvenanceLedger is CertificationRegistry {
         if (creates) {
             _origins[batchId] = BatchOrigin({creator: signer, createdAt: uint64(block.timestamp), createdBy: e.kind});
         }
-        emit EventRecorded(batchId, signer, e.kind, e.dataHash);
+        // Lineage first, so that a reader meets an event's inputs before the event itself.
         for (uint256 i = 0; i < inputs.length; ++i) {
             emit BatchDerived(batchId, inputs[i]);
         }
+        emit EventRecorded(batchId, signer, e.kind, e.dataHash);
     }
 
     /// @dev Checks an event that creates its batch: harvest, or processing of inputs into a new batch.

@@ -1,0 +1,88 @@
+/**
+ * The embedded chain: the anvil binary that the npm package @foundry-rs/anvil ships, listening on
+ * loopback, its state kept in a file so that the ledger survives restarts. anvil writes that file
+ * on a clean exit and every `stateInterval` seconds, so after a hard kill it may come back
+ * without its latest blocks; the relayer notices and sends those events again.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+
+/** anvil's first development account: it deploys the ledger and relays on the embedded chain. */
+export const ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+export interface AnvilOptions {
+  port: number;
+  /** Where anvil keeps its state; none keeps it in memory only. */
+  stateFile?: string;
+  stateInterval?: number;
+  log?: (line: string) => void;
+}
+
+export interface AnvilHandle {
+  rpcUrl: string;
+  process: ChildProcess;
+  /** Stops anvil with SIGTERM (it writes its state) and waits for it to exit. */
+  stop(): Promise<void>;
+}
+
+export function anvilBinaryPath(): string {
+  const arch = process.arch === "x64" ? "amd64" : process.arch;
+  const platformPackage = `@foundry-rs/anvil-${process.platform}-${arch}`;
+  try {
+    return path.join(path.dirname(require.resolve(`${platformPackage}/package.json`)), "bin", "anvil");
+  } catch {
+    throw new Error(`the embedded chain needs the npm package ${platformPackage}; run npm ci`);
+  }
+}
+
+export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
+  const args = ["--host", "127.0.0.1", "--port", String(options.port), "--silent"];
+  if (options.stateFile) {
+    mkdirSync(path.dirname(options.stateFile), { recursive: true });
+    args.push("--state", options.stateFile, "--state-interval", String(options.stateInterval ?? 5));
+  }
+  const child = spawn(anvilBinaryPath(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  const output: string[] = [];
+  const collect = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output.push(text);
+    options.log?.(text.trimEnd());
+  };
+  child.stdout?.on("data", collect);
+  child.stderr?.on("data", collect);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+
+  const rpcUrl = `http://127.0.0.1:${options.port}`;
+  await waitForRpc(rpcUrl, child, () => output.join(""));
+  return {
+    rpcUrl,
+    process: child,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
+
+async function waitForRpc(rpcUrl: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`anvil exited before it answered (${child.exitCode ?? child.signalCode}): ${output()}`);
+    }
+    try {
+      const response = await fetch(rpcUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill("SIGKILL");
+  throw new Error(`anvil did not answer on ${rpcUrl} within 20 s: ${output()}`);
+}
