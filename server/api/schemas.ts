@@ -1,0 +1,129 @@
+/**
+ * The request bodies of the API as zod schemas: the same schema validates a request, gives its
+ * TypeScript type and becomes its part of the OpenAPI document.
+ */
+import { z } from "zod";
+import { isValidGtin } from "../domain/gs1";
+import { ROLE_NAMES } from "../domain/event-kinds";
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const instant = z.iso.datetime({ offset: true }).describe("ISO 8601 date-time with offset, e.g. 2026-06-01T08:00:00+08:00");
+const gtin = z
+  .string()
+  .refine(isValidGtin, "must be a GTIN-8, -12, -13 or -14 with a correct check digit")
+  .describe("GTIN (GS1 AI 01)");
+const lot = z
+  .string()
+  .regex(/^[!"%-?A-Z_a-z]{1,20}$/, "must be 1 to 20 characters of GS1 character set 82")
+  .describe("lot (GS1 AI 10)");
+const batchId = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex batch id");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be an Ethereum address");
+const quantity = z.strictObject({
+  amount: z.number().positive().max(1e12),
+  unit: z.enum(["kg", "t", "jin", "box", "piece", "crate", "bag"]),
+});
+/** Names of detail fields that anonymous readers must not see. */
+const privateFields = z.array(text(64)).max(32).optional();
+
+export const createOrgBody = z.strictObject({
+  name: text(200),
+  role: z.enum(ROLE_NAMES),
+  address: address.optional().describe("the organisation's own signing address; omit for a custodial key"),
+});
+
+export const harvestBody = z.strictObject({
+  product: z.strictObject({ name: text(100), gtin, variety: text(100).optional() }),
+  lot,
+  origin: z.strictObject({
+    countyCode: z.string().regex(/^\d{6}$/, "must be a 6-digit GB/T 2260 code"),
+    county: text(100),
+    village: text(100).optional(),
+    base: text(200).optional(),
+    povertyCounty: z.boolean().optional(),
+  }),
+  quantity,
+  harvestedAt: instant,
+  notes: text(2000).optional(),
+  photoHashes: z.array(z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex hash")).max(20).optional(),
+  private: privateFields,
+});
+
+const processingOutput = z.strictObject({
+  gtin,
+  lot,
+  quantity,
+  product: z.strictObject({ name: text(100), variety: text(100).optional() }).optional(),
+});
+
+export const processingBody = z.strictObject({
+  type: z.literal("processing"),
+  step: z.enum(["sorting", "washing", "packing", "grading", "cold-storage", "other"]),
+  occurredAt: instant,
+  facility: text(200).optional(),
+  inputs: z.array(batchId).max(20).optional().describe("other batches merged with this one"),
+  outputs: z.array(processingOutput).max(100).optional().describe("new batches made from the inputs (split)"),
+  notes: text(2000).optional(),
+  private: privateFields,
+});
+
+export const shipmentBody = z.strictObject({
+  type: z.literal("shipment"),
+  from: text(200),
+  to: text(200),
+  vehicle: text(50).optional(),
+  temperature: z
+    .strictObject({ min: z.number().min(-60).max(60), max: z.number().min(-60).max(60) })
+    .refine((range) => range.min <= range.max, { message: "min must not exceed max", path: ["min"] })
+    .optional(),
+  shippedAt: instant,
+  notes: text(2000).optional(),
+  private: privateFields,
+});
+
+export const receiptBody = z.strictObject({
+  type: z.literal("receipt"),
+  location: text(200),
+  receivedAt: instant,
+  condition: text(500).optional(),
+  private: privateFields,
+});
+
+export const saleBody = z.strictObject({
+  type: z.literal("sale"),
+  quantity,
+  amountCny: z.number().min(0).max(1e10),
+  channel: z.enum(["counter", "store", "online", "832-platform"]),
+  soldAt: instant,
+  private: privateFields,
+});
+
+export const recallBody = z.strictObject({
+  type: z.literal("recall"),
+  reason: text(1000),
+  recalledAt: instant,
+});
+
+export const eventBody = z.discriminatedUnion("type", [processingBody, shipmentBody, receiptBody, saleBody, recallBody]);
+
+const certificationFields = {
+  scheme: z.literal("圳品"),
+  certificateNo: text(64),
+  validFrom: instant,
+  validUntil: instant,
+  notes: text(2000).optional(),
+};
+
+export const batchCertificationBody = z.strictObject(certificationFields);
+
+export const productLineCertificationBody = z.strictObject({
+  ...certificationFields,
+  producer: z.string().min(1).describe("the producer organisation's id or address"),
+  gtin,
+});
+
+export const revokeBody = z.strictObject({ reason: text(1000) });
+
+export type HarvestBody = z.infer<typeof harvestBody>;
+export type EventBody = z.infer<typeof eventBody>;
+export type BatchCertificationBody = z.infer<typeof batchCertificationBody>;
+export type ProductLineCertificationBody = z.infer<typeof productLineCertificationBody>;

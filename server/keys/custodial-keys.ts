@@ -1,0 +1,38 @@
+/**
+ * Custodial signing keys for organisations that do not manage their own: each is an ethers
+ * keystore (scrypt + AES) encrypted with the gateway's master secret, stored in SQLite, and
+ * decrypted once per process into memory when the organisation first signs.
+ */
+import { Wallet, encryptKeystoreJson, type HDNodeWallet } from "ethers";
+
+export class CustodialKeys {
+  private readonly unlocked = new Map<string, Wallet | HDNodeWallet>();
+
+  constructor(
+    private readonly masterSecret: string,
+    /** scrypt work factor; tests lower it, production keeps ethers' default. */
+    private readonly scryptN?: number,
+  ) {}
+
+  /** A new key, as its address and the keystore JSON to store. */
+  async create(): Promise<{ address: string; keystore: string }> {
+    const wallet = Wallet.createRandom();
+    const keystore = await encryptKeystoreJson(
+      { address: wallet.address, privateKey: wallet.privateKey },
+      this.masterSecret,
+      this.scryptN ? { scrypt: { N: this.scryptN } } : {},
+    );
+    this.unlocked.set(wallet.address, wallet);
+    return { address: wallet.address, keystore };
+  }
+
+  /** The wallet of a stored keystore; decrypted once, then kept in memory. */
+  async unlock(address: string, keystore: string): Promise<Wallet | HDNodeWallet> {
+    const cached = this.unlocked.get(address);
+    if (cached) return cached;
+    const wallet = await Wallet.fromEncryptedJson(keystore, this.masterSecret);
+    if (wallet.address !== address) throw new Error(`keystore of ${address} holds the key of ${wallet.address}`);
+    this.unlocked.set(address, wallet);
+    return wallet;
+  }
+}

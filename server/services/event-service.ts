@@ -1,0 +1,156 @@
+/**
+ * Accepting writes: plan the events, sign them with the organisation's custodial key (or take
+ * the organisation's own signatures), and commit them to the outbox. Planning, signing and
+ * committing run in one SQLite transaction, so concurrent writes to one batch chain correctly,
+ * and a write is acknowledged only once it is durable. An Idempotency-Key's answer is stored in
+ * that same transaction.
+ */
+import { TypedDataEncoder, recoverAddress, type TypedDataDomain } from "ethers";
+import { EVENT_TYPES, nextHead, toSignedEventStruct } from "../chain/typed-data";
+import type { CustodialKeys } from "../keys/custodial-keys";
+import type { Db } from "../store/database";
+import type { IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
+import type { Org } from "../store/org-repository";
+import { AppError, conflict, forbidden, idempotencyMismatch, invalidField } from "./errors";
+import type { EventPlanner, PlannedEvent, WriteRequest } from "./event-planner";
+
+/** An accepted, signed event as the outbox stores it. */
+export interface OutboxEventInput {
+  id: string;
+  batchId: string;
+  kind: number;
+  orgId: string;
+  signer: string;
+  prevHead: string;
+  head: string;
+  dataHash: string;
+  detail: string;
+  inputs: string[];
+  r: string;
+  s: string;
+  v: number;
+}
+
+export interface OutboxSink {
+  insert(event: OutboxEventInput): void;
+}
+
+export interface Idempotency {
+  key: string;
+  requestHash: string;
+}
+
+export interface AcceptedWrite {
+  eventId: string;
+  batchId: string;
+  status: "pending";
+  events: { eventId: string; batchId: string }[];
+}
+
+export class EventService {
+  constructor(
+    private readonly db: Db,
+    private readonly planner: EventPlanner,
+    private readonly outbox: OutboxSink,
+    private readonly answers: IdempotencyRepository,
+    private readonly keys: CustodialKeys,
+    private readonly domain: TypedDataDomain,
+  ) {}
+
+  /** A write by an organisation whose key the gateway keeps. */
+  async writeCustodial(org: Org, request: WriteRequest, idempotency?: Idempotency): Promise<StoredAnswer> {
+    if (!org.custodial || !org.keystore) {
+      throw forbidden("this organisation signs its own events: use the signing requests route");
+    }
+    const wallet = await this.keys.unlock(org.address, org.keystore);
+    return this.once(org, idempotency, () => {
+      const planned = this.planner.plan(org, request);
+      for (const p of planned) {
+        const signature = wallet.signingKey.sign(TypedDataEncoder.hash(this.domain, EVENT_TYPES, p.event)).serialized;
+        this.commit(org, p, signature);
+      }
+      return accepted(planned);
+    });
+  }
+
+  /** Plans a write for an organisation that signs itself; nothing is stored. */
+  prepare(org: Org, request: WriteRequest): PlannedEvent[] {
+    return this.planner.plan(org, request);
+  }
+
+  /**
+   * Commits events an organisation planned with `prepare` and signed itself. Each must still
+   * extend the head it was planned on (else 409: prepare again) and be signed by the
+   * organisation's address.
+   */
+  submitSigned(
+    org: Org,
+    events: { planned: PlannedEvent; signature: string }[],
+    expectedHead: (batchId: string) => string | undefined,
+    idempotency?: Idempotency,
+  ): StoredAnswer {
+    return this.once(org, idempotency, () => {
+      events.forEach(({ planned, signature }, i) => {
+        const current = expectedHead(planned.event.batchId);
+        const isNew = planned.event.prevHead === `0x${"0".repeat(64)}`;
+        if ((isNew && current) || (!isNew && current !== planned.event.prevHead)) {
+          throw conflict("the batch moved on since this was prepared: prepare it again", `events[${i}]`);
+        }
+        let signer: string;
+        try {
+          signer = recoverAddress(TypedDataEncoder.hash(this.domain, EVENT_TYPES, planned.event), signature);
+        } catch {
+          throw invalidField(`signatures[${i}]`, "is not a signature");
+        }
+        if (signer !== org.address) throw invalidField(`signatures[${i}]`, `is signed by ${signer}, not by ${org.address}`);
+        this.commit(org, planned, signature);
+      });
+      return accepted(events.map((e) => e.planned));
+    });
+  }
+
+  private commit(org: Org, planned: PlannedEvent, signature: string): void {
+    const signed = toSignedEventStruct(planned.event, signature);
+    this.outbox.insert({
+      id: planned.id,
+      batchId: planned.event.batchId,
+      kind: planned.event.kind,
+      orgId: org.id,
+      signer: org.address,
+      prevHead: planned.event.prevHead,
+      head: nextHead(planned.event, org.address),
+      dataHash: planned.event.dataHash,
+      detail: planned.detail,
+      inputs: planned.event.inputs,
+      r: signed.r,
+      s: signed.s,
+      v: signed.v,
+    });
+  }
+
+  /** Runs `write` in one transaction, answering a repeated Idempotency-Key with the first answer. */
+  private once(org: Org, idempotency: Idempotency | undefined, write: () => AcceptedWrite): StoredAnswer {
+    return this.db.transaction((): StoredAnswer => {
+      if (idempotency) {
+        const earlier = this.answers.find(org.id, idempotency.key);
+        if (earlier) {
+          if (earlier.requestHash !== idempotency.requestHash) throw idempotencyMismatch();
+          return earlier;
+        }
+      }
+      const answer: StoredAnswer = { requestHash: idempotency?.requestHash ?? "", statusCode: 202, body: write() };
+      if (idempotency) this.answers.save(org.id, idempotency.key, answer);
+      return answer;
+    })();
+  }
+}
+
+function accepted(planned: PlannedEvent[]): AcceptedWrite {
+  if (planned.length === 0) throw new AppError(500, "internal", "a write planned no events");
+  return {
+    eventId: planned[0].id,
+    batchId: planned[0].event.batchId,
+    status: "pending",
+    events: planned.map((p) => ({ eventId: p.id, batchId: p.event.batchId })),
+  };
+}

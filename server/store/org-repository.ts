@@ -1,0 +1,81 @@
+/** Organisations and their API keys (stored only as sha256 hashes). */
+import type { Db } from "./database";
+import type { RoleName } from "../domain/event-kinds";
+
+export interface Org {
+  id: string;
+  name: string;
+  role: RoleName;
+  address: string;
+  custodial: boolean;
+  keystore: string | null;
+  createdAt: string;
+}
+
+interface OrgRow {
+  id: string;
+  name: string;
+  role: RoleName;
+  address: string;
+  custodial: number;
+  keystore: string | null;
+  created_at: string;
+}
+
+const toOrg = (row: OrgRow): Org => ({
+  id: row.id,
+  name: row.name,
+  role: row.role,
+  address: row.address,
+  custodial: row.custodial === 1,
+  keystore: row.keystore,
+  createdAt: row.created_at,
+});
+
+export class OrgRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts the organisation and its first API key together. */
+  insert(org: Org, apiKeyHash: string): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at)
+           VALUES (@id, @name, @role, @address, @custodial, @keystore, @createdAt)`,
+        )
+        .run({ ...org, custodial: org.custodial ? 1 : 0 });
+      this.db
+        .prepare(`INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?)`)
+        .run(apiKeyHash, org.id, org.createdAt);
+    })();
+  }
+
+  byId(id: string): Org | undefined {
+    const row = this.db.prepare(`SELECT * FROM orgs WHERE id = ?`).get(id) as OrgRow | undefined;
+    return row && toOrg(row);
+  }
+
+  byAddress(address: string): Org | undefined {
+    const row = this.db.prepare(`SELECT * FROM orgs WHERE address = ?`).get(address) as OrgRow | undefined;
+    return row && toOrg(row);
+  }
+
+  /** The organisation an unrevoked API key belongs to. */
+  byApiKeyHash(keyHash: string): Org | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT orgs.* FROM api_keys JOIN orgs ON orgs.id = api_keys.org_id
+         WHERE api_keys.key_hash = ? AND api_keys.revoked_at IS NULL`,
+      )
+      .get(keyHash) as OrgRow | undefined;
+    return row && toOrg(row);
+  }
+
+  revokeApiKey(keyHash: string, at: string): boolean {
+    return this.db.prepare(`UPDATE api_keys SET revoked_at = ? WHERE key_hash = ? AND revoked_at IS NULL`).run(at, keyHash).changes === 1;
+  }
+
+  list(): Org[] {
+    return (this.db.prepare(`SELECT * FROM orgs ORDER BY created_at, id`).all() as OrgRow[]).map(toOrg);
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The gateway's SQLite schema, as ordered migrations; `PRAGMA user_version` says how many have
+ * run. Three groups of tables:
+ * - the gateway's own records: settings, organisations, API keys, idempotent answers;
+ * - the outbox: every accepted event with its signature, from acknowledgement to confirmation,
+ *   and the relayer's transactions with the nonces they used;
+ * - the index: what the chain says, rebuilt from its logs (tables prefixed idx_).
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE settings (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE orgs (
+    id         TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    role       TEXT NOT NULL,
+    address    TEXT NOT NULL UNIQUE,
+    custodial  INTEGER NOT NULL,          -- 1: the gateway keeps its key (keystore below)
+    keystore   TEXT,                      -- ethers keystore JSON, encrypted with the master secret
+    created_at TEXT NOT NULL
+  );
+
+  CREATE TABLE api_keys (
+    key_hash   TEXT PRIMARY KEY,          -- sha256 of the key; the key itself is shown once
+    org_id     TEXT NOT NULL REFERENCES orgs(id),
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  );
+
+  CREATE TABLE idempotency (
+    org_id       TEXT NOT NULL,
+    key          TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    status_code  INTEGER NOT NULL,
+    response     TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (org_id, key)
+  );
+
+  -- Every accepted event. seq orders them; an event extends prev_head and produces head.
+  CREATE TABLE outbox (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    id           TEXT NOT NULL UNIQUE,
+    batch_id     TEXT NOT NULL,
+    kind         INTEGER NOT NULL,
+    org_id       TEXT NOT NULL REFERENCES orgs(id),
+    signer       TEXT NOT NULL,
+    prev_head    TEXT NOT NULL,
+    head         TEXT NOT NULL,
+    data_hash    TEXT NOT NULL,
+    detail       TEXT NOT NULL,           -- RFC 8785 canonical JSON; keccak256 of it is data_hash
+    inputs       TEXT NOT NULL,           -- JSON array of input batch ids
+    r            TEXT NOT NULL,
+    s            TEXT NOT NULL,
+    v            INTEGER NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'submitted', 'confirmed', 'failed')),
+    error        TEXT,
+    tx_nonce     INTEGER,
+    tx_hash      TEXT,
+    block_number INTEGER,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+  );
+  CREATE INDEX outbox_by_status ON outbox(status, seq);
+  CREATE INDEX outbox_by_batch ON outbox(batch_id, seq);
+  CREATE INDEX outbox_by_head ON outbox(batch_id, prev_head);
+
+  -- The relayer's transactions, one per nonce it used.
+  CREATE TABLE chain_txs (
+    nonce        INTEGER PRIMARY KEY,
+    hash         TEXT NOT NULL,
+    event_ids    TEXT NOT NULL,           -- JSON array of outbox ids, in the order sent
+    max_fee      TEXT NOT NULL,
+    priority_fee TEXT NOT NULL,
+    sent_at      INTEGER NOT NULL,        -- ms since epoch
+    status       TEXT NOT NULL CHECK (status IN ('sent', 'mined', 'dropped'))
+  );
+
+  CREATE TABLE idx_cursor (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    block_number INTEGER NOT NULL
+  );
+
+  CREATE TABLE idx_blocks (
+    number    INTEGER PRIMARY KEY,
+    hash      TEXT NOT NULL,
+    timestamp INTEGER NOT NULL
+  );
+
+  CREATE TABLE idx_batches (
+    batch_id      TEXT PRIMARY KEY,
+    gtin          TEXT NOT NULL,
+    lot           TEXT NOT NULL,
+    creator       TEXT NOT NULL,
+    created_by    INTEGER NOT NULL,
+    created_block INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    head          TEXT NOT NULL,
+    recalled      INTEGER NOT NULL DEFAULT 0,
+    event_count   INTEGER NOT NULL
+  );
+  CREATE INDEX idx_batches_by_gtin ON idx_batches(gtin);
+  CREATE INDEX idx_batches_by_creator ON idx_batches(creator);
+
+  CREATE TABLE idx_events (
+    tx_hash      TEXT NOT NULL,
+    log_index    INTEGER NOT NULL,
+    batch_id     TEXT NOT NULL,
+    position     INTEGER NOT NULL,        -- 0 for the creating event
+    kind         INTEGER NOT NULL,
+    signer       TEXT NOT NULL,
+    data_hash    TEXT NOT NULL,
+    prev_head    TEXT NOT NULL,
+    head         TEXT NOT NULL,
+    inputs       TEXT NOT NULL,
+    block_number INTEGER NOT NULL,
+    timestamp    INTEGER NOT NULL,
+    PRIMARY KEY (tx_hash, log_index),
+    UNIQUE (batch_id, position)
+  );
+  CREATE INDEX idx_events_by_block ON idx_events(block_number);
+
+  CREATE TABLE idx_lineage (
+    batch_id       TEXT NOT NULL,
+    input_batch_id TEXT NOT NULL,
+    block_number   INTEGER NOT NULL,
+    PRIMARY KEY (batch_id, input_batch_id)
+  );
+  CREATE INDEX idx_lineage_by_input ON idx_lineage(input_batch_id);
+
+  CREATE TABLE idx_certifications (
+    id             TEXT PRIMARY KEY,
+    certifier      TEXT NOT NULL,
+    subject_kind   INTEGER NOT NULL,
+    subject        TEXT NOT NULL,
+    scheme         TEXT NOT NULL,
+    certificate_no TEXT NOT NULL,
+    producer       TEXT NOT NULL,
+    gtin           TEXT NOT NULL,
+    valid_from     INTEGER NOT NULL,
+    valid_until    INTEGER NOT NULL,
+    data_hash      TEXT NOT NULL,
+    block_number   INTEGER NOT NULL,
+    tx_hash        TEXT NOT NULL,
+    revoked_by     TEXT,
+    revoked_reason TEXT,
+    revoked_block  INTEGER
+  );
+  CREATE INDEX idx_certifications_by_subject ON idx_certifications(subject);
+  `,
+];
