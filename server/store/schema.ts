@@ -79,16 +79,54 @@ export const MIGRATIONS: readonly string[] = [
     status       TEXT NOT NULL CHECK (status IN ('sent', 'mined', 'dropped'))
   );
 
-  CREATE TABLE idx_cursor (
-    id           INTEGER PRIMARY KEY CHECK (id = 1),
-    block_number INTEGER NOT NULL
+  -- Attestations and revocations of certifications, from acceptance to the chain. They are
+  -- single transactions (rare), sent in order by the admin's key.
+  CREATE TABLE certification_outbox (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT NOT NULL UNIQUE,
+    action           TEXT NOT NULL CHECK (action IN ('attest', 'revoke')),
+    org_id           TEXT NOT NULL REFERENCES orgs(id),
+    certification_id TEXT NOT NULL,
+    batch_id         TEXT,                -- the certified batch (batch subjects)
+    payload          TEXT NOT NULL,       -- JSON: the call's arguments, signature included
+    detail           TEXT NOT NULL,       -- RFC 8785 canonical JSON of the certificate's detail
+    status           TEXT NOT NULL CHECK (status IN ('pending', 'submitted', 'confirmed', 'failed')),
+    error            TEXT,
+    tx_hash          TEXT,
+    block_number     INTEGER,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+  );
+  CREATE INDEX certification_outbox_by_status ON certification_outbox(status, seq);
+  CREATE INDEX certification_outbox_by_certification ON certification_outbox(certification_id);
+
+  -- Events planned for an organisation that signs itself, waiting for its signatures.
+  CREATE TABLE signing_requests (
+    id         TEXT PRIMARY KEY,
+    org_id     TEXT NOT NULL REFERENCES orgs(id),
+    planned    TEXT NOT NULL,             -- JSON array of planned events
+    created_at TEXT NOT NULL,
+    used_at    TEXT
   );
 
+  -- The last block fully indexed, and the contract the index belongs to: another address or
+  -- deploy block means another ledger, and the indexer starts the index afresh.
+  CREATE TABLE idx_cursor (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    block_number INTEGER NOT NULL,
+    address      TEXT NOT NULL,
+    deploy_block INTEGER NOT NULL
+  );
+
+  -- Hashes of the indexed blocks that had ledger logs (kept) and of recent cursor blocks
+  -- (has_logs = 0, pruned behind a window): what reorg detection compares with the chain.
   CREATE TABLE idx_blocks (
     number    INTEGER PRIMARY KEY,
     hash      TEXT NOT NULL,
-    timestamp INTEGER NOT NULL
+    timestamp INTEGER NOT NULL,
+    has_logs  INTEGER NOT NULL DEFAULT 0
   );
+  CREATE INDEX idx_blocks_empty ON idx_blocks(number) WHERE has_logs = 0;
 
   CREATE TABLE idx_batches (
     batch_id      TEXT PRIMARY KEY,
@@ -104,6 +142,7 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX idx_batches_by_gtin ON idx_batches(gtin);
   CREATE INDEX idx_batches_by_creator ON idx_batches(creator);
+  CREATE INDEX idx_batches_by_created_block ON idx_batches(created_block);
 
   CREATE TABLE idx_events (
     tx_hash      TEXT NOT NULL,
@@ -130,6 +169,7 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (batch_id, input_batch_id)
   );
   CREATE INDEX idx_lineage_by_input ON idx_lineage(input_batch_id);
+  CREATE INDEX idx_lineage_by_block ON idx_lineage(block_number);
 
   CREATE TABLE idx_certifications (
     id             TEXT PRIMARY KEY,
@@ -145,6 +185,7 @@ export const MIGRATIONS: readonly string[] = [
     data_hash      TEXT NOT NULL,
     block_number   INTEGER NOT NULL,
     tx_hash        TEXT NOT NULL,
+    log_index      INTEGER NOT NULL,
     revoked_by     TEXT,
     revoked_reason TEXT,
     revoked_block  INTEGER
