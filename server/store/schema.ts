@@ -166,6 +166,7 @@ export const MIGRATIONS: readonly string[] = [
     batch_id       TEXT NOT NULL,
     input_batch_id TEXT NOT NULL,
     block_number   INTEGER NOT NULL,
+    log_index      INTEGER NOT NULL,        -- of the BatchDerived log: orders inputs as signed
     PRIMARY KEY (batch_id, input_batch_id)
   );
   CREATE INDEX idx_lineage_by_input ON idx_lineage(input_batch_id);

@@ -1,0 +1,458 @@
+/**
+ * The index (tables idx_*): what the chain says about batches, events, lineage and
+ * certifications, written by server/indexer from the ledger's logs and read by the API. The
+ * index is a cache of the chain: it may be cleared and rebuilt at any time.
+ */
+import type { Statement } from "better-sqlite3";
+import { AbiCoder, decodeBytes32String, getAddress, keccak256, ZeroAddress } from "ethers";
+import { EventKind } from "../domain/event-kinds";
+import { normalizeGtin } from "../domain/gs1";
+import type { Db } from "./database";
+
+/** The last block fully indexed, and the ledger the index belongs to. */
+export interface IndexCursor {
+  blockNumber: number;
+  address: string;
+  deployBlock: number;
+}
+
+export interface IndexedBlock {
+  number: number;
+  hash: string;
+  timestamp: number;
+  /** Whether ledger logs were indexed from it (else it is a recent cursor block). */
+  hasLogs: boolean;
+}
+
+export interface IndexedBatch {
+  batchId: string;
+  gtin: string; // 14 digits
+  lot: string;
+  creator: string;
+  createdBy: number; // EventKind: Harvest or Processing
+  createdBlock: number;
+  createdAt: number; // block time, unix seconds
+  head: string;
+  recalled: boolean;
+  eventCount: number;
+}
+
+export interface IndexedEvent {
+  txHash: string;
+  logIndex: number;
+  batchId: string;
+  position: number; // 0 for the creating event
+  kind: number;
+  signer: string;
+  dataHash: string;
+  prevHead: string;
+  head: string;
+  inputs: string[];
+  blockNumber: number;
+  timestamp: number; // block time, unix seconds
+}
+
+export interface IndexedLineage {
+  batchId: string; // the output
+  inputBatchId: string;
+  blockNumber: number;
+  logIndex: number;
+}
+
+export interface IndexedCertification {
+  id: string;
+  certifier: string;
+  subjectKind: number;
+  subject: string; // the batch id, or productLineKey(producer, gtin)
+  scheme: string; // bytes32 as on chain
+  schemeName: string | null; // the scheme decoded as a short string ("圳品"), if it is one
+  certificateNo: string;
+  producer: string | null; // product lines only
+  gtin: string | null; // product lines only, 14 digits
+  validFrom: number;
+  validUntil: number;
+  dataHash: string;
+  blockNumber: number;
+  txHash: string;
+  logIndex: number;
+  revokedBy: string | null;
+  revokedReason: string | null;
+  revokedBlock: number | null;
+}
+
+export type NewCertification = Omit<IndexedCertification, "schemeName" | "revokedBy" | "revokedReason" | "revokedBlock">;
+
+export interface BatchDetail {
+  batch: IndexedBatch;
+  /** In chain order (position 0 first). */
+  events: IndexedEvent[];
+  /** The batches this one was made from, in signed order. */
+  inputs: IndexedLineage[];
+  /** The batches made from this one. */
+  outputs: IndexedLineage[];
+  /** Whose subject is the batch or its creator's product line, oldest first. */
+  certifications: IndexedCertification[];
+}
+
+export interface BatchListQuery {
+  gtin?: string;
+  creator?: string;
+  limit: number;
+  offset: number;
+}
+
+/** The subject of a product-line certification: keccak256(abi.encode(producer, uint64 gtin)). */
+export function productLineKey(producer: string, gtin: string): string {
+  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint64"], [producer, BigInt(gtin)]));
+}
+
+const IDX_TABLES = ["idx_events", "idx_lineage", "idx_certifications", "idx_batches", "idx_blocks", "idx_cursor"] as const;
+
+export class IndexRepository {
+  private readonly statements = new Map<string, Statement>();
+
+  constructor(private readonly db: Db) {}
+
+  /** Runs `fn` in one SQLite transaction: all of it is written, or none. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  // ---- cursor and block hashes -------------------------------------------------------------
+
+  getCursor(): IndexCursor | undefined {
+    const row = this.sql(`SELECT block_number, address, deploy_block FROM idx_cursor WHERE id = 1`).get() as
+      | { block_number: number; address: string; deploy_block: number }
+      | undefined;
+    return row && { blockNumber: row.block_number, address: row.address, deployBlock: row.deploy_block };
+  }
+
+  /**
+   * Makes the index belong to the ledger at `address` deployed in `deployBlock`: an index of
+   * another deployment (a reset chain, a new address) is cleared. Returns the cursor.
+   */
+  useLedger(address: string, deployBlock: number): { cursor: IndexCursor; cleared: boolean } {
+    return this.transaction(() => {
+      const current = this.getCursor();
+      const checksummed = getAddress(address);
+      if (current && current.address === checksummed && current.deployBlock === deployBlock) {
+        return { cursor: current, cleared: false };
+      }
+      this.clear();
+      this.sql(`INSERT INTO idx_cursor (id, block_number, address, deploy_block) VALUES (1, ?, ?, ?)`).run(
+        deployBlock - 1,
+        checksummed,
+        deployBlock,
+      );
+      return { cursor: this.getCursor()!, cleared: current !== undefined };
+    });
+  }
+
+  setCursor(blockNumber: number): void {
+    this.sql(`UPDATE idx_cursor SET block_number = ? WHERE id = 1`).run(blockNumber);
+  }
+
+  blockHash(number: number): string | undefined {
+    const row = this.sql(`SELECT hash FROM idx_blocks WHERE number = ?`).get(number) as { hash: string } | undefined;
+    return row?.hash;
+  }
+
+  /** The stored block hashes at or below `number`, lowest first. */
+  blocksUpTo(number: number): Array<{ number: number; hash: string }> {
+    return this.sql(`SELECT number, hash FROM idx_blocks WHERE number <= ? ORDER BY number`).all(number) as Array<{
+      number: number;
+      hash: string;
+    }>;
+  }
+
+  /** Upserts a block; a block once seen with logs keeps has_logs. */
+  saveBlock(block: IndexedBlock): void {
+    this.sql(
+      `INSERT INTO idx_blocks (number, hash, timestamp, has_logs) VALUES (?, ?, ?, ?)
+       ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, timestamp = excluded.timestamp,
+         has_logs = max(has_logs, excluded.has_logs)`,
+    ).run(block.number, block.hash, block.timestamp, block.hasLogs ? 1 : 0);
+  }
+
+  /** Forgets the hashes of log-less blocks below `number` (old cursor blocks). */
+  pruneEmptyBlocks(below: number): void {
+    this.sql(`DELETE FROM idx_blocks WHERE has_logs = 0 AND number < ?`).run(below);
+  }
+
+  /**
+   * Removes everything indexed above `blockNumber` and moves the cursor there: a reorg replaced
+   * those blocks. Batches that lost events get their head, count and recall flag back from the
+   * events that remain.
+   */
+  rewindTo(blockNumber: number): void {
+    this.transaction(() => {
+      const touched = (
+        this.sql(`SELECT DISTINCT batch_id FROM idx_events WHERE block_number > ?`).all(blockNumber) as Array<{ batch_id: string }>
+      ).map((row) => row.batch_id);
+      this.sql(`DELETE FROM idx_events WHERE block_number > ?`).run(blockNumber);
+      this.sql(`DELETE FROM idx_lineage WHERE block_number > ?`).run(blockNumber);
+      this.sql(`DELETE FROM idx_certifications WHERE block_number > ?`).run(blockNumber);
+      this.sql(
+        `UPDATE idx_certifications SET revoked_by = NULL, revoked_reason = NULL, revoked_block = NULL
+         WHERE revoked_block > ?`,
+      ).run(blockNumber);
+      this.sql(`DELETE FROM idx_batches WHERE created_block > ?`).run(blockNumber);
+      const recompute = this.sql(
+        `UPDATE idx_batches SET
+           event_count = (SELECT COUNT(*) FROM idx_events e WHERE e.batch_id = idx_batches.batch_id),
+           head = (SELECT e.head FROM idx_events e WHERE e.batch_id = idx_batches.batch_id ORDER BY e.position DESC LIMIT 1),
+           recalled = EXISTS (SELECT 1 FROM idx_events e WHERE e.batch_id = idx_batches.batch_id AND e.kind = ${EventKind.Recall})
+         WHERE batch_id = ?`,
+      );
+      for (const batchId of touched) recompute.run(batchId);
+      this.sql(`DELETE FROM idx_blocks WHERE number > ?`).run(blockNumber);
+      this.setCursor(blockNumber);
+    });
+  }
+
+  /** Empties every idx_ table, the cursor included. */
+  clear(): void {
+    this.transaction(() => {
+      for (const table of IDX_TABLES) this.db.prepare(`DELETE FROM ${table}`).run();
+    });
+  }
+
+  // ---- writes of the indexer (called inside its chunk transaction) -------------------------
+
+  hasEvent(txHash: string, logIndex: number): boolean {
+    return this.sql(`SELECT 1 FROM idx_events WHERE tx_hash = ? AND log_index = ?`).get(txHash, logIndex) !== undefined;
+  }
+
+  /** The batch's head and event count, or undefined when the index has no such batch. */
+  batchState(batchId: string): { head: string; eventCount: number } | undefined {
+    const row = this.sql(`SELECT head, event_count FROM idx_batches WHERE batch_id = ?`).get(batchId) as
+      | { head: string; event_count: number }
+      | undefined;
+    return row && { head: row.head, eventCount: row.event_count };
+  }
+
+  insertBatch(batch: IndexedBatch): void {
+    this.sql(
+      `INSERT INTO idx_batches (batch_id, gtin, lot, creator, created_by, created_block, created_at, head, recalled, event_count)
+       VALUES (@batchId, @gtin, @lot, @creator, @createdBy, @createdBlock, @createdAt, @head, @recalled, @eventCount)`,
+    ).run({ ...batch, recalled: batch.recalled ? 1 : 0 });
+  }
+
+  updateBatchHead(batchId: string, head: string, eventCount: number, recalled: boolean): void {
+    this.sql(`UPDATE idx_batches SET head = ?, event_count = ?, recalled = ? WHERE batch_id = ?`).run(
+      head,
+      eventCount,
+      recalled ? 1 : 0,
+      batchId,
+    );
+  }
+
+  insertEvent(event: IndexedEvent): void {
+    this.sql(
+      `INSERT INTO idx_events (tx_hash, log_index, batch_id, position, kind, signer, data_hash, prev_head, head, inputs, block_number, timestamp)
+       VALUES (@txHash, @logIndex, @batchId, @position, @kind, @signer, @dataHash, @prevHead, @head, @inputs, @blockNumber, @timestamp)`,
+    ).run({ ...event, inputs: JSON.stringify(event.inputs) });
+  }
+
+  /** Idempotent: the first derivation of an output from an input is the one kept. */
+  insertLineage(lineage: IndexedLineage): void {
+    this.sql(
+      `INSERT INTO idx_lineage (batch_id, input_batch_id, block_number, log_index) VALUES (?, ?, ?, ?)
+       ON CONFLICT (batch_id, input_batch_id) DO NOTHING`,
+    ).run(lineage.batchId, lineage.inputBatchId, lineage.blockNumber, lineage.logIndex);
+  }
+
+  /** Idempotent: a certification id is attested once on chain. */
+  insertCertification(c: NewCertification): void {
+    this.sql(
+      `INSERT INTO idx_certifications (id, certifier, subject_kind, subject, scheme, certificate_no, producer, gtin,
+         valid_from, valid_until, data_hash, block_number, tx_hash, log_index)
+       VALUES (@id, @certifier, @subjectKind, @subject, @scheme, @certificateNo, @producer, @gtin,
+         @validFrom, @validUntil, @dataHash, @blockNumber, @txHash, @logIndex)
+       ON CONFLICT (id) DO NOTHING`,
+    ).run({ ...c, producer: c.producer ?? ZeroAddress, gtin: c.gtin ?? "" });
+  }
+
+  /** Returns false when the index has no such certification. */
+  revokeCertification(id: string, revokedBy: string, reason: string, blockNumber: number): boolean {
+    const result = this.sql(
+      `UPDATE idx_certifications SET revoked_by = ?, revoked_reason = ?, revoked_block = ? WHERE id = ?`,
+    ).run(revokedBy, reason, blockNumber, id);
+    return result.changes === 1;
+  }
+
+  // ---- reads of the API ---------------------------------------------------------------------
+
+  /** A batch with its events, lineage and certifications; undefined when not indexed. */
+  getBatch(batchId: string): BatchDetail | undefined {
+    const id = batchId.toLowerCase();
+    const row = this.sql(`SELECT * FROM idx_batches WHERE batch_id = ?`).get(id) as BatchRow | undefined;
+    if (!row) return undefined;
+    const batch = toBatch(row);
+    const events = (this.sql(`SELECT * FROM idx_events WHERE batch_id = ? ORDER BY position`).all(id) as EventRow[]).map(toEvent);
+    const inputs = (
+      this.sql(`SELECT * FROM idx_lineage WHERE batch_id = ? ORDER BY block_number, log_index`).all(id) as LineageRow[]
+    ).map(toLineage);
+    const outputs = (
+      this.sql(`SELECT * FROM idx_lineage WHERE input_batch_id = ? ORDER BY block_number, log_index`).all(id) as LineageRow[]
+    ).map(toLineage);
+    // Whether a product-line certificate covers this batch (harvested by its producer while
+    // valid) is the reader's judgement; here are all that name the batch or its line.
+    const certifications = (
+      this.sql(`SELECT * FROM idx_certifications WHERE subject IN (?, ?) ORDER BY block_number, log_index`).all(
+        id,
+        productLineKey(batch.creator, batch.gtin),
+      ) as CertificationRow[]
+    ).map(toCertification);
+    return { batch, events, inputs, outputs, certifications };
+  }
+
+  /** Batches, newest first, optionally of one GTIN and/or one creator; with the total count. */
+  listBatches(query: BatchListQuery): { batches: IndexedBatch[]; total: number } {
+    const where: string[] = [];
+    const params: Record<string, unknown> = { limit: query.limit, offset: query.offset };
+    if (query.gtin !== undefined) {
+      where.push("gtin = @gtin");
+      params.gtin = normalizeGtin(query.gtin);
+    }
+    if (query.creator !== undefined) {
+      where.push("creator = @creator");
+      params.creator = getAddress(query.creator);
+    }
+    const filter = where.length ? `WHERE ${where.join(" AND ")}` : "";
+    const rows = this.sql(
+      `SELECT * FROM idx_batches ${filter} ORDER BY created_block DESC, batch_id LIMIT @limit OFFSET @offset`,
+    ).all(params) as BatchRow[];
+    const { total } = this.sql(`SELECT COUNT(*) AS total FROM idx_batches ${filter}`).get(params) as { total: number };
+    return { batches: rows.map(toBatch), total };
+  }
+
+  /** Statements are prepared once per repository: the indexer runs the same few many times. */
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
+  }
+}
+
+interface BatchRow {
+  batch_id: string;
+  gtin: string;
+  lot: string;
+  creator: string;
+  created_by: number;
+  created_block: number;
+  created_at: number;
+  head: string;
+  recalled: number;
+  event_count: number;
+}
+
+interface EventRow {
+  tx_hash: string;
+  log_index: number;
+  batch_id: string;
+  position: number;
+  kind: number;
+  signer: string;
+  data_hash: string;
+  prev_head: string;
+  head: string;
+  inputs: string;
+  block_number: number;
+  timestamp: number;
+}
+
+interface LineageRow {
+  batch_id: string;
+  input_batch_id: string;
+  block_number: number;
+  log_index: number;
+}
+
+interface CertificationRow {
+  id: string;
+  certifier: string;
+  subject_kind: number;
+  subject: string;
+  scheme: string;
+  certificate_no: string;
+  producer: string;
+  gtin: string;
+  valid_from: number;
+  valid_until: number;
+  data_hash: string;
+  block_number: number;
+  tx_hash: string;
+  log_index: number;
+  revoked_by: string | null;
+  revoked_reason: string | null;
+  revoked_block: number | null;
+}
+
+const toBatch = (row: BatchRow): IndexedBatch => ({
+  batchId: row.batch_id,
+  gtin: row.gtin,
+  lot: row.lot,
+  creator: row.creator,
+  createdBy: row.created_by,
+  createdBlock: row.created_block,
+  createdAt: row.created_at,
+  head: row.head,
+  recalled: row.recalled === 1,
+  eventCount: row.event_count,
+});
+
+const toEvent = (row: EventRow): IndexedEvent => ({
+  txHash: row.tx_hash,
+  logIndex: row.log_index,
+  batchId: row.batch_id,
+  position: row.position,
+  kind: row.kind,
+  signer: row.signer,
+  dataHash: row.data_hash,
+  prevHead: row.prev_head,
+  head: row.head,
+  inputs: JSON.parse(row.inputs) as string[],
+  blockNumber: row.block_number,
+  timestamp: row.timestamp,
+});
+
+const toLineage = (row: LineageRow): IndexedLineage => ({
+  batchId: row.batch_id,
+  inputBatchId: row.input_batch_id,
+  blockNumber: row.block_number,
+  logIndex: row.log_index,
+});
+
+const toCertification = (row: CertificationRow): IndexedCertification => ({
+  id: row.id,
+  certifier: row.certifier,
+  subjectKind: row.subject_kind,
+  subject: row.subject,
+  scheme: row.scheme,
+  schemeName: schemeName(row.scheme),
+  certificateNo: row.certificate_no,
+  producer: row.producer === ZeroAddress ? null : row.producer,
+  gtin: row.gtin === "" ? null : row.gtin,
+  validFrom: row.valid_from,
+  validUntil: row.valid_until,
+  dataHash: row.data_hash,
+  blockNumber: row.block_number,
+  txHash: row.tx_hash,
+  logIndex: row.log_index,
+  revokedBy: row.revoked_by,
+  revokedReason: row.revoked_reason,
+  revokedBlock: row.revoked_block,
+});
+
+function schemeName(scheme: string): string | null {
+  try {
+    return decodeBytes32String(scheme);
+  } catch {
+    return null; // not a short string: the caller still has the raw bytes32
+  }
+}
