@@ -153,7 +153,7 @@ abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
         }
         if (
             attestation.batchId != bytes32(0) ||
-            attestation.producer == address(0) ||
+            !hasRole(PRODUCER_ROLE, attestation.producer) || // also bounds what certificationStatus loops over
             !Gs1BatchId.isGtin(attestation.gtin)
         ) {
             revert ProvenanceLedgerInvalidSubject(attestation.subjectKind);

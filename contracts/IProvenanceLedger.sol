@@ -230,7 +230,9 @@ interface IProvenanceLedger {
     /// @notice validFrom must not be after validUntil.
     error ProvenanceLedgerInvalidValidity(uint64 validFrom, uint64 validUntil);
 
-    /// @notice The attestation's subject fields do not fit its subject kind.
+    /// @notice The attestation's subject fields do not fit its subject kind: a batch subject names
+    /// no producer or GTIN; a product line names no batch, a producer holding the producer role
+    /// and a valid GTIN.
     error ProvenanceLedgerInvalidSubject(SubjectKind subjectKind);
 
     /// @notice The certificate number is empty or longer than 64 bytes.
@@ -332,8 +334,10 @@ interface IProvenanceLedger {
      * @notice The batch's certification status at time `at`, and the certification that decides
      * it. Valid if any covering certification is unrevoked and valid at `at`; otherwise Revoked
      * if any covering certification was revoked; otherwise Expired if one has ended by `at`;
-     * otherwise None. A product-line certification covers a batch its producer harvested (by the
-     * block time of the harvest) inside the validity period; it does not cover derived batches.
+     * otherwise None. A revocation counts at every `at`: a certificate withdrawn for cause is not
+     * vouched for even for the time before. A product-line certification covers a batch its
+     * producer harvested (by the block time of the harvest) inside the validity period; it does
+     * not cover derived batches.
      * @param batchId The batch.
      * @param at The time to judge at (unix seconds).
      * @return status The status.

@@ -21,10 +21,10 @@ export class CanonicalJsonError extends Error {
 }
 
 export function canonicalize(value: unknown): string {
-  return write(value, "");
+  return write(value, "", new Set());
 }
 
-function write(value: unknown, path: string): string {
+function write(value: unknown, path: string, open: Set<object>): string {
   if (value === null || typeof value === "boolean") return String(value);
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new CanonicalJsonError(`${value} is not a JSON number`, path);
@@ -34,20 +34,35 @@ function write(value: unknown, path: string): string {
     if (!value.isWellFormed()) throw new CanonicalJsonError("a string holds a lone surrogate", path);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) {
-    return `[${value.map((item, index) => write(item, `${path}[${index}]`)).join(",")}]`;
-  }
-  if (isPlainObject(value)) {
-    const members = Object.keys(value)
-      .filter((key) => value[key] !== undefined)
-      .sort()
-      .map((key) => {
-        if (!key.isWellFormed()) throw new CanonicalJsonError("a property name holds a lone surrogate", path);
-        return `${JSON.stringify(key)}:${write(value[key], `${path}.${key}`)}`;
-      });
-    return `{${members.join(",")}}`;
+  if (Array.isArray(value) || isPlainObject(value)) {
+    if (open.has(value)) throw new CanonicalJsonError("a value contains itself", path);
+    open.add(value);
+    const text = Array.isArray(value) ? writeArray(value, path, open) : writeObject(value, path, open);
+    open.delete(value);
+    return text;
   }
   throw new CanonicalJsonError(`a ${typeof value} is not a JSON value`, path);
+}
+
+function writeArray(items: unknown[], path: string, open: Set<object>): string {
+  const written: string[] = [];
+  for (let index = 0; index < items.length; index++) {
+    // A hole is no JSON value; JSON.stringify would silently write null.
+    if (!(index in items)) throw new CanonicalJsonError("an array has a hole", `${path}[${index}]`);
+    written.push(write(items[index], `${path}[${index}]`, open));
+  }
+  return `[${written.join(",")}]`;
+}
+
+function writeObject(object: Record<string, unknown>, path: string, open: Set<object>): string {
+  const members = Object.keys(object)
+    .filter((key) => object[key] !== undefined)
+    .sort()
+    .map((key) => {
+      if (!key.isWellFormed()) throw new CanonicalJsonError("a property name holds a lone surrogate", path);
+      return `${JSON.stringify(key)}:${write(object[key], `${path}.${key}`, open)}`;
+    });
+  return `{${members.join(",")}}`;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
