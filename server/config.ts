@@ -20,6 +20,7 @@ const schema = z
     CHAIN_PORT: port.default(8545),
     RPC_URL: optional(z.string().url()),
     RELAYER_KEY: optional(hexKey),
+    ADMIN_KEY: optional(hexKey),
     CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(0),
     ANVIL_STATE_INTERVAL: z.coerce.number().int().min(1).default(5),
     ADMIN_TOKEN: optional(z.string().min(24, "must be at least 24 characters")),
@@ -30,8 +31,13 @@ const schema = z
     RELAYER_REPLACE_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
   })
   .superRefine((env, ctx) => {
-    if (env.RPC_URL && !env.RELAYER_KEY) {
-      ctx.addIssue({ code: "custom", path: ["RELAYER_KEY"], message: "is required when RPC_URL names an external chain" });
+    for (const key of ["RELAYER_KEY", "ADMIN_KEY"] as const) {
+      if (env.RPC_URL && !env[key]) {
+        ctx.addIssue({ code: "custom", path: [key], message: "is required when RPC_URL names an external chain" });
+      }
+    }
+    if (env.RPC_URL && env.RELAYER_KEY && env.RELAYER_KEY === env.ADMIN_KEY) {
+      ctx.addIssue({ code: "custom", path: ["RELAYER_KEY"], message: "must differ from ADMIN_KEY: each keeps its own nonces" });
     }
   });
 
@@ -61,7 +67,13 @@ function toConfig(env: z.infer<typeof schema>) {
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
     logLevel: env.LOG_LEVEL,
     chain: env.RPC_URL
-      ? { kind: "external" as const, rpcUrl: env.RPC_URL, relayerKey: env.RELAYER_KEY!, confirmations: env.CONFIRMATIONS }
+      ? {
+          kind: "external" as const,
+          rpcUrl: env.RPC_URL,
+          relayerKey: env.RELAYER_KEY!,
+          adminKey: env.ADMIN_KEY!,
+          confirmations: env.CONFIRMATIONS,
+        }
       : {
           kind: "embedded" as const,
           port: env.CHAIN_PORT,

@@ -61,23 +61,30 @@ export const MIGRATIONS: readonly string[] = [
     tx_nonce     INTEGER,
     tx_hash      TEXT,
     block_number INTEGER,
+    solo         INTEGER NOT NULL DEFAULT 0, -- 1: send alone (a batch it was in reverted as a whole)
     created_at   TEXT NOT NULL,
     updated_at   TEXT NOT NULL
   );
   CREATE INDEX outbox_by_status ON outbox(status, seq);
   CREATE INDEX outbox_by_batch ON outbox(batch_id, seq);
   CREATE INDEX outbox_by_head ON outbox(batch_id, prev_head);
+  CREATE INDEX outbox_by_tx_nonce ON outbox(tx_nonce) WHERE tx_nonce IS NOT NULL;
 
   -- The relayer's transactions, one per nonce it used.
   CREATE TABLE chain_txs (
     nonce        INTEGER PRIMARY KEY,
-    hash         TEXT NOT NULL,
+    hash         TEXT NOT NULL,           -- the latest signed version (the mined one once mined)
+    hashes       TEXT NOT NULL,           -- JSON array of every version broadcast: any may be mined
     event_ids    TEXT NOT NULL,           -- JSON array of outbox ids, in the order sent
+    data         TEXT NOT NULL,           -- the calldata, so a fee bump re-sends exactly the same call
+    gas_limit    TEXT NOT NULL,
     max_fee      TEXT NOT NULL,
     priority_fee TEXT NOT NULL,
     sent_at      INTEGER NOT NULL,        -- ms since epoch
-    status       TEXT NOT NULL CHECK (status IN ('sent', 'mined', 'dropped'))
+    status       TEXT NOT NULL CHECK (status IN ('sent', 'mined', 'dropped')),
+    block_number INTEGER
   );
+  CREATE INDEX chain_txs_by_status ON chain_txs(status, nonce);
 
   -- Attestations and revocations of certifications, from acceptance to the chain. They are
   -- single transactions (rare), sent in order by the admin's key.

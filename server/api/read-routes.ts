@@ -1,0 +1,85 @@
+/** Public reads of batches: one batch with its journey and proofs, its verification, and lists. */
+import type { BatchReader } from "../services/batch-reader";
+import type { BatchVerifier } from "../services/batch-verifier";
+import { invalidField, notFound } from "../services/errors";
+import { BATCH_ID, route, type RouteSpec } from "./route-spec";
+
+export interface BatchListing {
+  list(filter: { gtin?: string; countyCode?: string; producer?: string; limit: number; offset: number }): {
+    batches: unknown[];
+    total: number;
+  };
+}
+
+export interface ReadRouteDeps {
+  reader: BatchReader;
+  verifier: BatchVerifier;
+  listing: BatchListing;
+}
+
+const MAX_PAGE = 100;
+
+export function readRoutes(deps: ReadRouteDeps): RouteSpec[] {
+  return [
+    route({
+      method: "get",
+      path: "/api/v1/batches/{batchId}",
+      tag: "reads",
+      summary: "A batch: its events in order with detail and on-chain proof, lineage, certification and recall status",
+      auth: "public",
+      params: { batchId: BATCH_ID },
+      responses: { 200: "the batch", 400: "malformed batch id", 404: "no such batch on chain (yet)" },
+      handle: ({ params, org }) => {
+        const batch = deps.reader.read(params.batchId, org);
+        if (!batch) throw notFound(`no batch ${params.batchId} on chain`, "batchId");
+        return { status: 200, body: batch };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/api/v1/batches/{batchId}/verify",
+      tag: "reads",
+      summary: "Recompute every event's detail hash and the head chain, and compare them with the chain itself",
+      auth: "public",
+      params: { batchId: BATCH_ID },
+      responses: { 200: "{ok, problems, events, chainHead, recomputedHead}", 400: "malformed batch id" },
+      handle: async ({ params }) => ({ status: 200, body: await deps.verifier.verify(params.batchId.toLowerCase()) }),
+    }),
+    route({
+      method: "get",
+      path: "/api/v1/batches",
+      tag: "reads",
+      summary: "Batches on chain, newest first, filtered by product (GTIN), origin county and producer",
+      auth: "public",
+      query: {
+        gtin: { description: "the product's GTIN", schema: { type: "string" } },
+        countyCode: { description: "the origin county's GB/T 2260 code", schema: { type: "string", pattern: "^\\d{6}$" } },
+        producer: { description: "the producing organisation's id or address", schema: { type: "string" } },
+        limit: { description: `page size, 1 to ${MAX_PAGE} (20)`, schema: { type: "integer" } },
+        offset: { description: "how many to skip (0)", schema: { type: "integer" } },
+      },
+      responses: { 200: "{batches, total, limit, offset}", 400: "a filter is invalid" },
+      handle: ({ query }) => {
+        const limit = integer(query.limit, "limit", 20, 1, MAX_PAGE);
+        const offset = integer(query.offset, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
+        const text = (name: string) => {
+          const value = query[name];
+          if (value === undefined) return undefined;
+          if (typeof value !== "string" || value.length === 0 || value.length > 100) throw invalidField(name, "must be one non-empty value");
+          return value;
+        };
+        const countyCode = text("countyCode");
+        if (countyCode !== undefined && !/^\d{6}$/.test(countyCode)) throw invalidField("countyCode", "must be a 6-digit GB/T 2260 code");
+        const page = deps.listing.list({ gtin: text("gtin"), countyCode, producer: text("producer"), limit, offset });
+        return { status: 200, body: { ...page, limit, offset } };
+      },
+    }),
+  ];
+}
+
+function integer(value: unknown, field: string, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number) || number < min || number > max) throw invalidField(field, `must be an integer from ${min} to ${max}`);
+  return number;
+}

@@ -1,0 +1,176 @@
+/**
+ * The indexer: follows the ledger's logs into the idx_ tables. Each tick reads the chain's
+ * head, undoes what a reorg replaced, then indexes the blocks from the cursor up to
+ * `confirmations` blocks below the head, in chunks of `chunkSize` blocks; each chunk is written
+ * in one transaction together with the cursor, so a crash never leaves half a chunk.
+ *
+ * Reorgs: the hash of the cursor block (and of every block that had logs) is kept. A tick
+ * first compares the cursor block with the chain; when it differs, or the chain is now shorter
+ * (anvil restarted from an older state file), the index goes back to the highest kept block the
+ * chain still has, forgets everything above it and indexes forward again.
+ */
+import { getAddress, type Provider } from "ethers";
+import type { Db } from "../store/database";
+import { IndexRepository } from "../store/index-repository";
+import { applyLogs } from "./apply-logs";
+import { findForkPoint, readChunk, type Chunk } from "./chain-reads";
+
+export interface IndexerOptions {
+  db: Db;
+  /** Must not cache repeated reads: see chain-reads.ts (JsonRpcProvider: `cacheTimeout: -1`). */
+  provider: Provider;
+  /** The ProvenanceLedger's address. */
+  address: string;
+  /** The block the ledger was deployed in: nothing before it is read. */
+  deployBlock: number;
+  /** How many of the newest blocks to leave unindexed (0: index the head too). */
+  confirmations: number;
+  /** Blocks per eth_getLogs; 2,000 by default. */
+  chunkSize?: number;
+  log?: (message: string) => void;
+}
+
+export interface TickResult {
+  /** The first block this tick indexed (or would have indexed)... */
+  from: number;
+  /** ...and the cursor after it: `to < from` when there was nothing to index. */
+  to: number;
+  /** Set when a reorg was undone: the block the index went back to. */
+  rewound?: number;
+}
+
+export interface IndexerStatus {
+  cursor: number;
+  /** The chain's latest block at the last tick; null before the first. */
+  chainHead: number | null;
+  caughtUp: boolean;
+}
+
+export interface Indexer {
+  /** One pass; ticks never overlap (a call waits for the one in flight). */
+  tick(): Promise<TickResult>;
+  /** Ticks every `intervalMs` after the previous tick ends; a failed tick is logged and retried. */
+  start(intervalMs: number): void;
+  /** Stops ticking and waits for the tick in flight. */
+  stop(): Promise<void>;
+  status(): IndexerStatus;
+}
+
+/** How far behind the cursor the hashes of log-less cursor blocks are kept for reorg checks. */
+const RECENT_BLOCKS = 128;
+/** Reads that saw the chain change are retried this many times per tick. */
+const READ_ATTEMPTS = 5;
+
+export function createIndexer(options: IndexerOptions): Indexer {
+  const { db, provider, deployBlock, confirmations, chunkSize = 2_000, log = () => {} } = options;
+  const address = getAddress(options.address);
+  const repo = new IndexRepository(db);
+  let chainHead: number | null = null;
+
+  /** Claims the index for this ledger; tables of another deployment (or none) start afresh. */
+  const useLedger = () => {
+    if (repo.useLedger(address, deployBlock).cleared) {
+      log(`the index belonged to another ledger deployment: cleared; indexing ${address} from block ${deployBlock}`);
+    }
+  };
+  useLedger();
+  const cursor = () => repo.getCursor()?.blockNumber ?? deployBlock - 1;
+
+  /** The block to go back to when the chain no longer has the cursor block; else undefined. */
+  async function forkPoint(latest: number): Promise<number | undefined> {
+    const current = cursor();
+    if (current < deployBlock) return undefined; // nothing indexed
+    const stored = repo.blockHash(current);
+    if (stored !== undefined && current <= latest && (await provider.getBlock(current))?.hash === stored) return undefined;
+    return findForkPoint(provider, repo.blocksUpTo(Math.min(current, latest)), deployBlock - 1);
+  }
+
+  function commit(chunk: Chunk, to: number): void {
+    const timestamps = new Map(chunk.blocks.map((block) => [block.number, block.timestamp]));
+    repo.transaction(() => {
+      applyLogs(repo, chunk.logs, timestamps);
+      for (const block of chunk.blocks) repo.saveBlock(block);
+      repo.setCursor(to);
+      repo.pruneEmptyBlocks(to - RECENT_BLOCKS);
+    });
+  }
+
+  async function tickOnce(): Promise<TickResult> {
+    useLedger(); // the tables may have been cleared (rebuildIndex) since the last tick
+    let from = Number.POSITIVE_INFINITY;
+    let rewound: number | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const latest = await provider.getBlockNumber();
+      chainHead = latest;
+      const fork = await forkPoint(latest);
+      if (fork !== undefined) {
+        log(`reorg: block ${cursor()} is no longer the indexed one; rewinding the index to block ${fork}`);
+        repo.rewindTo(fork);
+        rewound = Math.min(rewound ?? fork, fork);
+      }
+
+      const target = latest - confirmations;
+      let done = cursor();
+      from = Math.min(from, done + 1);
+      let consistent = true;
+      while (done < target) {
+        const to = Math.min(done + chunkSize, target);
+        const hash = repo.blockHash(done);
+        const chunk = await readChunk(provider, address, done + 1, to, hash === undefined ? undefined : { number: done, hash });
+        if (!chunk) {
+          consistent = false;
+          break;
+        }
+        commit(chunk, to);
+        done = to;
+      }
+      if (consistent) return { from, to: done, ...(rewound !== undefined && { rewound }) };
+      if (attempt === READ_ATTEMPTS) {
+        log(`the chain kept changing while blocks ${done + 1}..${target} were read; trying again next tick`);
+        return { from, to: done, ...(rewound !== undefined && { rewound }) };
+      }
+    }
+  }
+
+  let queue: Promise<unknown> = Promise.resolve();
+  let running = false;
+  let timer: NodeJS.Timeout | undefined;
+  // Each start() begins a new loop; a loop of an earlier start() (stopped, then restarted while
+  // its tick was in flight) sees a newer generation and ends instead of running beside it.
+  let generation = 0;
+
+  const tick = (): Promise<TickResult> => {
+    const run = queue.then(tickOnce);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  return {
+    tick,
+    start(intervalMs: number) {
+      if (running) return;
+      running = true;
+      const mine = ++generation;
+      const loop = async () => {
+        timer = undefined;
+        try {
+          await tick();
+        } catch (error) {
+          log(`indexer tick failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        if (running && generation === mine) timer = setTimeout(loop, intervalMs);
+      };
+      timer = setTimeout(loop, 0);
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      await queue;
+    },
+    status() {
+      const current = cursor();
+      return { cursor: current, chainHead, caughtUp: chainHead !== null && current >= chainHead - confirmations };
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * The index is a cache of the chain: this empties the idx_ tables and indexes the ledger again
+ * from its deploy block. Stop the gateway's running indexer first, so the two do not interleave.
+ */
+import type { Provider } from "ethers";
+import type { Db } from "../store/database";
+import { IndexRepository } from "../store/index-repository";
+import { createIndexer, type IndexerOptions, type TickResult } from "./indexer";
+
+/** Ticks allowed for the rebuild to catch up with a chain that keeps changing under it. */
+const MAX_TICKS = 10;
+
+export async function rebuildIndex(
+  db: Db,
+  provider: Provider,
+  address: string,
+  deployBlock: number,
+  options: Pick<IndexerOptions, "confirmations" | "chunkSize" | "log"> = { confirmations: 0 },
+): Promise<TickResult> {
+  new IndexRepository(db).clear();
+  const indexer = createIndexer({ db, provider, address, deployBlock, ...options });
+  for (let ticks = 1; ; ticks++) {
+    const result = await indexer.tick();
+    if (indexer.status().caughtUp) return result;
+    if (ticks === MAX_TICKS) throw new Error(`the index rebuild did not catch up with the chain in ${MAX_TICKS} ticks`);
+  }
+}

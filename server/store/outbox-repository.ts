@@ -1,0 +1,402 @@
+/**
+ * The event outbox and the relayer's transactions.
+ *
+ * An outbox event goes pending → submitted (in the transaction with nonce tx_nonce) → confirmed
+ * or failed; the relayer puts it back to pending whenever that transaction's fate is lost
+ * (dropped, replaced by another payload, or its block lost). Every relayer write that settles
+ * an event can be guarded by the nonce it was submitted in (`inTx`), so an answer about an old
+ * transaction never overwrites what a newer one decided.
+ *
+ * chain_txs holds one row per nonce the relayer used: the payload, every hash broadcast for it
+ * (fee bumps re-sign the same call) and whether it was mined or dropped. The next nonce follows
+ * from it: one past the highest nonce not dropped.
+ */
+import type { Db } from "./database";
+
+export type OutboxStatus = "pending" | "submitted" | "confirmed" | "failed";
+
+/** An accepted, signed event as the API layer writes it (the shape EventService's sink takes). */
+export interface NewOutboxEvent {
+  id: string;
+  batchId: string;
+  kind: number;
+  orgId: string;
+  signer: string;
+  prevHead: string;
+  /** The head the event produces: nextHead(event, signer). */
+  head: string;
+  dataHash: string;
+  detail: string;
+  inputs: string[];
+  r: string;
+  s: string;
+  v: number;
+}
+
+export interface OutboxEvent extends NewOutboxEvent {
+  seq: number;
+  status: OutboxStatus;
+  error: string | null;
+  txNonce: number | null;
+  txHash: string | null;
+  blockNumber: number | null;
+  /** Send alone: a batch it was in reverted as a whole. */
+  solo: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface OutboxRow {
+  seq: number;
+  id: string;
+  batch_id: string;
+  kind: number;
+  org_id: string;
+  signer: string;
+  prev_head: string;
+  head: string;
+  data_hash: string;
+  detail: string;
+  inputs: string;
+  r: string;
+  s: string;
+  v: number;
+  status: OutboxStatus;
+  error: string | null;
+  tx_nonce: number | null;
+  tx_hash: string | null;
+  block_number: number | null;
+  solo: number;
+  created_at: string;
+  updated_at: string;
+}
+
+const toEvent = (row: OutboxRow): OutboxEvent => ({
+  seq: row.seq,
+  id: row.id,
+  batchId: row.batch_id,
+  kind: row.kind,
+  orgId: row.org_id,
+  signer: row.signer,
+  prevHead: row.prev_head,
+  head: row.head,
+  dataHash: row.data_hash,
+  detail: row.detail,
+  inputs: JSON.parse(row.inputs) as string[],
+  r: row.r,
+  s: row.s,
+  v: row.v,
+  status: row.status,
+  error: row.error,
+  txNonce: row.tx_nonce,
+  txHash: row.tx_hash,
+  blockNumber: row.block_number,
+  solo: row.solo === 1,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const now = () => new Date().toISOString();
+
+/** `AND status = 'submitted' AND tx_nonce = ?` when a write is guarded by the tx it answers. */
+const guard = (inTx: number | undefined) => (inTx === undefined ? "" : ` AND status = 'submitted' AND tx_nonce = ${Number(inTx)}`);
+
+export class OutboxRepository {
+  constructor(private readonly db: Db) {}
+
+  insert(event: NewOutboxEvent): void {
+    const at = now();
+    this.db
+      .prepare(
+        `INSERT INTO outbox (id, batch_id, kind, org_id, signer, prev_head, head, data_hash, detail, inputs, r, s, v,
+                             status, created_at, updated_at)
+         VALUES (@id, @batchId, @kind, @orgId, @signer, @prevHead, @head, @dataHash, @detail, @inputs, @r, @s, @v,
+                 'pending', @at, @at)`,
+      )
+      .run({ ...event, inputs: JSON.stringify(event.inputs), at });
+  }
+
+  byId(id: string): OutboxEvent | undefined {
+    const row = this.db.prepare(`SELECT * FROM outbox WHERE id = ?`).get(id) as OutboxRow | undefined;
+    return row && toEvent(row);
+  }
+
+  /** Pending events, oldest first: the order they must reach the chain in. */
+  pending(limit: number): OutboxEvent[] {
+    return (
+      this.db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?`).all(limit) as OutboxRow[]
+    ).map(toEvent);
+  }
+
+  /** Every event of a batch, oldest first. */
+  ofBatch(batchId: string): OutboxEvent[] {
+    return (this.db.prepare(`SELECT * FROM outbox WHERE batch_id = ? ORDER BY seq`).all(batchId) as OutboxRow[]).map(toEvent);
+  }
+
+  countByStatus(): Record<OutboxStatus, number> {
+    const counts: Record<OutboxStatus, number> = { pending: 0, submitted: 0, confirmed: 0, failed: 0 };
+    for (const row of this.db.prepare(`SELECT status, count(*) AS n FROM outbox GROUP BY status`).all() as {
+      status: OutboxStatus;
+      n: number;
+    }[]) {
+      counts[row.status] = row.n;
+    }
+    return counts;
+  }
+
+  /**
+   * The head the batch will have once every accepted event is recorded: the head of its latest
+   * event that has not failed. The API signs a new event over it while earlier ones are in flight.
+   */
+  latestHead(batchId: string): string | undefined {
+    const row = this.db
+      .prepare(`SELECT head FROM outbox WHERE batch_id = ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
+      .get(batchId) as { head: string } | undefined;
+    return row?.head;
+  }
+
+  /** The batch's latest event before `seq` that has not failed: the one an event at `seq` must extend. */
+  predecessor(batchId: string, seq: number): OutboxEvent | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM outbox WHERE batch_id = ? AND seq < ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
+      .get(batchId, seq) as OutboxRow | undefined;
+    return row && toEvent(row);
+  }
+
+  /** The failed event of the batch before `seq` whose head is `head`, if any. */
+  failedWithHead(batchId: string, seq: number, head: string): OutboxEvent | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM outbox WHERE batch_id = ? AND seq < ? AND status = 'failed' AND lower(head) = lower(?) LIMIT 1`)
+      .get(batchId, seq, head) as OutboxRow | undefined;
+    return row && toEvent(row);
+  }
+
+  /** Whether an earlier event of the batch is still on its way (pending or submitted). */
+  hasEarlierUnsettled(batchId: string, seq: number): boolean {
+    return (
+      this.db
+        .prepare(`SELECT 1 FROM outbox WHERE batch_id = ? AND seq < ? AND status IN ('pending', 'submitted') LIMIT 1`)
+        .get(batchId, seq) !== undefined
+    );
+  }
+
+  markSubmitted(ids: readonly string[], nonce: number, txHash: string): void {
+    const statement = this.db.prepare(
+      `UPDATE outbox SET status = 'submitted', tx_nonce = ?, tx_hash = ?, block_number = NULL, error = NULL, updated_at = ?
+       WHERE id = ? AND status = 'pending'`,
+    );
+    const at = now();
+    for (const id of ids) {
+      if (statement.run(nonce, txHash, at, id).changes !== 1) throw new Error(`outbox event ${id} is not pending`);
+    }
+  }
+
+  /** A fee bump re-signed the transaction: its events now point at the new hash. */
+  retarget(nonce: number, txHash: string): void {
+    this.db
+      .prepare(`UPDATE outbox SET tx_hash = ?, updated_at = ? WHERE tx_nonce = ? AND status = 'submitted'`)
+      .run(txHash, now(), nonce);
+  }
+
+  /**
+   * The event is on chain, recorded by `txHash` in `blockNumber`. `txNonce` names the relayer's
+   * transaction that recorded it when that is not the one it was submitted in (null: not ours).
+   */
+  markConfirmed(id: string, txHash: string, blockNumber: number, options: { inTx?: number; txNonce?: number | null } = {}): boolean {
+    const setNonce = options.txNonce === undefined ? "" : ", tx_nonce = @txNonce";
+    return (
+      this.db
+        .prepare(
+          `UPDATE outbox SET status = 'confirmed', tx_hash = @txHash, block_number = @blockNumber, error = NULL, solo = 0,
+                             updated_at = @at${setNonce}
+           WHERE id = @id${guard(options.inTx)}`,
+        )
+        .run({ id, txHash, blockNumber, at: now(), ...(options.txNonce === undefined ? {} : { txNonce: options.txNonce }) })
+        .changes === 1
+    );
+  }
+
+  /** Alias of markConfirmed: "included in a block we saw a receipt of". */
+  markIncluded(id: string, txHash: string, blockNumber: number, options: { inTx?: number; txNonce?: number | null } = {}): boolean {
+    return this.markConfirmed(id, txHash, blockNumber, options);
+  }
+
+  markFailed(id: string, reason: string, options: { inTx?: number } = {}): boolean {
+    return (
+      this.db
+        .prepare(`UPDATE outbox SET status = 'failed', error = ?, updated_at = ? WHERE id = ?${guard(options.inTx)}`)
+        .run(reason, now(), id).changes === 1
+    );
+  }
+
+  /** Back to pending (and off any transaction); `solo` sends each alone next time. */
+  requeue(ids: readonly string[], options: { inTx?: number; solo?: boolean } = {}): number {
+    const statement = this.db.prepare(
+      `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL,
+                         solo = CASE WHEN @solo THEN 1 ELSE solo END, updated_at = @at
+       WHERE id = @id AND status IN ('submitted', 'confirmed')${guard(options.inTx)}`,
+    );
+    let changed = 0;
+    for (const id of ids) changed += statement.run({ id, solo: options.solo ? 1 : 0, at: now() }).changes;
+    return changed;
+  }
+
+  /** Every submitted or confirmed event of the relayer's transaction with this nonce, back to pending. */
+  requeueTx(nonce: number): number {
+    return this.db
+      .prepare(
+        `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL, updated_at = ?
+         WHERE tx_nonce = ? AND status IN ('submitted', 'confirmed')`,
+      )
+      .run(now(), nonce).changes;
+  }
+
+  /** The transactions (nonce, hash) that confirmed events at nonces ≥ `nonce`: a chain that is behind lost them. */
+  confirmedTxsFrom(nonce: number): { nonce: number; txHash: string }[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT DISTINCT tx_nonce AS nonce, tx_hash AS txHash FROM outbox
+           WHERE tx_nonce >= ? AND status = 'confirmed' ORDER BY tx_nonce`,
+        )
+        .all(nonce) as { nonce: number; txHash: string }[]
+    );
+  }
+
+  /** The event extends `prevHead` now, producing `head`, with a new signature (only while pending). */
+  resign(id: string, signed: { prevHead: string; head: string; r: string; s: string; v: number }): boolean {
+    return (
+      this.db
+        .prepare(
+          `UPDATE outbox SET prev_head = @prevHead, head = @head, r = @r, s = @s, v = @v, updated_at = @at
+           WHERE id = @id AND status = 'pending'`,
+        )
+        .run({ id, ...signed, at: now() }).changes === 1
+    );
+  }
+}
+
+export type ChainTxStatus = "sent" | "mined" | "dropped";
+
+export interface ChainTx {
+  nonce: number;
+  hash: string;
+  hashes: string[];
+  eventIds: string[];
+  data: string;
+  gasLimit: bigint;
+  maxFee: bigint;
+  priorityFee: bigint;
+  sentAt: number;
+  status: ChainTxStatus;
+  blockNumber: number | null;
+}
+
+interface ChainTxRow {
+  nonce: number;
+  hash: string;
+  hashes: string;
+  event_ids: string;
+  data: string;
+  gas_limit: string;
+  max_fee: string;
+  priority_fee: string;
+  sent_at: number;
+  status: ChainTxStatus;
+  block_number: number | null;
+}
+
+const toChainTx = (row: ChainTxRow): ChainTx => ({
+  nonce: row.nonce,
+  hash: row.hash,
+  hashes: JSON.parse(row.hashes) as string[],
+  eventIds: JSON.parse(row.event_ids) as string[],
+  data: row.data,
+  gasLimit: BigInt(row.gas_limit),
+  maxFee: BigInt(row.max_fee),
+  priorityFee: BigInt(row.priority_fee),
+  sentAt: row.sent_at,
+  status: row.status,
+  blockNumber: row.block_number,
+});
+
+export interface NewChainTx {
+  nonce: number;
+  hash: string;
+  eventIds: string[];
+  data: string;
+  gasLimit: bigint;
+  maxFee: bigint;
+  priorityFee: bigint;
+  sentAt: number;
+}
+
+export class ChainTxRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Records a transaction about to be broadcast. A dropped one at the same nonce is replaced. */
+  record(tx: NewChainTx): void {
+    const existing = this.byNonce(tx.nonce);
+    if (existing && existing.status !== "dropped") throw new Error(`nonce ${tx.nonce} is already in use by ${existing.hash}`);
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO chain_txs
+           (nonce, hash, hashes, event_ids, data, gas_limit, max_fee, priority_fee, sent_at, status, block_number)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', NULL)`,
+      )
+      .run(
+        tx.nonce,
+        tx.hash,
+        JSON.stringify([tx.hash]),
+        JSON.stringify(tx.eventIds),
+        tx.data,
+        tx.gasLimit.toString(),
+        tx.maxFee.toString(),
+        tx.priorityFee.toString(),
+        tx.sentAt,
+      );
+  }
+
+  /** A fee bump: same nonce and call, new hash and fees; the old hashes stay known. */
+  replace(nonce: number, hash: string, fees: { maxFee: bigint; priorityFee: bigint }, sentAt: number): void {
+    const tx = this.byNonce(nonce);
+    if (!tx || tx.status !== "sent") throw new Error(`no sent transaction with nonce ${nonce}`);
+    this.db
+      .prepare(`UPDATE chain_txs SET hash = ?, hashes = ?, max_fee = ?, priority_fee = ?, sent_at = ? WHERE nonce = ?`)
+      .run(hash, JSON.stringify([...tx.hashes, hash]), fees.maxFee.toString(), fees.priorityFee.toString(), sentAt, nonce);
+  }
+
+  markMined(nonce: number, hash: string, blockNumber: number): void {
+    this.db.prepare(`UPDATE chain_txs SET status = 'mined', hash = ?, block_number = ? WHERE nonce = ?`).run(hash, blockNumber, nonce);
+  }
+
+  markDropped(nonce: number): void {
+    this.db.prepare(`UPDATE chain_txs SET status = 'dropped', block_number = NULL WHERE nonce = ?`).run(nonce);
+  }
+
+  byNonce(nonce: number): ChainTx | undefined {
+    const row = this.db.prepare(`SELECT * FROM chain_txs WHERE nonce = ?`).get(nonce) as ChainTxRow | undefined;
+    return row && toChainTx(row);
+  }
+
+  withStatus(status: ChainTxStatus): ChainTx[] {
+    return (this.db.prepare(`SELECT * FROM chain_txs WHERE status = ? ORDER BY nonce`).all(status) as ChainTxRow[]).map(toChainTx);
+  }
+
+  /** Mined transactions at nonces ≥ `nonce`: if the chain's nonce is below them, it lost them. */
+  minedFrom(nonce: number): ChainTx[] {
+    return (
+      this.db.prepare(`SELECT * FROM chain_txs WHERE status = 'mined' AND nonce >= ? ORDER BY nonce`).all(nonce) as ChainTxRow[]
+    ).map(toChainTx);
+  }
+
+  all(): ChainTx[] {
+    return (this.db.prepare(`SELECT * FROM chain_txs ORDER BY nonce`).all() as ChainTxRow[]).map(toChainTx);
+  }
+
+  /** One past the highest nonce in use (sent or mined); undefined before the first transaction. */
+  nextNonce(): number | undefined {
+    const row = this.db.prepare(`SELECT max(nonce) AS n FROM chain_txs WHERE status != 'dropped'`).get() as { n: number | null };
+    return row.n === null ? undefined : row.n + 1;
+  }
+}
