@@ -1,6 +1,7 @@
 /** Public reads of batches: one batch with its journey and proofs, its verification, and lists. */
 import type { BatchReader } from "../services/batch-reader";
 import type { BatchVerifier } from "../services/batch-verifier";
+import { isValidGtin, normalizeGtin } from "../domain/gs1";
 import { invalidField, notFound } from "../services/errors";
 import { BATCH_ID, route, type RouteSpec } from "./route-spec";
 
@@ -70,7 +71,15 @@ export function readRoutes(deps: ReadRouteDeps): RouteSpec[] {
         };
         const countyCode = text("countyCode");
         if (countyCode !== undefined && !/^\d{6}$/.test(countyCode)) throw invalidField("countyCode", "must be a 6-digit GB/T 2260 code");
-        const page = deps.listing.list({ gtin: text("gtin"), countyCode, producer: text("producer"), limit, offset });
+        const gtin = text("gtin");
+        if (gtin !== undefined && !isValidGtin(gtin)) throw invalidField("gtin", "must be a GTIN with a correct check digit");
+        const page = deps.listing.list({
+          gtin: gtin && normalizeGtin(gtin),
+          countyCode,
+          producer: text("producer"),
+          limit,
+          offset,
+        });
         return { status: 200, body: { ...page, limit, offset } };
       },
     }),

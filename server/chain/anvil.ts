@@ -8,8 +8,10 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
-/** anvil's first development account: it deploys the ledger and relays on the embedded chain. */
+/** anvil's first development account: the embedded chain's admin (deploys, grants roles). */
 export const ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+/** anvil's second development account: the embedded chain's relayer, with nonces of its own. */
+export const ANVIL_RELAYER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
 
 export interface AnvilOptions {
   port: number;

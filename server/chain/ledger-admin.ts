@@ -1,35 +1,33 @@
 /**
- * The admin's transactions on the ledger: granting roles to organisations. They come from the
- * admin key, never from the relayer's, so the relayer's nonces stay its own; grants are sent
- * one at a time because an automining node refuses nonce gaps.
+ * The admin key's transactions on the ledger: role grants for organisations, and the relay of
+ * certification writes. They never come from the relayer's key, so the relayer's nonces stay
+ * its own; they are sent one at a time because an automining node refuses nonce gaps.
  */
-import { Contract, type Signer } from "ethers";
+import { Contract, type InterfaceAbi, type Signer } from "ethers";
 import type { RoleName } from "../domain/event-kinds";
 import { roleId } from "./roles";
 
-const ABI = [
-  "function grantRole(bytes32 role, address account)",
-  "function hasRole(bytes32 role, address account) view returns (bool)",
-];
-
 export class LedgerAdmin {
-  private readonly ledger: Contract;
+  readonly ledger: Contract;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(address: string, admin: Signer) {
-    this.ledger = new Contract(address, ABI, admin);
+  constructor(address: string, abi: InterfaceAbi, admin: Signer) {
+    this.ledger = new Contract(address, abi, admin);
+  }
+
+  /** Runs `send` after every send queued before it has been handed to the node. */
+  serialize<T>(send: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(send);
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   /** Grants `role` to `account` unless it holds it already; resolves once mined. */
-  grantRole(role: RoleName, account: string): Promise<string | null> {
-    const grant = this.queue.then(async () => {
-      if (await this.ledger.hasRole(roleId(role), account)) return null;
-      const tx = await this.ledger.grantRole(roleId(role), account);
-      const receipt = await tx.wait();
-      if (!receipt || receipt.status !== 1) throw new Error(`granting ${role} to ${account} failed (${tx.hash})`);
-      return tx.hash as string;
-    });
-    this.queue = grant.catch(() => undefined);
-    return grant;
+  async grantRole(role: RoleName, account: string): Promise<string | null> {
+    if (await this.ledger.hasRole(roleId(role), account)) return null;
+    const tx = await this.serialize(() => this.ledger.grantRole(roleId(role), account));
+    const receipt = await tx.wait();
+    if (!receipt || receipt.status !== 1) throw new Error(`granting ${role} to ${account} failed (${tx.hash})`);
+    return tx.hash as string;
   }
 }

@@ -83,6 +83,11 @@ export class CertificationOutboxRepository {
     ).map(toWrite);
   }
 
+  /** Writes the outbox believes are on chain, in order. */
+  confirmed(): CertificationWrite[] {
+    return (this.db.prepare(`SELECT * FROM certification_outbox WHERE status = 'confirmed' ORDER BY seq`).all() as Row[]).map(toWrite);
+  }
+
   setStatus(id: string, status: OutboxStatus, fields: { error?: string; txHash?: string; blockNumber?: number } = {}): void {
     this.db
       .prepare(

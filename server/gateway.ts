@@ -1,0 +1,219 @@
+/**
+ * Builds the gateway from its parts: repositories over one SQLite database, the services, the
+ * relayer, the certification sender, the indexer and the Express app. It listens nowhere and
+ * reads no environment: server/index.ts (or a test) supplies the chain, keys and settings.
+ */
+import type { Logger } from "pino";
+import type { JsonRpcProvider, Signer, Wallet } from "ethers";
+import { createApp } from "./app";
+import { certificationRoutes } from "./api/certification-routes";
+import { openApiDocument } from "./api/openapi";
+import { orgRoutes } from "./api/org-routes";
+import { readRoutes } from "./api/read-routes";
+import type { RouteSpec } from "./api/route-spec";
+import { signingRoutes } from "./api/signing-routes";
+import { systemRoutes } from "./api/system-routes";
+import { writeRoutes, type EventStatusView } from "./api/write-routes";
+import type { Deployment } from "./chain/deploy-ledger";
+import { LedgerAdmin } from "./chain/ledger-admin";
+import { loadLedgerArtifact } from "./chain/ledger-artifact";
+import { ledgerDomain, ZERO_HASH } from "./chain/typed-data";
+import { eventKindName } from "./domain/event-kinds";
+import { createIndexer } from "./indexer";
+import { CustodialKeys } from "./keys/custodial-keys";
+import { createCertificationSender } from "./relayer/certification-sender";
+import { createRelayer } from "./relayer/relayer";
+import { BatchReader } from "./services/batch-reader";
+import { BatchVerifier } from "./services/batch-verifier";
+import { CertificationService } from "./services/certification-service";
+import { EventPlanner, type BatchStateSource } from "./services/event-planner";
+import { EventService } from "./services/event-service";
+import { OrgService, hashSecret, isAdminToken } from "./services/org-service";
+import { CertificationOutboxRepository } from "./store/certification-outbox-repository";
+import type { Db } from "./store/database";
+import { AcceptedEventReads, BatchListReads, ChainCertificationReads } from "./store/gateway-reads";
+import { IdempotencyRepository } from "./store/idempotency-repository";
+import { IndexRepository } from "./store/index-repository";
+import { OrgRepository } from "./store/org-repository";
+import { OutboxRepository } from "./store/outbox-repository";
+import { SigningRequestRepository } from "./store/signing-request-repository";
+import { createEventResigner } from "./services/event-resigner";
+
+export interface GatewayOptions {
+  db: Db;
+  /** A provider that does not cache reads (JsonRpcProvider with cacheTimeout -1). */
+  provider: JsonRpcProvider;
+  relayerWallet: Wallet;
+  adminSigner: Signer;
+  deployment: Deployment;
+  adminToken: string;
+  masterSecret: string;
+  /** scrypt work factor of custodial keystores; lowered only by tests. */
+  scryptN?: number;
+  confirmations: number;
+  relayer: { batchSize: number; intervalMs: number; replaceAfterMs: number };
+  indexer: { intervalMs: number };
+  publicBaseUrl: string;
+  logger: Logger;
+}
+
+export function createGateway(options: GatewayOptions) {
+  const { db, deployment, logger } = options;
+  const artifact = loadLedgerArtifact();
+  const domain = ledgerDomain(deployment.chainId, deployment.address);
+  const log = (component: string) => (message: string) => logger.info({ component }, message);
+
+  const orgs = new OrgRepository(db);
+  const outbox = new OutboxRepository(db);
+  const certificationOutbox = new CertificationOutboxRepository(db);
+  const index = new IndexRepository(db);
+  const accepted = new AcceptedEventReads(db);
+  const keys = new CustodialKeys(options.masterSecret, options.scryptN);
+  const ledgerAdmin = new LedgerAdmin(deployment.address, artifact.abi, options.adminSigner);
+
+  const batchState: BatchStateSource = {
+    expectedHead: (batchId) => outbox.latestHead(batchId) ?? index.batchState(batchId)?.head,
+    creatorOf: (batchId) => accepted.creator(batchId) ?? index.getBatch(batchId)?.batch.creator,
+  };
+  const orgService = new OrgService(orgs, keys, ledgerAdmin);
+  const events = new EventService(db, new EventPlanner(batchState), outbox, new IdempotencyRepository(db), keys, domain);
+  const certifications = new CertificationService(
+    db,
+    certificationOutbox,
+    orgs,
+    batchState,
+    new ChainCertificationReads(db),
+    keys,
+    domain,
+  );
+  const reader = new BatchReader(index, accepted, orgs, { chainId: deployment.chainId, contract: deployment.address });
+  const verifier = new BatchVerifier(options.provider, deployment.address, deployment.deployBlock, (batchId, dataHash) =>
+    accepted.detail(batchId, dataHash),
+  );
+  const listing = new BatchListReads(db);
+
+  const indexer = createIndexer({
+    db,
+    provider: options.provider,
+    address: deployment.address,
+    deployBlock: deployment.deployBlock,
+    confirmations: options.confirmations,
+    log: log("indexer"),
+  });
+  const relayer = createRelayer({
+    db,
+    wallet: options.relayerWallet,
+    ledger: { address: deployment.address, abi: artifact.abi },
+    fromBlock: deployment.deployBlock,
+    batchSize: options.relayer.batchSize,
+    replaceAfterMs: options.relayer.replaceAfterMs,
+    resign: createEventResigner(orgs, keys, domain),
+    log: log("relayer"),
+  });
+  const certificationSender = createCertificationSender({
+    repo: certificationOutbox,
+    ledger: ledgerAdmin.ledger,
+    provider: options.provider,
+    serialize: (send) => ledgerAdmin.serialize(send),
+    log: log("certifications"),
+  });
+
+  const eventStatus = (eventId: string): EventStatusView | undefined => {
+    const event = outbox.byId(eventId);
+    if (event) {
+      return {
+        eventId,
+        batchId: event.batchId,
+        type: eventKindName(event.kind),
+        status: event.status,
+        ...(event.txHash ? { transactionHash: event.txHash } : {}),
+        ...(event.blockNumber !== null ? { blockNumber: event.blockNumber } : {}),
+        ...(event.error ? { error: event.error } : {}),
+      };
+    }
+    const write = certificationOutbox.byId(eventId);
+    if (!write) return undefined;
+    return {
+      eventId,
+      batchId: write.batchId ?? ZERO_HASH,
+      type: write.action === "attest" ? "certification" : "revocation",
+      status: write.status,
+      ...(write.txHash ? { transactionHash: write.txHash } : {}),
+      ...(write.blockNumber !== null ? { blockNumber: write.blockNumber } : {}),
+      ...(write.error ? { error: write.error } : {}),
+    };
+  };
+  const waitForSettled = async (ids: string[], timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    const settled = () => ids.every((id) => ["confirmed", "failed"].includes(eventStatus(id)?.status ?? "failed"));
+    while (!settled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+  };
+
+  const adminTokenHash = hashSecret(options.adminToken);
+  const routes: RouteSpec[] = [];
+  routes.push(
+    ...systemRoutes({
+      chain: { chainId: deployment.chainId, contract: deployment.address, deployBlock: deployment.deployBlock },
+      ready: () => {
+        const status = indexer.status();
+        return { ready: status.caughtUp, indexedBlock: status.cursor, chainBlock: status.chainHead };
+      },
+      openApi: () => openApiDocument(routes, options.publicBaseUrl),
+    }),
+    ...orgRoutes(orgService),
+    ...writeRoutes({ events, eventStatus, waitForSettled }),
+    ...certificationRoutes(certifications),
+    ...signingRoutes({
+      events,
+      requests: new SigningRequestRepository(db),
+      domain,
+      expectedHead: batchState.expectedHead,
+      runInTransaction: (work) => db.transaction(work)(),
+    }),
+    ...readRoutes({
+      reader,
+      verifier,
+      listing: {
+        list: ({ producer, ...filter }) => {
+          const creator = producer === undefined ? undefined : (orgs.byId(producer) ?? orgs.byAddress(producer))?.address;
+          if (producer !== undefined && !creator) return { batches: [], total: 0 };
+          return listing.list({ ...filter, creator });
+        },
+      },
+    }),
+  );
+
+  const app = createApp({
+    routes,
+    logger,
+    auth: {
+      org: (apiKey) => {
+        try {
+          return orgService.authenticate(apiKey);
+        } catch {
+          return undefined;
+        }
+      },
+      isAdmin: (token) => isAdminToken(token, adminTokenHash),
+    },
+  });
+
+  return {
+    app,
+    routes,
+    indexer,
+    relayer,
+    certificationSender,
+    outbox,
+    start() {
+      indexer.start(options.indexer.intervalMs);
+      relayer.start(options.relayer.intervalMs);
+      certificationSender.start(options.relayer.intervalMs);
+    },
+    async stop() {
+      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop()]);
+    },
+  };
+}
+
+export type Gateway = ReturnType<typeof createGateway>;

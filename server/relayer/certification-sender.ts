@@ -1,0 +1,128 @@
+/**
+ * Sends accepted certification writes (attest, revoke) to the chain, one transaction each, in
+ * the order they were accepted. Each is simulated first: a refusal becomes a failed write with
+ * the contract's reason in words, and "already attested" / "already revoked" means an earlier
+ * send got through (a crash between sending and recording), so the write is confirmed, never
+ * sent twice. A chain that lost blocks is noticed on start: confirmed writes the chain no longer
+ * shows go back to pending.
+ */
+import { Contract, type Provider } from "ethers";
+import type { CertificationOutboxRepository, CertificationWrite } from "../store/certification-outbox-repository";
+import { explainRevert, revertDataOf, revertName } from "./explain-error";
+
+export interface CertificationSenderOptions {
+  repo: CertificationOutboxRepository;
+  /** The ledger, connected to the signer that pays for these transactions. */
+  ledger: Contract;
+  provider: Provider;
+  /** Runs a send in the queue of that signer, so its nonces never interleave with other sends. */
+  serialize<T>(send: () => Promise<T>): Promise<T>;
+  log?: (message: string) => void;
+}
+
+export interface CertificationSender {
+  tick(): Promise<void>;
+  /** Requeues confirmed writes the chain does not show (it lost blocks). */
+  reconcile(): Promise<number>;
+  start(intervalMs: number): void;
+  stop(): Promise<void>;
+}
+
+const DONE_ALREADY: Record<CertificationWrite["action"], string> = {
+  attest: "ProvenanceLedgerCertificationExists",
+  revoke: "ProvenanceLedgerCertificationAlreadyRevoked",
+};
+
+export function createCertificationSender(options: CertificationSenderOptions): CertificationSender {
+  const { repo, ledger, provider, log = () => {} } = options;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  let stopped = false;
+
+  const callOf = (write: CertificationWrite): [string, unknown[]] => {
+    const p = write.payload as Record<string, unknown>;
+    return write.action === "attest"
+      ? ["attest", [p.attestation, p.r, p.s, p.v]]
+      : ["revoke", [p.certificationId, p.reason, p.r, p.s, p.v]];
+  };
+
+  async function send(write: CertificationWrite): Promise<void> {
+    const [method, args] = callOf(write);
+    try {
+      await ledger.getFunction(method).staticCall(...args);
+    } catch (error) {
+      const data = revertDataOf(error);
+      if (data === undefined) throw error; // the node is unreachable: try again next tick
+      if (revertName(ledger.interface, data) === DONE_ALREADY[write.action]) {
+        repo.setStatus(write.id, "confirmed");
+      } else {
+        repo.setStatus(write.id, "failed", { error: explainRevert(ledger.interface, data) });
+      }
+      return;
+    }
+    const tx = await options.serialize(() => ledger.getFunction(method).send(...args));
+    repo.setStatus(write.id, "submitted", { txHash: tx.hash });
+    log(`certification ${write.action} ${write.certificationId}: transaction ${tx.hash}`);
+    const receipt = await tx.wait();
+    if (receipt?.status === 1) repo.setStatus(write.id, "confirmed", { txHash: tx.hash, blockNumber: receipt.blockNumber });
+    else repo.setStatus(write.id, "pending"); // simulated again next tick, which names the reason
+  }
+
+  async function tick(): Promise<void> {
+    for (const write of repo.unsettled(20)) {
+      if (stopped) return;
+      if (write.status === "submitted" && write.txHash) {
+        const receipt = await provider.getTransactionReceipt(write.txHash);
+        if (receipt) {
+          if (receipt.status === 1) repo.setStatus(write.id, "confirmed", { blockNumber: receipt.blockNumber });
+          else repo.setStatus(write.id, "pending");
+          continue;
+        }
+        if (await provider.getTransaction(write.txHash)) continue; // still waiting to be mined
+      }
+      await send(write);
+    }
+  }
+
+  async function reconcile(): Promise<number> {
+    let requeued = 0;
+    for (const write of repo.confirmed()) {
+      const stored = await ledger.certification(write.certificationId);
+      const onChain = write.action === "attest" ? stored.certifier !== "0x0000000000000000000000000000000000000000" : stored.revoked;
+      if (!onChain) {
+        repo.setStatus(write.id, "pending");
+        requeued++;
+      }
+    }
+    if (requeued) log(`the chain lost ${requeued} certification writes: sending them again`);
+    return requeued;
+  }
+
+  const loop = (intervalMs: number) => {
+    timer = setTimeout(() => {
+      running = tick()
+        .catch((error) => log(`certification sender: ${(error as Error).message}`))
+        .finally(() => {
+          if (!stopped) loop(intervalMs);
+        });
+    }, intervalMs);
+  };
+
+  return {
+    tick,
+    reconcile,
+    start(intervalMs) {
+      stopped = false;
+      running = reconcile()
+        .catch((error) => log(`certification sender: ${(error as Error).message}`))
+        .then(() => {
+          if (!stopped) loop(intervalMs);
+        });
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

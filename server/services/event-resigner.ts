@@ -1,0 +1,23 @@
+/**
+ * Re-signs a custodial event over the head its batch really has, for the relayer: when an event
+ * fails on chain, the accepted events that extended it would be stale, but the organisation's
+ * intent (the same detail) still holds, so the gateway signs it again with the key it keeps.
+ * Events of organisations that sign themselves are never re-signed: they fail and the
+ * organisation decides.
+ */
+import { TypedDataEncoder, type TypedDataDomain } from "ethers";
+import { EVENT_TYPES } from "../chain/typed-data";
+import type { CustodialKeys } from "../keys/custodial-keys";
+import type { OrgRepository } from "../store/org-repository";
+import type { OutboxEvent } from "../store/outbox-repository";
+
+export function createEventResigner(orgs: OrgRepository, keys: CustodialKeys, domain: TypedDataDomain) {
+  return async (event: OutboxEvent, prevHead: string) => {
+    const org = orgs.byId(event.orgId);
+    if (!org?.custodial || !org.keystore || org.address !== event.signer) return undefined;
+    const wallet = await keys.unlock(org.address, org.keystore);
+    const message = { batchId: event.batchId, kind: event.kind, prevHead, dataHash: event.dataHash, inputs: event.inputs };
+    const { r, s, v } = wallet.signingKey.sign(TypedDataEncoder.hash(domain, EVENT_TYPES, message));
+    return { r, s, v };
+  };
+}
