@@ -40,6 +40,8 @@ const WAIT_LIMIT_MS = 60_000;
 
 export function writeRoutes(deps: WriteRouteDeps): RouteSpec[] {
   const write = async (context: RouteContext<unknown>, request: WriteRequest) => {
+    // Checked before anything is written: a bad query must change nothing.
+    if (context.query.wait !== undefined && context.query.wait !== "confirmed") throw invalidField("wait", "must be confirmed");
     const idempotency: Idempotency | undefined = context.idempotencyKey
       ? { key: context.idempotencyKey, requestHash: context.requestHash }
       : undefined;
@@ -89,8 +91,7 @@ export function writeRoutes(deps: WriteRouteDeps): RouteSpec[] {
 
 /** With ?wait=confirmed, waits for the events to settle and answers with their statuses. */
 async function settle(deps: WriteRouteDeps, answer: StoredAnswer, wait: unknown): Promise<{ status: number; body: unknown }> {
-  if (wait === undefined) return { status: answer.statusCode, body: answer.body };
-  if (wait !== "confirmed") throw invalidField("wait", "must be confirmed");
+  if (wait !== "confirmed") return { status: answer.statusCode, body: answer.body };
   const body = answer.body as { eventId: string; events: { eventId: string }[] };
   const ids = body.events.map((e) => e.eventId);
   await deps.waitForSettled(ids, WAIT_LIMIT_MS);
