@@ -39,6 +39,11 @@ export function anvilBinaryPath(): string {
 }
 
 export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
+  const rpcUrl = `http://127.0.0.1:${options.port}`;
+  if (await answersRpc(rpcUrl)) {
+    // Most likely an anvil left behind by a killed gateway: it holds the state file too.
+    throw new Error(`something already answers on ${rpcUrl}: stop it (an anvil left from an earlier run?) or set CHAIN_PORT`);
+  }
   const args = ["--host", "127.0.0.1", "--port", String(options.port), "--silent"];
   if (options.stateFile) {
     mkdirSync(path.dirname(options.stateFile), { recursive: true });
@@ -55,7 +60,6 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
   child.stderr?.on("data", collect);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
-  const rpcUrl = `http://127.0.0.1:${options.port}`;
   await waitForRpc(rpcUrl, child, () => output.join(""));
   return {
     rpcUrl,
@@ -73,18 +77,23 @@ async function waitForRpc(rpcUrl: string, child: ChildProcess, output: () => str
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`anvil exited before it answered (${child.exitCode ?? child.signalCode}): ${output()}`);
     }
-    try {
-      const response = await fetch(rpcUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
+    if (await answersRpc(rpcUrl)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill("SIGKILL");
   throw new Error(`anvil did not answer on ${rpcUrl} within 20 s: ${output()}`);
+}
+
+async function answersRpc(rpcUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(1_000),
+    });
+    return response.ok;
+  } catch {
+    return false; // nothing listening (yet)
+  }
 }
