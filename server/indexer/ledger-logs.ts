@@ -9,7 +9,9 @@ export const LEDGER_EVENTS_ABI = [
   "event EventRecorded(bytes32 indexed batchId, address indexed signer, uint8 kind, bytes32 dataHash)",
   "event BatchDerived(bytes32 indexed batchId, bytes32 indexed inputBatchId)",
   "event EventRejected(uint256 indexed index, bytes32 indexed batchId, bytes reason)",
-  "event CertificationAttested(bytes32 indexed certificationId, address indexed certifier, bytes32 indexed subject, uint8 subjectKind, bytes32 scheme, string certificateNo, address producer, uint64 gtin, uint64 validFrom, uint64 validUntil, bytes32 dataHash)",
+  "event CertificationAttested(bytes32 indexed certificationId, address indexed certifier, bytes32 indexed subject, " +
+    "uint8 subjectKind, bytes32 scheme, string certificateNo, address producer, uint64 gtin, uint64 validFrom, " +
+    "uint64 validUntil, bytes32 dataHash)",
   "event CertificationRevoked(bytes32 indexed certificationId, address indexed revokedBy, string reason)",
 ];
 

@@ -186,9 +186,9 @@ export class IndexRepository {
    */
   rewindTo(blockNumber: number): void {
     this.transaction(() => {
-      const touched = (
-        this.sql(`SELECT DISTINCT batch_id FROM idx_events WHERE block_number > ?`).all(blockNumber) as Array<{ batch_id: string }>
-      ).map((row) => row.batch_id);
+      const touched = this.sql(`SELECT DISTINCT batch_id FROM idx_events WHERE block_number > ?`)
+        .pluck()
+        .all(blockNumber) as string[];
       this.sql(`DELETE FROM idx_events WHERE block_number > ?`).run(blockNumber);
       this.sql(`DELETE FROM idx_lineage WHERE block_number > ?`).run(blockNumber);
       this.sql(`DELETE FROM idx_certifications WHERE block_number > ?`).run(blockNumber);
@@ -225,7 +225,7 @@ export class IndexRepository {
 
   /** The batch's head and event count, or undefined when the index has no such batch. */
   batchState(batchId: string): { head: string; eventCount: number } | undefined {
-    const row = this.sql(`SELECT head, event_count FROM idx_batches WHERE batch_id = ?`).get(batchId) as
+    const row = this.sql(`SELECT head, event_count FROM idx_batches WHERE batch_id = ?`).get(batchId.toLowerCase()) as
       | { head: string; event_count: number }
       | undefined;
     return row && { head: row.head, eventCount: row.event_count };
@@ -249,8 +249,10 @@ export class IndexRepository {
 
   insertEvent(event: IndexedEvent): void {
     this.sql(
-      `INSERT INTO idx_events (tx_hash, log_index, batch_id, position, kind, signer, data_hash, prev_head, head, inputs, block_number, timestamp)
-       VALUES (@txHash, @logIndex, @batchId, @position, @kind, @signer, @dataHash, @prevHead, @head, @inputs, @blockNumber, @timestamp)`,
+      `INSERT INTO idx_events (tx_hash, log_index, batch_id, position, kind, signer, data_hash, prev_head, head, inputs,
+         block_number, timestamp)
+       VALUES (@txHash, @logIndex, @batchId, @position, @kind, @signer, @dataHash, @prevHead, @head, @inputs,
+         @blockNumber, @timestamp)`,
     ).run({ ...event, inputs: JSON.stringify(event.inputs) });
   }
 
@@ -307,7 +309,11 @@ export class IndexRepository {
     return { batch, events, inputs, outputs, certifications };
   }
 
-  /** Batches, newest first, optionally of one GTIN and/or one creator; with the total count. */
+  /**
+   * Batches, newest first, optionally of one GTIN (any GTIN length) and/or one creator (any
+   * case); with the total count. Throws Gs1Error for an invalid GTIN, ethers' error for an
+   * invalid address.
+   */
   listBatches(query: BatchListQuery): { batches: IndexedBatch[]; total: number } {
     const where: string[] = [];
     const params: Record<string, unknown> = { limit: query.limit, offset: query.offset };

@@ -1,0 +1,63 @@
+/**
+ * A history that exercises every log the indexer applies, recorded on the fixture's ledger:
+ * harvests, processing that creates a batch from inputs, processing in place with an input,
+ * two events on one batch in one transaction, a rejected event, a recall, certifications of a
+ * batch and of a product line, and a revocation.
+ */
+import { batchId, KIWI_GTIN, MANGO_GTIN, type LedgerFixture } from "../helpers/ledger-fixture";
+import { nextHead } from "../../server/chain/typed-data";
+import { EventKind } from "../../server/domain/event-kinds";
+import { LedgerWriter } from "./helpers";
+
+const { Harvest, Processing, Shipment, Recall } = EventKind;
+
+export const STORY = {
+  A: batchId("TY-A"),
+  B: batchId("TY-B"),
+  C: batchId("PACK-C"),
+  K: batchId("KW-1", KIWI_GTIN),
+  M: batchId("TY-M"),
+};
+
+export function writerFor(f: LedgerFixture): LedgerWriter {
+  return new LedgerWriter(f.ledger.connect(f.relayer), f.domain);
+}
+
+/** Records the story; `between` runs after each transaction (e.g. an indexer tick). */
+export async function recordStory(f: LedgerFixture, between: () => Promise<unknown> = async () => {}) {
+  const w = writerFor(f);
+  const { A, B, C, K, M } = STORY;
+  const step = async (write: () => Promise<unknown>) => {
+    await write();
+    await between();
+  };
+  await step(() => w.record(f.producer, A, Harvest));
+  await step(() => w.record(f.producer, B, Harvest));
+  await step(() => w.record(f.otherProducer, K, Harvest));
+  await step(() => w.record(f.processor, C, Processing, { inputs: [A, B] }));
+  await step(() => w.record(f.carrier, A, Shipment));
+  await step(async () =>
+    w.recordBatch([
+      await w.prepare(f.carrier, C, Shipment),
+      await w.prepare(f.outsider, K, Shipment), // rejected: no role
+      await w.prepare(f.processor, K, Processing, { inputs: [B] }),
+    ]),
+  );
+  await step(async () => {
+    const harvest = await w.prepare(f.producer, M, Harvest);
+    const processing = await w.prepare(f.producer, M, Processing, {
+      inputs: [A],
+      prevHead: nextHead(harvest.event, f.producer.address),
+    });
+    return w.recordBatch([harvest, processing]);
+  });
+  await step(() => w.record(f.producer, B, Recall));
+  const certC = await w.attest(f.certifier, { batch: C }, "SZP-C");
+  await between();
+  const certLine = await w.attest(f.certifier, { producer: f.producer.address, gtin: MANGO_GTIN }, "SZP-LINE");
+  await between();
+  const certA = await w.attest(f.otherCertifier, { batch: A }, "SZP-A");
+  await between();
+  await step(() => w.revoke(f.otherCertifier, certA, "failed a spot check"));
+  return { certC, certLine, certA };
+}
