@@ -1,0 +1,87 @@
+/**
+ * The product as separate processes, for tests that kill them: the gateway (server/index.ts)
+ * pointed at an anvil the test runs itself, so that each can be killed on its own.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import { ANVIL_DEV_KEY, ANVIL_RELAYER_KEY } from "../../server/chain/anvil";
+
+const ROOT = path.resolve(__dirname, "../..");
+
+/** A port nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  base: string;
+  output(): string;
+  /** SIGKILL, and wait for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM (a clean shutdown), and wait for the exit. */
+  stop(): Promise<void>;
+}
+
+export async function spawnGateway(options: { port: number; rpcUrl: string; dataDir: string; env?: Record<string, string> }): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "server/index.ts"], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      PORT: String(options.port),
+      RPC_URL: options.rpcUrl,
+      ADMIN_KEY: ANVIL_DEV_KEY,
+      RELAYER_KEY: ANVIL_RELAYER_KEY,
+      DATA_DIR: options.dataDir,
+      ADMIN_TOKEN: "crash-test-admin-token-0123456789",
+      MASTER_SECRET: "crash-test-master-secret-0123456789abcdef",
+      LOG_LEVEL: "warn",
+      RELAYER_INTERVAL_MS: "50",
+      INDEXER_INTERVAL_MS: "50",
+      RELAYER_REPLACE_AFTER_MS: "5000",
+      ...options.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const chunks: string[] = [];
+  child.stdout?.on("data", (chunk) => chunks.push(chunk.toString()));
+  child.stderr?.on("data", (chunk) => chunks.push(chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const base = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited at start:\n${chunks.join("")}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill("SIGKILL");
+      throw new Error(`the gateway did not start within 60 s:\n${chunks.join("")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    child,
+    base,
+    output: () => chunks.join(""),
+    async kill() {
+      child.kill("SIGKILL");
+      await exited;
+    },
+    async stop() {
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
+}
