@@ -15,11 +15,10 @@ import { readDeployment } from "../../server/chain/deploy-ledger";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { rebuildIndex } from "../../server/indexer";
 import { openDatabase } from "../../server/store/database";
-import { freePort, spawnGateway, type GatewayProcess } from "../helpers/processes";
+import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "../helpers/processes";
 import * as payload from "../helpers/payloads";
 
 const WRITES = 300;
-const ADMIN = "crash-test-admin-token-0123456789";
 
 /** A seeded generator, so that a failing run can be replayed with the same chaos. */
 function random(seed: number) {
@@ -62,7 +61,7 @@ describe("gateway crash safety (kill -9 of the gateway and of anvil)", function 
           headers: { "content-type": "application/json", authorization: `Bearer ${token}`, "idempotency-key": key },
           body: JSON.stringify(body),
         });
-        const answer = await response.json();
+        const answer = (await response.json()) as { eventId: string; batchId: string };
         if (response.status === 202 || response.status === 201) return answer;
         throw new Error(`write ${key} refused: ${response.status} ${JSON.stringify(answer)}`);
       } catch (error) {
@@ -151,7 +150,10 @@ describe("gateway crash safety (kill -9 of the gateway and of anvil)", function 
     expect(outbox).to.have.length(WRITES);
     expect(new Set(acked.map((a) => a.eventId)).size).to.equal(WRITES);
     for (const a of acked) expect(outbox.find((row) => row.id === a.eventId)?.status).to.equal("confirmed");
-    const onChain = logs.map((log) => `${(log as { args: { batchId: string } }).args.batchId}:${(log as { args: { dataHash: string } }).args.dataHash}`);
+    const onChain = logs.map((log) => {
+      const { batchId, dataHash } = (log as unknown as { args: { batchId: string; dataHash: string } }).args;
+      return `${batchId}:${dataHash}`;
+    });
     expect(onChain).to.have.length(WRITES);
     expect(new Set(onChain)).to.deep.equal(new Set(outbox.map((row) => `${row.batch_id}:${row.data_hash}`)));
     for (const batchId of harvested.slice(-5)) {

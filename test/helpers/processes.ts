@@ -9,6 +9,9 @@ import { ANVIL_DEV_KEY, ANVIL_RELAYER_KEY } from "../../server/chain/anvil";
 
 const ROOT = path.resolve(__dirname, "../..");
 
+/** The admin token a spawned gateway uses. */
+export const PROCESS_ADMIN_TOKEN = "process-test-admin-token-0123456789";
+
 /** A port nothing listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,7 +45,7 @@ export async function spawnGateway(options: { port: number; rpcUrl: string; data
       ADMIN_KEY: ANVIL_DEV_KEY,
       RELAYER_KEY: ANVIL_RELAYER_KEY,
       DATA_DIR: options.dataDir,
-      ADMIN_TOKEN: "crash-test-admin-token-0123456789",
+      ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
       MASTER_SECRET: "crash-test-master-secret-0123456789abcdef",
       LOG_LEVEL: "warn",
       RELAYER_INTERVAL_MS: "50",

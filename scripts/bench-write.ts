@@ -1,0 +1,142 @@
+/**
+ * `npm run bench:write`: writes through the HTTP API into the embedded anvil and measures how
+ * fast the gateway accepts events, how fast they are confirmed on chain, and the gas per event
+ * as the relayer batched them. The gateway runs in its own process (as `npm start` runs it) and
+ * this script is its client, so the two do not share a core.
+ *
+ * Setup (not measured): organisations, and BATCHES harvested batches. Measured: EVENTS shipment
+ * and receipt events spread over those batches, CONCURRENCY requests in flight.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { JsonRpcProvider } from "ethers";
+import Database from "better-sqlite3";
+import { startAnvil } from "../server/chain/anvil";
+import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway } from "../test/helpers/processes";
+import * as payload from "../test/helpers/payloads";
+
+const BATCHES = Number(process.env.BENCH_BATCHES ?? 1_000);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+
+async function main(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "bench-write-"));
+  const chainPort = await freePort();
+  const anvil = await startAnvil({ port: chainPort, stateFile: path.join(dataDir, "chain.json"), stateInterval: 60 });
+  const gateway = await spawnGateway({
+    port: await freePort(),
+    rpcUrl: anvil.rpcUrl,
+    dataDir,
+    env: { RELAYER_BATCH_SIZE: process.env.RELAYER_BATCH_SIZE ?? "400", RELAYER_INTERVAL_MS: "20", INDEXER_INTERVAL_MS: "100" },
+  });
+  const db = new Database(path.join(dataDir, "gateway.db"), { readonly: true });
+  try {
+    const post = async (url: string, token: string, body: unknown) => {
+      const response = await fetch(`${gateway.base}${url}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      });
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const answer = (await response.json()) as Record<string, any>;
+      if (response.status >= 300) throw new Error(`${url}: ${response.status} ${JSON.stringify(answer)}`);
+      return answer;
+    };
+    const producer = await post("/api/v1/orgs", ADMIN, { name: "bench producer", role: "producer" });
+    const carrier = await post("/api/v1/orgs", ADMIN, { name: "bench carrier", role: "carrier" });
+    const retailer = await post("/api/v1/orgs", ADMIN, { name: "bench retailer", role: "retailer" });
+
+    const harvests = await run(BATCHES, CONCURRENCY, (i) => post("/api/v1/batches", producer.apiKey, payload.harvest(`BW-${i}`)));
+    const batchIds = harvests.answers.map((a) => a.batchId as string);
+    const harvestConfirmed = await confirmed(db, BATCHES, harvests.started);
+    report("harvest (setup)", BATCHES, harvests.seconds, harvestConfirmed);
+
+    const firstEventSeq = (db.prepare(`SELECT max(seq) AS s FROM outbox`).get() as { s: number }).s;
+    const events = await run(EVENTS, CONCURRENCY, (i) => {
+      const batchId = batchIds[i % batchIds.length];
+      return i % 2 === 0
+        ? post(`/api/v1/batches/${batchId}/events`, carrier.apiKey, payload.shipment)
+        : post(`/api/v1/batches/${batchId}/events`, retailer.apiKey, payload.receipt);
+    });
+    const eventsConfirmed = await confirmed(db, BATCHES + EVENTS, events.started);
+    report("shipment/receipt", EVENTS, events.seconds, eventsConfirmed);
+
+    const gas = await gasPerEvent(db, anvil.rpcUrl, firstEventSeq);
+    console.log(`\nrelayer: ${gas.transactions} transactions, ${gas.events} events, ${gas.perEvent} gas per event`);
+    const failed = (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'failed'`).get() as { n: number }).n;
+    if (failed) throw new Error(`${failed} events failed`);
+    console.log(
+      JSON.stringify({
+        acceptedEventsPerSecond: Math.round(EVENTS / events.seconds),
+        confirmedEventsPerSecond: Math.round(EVENTS / eventsConfirmed),
+        gasPerEvent: gas.perEvent,
+        events: EVENTS,
+        concurrency: CONCURRENCY,
+        transactions: gas.transactions,
+      }),
+    );
+  } finally {
+    db.close();
+    await gateway.stop();
+    await anvil.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `count` requests with `concurrency` in flight; how long until all were acknowledged. */
+async function run(count: number, concurrency: number, request: (i: number) => Promise<Record<string, unknown>>) {
+  const answers: Record<string, unknown>[] = new Array(count);
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        answers[i] = await request(i);
+      }
+    }),
+  );
+  return { answers, started, seconds: (performance.now() - started) / 1000 };
+}
+
+/** Seconds from `started` until `total` outbox events are confirmed. */
+async function confirmed(db: Database.Database, total: number, started: number): Promise<number> {
+  const count = db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'confirmed'`);
+  const deadline = Date.now() + 600_000;
+  while ((count.get() as { n: number }).n < total) {
+    if (Date.now() > deadline) throw new Error("events were not confirmed within 10 minutes");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return (performance.now() - started) / 1000;
+}
+
+/** Gas of the relayer's transactions that carried the measured events, per event. */
+async function gasPerEvent(db: Database.Database, rpcUrl: string, afterSeq: number) {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
+  const hashes = db
+    .prepare(`SELECT DISTINCT tx_hash AS hash FROM outbox WHERE seq > ? AND status = 'confirmed'`)
+    .all(afterSeq) as { hash: string }[];
+  let gas = 0n;
+  let events = 0;
+  for (const { hash } of hashes) {
+    const receipt = await provider.getTransactionReceipt(hash);
+    gas += receipt!.gasUsed;
+    events += (db.prepare(`SELECT count(*) AS n FROM outbox WHERE tx_hash = ?`).get(hash) as { n: number }).n;
+  }
+  provider.destroy();
+  return { transactions: hashes.length, events, perEvent: Math.round(Number(gas) / events) };
+}
+
+function report(phase: string, count: number, acceptedSeconds: number, confirmedSeconds: number): void {
+  console.log(
+    `${phase.padEnd(18)} ${String(count).padStart(6)} events  accepted ${Math.round(count / acceptedSeconds)
+      .toString()
+      .padStart(6)}/s  confirmed ${Math.round(count / confirmedSeconds).toString().padStart(6)}/s`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
