@@ -32,6 +32,7 @@ import { OrgService, hashSecret, isAdminToken } from "./services/org-service";
 import { CertificationOutboxRepository } from "./store/certification-outbox-repository";
 import type { Db } from "./store/database";
 import { AcceptedEventReads, BatchListReads, ChainCertificationReads } from "./store/gateway-reads";
+import { GroupCommit } from "./store/group-commit";
 import { IdempotencyRepository } from "./store/idempotency-repository";
 import { IndexRepository } from "./store/index-repository";
 import { OrgRepository } from "./store/org-repository";
@@ -76,7 +77,8 @@ export function createGateway(options: GatewayOptions) {
     creatorOf: (batchId) => accepted.creator(batchId) ?? index.getBatch(batchId)?.batch.creator,
   };
   const orgService = new OrgService(orgs, keys, ledgerAdmin);
-  const events = new EventService(db, new EventPlanner(batchState), outbox, new IdempotencyRepository(db), keys, domain);
+  const commits = new GroupCommit(db);
+  const events = new EventService(db, new EventPlanner(batchState), outbox, new IdempotencyRepository(db), keys, domain, commits);
   const certifications = new CertificationService(
     db,
     certificationOutbox,
@@ -168,7 +170,7 @@ export function createGateway(options: GatewayOptions) {
       requests: new SigningRequestRepository(db),
       domain,
       expectedHead: batchState.expectedHead,
-      runInTransaction: (work) => db.transaction(work)(),
+      commit: (work) => commits.run(work),
     }),
     ...readRoutes({
       reader,

@@ -19,7 +19,8 @@ export interface SigningRouteDeps {
   requests: SigningRequestRepository;
   domain: TypedDataDomain;
   expectedHead(batchId: string): string | undefined;
-  runInTransaction<T>(work: () => T): T;
+  /** Runs database work in a durable transaction (the gateway's group commit). */
+  commit<T>(work: () => T): Promise<T>;
 }
 
 const signaturesBody = z.strictObject({
@@ -84,7 +85,7 @@ export function signingRoutes(deps: SigningRouteDeps): RouteSpec[] {
       body: signaturesBody,
       responses: { 202: "accepted", 400: "a signature is malformed or by another key", 404: "unknown request", 409: "used already, or the batch moved on" },
       handle: ({ org, params, body, idempotencyKey, requestHash }) =>
-        deps.runInTransaction(() => {
+        deps.commit(() => {
           const request = deps.requests.byId(params.requestId);
           if (!request || request.orgId !== org!.id) throw notFound(`no signing request ${params.requestId}`, "requestId");
           if (request.usedAt && !idempotencyKey) throw conflict("this signing request was submitted already");

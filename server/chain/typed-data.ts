@@ -97,12 +97,38 @@ export interface Attestation {
   dataHash: string;
 }
 
+const EVENT_TYPEHASH = id("Event(bytes32 batchId,uint8 kind,bytes32 prevHead,bytes32 dataHash,bytes32[] inputs)").slice(2);
+const EMPTY_INPUTS_HASH = keccak256("0x").slice(2);
+const domainSeparators = new WeakMap<TypedDataDomain, string>();
+
+/**
+ * The EIP-712 struct hash of an event, encoded by hand: the same words TypedDataEncoder.hashStruct
+ * produces (a test holds them equal), at a tenth of the cost, because every accepted, relayed and
+ * indexed event needs it.
+ */
 export function eventStructHash(event: LedgerEvent): string {
-  return TypedDataEncoder.hashStruct("Event", EVENT_TYPES, event);
+  const inputsHash = event.inputs.length
+    ? keccak256(`0x${event.inputs.map((input) => word(input)).join("")}`).slice(2)
+    : EMPTY_INPUTS_HASH;
+  return keccak256(
+    `0x${EVENT_TYPEHASH}${word(event.batchId)}${event.kind.toString(16).padStart(64, "0")}${word(event.prevHead)}${word(event.dataHash)}${inputsHash}`,
+  );
 }
 
-export function eventDigest(domain: TypedDataDomain, event: LedgerEvent): string {
-  return TypedDataEncoder.hash(domain, EVENT_TYPES, event);
+/** The digest an organisation signs for an event: keccak256(0x1901 ‖ domainSeparator ‖ structHash). */
+export function eventDigest(domain: TypedDataDomain, event: LedgerEvent, structHash = eventStructHash(event)): string {
+  let separator = domainSeparators.get(domain);
+  if (!separator) {
+    separator = TypedDataEncoder.hashDomain(domain).slice(2);
+    domainSeparators.set(domain, separator);
+  }
+  return keccak256(`0x1901${separator}${structHash.slice(2)}`);
+}
+
+/** A bytes32 as 64 lower-case hex digits; throws on anything else. */
+function word(hex: string): string {
+  if (!/^0x[0-9a-fA-F]{64}$/.test(hex)) throw new TypeError(`not a bytes32: ${hex}`);
+  return hex.slice(2).toLowerCase();
 }
 
 /** Turns a 65-byte signature over `event` into the struct `record`/`recordBatch` take. */
@@ -154,11 +180,11 @@ export function certificationIdFor(certifier: string, scheme: string, certificat
 /**
  * The head after `event`, signed by `signer`, was recorded on a batch whose head was
  * `event.prevHead`: keccak256(structHash, signer) with its low byte replaced by the flags.
+ * A caller that has the event's struct hash already may pass it.
  */
-export function nextHead(event: LedgerEvent, signer: string): string {
-  const chained = BigInt(
-    keccak256(AbiCoder.defaultAbiCoder().encode(["bytes32", "address"], [eventStructHash(event), signer])),
-  );
+export function nextHead(event: LedgerEvent, signer: string, structHash = eventStructHash(event)): string {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(signer)) throw new TypeError(`not an address: ${signer}`);
+  const chained = BigInt(keccak256(`0x${structHash.slice(2)}${signer.slice(2).toLowerCase().padStart(64, "0")}`));
   let flags = BigInt(event.prevHead) & 0xffn;
   if (event.kind === EventKind.Recall) flags |= RECALLED_FLAG;
   return `0x${((chained & ~0xffn) | flags).toString(16).padStart(64, "0")}`;

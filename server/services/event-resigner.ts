@@ -5,8 +5,9 @@
  * Events of organisations that sign themselves are never re-signed: they fail and the
  * organisation decides.
  */
-import { TypedDataEncoder, type TypedDataDomain } from "ethers";
-import { EVENT_TYPES } from "../chain/typed-data";
+import type { TypedDataDomain } from "ethers";
+import { signDigest } from "../chain/sign-digest";
+import { eventDigest } from "../chain/typed-data";
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { OrgRepository } from "../store/org-repository";
 import type { OutboxEvent } from "../store/outbox-repository";
@@ -17,7 +18,7 @@ export function createEventResigner(orgs: OrgRepository, keys: CustodialKeys, do
     if (!org?.custodial || !org.keystore || org.address !== event.signer) return undefined;
     const wallet = await keys.unlock(org.address, org.keystore);
     const message = { batchId: event.batchId, kind: event.kind, prevHead, dataHash: event.dataHash, inputs: event.inputs };
-    const { r, s, v } = wallet.signingKey.sign(TypedDataEncoder.hash(domain, EVENT_TYPES, message));
+    const { r, s, v } = signDigest(wallet.privateKey, eventDigest(domain, message));
     return { r, s, v };
   };
 }

@@ -1,14 +1,16 @@
 /**
  * Accepting writes: plan the events, sign them with the organisation's custodial key (or take
  * the organisation's own signatures), and commit them to the outbox. Planning, signing and
- * committing run in one SQLite transaction, so concurrent writes to one batch chain correctly,
- * and a write is acknowledged only once it is durable. An Idempotency-Key's answer is stored in
- * that same transaction.
+ * committing run in one SQLite transaction (shared with the writes that arrived alongside, see
+ * GroupCommit), so concurrent writes to one batch chain correctly, and a write is acknowledged
+ * only once it is durable. An Idempotency-Key's answer is stored in that same transaction.
  */
-import { TypedDataEncoder, recoverAddress, type TypedDataDomain } from "ethers";
-import { EVENT_TYPES, nextHead, toSignedEventStruct } from "../chain/typed-data";
+import { recoverAddress, type TypedDataDomain } from "ethers";
+import { signDigest } from "../chain/sign-digest";
+import { eventDigest, eventStructHash, nextHead, toSignedEventStruct } from "../chain/typed-data";
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { Db } from "../store/database";
+import type { GroupCommit } from "../store/group-commit";
 import type { IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
 import type { Org } from "../store/org-repository";
 import { AppError, conflict, forbidden, idempotencyMismatch, invalidField } from "./errors";
@@ -55,6 +57,7 @@ export class EventService {
     private readonly answers: IdempotencyRepository,
     private readonly keys: CustodialKeys,
     private readonly domain: TypedDataDomain,
+    private readonly commits: GroupCommit,
   ) {}
 
   /** A write by an organisation whose key the gateway keeps. */
@@ -63,14 +66,15 @@ export class EventService {
       throw forbidden("this organisation signs its own events: use the signing requests route");
     }
     const wallet = await this.keys.unlock(org.address, org.keystore);
-    return this.once(org, idempotency, () => {
+    return this.commits.run(() => this.once(org, idempotency, () => {
       const planned = this.planner.plan(org, request);
       for (const p of planned) {
-        const signature = wallet.signingKey.sign(TypedDataEncoder.hash(this.domain, EVENT_TYPES, p.event)).serialized;
-        this.commit(org, p, signature);
+        const structHash = eventStructHash(p.event);
+        const signature = signDigest(wallet.privateKey, eventDigest(this.domain, p.event, structHash)).serialized;
+        this.commit(org, p, signature, structHash);
       }
       return accepted(planned);
-    });
+    }));
   }
 
   /** Plans a write for an organisation that signs itself; nothing is stored. */
@@ -79,7 +83,8 @@ export class EventService {
   }
 
   /**
-   * Commits events an organisation planned with `prepare` and signed itself. Each must still
+   * Commits events an organisation planned with `prepare` and signed itself; the caller runs it
+   * inside a transaction (a GroupCommit job). Each must still
    * extend the head it was planned on (else 409: prepare again) and be signed by the
    * organisation's address.
    */
@@ -98,7 +103,7 @@ export class EventService {
         }
         let signer: string;
         try {
-          signer = recoverAddress(TypedDataEncoder.hash(this.domain, EVENT_TYPES, planned.event), signature);
+          signer = recoverAddress(eventDigest(this.domain, planned.event), signature);
         } catch {
           throw invalidField(`signatures[${i}]`, "is not a signature");
         }
@@ -109,7 +114,7 @@ export class EventService {
     });
   }
 
-  private commit(org: Org, planned: PlannedEvent, signature: string): void {
+  private commit(org: Org, planned: PlannedEvent, signature: string, structHash = eventStructHash(planned.event)): void {
     const signed = toSignedEventStruct(planned.event, signature);
     this.outbox.insert({
       id: planned.id,
@@ -118,7 +123,7 @@ export class EventService {
       orgId: org.id,
       signer: org.address,
       prevHead: planned.event.prevHead,
-      head: nextHead(planned.event, org.address),
+      head: nextHead(planned.event, org.address, structHash),
       dataHash: planned.event.dataHash,
       detail: planned.detail,
       inputs: planned.event.inputs,

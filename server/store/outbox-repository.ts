@@ -99,7 +99,8 @@ const toEvent = (row: OutboxRow): OutboxEvent => ({
 const now = () => new Date().toISOString();
 
 /** `AND status = 'submitted' AND tx_nonce = ?` when a write is guarded by the tx it answers. */
-const guard = (inTx: number | undefined) => (inTx === undefined ? "" : ` AND status = 'submitted' AND tx_nonce = ${Number(inTx)}`);
+const guard = (inTx: number | undefined) =>
+  inTx === undefined ? "" : ` AND status = 'submitted' AND tx_nonce = ${Number(inTx)}`;
 
 export class OutboxRepository {
   constructor(private readonly db: Db) {}
@@ -123,9 +124,9 @@ export class OutboxRepository {
 
   /** Pending events, oldest first: the order they must reach the chain in. */
   pending(limit: number): OutboxEvent[] {
-    return (
-      this.db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?`).all(limit) as OutboxRow[]
-    ).map(toEvent);
+    return (this.db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?`).all(limit) as OutboxRow[]).map(
+      toEvent,
+    );
   }
 
   /** Every event of a batch, oldest first. */
@@ -191,6 +192,13 @@ export class OutboxRepository {
     }
   }
 
+  /** These pending events go one per transaction from now on (a batch they were in would revert). */
+  isolate(ids: readonly string[]): void {
+    const statement = this.db.prepare(`UPDATE outbox SET solo = 1, updated_at = ? WHERE id = ? AND status = 'pending'`);
+    const at = now();
+    for (const id of ids) statement.run(at, id);
+  }
+
   /** A fee bump re-signed the transaction: its events now point at the new hash. */
   retarget(nonce: number, txHash: string): void {
     this.db
@@ -202,7 +210,12 @@ export class OutboxRepository {
    * The event is on chain, recorded by `txHash` in `blockNumber`. `txNonce` names the relayer's
    * transaction that recorded it when that is not the one it was submitted in (null: not ours).
    */
-  markConfirmed(id: string, txHash: string, blockNumber: number, options: { inTx?: number; txNonce?: number | null } = {}): boolean {
+  markConfirmed(
+    id: string,
+    txHash: string,
+    blockNumber: number,
+    options: { inTx?: number; txNonce?: number | null } = {},
+  ): boolean {
     const setNonce = options.txNonce === undefined ? "" : ", tx_nonce = @txNonce";
     return (
       this.db
@@ -217,7 +230,12 @@ export class OutboxRepository {
   }
 
   /** Alias of markConfirmed: "included in a block we saw a receipt of". */
-  markIncluded(id: string, txHash: string, blockNumber: number, options: { inTx?: number; txNonce?: number | null } = {}): boolean {
+  markIncluded(
+    id: string,
+    txHash: string,
+    blockNumber: number,
+    options: { inTx?: number; txNonce?: number | null } = {},
+  ): boolean {
     return this.markConfirmed(id, txHash, blockNumber, options);
   }
 
@@ -241,26 +259,38 @@ export class OutboxRepository {
     return changed;
   }
 
-  /** Every submitted or confirmed event of the relayer's transaction with this nonce, back to pending. */
-  requeueTx(nonce: number): number {
+  /**
+   * The events still submitted in the relayer's transaction with this nonce, back to pending;
+   * with `includeConfirmed` also those it confirmed (its block was lost).
+   */
+  requeueTx(nonce: number, options: { includeConfirmed?: boolean } = {}): number {
+    const statuses = options.includeConfirmed ? `('submitted', 'confirmed')` : `('submitted')`;
     return this.db
       .prepare(
         `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL, updated_at = ?
-         WHERE tx_nonce = ? AND status IN ('submitted', 'confirmed')`,
+         WHERE tx_nonce = ? AND status IN ${statuses}`,
       )
       .run(now(), nonce).changes;
   }
 
+  /** The events confirmed by this transaction, back to pending (its block was lost). */
+  requeueConfirmedBy(txHash: string): number {
+    return this.db
+      .prepare(
+        `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL, updated_at = ?
+         WHERE tx_hash = ? AND status = 'confirmed'`,
+      )
+      .run(now(), txHash).changes;
+  }
+
   /** The transactions (nonce, hash) that confirmed events at nonces ≥ `nonce`: a chain that is behind lost them. */
   confirmedTxsFrom(nonce: number): { nonce: number; txHash: string }[] {
-    return (
-      this.db
-        .prepare(
-          `SELECT DISTINCT tx_nonce AS nonce, tx_hash AS txHash FROM outbox
+    return this.db
+      .prepare(
+        `SELECT DISTINCT tx_nonce AS nonce, tx_hash AS txHash FROM outbox
            WHERE tx_nonce >= ? AND status = 'confirmed' ORDER BY tx_nonce`,
-        )
-        .all(nonce) as { nonce: number; txHash: string }[]
-    );
+      )
+      .all(nonce) as { nonce: number; txHash: string }[];
   }
 
   /** The event extends `prevHead` now, producing `head`, with a new signature (only while pending). */
@@ -367,7 +397,9 @@ export class ChainTxRepository {
   }
 
   markMined(nonce: number, hash: string, blockNumber: number): void {
-    this.db.prepare(`UPDATE chain_txs SET status = 'mined', hash = ?, block_number = ? WHERE nonce = ?`).run(hash, blockNumber, nonce);
+    this.db
+      .prepare(`UPDATE chain_txs SET status = 'mined', hash = ?, block_number = ? WHERE nonce = ?`)
+      .run(hash, blockNumber, nonce);
   }
 
   markDropped(nonce: number): void {
@@ -380,7 +412,9 @@ export class ChainTxRepository {
   }
 
   withStatus(status: ChainTxStatus): ChainTx[] {
-    return (this.db.prepare(`SELECT * FROM chain_txs WHERE status = ? ORDER BY nonce`).all(status) as ChainTxRow[]).map(toChainTx);
+    return (this.db.prepare(`SELECT * FROM chain_txs WHERE status = ? ORDER BY nonce`).all(status) as ChainTxRow[]).map(
+      toChainTx,
+    );
   }
 
   /** Mined transactions at nonces ≥ `nonce`: if the chain's nonce is below them, it lost them. */

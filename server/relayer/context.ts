@@ -1,0 +1,56 @@
+/** What every step of the relayer works with, assembled once by createRelayer. */
+import type { BaseWallet, Interface, TypedDataDomain } from "ethers";
+import type { SignedEventStruct } from "../chain/typed-data";
+import type { Db } from "../store/database";
+import type { ChainTxRepository, OutboxEvent, OutboxRepository } from "../store/outbox-repository";
+import type { ChainRpc } from "./rpc";
+
+/**
+ * Re-signs a custodial event over `prevHead`, the head its batch will really have (the event it
+ * extended failed). Resolves to the new signature, or undefined when the gateway does not hold
+ * the signer's key (the event then fails).
+ */
+export type ResignEvent = (event: OutboxEvent, prevHead: string) => Promise<Pick<SignedEventStruct, "r" | "s" | "v"> | undefined>;
+
+export interface RelayerContext {
+  db: Db;
+  outbox: OutboxRepository;
+  txs: ChainTxRepository;
+  rpc: ChainRpc;
+  wallet: BaseWallet;
+  ledger: { address: string; iface: Interface };
+  chainId: bigint;
+  domain: TypedDataDomain;
+  /** Where to start reading the ledger's logs (its deploy block). */
+  fromBlock: number;
+  batchSize: number;
+  replaceAfterMs: number;
+  maxInFlight: number;
+  resign?: ResignEvent;
+  log: (message: string) => void;
+  now: () => number;
+}
+
+/** What one tick did, for logs and tests. */
+export interface TickReport {
+  /** Transactions broadcast (new nonces). */
+  sent: number;
+  /** Fee bumps of stuck transactions. */
+  replaced: number;
+  /** Transactions given up (dropped, their nonce used by another, or their block lost). */
+  dropped: number;
+  confirmed: number;
+  failed: number;
+  requeued: number;
+  resigned: number;
+}
+
+export const emptyReport = (): TickReport => ({
+  sent: 0,
+  replaced: 0,
+  dropped: 0,
+  confirmed: 0,
+  failed: 0,
+  requeued: 0,
+  resigned: 0,
+});

@@ -1,0 +1,1 @@
+export { createRelayer, type Relayer, type RelayerOptions, type ResignEvent, type TickReport } from "./relayer";

@@ -1,0 +1,122 @@
+/**
+ * The relayer: moves accepted events from the SQLite outbox to the chain in recordBatch
+ * transactions from one account. Each tick first reconciles what was sent (lost blocks, receipts,
+ * drops, fee bumps; see reconcile.ts), then sends what is pending (send-batch.ts). Ticks never
+ * overlap. All state lives in SQLite, so a new instance over the same database (after a crash)
+ * carries on where the last one stopped.
+ */
+import { Interface, type BaseWallet, type InterfaceAbi } from "ethers";
+import { ledgerDomain } from "../chain/typed-data";
+import type { Db } from "../store/database";
+import { ChainTxRepository, OutboxRepository } from "../store/outbox-repository";
+import { ChainHistory } from "./chain-history";
+import { emptyReport, type RelayerContext, type ResignEvent, type TickReport } from "./context";
+import { followSentTxs, recoverLostBlocks } from "./reconcile";
+import { ChainRpc } from "./rpc";
+import { sendPending } from "./send-batch";
+
+export type { ResignEvent, TickReport } from "./context";
+
+export interface RelayerOptions {
+  db: Db;
+  /** The relaying account, connected to a JSON-RPC provider of the ledger's chain. */
+  wallet: BaseWallet;
+  /** The ledger: its address and ABI (the compiled artifact's, or ProvenanceLedger__factory.abi). */
+  ledger: { address: string; abi: InterfaceAbi };
+  /** Most events per transaction. */
+  batchSize: number;
+  /** A transaction not mined after this long is re-sent with higher fees. */
+  replaceAfterMs: number;
+  /** The ledger's deploy block: where reading its logs starts (0 by default). */
+  fromBlock?: number;
+  /** Most transactions waiting in the pool at once (4 by default). */
+  maxInFlight?: number;
+  log?: (message: string) => void;
+  resign?: ResignEvent;
+  /** The clock, in ms since the epoch. */
+  now?: () => number;
+}
+
+export interface Relayer {
+  tick(): Promise<TickReport>;
+  /** Ticks now (reconciling what the chain lost while we were away), then every intervalMs. */
+  start(intervalMs: number): void;
+  /** Stops ticking; resolves once the tick under way has finished. */
+  stop(): Promise<void>;
+}
+
+export function createRelayer(options: RelayerOptions): Relayer {
+  const rpc = ChainRpc.of(options.wallet.provider);
+  const log = options.log ?? (() => {});
+  let context: Promise<RelayerContext> | undefined;
+  let running: Promise<TickReport> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = true;
+
+  const makeContext = async (): Promise<RelayerContext> => {
+    const chainId = await rpc.chainId();
+    return {
+      db: options.db,
+      outbox: new OutboxRepository(options.db),
+      txs: new ChainTxRepository(options.db),
+      rpc,
+      wallet: options.wallet,
+      ledger: { address: options.ledger.address, iface: Interface.from(options.ledger.abi) },
+      chainId,
+      domain: ledgerDomain(chainId, options.ledger.address),
+      fromBlock: options.fromBlock ?? 0,
+      batchSize: options.batchSize,
+      replaceAfterMs: options.replaceAfterMs,
+      maxInFlight: options.maxInFlight ?? 4,
+      resign: options.resign,
+      log,
+      now: options.now ?? Date.now,
+    };
+  };
+
+  const runTick = async (): Promise<TickReport> => {
+    context ??= makeContext().catch((error) => {
+      context = undefined; // the chain may not be up yet: try again next tick
+      throw error;
+    });
+    const ctx = await context;
+    const report = emptyReport();
+    // Read first: every later answer is judged against this nonce.
+    const chainNonce = await rpc.nonce(ctx.wallet.address, "latest");
+    const history = new ChainHistory(rpc, ctx.ledger, ctx.wallet.address, ctx.fromBlock);
+    await recoverLostBlocks(ctx, chainNonce, report);
+    await followSentTxs(ctx, chainNonce, history, report);
+    await sendPending(ctx, report);
+    return report;
+  };
+
+  const tick = (): Promise<TickReport> => {
+    running ??= runTick().finally(() => {
+      running = undefined;
+    });
+    return running;
+  };
+
+  const loop = async (intervalMs: number): Promise<void> => {
+    try {
+      await tick();
+    } catch (error) {
+      log(`relayer tick failed: ${(error as Error).message}`);
+    }
+    if (!stopped) timer = setTimeout(() => void loop(intervalMs), intervalMs);
+  };
+
+  return {
+    tick,
+    start(intervalMs) {
+      if (!stopped) return;
+      stopped = false;
+      void loop(intervalMs);
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running?.catch(() => {});
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * Sends pending events, in seq order, in recordBatch transactions. Each transaction is signed
+ * locally and recorded (chain_txs row and events 'submitted', one SQLite transaction) before it
+ * is broadcast, so a crash at any point leaves a row that the next tick reconciles.
+ */
+import type { SignedEventStruct } from "../chain/typed-data";
+import type { OutboxEvent } from "../store/outbox-repository";
+import type { RelayerContext, TickReport } from "./context";
+import { explainRevert, revertDataOf } from "./explain-error";
+import { sendableWindow } from "./orphans";
+import { max, min, replacementFees, signLedgerTx } from "./transaction";
+
+/**
+ * Gas bounds per event, above what recording costs (about 70k for a creating event, less for
+ * the others, plus a few thousand per input). The estimate alone is not enough: it runs against
+ * the latest block, where events extending ones still in the pool are cheap rejections.
+ */
+const BASE_GAS = 60_000n;
+const GAS_PER_EVENT = 110_000n;
+const GAS_PER_INPUT = 15_000n;
+
+const gasBound = (events: OutboxEvent[]): bigint =>
+  events.reduce((sum, e) => sum + GAS_PER_EVENT + GAS_PER_INPUT * BigInt(e.inputs.length), BASE_GAS);
+
+export async function sendPending(ctx: RelayerContext, report: TickReport): Promise<void> {
+  let inFlight = ctx.txs.withStatus("sent").length;
+  const gasCap = ((await ctx.rpc.blockGasLimit()) * 9n) / 10n;
+  while (inFlight < ctx.maxInFlight) {
+    const window = await sendableWindow(ctx, report);
+    if (window.length === 0) return;
+    const group = pickGroup(window, gasCap);
+    const outcome = await sendGroup(ctx, group, gasCap, report);
+    if (outcome === "broadcast-failed") return;
+    if (outcome === "sent") inFlight++;
+  }
+}
+
+/** The first event alone if it must go alone; else the events up to the next lone one, within gas. */
+function pickGroup(window: OutboxEvent[], gasCap: bigint): OutboxEvent[] {
+  if (window[0].solo) return [window[0]];
+  const group: OutboxEvent[] = [];
+  for (const event of window) {
+    if (event.solo || (group.length > 0 && gasBound([...group, event]) > gasCap)) break;
+    group.push(event);
+  }
+  return group;
+}
+
+function recordBatchData(ctx: RelayerContext, events: OutboxEvent[]): string {
+  const structs: SignedEventStruct[] = events.map((e) => ({
+    batchId: e.batchId,
+    prevHead: e.prevHead,
+    dataHash: e.dataHash,
+    kind: e.kind,
+    inputCount: e.inputs.length,
+    r: e.r,
+    s: e.s,
+    v: e.v,
+  }));
+  return ctx.ledger.iface.encodeFunctionData("recordBatch", [structs, events.flatMap((e) => e.inputs)]);
+}
+
+async function sendGroup(
+  ctx: RelayerContext,
+  group: OutboxEvent[],
+  gasCap: bigint,
+  report: TickReport,
+): Promise<"sent" | "isolated" | "broadcast-failed"> {
+  const ids = group.map((e) => e.id);
+  const data = recordBatchData(ctx, group);
+
+  // A dry run: recordBatch reverts only for a malformed call, which then goes one event at a time.
+  let estimate: bigint;
+  try {
+    estimate = await ctx.rpc.estimateGas({ from: ctx.wallet.address, to: ctx.ledger.address, data });
+  } catch (error) {
+    const revert = revertDataOf(error);
+    if (revert === undefined) throw error;
+    if (group.length > 1) {
+      ctx.outbox.isolate(ids);
+      ctx.log(`a batch of ${group.length} events would revert as a whole: sending them one by one`);
+    } else if (ctx.outbox.markFailed(ids[0], explainRevert(ctx.ledger.iface, revert))) {
+      report.failed++;
+      ctx.log(`event ${ids[0]} failed: ${explainRevert(ctx.ledger.iface, revert)}`);
+    }
+    return "isolated";
+  }
+  const gasLimit = max(estimate + estimate / 4n, min(gasBound(group), gasCap));
+
+  const nonce = Math.max(ctx.txs.nextNonce() ?? 0, await ctx.rpc.nonce(ctx.wallet.address, "pending"));
+  let fees = await ctx.rpc.fees();
+  // A transaction we gave up at this nonce may still sit in some pool: outbid it.
+  const previous = ctx.txs.byNonce(nonce);
+  if (previous) fees = replacementFees({ maxFee: previous.maxFee, priorityFee: previous.priorityFee }, fees);
+
+  const signed = await signLedgerTx(ctx, { nonce, data, gasLimit, fees });
+  ctx.db.transaction(() => {
+    ctx.txs.record({
+      nonce,
+      hash: signed.hash,
+      eventIds: ids,
+      data,
+      gasLimit,
+      maxFee: fees.maxFee,
+      priorityFee: fees.priorityFee,
+      sentAt: ctx.now(),
+    });
+    ctx.outbox.markSubmitted(ids, nonce, signed.hash);
+  })();
+  try {
+    await ctx.rpc.broadcast(signed.raw);
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!/already known|known transaction/i.test(message)) {
+      // Recorded but maybe not sent: the next tick finds it unknown (dropped) or mined.
+      ctx.log(`broadcasting ${signed.hash} (nonce ${nonce}) failed: ${message}`);
+      return "broadcast-failed";
+    }
+  }
+  report.sent++;
+  ctx.log(`sent ${group.length} event(s) in ${signed.hash} (nonce ${nonce})`);
+  return "sent";
+}
