@@ -109,8 +109,8 @@ const prevHeadArb: fc.Arbitrary<PrevHeadChoice> = fc.oneof(
   },
 );
 
-/** Many harvests, so that batches exist early; few recalls, so that they live long enough. */
-const KIND_WEIGHTS: Record<number, number> = { [Harvest]: 5, [Processing]: 3, [Shipment]: 3, [Receipt]: 3, [Sale]: 3, [Recall]: 1 };
+/** Many harvests, so that batches exist early; fewer recalls, so that batches live a while. */
+const KIND_WEIGHTS: Record<number, number> = { [Harvest]: 5, [Processing]: 3, [Shipment]: 3, [Receipt]: 3, [Sale]: 3, [Recall]: 2 };
 const kindArb = fc.oneof(...KINDS.map((kind) => ({ weight: KIND_WEIGHTS[kind], arbitrary: fc.constant(kind) })));
 
 /** Processing names 0 to 3 inputs (duplicates and the output itself included); other kinds rarely one. */
@@ -136,10 +136,10 @@ const commandArb: fc.Arbitrary<Command> = kindArb.chain((kind) =>
   fc.record({ kind: fc.constant(kind), batch: targetArb(kind), signer: signerArb(kind), inputs: inputsArb(kind), prevHead: prevHeadArb }),
 );
 
-/** Up to 25 commands, cut into segments of 1 to 6 (the cuts repeat if too few). */
+/** 8 to 25 commands, cut into segments of 1 to 6 (the cuts repeat if too few). */
 const segmentsArb: fc.Arbitrary<Segment[]> = fc
   .tuple(
-    fc.array(commandArb, { minLength: 1, maxLength: 25, size: "max" }),
+    fc.array(commandArb, { minLength: 8, maxLength: 25, size: "max" }),
     fc.array(fc.record({ length: fc.integer({ min: 1, max: 6 }), batched: fc.boolean() }), { minLength: 1, maxLength: 8 }),
   )
   .map(([commands, cuts]) => {

@@ -35,8 +35,16 @@ export interface GatewayProcess {
   stop(): Promise<void>;
 }
 
-export async function spawnGateway(options: { port: number; rpcUrl: string; dataDir: string; env?: Record<string, string> }): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "server/index.ts"], {
+export async function spawnGateway(options: {
+  port: number;
+  rpcUrl: string;
+  dataDir: string;
+  env?: Record<string, string>;
+  /** Extra arguments for node itself, such as --cpu-prof. */
+  nodeArgs?: string[];
+}): Promise<GatewayProcess> {
+  const args = [...(options.nodeArgs ?? []), "-r", "ts-node/register/transpile-only", "server/index.ts"];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",
