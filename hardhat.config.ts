@@ -39,6 +39,7 @@ const config: HardhatUserConfig = {
       // OpenZeppelin 5's EIP-712 code uses mcopy, which needs cancun.
       evmVersion: "cancun",
       optimizer: { enabled: true, runs: 10_000 },
+      viaIR: true,
     },
   },
   networks: {

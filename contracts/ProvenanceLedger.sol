@@ -5,6 +5,7 @@ import {IProvenanceLedger} from "./IProvenanceLedger.sol";
 import {LedgerAccess} from "./LedgerAccess.sol";
 import {CertificationRegistry} from "./CertificationRegistry.sol";
 import {BatchHead} from "./libraries/BatchHead.sol";
+import {EventHashing} from "./libraries/EventHashing.sol";
 import {Gs1BatchId} from "./libraries/Gs1BatchId.sol";
 
 /**
@@ -13,9 +14,6 @@ import {Gs1BatchId} from "./libraries/Gs1BatchId.sol";
  * See {IProvenanceLedger} for the data model.
  */
 contract ProvenanceLedger is CertificationRegistry {
-    bytes32 private constant _EVENT_TYPEHASH =
-        keccak256("Event(bytes32 batchId,uint8 kind,bytes32 prevHead,bytes32 dataHash,bytes32[] inputs)");
-
     mapping(bytes32 batchId => bytes32 head) private _heads;
     mapping(bytes32 batchId => BatchOrigin) private _origins;
 
@@ -44,16 +42,18 @@ contract ProvenanceLedger is CertificationRegistry {
     ) external returns (uint256 recorded) {
         if (signedEvents.length == 0) revert ProvenanceLedgerEmptyBatch();
         uint256 cursor = 0;
-        for (uint256 i = 0; i < signedEvents.length; ++i) {
+        uint256 count = signedEvents.length;
+        for (uint256 i = 0; i < count; ) {
             SignedEvent calldata signedEvent = signedEvents[i];
             uint256 end = cursor + signedEvent.inputCount;
             if (end > inputs.length) revert ProvenanceLedgerInputCountMismatch(end, inputs.length);
             (, bytes memory failure) = _record(signedEvent, inputs[cursor:end]);
             cursor = end;
-            if (failure.length == 0) {
-                ++recorded;
-            } else {
-                emit EventRejected(i, signedEvent.batchId, failure);
+            // Neither counter can overflow: both stay below the number of events in calldata.
+            unchecked {
+                if (failure.length == 0) ++recorded;
+                else emit EventRejected(i, signedEvent.batchId, failure);
+                ++i;
             }
         }
         if (cursor != inputs.length) revert ProvenanceLedgerInputCountMismatch(cursor, inputs.length);
@@ -82,7 +82,7 @@ contract ProvenanceLedger is CertificationRegistry {
         bytes32 dataHash,
         bytes32[] calldata inputs
     ) external view returns (bytes32) {
-        return _hashTypedDataV4(_hashEvent(batchId, kind, prevHead, dataHash, inputs));
+        return _hashTypedDataV4(EventHashing.structHash(batchId, uint8(kind), prevHead, dataHash, inputs));
     }
 
     /**
@@ -95,34 +95,35 @@ contract ProvenanceLedger is CertificationRegistry {
         bytes32[] calldata inputs
     ) private returns (bytes32 newHead, bytes memory failure) {
         bytes32 batchId = e.batchId;
+        EventKind kind = e.kind;
         bytes32 current = _heads[batchId];
-        bool creates = e.kind == EventKind.Harvest || (e.kind == EventKind.Processing && current == bytes32(0));
+        bool creates = kind == EventKind.Harvest || (kind == EventKind.Processing && current == bytes32(0));
 
         failure = creates ? _checkCreation(e, current, inputs.length) : _checkExtension(e, current, inputs.length);
         if (failure.length != 0) return (bytes32(0), failure);
 
-        bytes32 structHash = _hashEvent(batchId, e.kind, e.prevHead, e.dataHash, inputs);
-        address signer = _recoverSigner(structHash, e.r, e.s, e.v);
+        bytes32 structHash = EventHashing.structHash(batchId, uint8(kind), e.prevHead, e.dataHash, inputs);
+        address signer = EventHashing.recover(_hashTypedDataV4(structHash), e.r, e.s, e.v);
         if (signer == address(0)) return (bytes32(0), _error(ProvenanceLedgerInvalidSignature.selector, batchId));
-        if (!_mayMake(e.kind, signer)) {
-            return (bytes32(0), abi.encodeWithSelector(ProvenanceLedgerUnauthorizedSigner.selector, signer, e.kind));
+        if (!_mayMake(kind, signer)) {
+            return (bytes32(0), abi.encodeWithSelector(ProvenanceLedgerUnauthorizedSigner.selector, signer, kind));
         }
-        if (e.kind == EventKind.Recall && signer != _origins[batchId].creator && !_isAdmin(signer)) {
+        if (kind == EventKind.Recall && signer != _origins[batchId].creator && !_isAdmin(signer)) {
             return (bytes32(0), abi.encodeWithSelector(ProvenanceLedgerNotBatchCreator.selector, batchId, signer));
         }
         failure = _checkInputs(batchId, inputs);
         if (failure.length != 0) return (bytes32(0), failure);
 
-        newHead = BatchHead.next(current, structHash, signer, e.kind == EventKind.Recall ? BatchHead.RECALLED : 0);
+        newHead = BatchHead.next(current, structHash, signer, kind == EventKind.Recall ? BatchHead.RECALLED : 0);
         _heads[batchId] = newHead;
         if (creates) {
-            _origins[batchId] = BatchOrigin({creator: signer, createdAt: uint64(block.timestamp), createdBy: e.kind});
+            _origins[batchId] = BatchOrigin({creator: signer, createdAt: uint64(block.timestamp), createdBy: kind});
         }
         // Lineage first, so that a reader meets an event's inputs before the event itself.
         for (uint256 i = 0; i < inputs.length; ++i) {
             emit BatchDerived(batchId, inputs[i]);
         }
-        emit EventRecorded(batchId, signer, e.kind, e.dataHash);
+        emit EventRecorded(batchId, signer, kind, e.dataHash);
     }
 
     /// @dev Checks an event that creates its batch: harvest, or processing of inputs into a new batch.
@@ -130,7 +131,7 @@ contract ProvenanceLedger is CertificationRegistry {
         SignedEvent calldata e,
         bytes32 current,
         uint256 inputCount
-    ) private pure returns (bytes memory) {
+    ) private pure returns (bytes memory failure) {
         if (current != bytes32(0)) return _error(ProvenanceLedgerBatchExists.selector, e.batchId);
         if (!Gs1BatchId.isWellFormed(e.batchId)) return _error(ProvenanceLedgerMalformedBatchId.selector, e.batchId);
         if (e.prevHead != bytes32(0)) return _staleHead(e.batchId, current, e.prevHead);
@@ -140,7 +141,7 @@ contract ProvenanceLedger is CertificationRegistry {
         if (e.kind == EventKind.Processing && inputCount == 0) {
             return _error(ProvenanceLedgerMissingInputs.selector, e.batchId);
         }
-        return "";
+        // success: `failure` stays the empty bytes at the zero slot, nothing allocated
     }
 
     /// @dev Checks an event on an existing batch.
@@ -148,18 +149,18 @@ contract ProvenanceLedger is CertificationRegistry {
         SignedEvent calldata e,
         bytes32 current,
         uint256 inputCount
-    ) private pure returns (bytes memory) {
+    ) private pure returns (bytes memory failure) {
         if (current == bytes32(0)) return _error(ProvenanceLedgerUnknownBatch.selector, e.batchId);
         if (e.prevHead != current) return _staleHead(e.batchId, current, e.prevHead);
         if (BatchHead.isRecalled(current)) return _error(ProvenanceLedgerBatchRecalled.selector, e.batchId);
         if (e.kind != EventKind.Processing && inputCount != 0) {
             return abi.encodeWithSelector(ProvenanceLedgerUnexpectedInputs.selector, e.batchId, e.kind);
         }
-        return "";
+        // success: `failure` stays the empty bytes at the zero slot, nothing allocated
     }
 
     /// @dev Every input must be another existing, unrecalled batch, named once.
-    function _checkInputs(bytes32 batchId, bytes32[] calldata inputs) private view returns (bytes memory) {
+    function _checkInputs(bytes32 batchId, bytes32[] calldata inputs) private view returns (bytes memory failure) {
         for (uint256 i = 0; i < inputs.length; ++i) {
             bytes32 input = inputs[i];
             if (input == batchId) return _invalidInput(batchId, input);
@@ -170,7 +171,7 @@ contract ProvenanceLedger is CertificationRegistry {
             if (inputHead == bytes32(0)) return _error(ProvenanceLedgerUnknownBatch.selector, input);
             if (BatchHead.isRecalled(inputHead)) return _error(ProvenanceLedgerBatchRecalled.selector, input);
         }
-        return "";
+        // success: `failure` stays the empty bytes at the zero slot, nothing allocated
     }
 
     /// @dev Whether `signer` holds a role that may make events of `kind`.
@@ -182,19 +183,6 @@ contract ProvenanceLedger is CertificationRegistry {
         if (kind == EventKind.Processing) return hasRole(PROCESSOR_ROLE, signer) || hasRole(PRODUCER_ROLE, signer);
         // Recall
         return hasRole(PRODUCER_ROLE, signer) || hasRole(PROCESSOR_ROLE, signer) || _isAdmin(signer);
-    }
-
-    function _hashEvent(
-        bytes32 batchId,
-        EventKind kind,
-        bytes32 prevHead,
-        bytes32 dataHash,
-        bytes32[] calldata inputs
-    ) private pure returns (bytes32) {
-        return
-            keccak256(
-                abi.encode(_EVENT_TYPEHASH, batchId, kind, prevHead, dataHash, keccak256(abi.encodePacked(inputs)))
-            );
     }
 
     function _headOf(bytes32 batchId) internal view override returns (bytes32) {
