@@ -37,7 +37,9 @@ export interface GatewayProcess {
 
 export async function spawnGateway(options: {
   port: number;
-  rpcUrl: string;
+  /** An external chain; without it the gateway runs its embedded anvil on `chainPort`. */
+  rpcUrl?: string;
+  chainPort?: number;
   dataDir: string;
   env?: Record<string, string>;
   /** Extra arguments for node itself, such as --cpu-prof. */
@@ -49,12 +51,16 @@ export async function spawnGateway(options: {
     env: {
       PATH: process.env.PATH ?? "",
       PORT: String(options.port),
-      RPC_URL: options.rpcUrl,
-      ADMIN_KEY: ANVIL_DEV_KEY,
-      RELAYER_KEY: ANVIL_RELAYER_KEY,
+      ...(options.rpcUrl
+        ? {
+            RPC_URL: options.rpcUrl,
+            ADMIN_KEY: ANVIL_DEV_KEY,
+            RELAYER_KEY: ANVIL_RELAYER_KEY,
+            ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
+            MASTER_SECRET: "process-test-master-secret-0123456789abcdef",
+          }
+        : { CHAIN_PORT: String(options.chainPort ?? 8545) }),
       DATA_DIR: options.dataDir,
-      ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
-      MASTER_SECRET: "crash-test-master-secret-0123456789abcdef",
       LOG_LEVEL: "warn",
       RELAYER_INTERVAL_MS: "50",
       INDEXER_INTERVAL_MS: "50",
