@@ -78,7 +78,8 @@ export function createGateway(options: GatewayOptions) {
   };
   const orgService = new OrgService(orgs, keys, ledgerAdmin);
   const commits = new GroupCommit(db);
-  const events = new EventService(db, new EventPlanner(batchState), outbox, new IdempotencyRepository(db), keys, domain, commits);
+  const answers = new IdempotencyRepository(db);
+  const events = new EventService(db, new EventPlanner(batchState), outbox, answers, keys, domain, commits);
   const certifications = new CertificationService(
     db,
     certificationOutbox,
@@ -87,6 +88,7 @@ export function createGateway(options: GatewayOptions) {
     new ChainCertificationReads(db),
     keys,
     domain,
+    answers,
   );
   const reader = new BatchReader(index, accepted, orgs, { chainId: deployment.chainId, contract: deployment.address });
   const verifier = new BatchVerifier(options.provider, deployment.address, deployment.deployBlock, (batchId, dataHash) =>

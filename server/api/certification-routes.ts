@@ -1,7 +1,8 @@
 /** 圳品 certifications: attest a batch or a producer's product line; revoke. */
 import type { CertificationService } from "../services/certification-service";
+import type { StoredAnswer } from "../store/idempotency-repository";
 import { batchCertificationBody, productLineCertificationBody, revokeBody } from "./schemas";
-import { BATCH_ID, route, type RouteSpec } from "./route-spec";
+import { BATCH_ID, idempotencyOf, route, type RouteSpec } from "./route-spec";
 
 const RESPONSES = {
   202: "accepted: {eventId, certificationId, batchId, status}",
@@ -10,8 +11,11 @@ const RESPONSES = {
   403: "not a certifier, or not this certification's certifier",
   404: "unknown batch, producer or certification",
   409: "the certificate number was attested already, or the certification is revoked already",
+  422: "Idempotency-Key reused with another body",
 };
 const CERTIFICATION_ID = { pattern: /^0x[0-9a-fA-F]{64}$/, description: "a certification id (32-byte hex)" };
+
+const answered = (answer: StoredAnswer) => ({ status: answer.statusCode, body: answer.body });
 
 export function certificationRoutes(certifications: CertificationService): RouteSpec[] {
   return [
@@ -24,10 +28,8 @@ export function certificationRoutes(certifications: CertificationService): Route
       params: { batchId: BATCH_ID },
       body: batchCertificationBody,
       responses: RESPONSES,
-      handle: async ({ org, params, body }) => ({
-        status: 202,
-        body: await certifications.attestBatch(org!, params.batchId.toLowerCase(), body),
-      }),
+      handle: async ({ org, params, body, ...context }) =>
+        answered(await certifications.attestBatch(org!, params.batchId.toLowerCase(), body, idempotencyOf(context))),
     }),
     route({
       method: "post",
@@ -37,7 +39,7 @@ export function certificationRoutes(certifications: CertificationService): Route
       auth: "org",
       body: productLineCertificationBody,
       responses: RESPONSES,
-      handle: async ({ org, body }) => ({ status: 202, body: await certifications.attestProductLine(org!, body) }),
+      handle: async ({ org, body, ...context }) => answered(await certifications.attestProductLine(org!, body, idempotencyOf(context))),
     }),
     route({
       method: "post",
@@ -48,10 +50,8 @@ export function certificationRoutes(certifications: CertificationService): Route
       params: { certificationId: CERTIFICATION_ID },
       body: revokeBody,
       responses: RESPONSES,
-      handle: async ({ org, params, body }) => ({
-        status: 202,
-        body: await certifications.revoke(org!, params.certificationId.toLowerCase(), body.reason),
-      }),
+      handle: async ({ org, params, body, ...context }) =>
+        answered(await certifications.revoke(org!, params.certificationId.toLowerCase(), body.reason, idempotencyOf(context))),
     }),
   ];
 }

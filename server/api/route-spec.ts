@@ -53,3 +53,8 @@ export function expressPath(openApiPath: string): string {
 
 export const BATCH_ID = { pattern: /^0x[0-9a-fA-F]{64}$/, description: "the batch id (32-byte hex, from the GTIN and lot)" };
 export const UUID = { pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, description: "an id the gateway issued" };
+
+/** The Idempotency-Key of a write, bound to the request it came with. */
+export function idempotencyOf(context: { idempotencyKey?: string; requestHash: string }) {
+  return context.idempotencyKey ? { key: context.idempotencyKey, requestHash: context.requestHash } : undefined;
+}

@@ -12,7 +12,7 @@ import type { WriteRequest } from "../services/event-planner";
 import { conflict, forbidden, invalidField, notFound } from "../services/errors";
 import type { SigningRequestRepository } from "../store/signing-request-repository";
 import { eventBody, harvestBody } from "./schemas";
-import { BATCH_ID, UUID, route, type RouteContext, type RouteSpec } from "./route-spec";
+import { BATCH_ID, UUID, idempotencyOf, route, type RouteContext, type RouteSpec } from "./route-spec";
 
 export interface SigningRouteDeps {
   events: EventService;
@@ -84,11 +84,12 @@ export function signingRoutes(deps: SigningRouteDeps): RouteSpec[] {
       params: { requestId: UUID },
       body: signaturesBody,
       responses: { 202: "accepted", 400: "a signature is malformed or by another key", 404: "unknown request", 409: "used already, or the batch moved on" },
-      handle: ({ org, params, body, idempotencyKey, requestHash }) =>
+      handle: ({ org, params, body, ...context }) =>
         deps.commit(() => {
           const request = deps.requests.byId(params.requestId);
           if (!request || request.orgId !== org!.id) throw notFound(`no signing request ${params.requestId}`, "requestId");
-          if (request.usedAt && !idempotencyKey) throw conflict("this signing request was submitted already");
+          const idempotency = idempotencyOf(context);
+          if (request.usedAt && !idempotency) throw conflict("this signing request was submitted already");
           if (body.signatures.length !== request.planned.length) {
             throw invalidField("signatures", `must hold ${request.planned.length} signatures, one per event`);
           }
@@ -96,7 +97,7 @@ export function signingRoutes(deps: SigningRouteDeps): RouteSpec[] {
             org!,
             request.planned.map((planned, i) => ({ planned, signature: body.signatures[i] })),
             deps.expectedHead,
-            idempotencyKey ? { key: idempotencyKey, requestHash } : undefined,
+            idempotency,
           );
           deps.requests.markUsed(request.id);
           return { status: answer.statusCode, body: answer.body };

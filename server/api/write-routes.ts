@@ -1,10 +1,10 @@
 /** The write routes: harvests, events on a batch, and the status of what was written. */
-import type { EventService, Idempotency } from "../services/event-service";
+import type { EventService } from "../services/event-service";
 import type { WriteRequest } from "../services/event-planner";
 import { invalidField } from "../services/errors";
 import type { StoredAnswer } from "../store/idempotency-repository";
 import { eventBody, harvestBody } from "./schemas";
-import { BATCH_ID, UUID, route, type RouteContext, type RouteSpec } from "./route-spec";
+import { BATCH_ID, UUID, idempotencyOf, route, type RouteContext, type RouteSpec } from "./route-spec";
 
 export interface EventStatusView {
   eventId: string;
@@ -42,10 +42,7 @@ export function writeRoutes(deps: WriteRouteDeps): RouteSpec[] {
   const write = async (context: RouteContext<unknown>, request: WriteRequest) => {
     // Checked before anything is written: a bad query must change nothing.
     if (context.query.wait !== undefined && context.query.wait !== "confirmed") throw invalidField("wait", "must be confirmed");
-    const idempotency: Idempotency | undefined = context.idempotencyKey
-      ? { key: context.idempotencyKey, requestHash: context.requestHash }
-      : undefined;
-    const answer = await deps.events.writeCustodial(context.org!, request, idempotency);
+    const answer = await deps.events.writeCustodial(context.org!, request, idempotencyOf(context));
     return settle(deps, answer, context.query.wait);
   };
   return [

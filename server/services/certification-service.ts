@@ -18,11 +18,12 @@ import {
 } from "../chain/typed-data";
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { Db } from "../store/database";
+import type { Idempotency, IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
 import type { CertificationOutboxRepository } from "../store/certification-outbox-repository";
 import type { Org, OrgRepository } from "../store/org-repository";
 import type { BatchCertificationBody, ProductLineCertificationBody } from "../api/schemas";
 import type { BatchStateSource } from "./event-planner";
-import { conflict, forbidden, invalidField, notFound } from "./errors";
+import { conflict, forbidden, idempotencyMismatch, invalidField, notFound } from "./errors";
 
 /** What the chain (through the index) says about a certification. */
 export interface CertificationLookup {
@@ -45,24 +46,25 @@ export class CertificationService {
     private readonly chain: CertificationLookup,
     private readonly keys: CustodialKeys,
     private readonly domain: TypedDataDomain,
+    private readonly answers: IdempotencyRepository,
   ) {}
 
-  async attestBatch(org: Org, batchId: string, body: BatchCertificationBody): Promise<AcceptedCertificationWrite> {
+  async attestBatch(org: Org, batchId: string, body: BatchCertificationBody, idempotency?: Idempotency): Promise<StoredAnswer> {
     const wallet = await this.unlockCertifier(org);
-    return this.db.transaction(() => {
+    return this.once(org, idempotency, () => {
       const head = this.batches.expectedHead(batchId);
       if (!head || head === ZERO_HASH) throw notFound(`no batch ${batchId}`, "batchId");
       const attestation = this.attestation(body, { subjectKind: SubjectKind.Batch, batchId, producer: ZeroAddress, gtin: 0n });
       return this.queueAttestation(org, wallet, attestation, body, { kind: "batch", batchId }, batchId);
-    })();
+    });
   }
 
-  async attestProductLine(org: Org, body: ProductLineCertificationBody): Promise<AcceptedCertificationWrite> {
+  async attestProductLine(org: Org, body: ProductLineCertificationBody, idempotency?: Idempotency): Promise<StoredAnswer> {
     const wallet = await this.unlockCertifier(org);
     const producer = this.orgs.byId(body.producer) ?? this.orgs.byAddress(body.producer);
     if (!producer || producer.role !== "producer") throw notFound("no producer organisation with this id or address", "producer");
     const gtin = normalizeGtin(body.gtin);
-    return this.db.transaction(() => {
+    return this.once(org, idempotency, () => {
       const attestation = this.attestation(body, {
         subjectKind: SubjectKind.ProductLine,
         batchId: ZERO_HASH,
@@ -71,12 +73,12 @@ export class CertificationService {
       });
       const subject = { kind: "productLine", producer: { id: producer.id, name: producer.name, address: producer.address }, gtin };
       return this.queueAttestation(org, wallet, attestation, body, subject, null);
-    })();
+    });
   }
 
-  async revoke(org: Org, certificationId: string, reason: string): Promise<AcceptedCertificationWrite> {
+  async revoke(org: Org, certificationId: string, reason: string, idempotency?: Idempotency): Promise<StoredAnswer> {
     const wallet = await this.unlockCertifier(org);
-    return this.db.transaction(() => {
+    return this.once(org, idempotency, () => {
       const writes = this.outbox.forCertification(certificationId);
       const attest = writes.find((w) => w.action === "attest");
       const onChain = this.chain.onChain(certificationId);
@@ -100,7 +102,11 @@ export class CertificationService {
         detail,
       });
       return { eventId: id, certificationId, batchId: attest?.batchId ?? null, status: "pending" as const };
-    })();
+    });
+  }
+
+  private once(org: Org, idempotency: Idempotency | undefined, write: () => AcceptedCertificationWrite): StoredAnswer {
+    return this.answers.answerOnce(org.id, idempotency, 202, write, idempotencyMismatch);
   }
 
   private async unlockCertifier(org: Org) {

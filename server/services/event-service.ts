@@ -11,7 +11,9 @@ import { eventDigest, eventStructHash, nextHead, toSignedEventStruct } from "../
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { Db } from "../store/database";
 import type { GroupCommit } from "../store/group-commit";
-import type { IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
+import type { Idempotency, IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
+
+export type { Idempotency } from "../store/idempotency-repository";
 import type { Org } from "../store/org-repository";
 import { AppError, conflict, forbidden, idempotencyMismatch, invalidField } from "./errors";
 import type { EventPlanner, PlannedEvent, WriteRequest } from "./event-planner";
@@ -35,11 +37,6 @@ export interface OutboxEventInput {
 
 export interface OutboxSink {
   insert(event: OutboxEventInput): void;
-}
-
-export interface Idempotency {
-  key: string;
-  requestHash: string;
 }
 
 export interface AcceptedWrite {
@@ -135,18 +132,7 @@ export class EventService {
 
   /** Runs `write` in one transaction, answering a repeated Idempotency-Key with the first answer. */
   private once(org: Org, idempotency: Idempotency | undefined, write: () => AcceptedWrite): StoredAnswer {
-    return this.db.transaction((): StoredAnswer => {
-      if (idempotency) {
-        const earlier = this.answers.find(org.id, idempotency.key);
-        if (earlier) {
-          if (earlier.requestHash !== idempotency.requestHash) throw idempotencyMismatch();
-          return earlier;
-        }
-      }
-      const answer: StoredAnswer = { requestHash: idempotency?.requestHash ?? "", statusCode: 202, body: write() };
-      if (idempotency) this.answers.save(org.id, idempotency.key, answer);
-      return answer;
-    })();
+    return this.answers.answerOnce(org.id, idempotency, 202, write, idempotencyMismatch);
   }
 }
 

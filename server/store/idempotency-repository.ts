@@ -7,6 +7,12 @@ export interface StoredAnswer {
   body: unknown;
 }
 
+/** What an Idempotency-Key binds: the key and a hash of the request it came with. */
+export interface Idempotency {
+  key: string;
+  requestHash: string;
+}
+
 export class IdempotencyRepository {
   constructor(private readonly db: Db) {}
 
@@ -24,5 +30,31 @@ export class IdempotencyRepository {
          VALUES (?, ?, ?, ?, ?, ?)`,
       )
       .run(orgId, key, answer.requestHash, answer.statusCode, JSON.stringify(answer.body), new Date().toISOString());
+  }
+
+  /**
+   * Runs `write` in a transaction (nested in the caller's, if any) and stores its answer under
+   * the key; a repeated key gets the stored answer, and the same key with another request an
+   * AppError 422 from `mismatch`.
+   */
+  answerOnce(
+    orgId: string,
+    idempotency: Idempotency | undefined,
+    statusCode: number,
+    write: () => unknown,
+    mismatch: () => Error,
+  ): StoredAnswer {
+    return this.db.transaction((): StoredAnswer => {
+      if (idempotency) {
+        const earlier = this.find(orgId, idempotency.key);
+        if (earlier) {
+          if (earlier.requestHash !== idempotency.requestHash) throw mismatch();
+          return earlier;
+        }
+      }
+      const answer: StoredAnswer = { requestHash: idempotency?.requestHash ?? "", statusCode, body: write() };
+      if (idempotency) this.save(orgId, idempotency.key, answer);
+      return answer;
+    })();
   }
 }

@@ -201,6 +201,18 @@ describe("gateway API (in-process Hardhat chain)", function () {
       expect(rows.n).to.equal(1);
     });
 
+    it("makes certification writes idempotent too", async function () {
+      const batchId = (await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: payload.harvest("TY-I4") })).body.batchId;
+      const headers = { "Idempotency-Key": "cert-ZP-I4" };
+      const first = await h.call("POST", `/api/v1/batches/${batchId}/certifications`, { token: certifier.apiKey, body: payload.certification("ZP-I4"), headers });
+      const retry = await h.call("POST", `/api/v1/batches/${batchId}/certifications`, { token: certifier.apiKey, body: payload.certification("ZP-I4"), headers });
+      expect(first.status).to.equal(202);
+      expect(retry.body).to.deep.equal(first.body);
+      const other = await h.call("POST", `/api/v1/batches/${batchId}/certifications`, { token: certifier.apiKey, body: payload.certification("ZP-I5"), headers });
+      expect(other.status).to.equal(422);
+      expect(h.db.prepare(`SELECT count(*) AS n FROM certification_outbox WHERE batch_id = ?`).get(batchId)).to.deep.equal({ n: 1 });
+    });
+
     it("answers 422 when the key comes back with another body", async function () {
       const headers = { "Idempotency-Key": "harvest-TY-I2" };
       await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: payload.harvest("TY-I2"), headers });

@@ -98,7 +98,7 @@ function targetArb(kind: number): fc.Arbitrary<BatchChoice> {
   return batchChoiceArb({ existing: 8, fresh: 1, recalled: 1, any: 1 });
 }
 
-const inputChoiceArb = batchChoiceArb({ existing: 8, fresh: 1, recalled: 2, any: 1 });
+const inputChoiceArb = batchChoiceArb({ existing: 6, fresh: 1, recalled: 3, any: 1 });
 
 const prevHeadArb: fc.Arbitrary<PrevHeadChoice> = fc.oneof(
   { weight: 10, arbitrary: fc.constant({ mode: "current" as const }) },
@@ -110,7 +110,7 @@ const prevHeadArb: fc.Arbitrary<PrevHeadChoice> = fc.oneof(
 );
 
 /** Many harvests, so that batches exist early; fewer recalls, so that batches live a while. */
-const KIND_WEIGHTS: Record<number, number> = { [Harvest]: 5, [Processing]: 3, [Shipment]: 3, [Receipt]: 3, [Sale]: 3, [Recall]: 2 };
+const KIND_WEIGHTS: Record<number, number> = { [Harvest]: 5, [Processing]: 4, [Shipment]: 3, [Receipt]: 3, [Sale]: 3, [Recall]: 2 };
 const kindArb = fc.oneof(...KINDS.map((kind) => ({ weight: KIND_WEIGHTS[kind], arbitrary: fc.constant(kind) })));
 
 /** Processing names 0 to 3 inputs (duplicates and the output itself included); other kinds rarely one. */
@@ -136,13 +136,24 @@ const commandArb: fc.Arbitrary<Command> = kindArb.chain((kind) =>
   fc.record({ kind: fc.constant(kind), batch: targetArb(kind), signer: signerArb(kind), inputs: inputsArb(kind), prevHead: prevHeadArb }),
 );
 
-/** 8 to 25 commands, cut into segments of 1 to 6 (the cuts repeat if too few). */
+/** A rightful harvest of a new batch: runs open with a few, so that most commands have batches to work on. */
+const openingHarvestArb: fc.Arbitrary<Command> = fc.record({
+  kind: fc.constant(Harvest),
+  batch: fc.record({ from: fc.constant("fresh" as const), pick: fc.nat() }),
+  signer: fc.constantFrom<SignerChoice>("producer", "otherProducer"),
+  inputs: fc.constant([]),
+  prevHead: fc.constant({ mode: "current" as const }),
+});
+
+/** 1 to 3 opening harvests and 8 to 22 random commands, cut into segments of 1 to 6 (the cuts repeat). */
 const segmentsArb: fc.Arbitrary<Segment[]> = fc
   .tuple(
-    fc.array(commandArb, { minLength: 8, maxLength: 25, size: "max" }),
+    fc.array(openingHarvestArb, { minLength: 1, maxLength: 3 }),
+    fc.array(commandArb, { minLength: 8, maxLength: 22, size: "max" }),
     fc.array(fc.record({ length: fc.integer({ min: 1, max: 6 }), batched: fc.boolean() }), { minLength: 1, maxLength: 8 }),
   )
-  .map(([commands, cuts]) => {
+  .map(([opening, random, cuts]) => {
+    const commands = [...opening, ...random];
     const segments: Segment[] = [];
     for (let start = 0, i = 0; start < commands.length; start += cuts[i].length, i = (i + 1) % cuts.length) {
       segments.push({ batched: cuts[i].batched, commands: commands.slice(start, start + cuts[i].length) });
