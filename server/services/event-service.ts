@@ -15,28 +15,13 @@ import type { Idempotency, IdempotencyRepository, StoredAnswer } from "../store/
 
 export type { Idempotency } from "../store/idempotency-repository";
 import type { Org } from "../store/org-repository";
+import type { NewOutboxEvent } from "../store/outbox-repository";
 import { AppError, conflict, forbidden, idempotencyMismatch, invalidField } from "./errors";
 import type { EventPlanner, PlannedEvent, WriteRequest } from "./event-planner";
 
-/** An accepted, signed event as the outbox stores it. */
-export interface OutboxEventInput {
-  id: string;
-  batchId: string;
-  kind: number;
-  orgId: string;
-  signer: string;
-  prevHead: string;
-  head: string;
-  dataHash: string;
-  detail: string;
-  inputs: string[];
-  r: string;
-  s: string;
-  v: number;
-}
-
+/** Where accepted events go: the outbox (a narrow view of OutboxRepository). */
 export interface OutboxSink {
-  insert(event: OutboxEventInput): void;
+  insert(event: NewOutboxEvent): void;
 }
 
 export interface AcceptedWrite {
