@@ -29,6 +29,9 @@ const schema = z
     RELAYER_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
     INDEXER_INTERVAL_MS: z.coerce.number().int().min(10).default(200),
     RELAYER_REPLACE_AFTER_MS: z.coerce.number().int().min(1_000).default(30_000),
+    EXPLORER_URL: optional(z.string().url()),
+    PUBLIC_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
+    SCAN_WARN_THRESHOLD: z.coerce.number().int().min(1).default(30),
   })
   .superRefine((env, ctx) => {
     for (const key of ["RELAYER_KEY", "ADMIN_KEY"] as const) {
@@ -89,5 +92,12 @@ function toConfig(env: z.infer<typeof schema>) {
       replaceAfterMs: env.RELAYER_REPLACE_AFTER_MS,
     },
     indexer: { intervalMs: env.INDEXER_INTERVAL_MS },
+    web: {
+      explorerUrl: env.EXPLORER_URL,
+      /** Requests per minute per client address on the public pages; 0 turns the limit off. */
+      rateLimitPerMinute: env.PUBLIC_RATE_LIMIT,
+      /** Scans of one unit serial after which its page warns of a cloned label. */
+      scanWarnThreshold: env.SCAN_WARN_THRESHOLD,
+    },
   };
 }
