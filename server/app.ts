@@ -3,16 +3,20 @@
  * lives under /api/v1 with JSON bodies of at most 100 kB; the health routes beside it.
  */
 import { randomUUID } from "node:crypto";
-import express, { type Express } from "express";
+import express, { type ErrorRequestHandler, type Express, type Router } from "express";
 import type { Logger } from "pino";
 import { apiErrorHandler, apiNotFound } from "./api/error-handler";
 import { mountRoutes, type Authenticator } from "./api/mount-routes";
 import type { RouteSpec } from "./api/route-spec";
+import { securityHeaders } from "./web/security";
+import { webNotFound, webServerError } from "./web/web-routes";
 
 export interface AppDeps {
   routes: RouteSpec[];
   auth: Authenticator;
   logger: Logger;
+  /** The public pages (provenance, QR codes, labels); mounted before the API. */
+  web?: Router;
 }
 
 export const BODY_LIMIT = "100kb";
@@ -31,9 +35,18 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  app.use(securityHeaders());
+  if (deps.web) app.use(deps.web);
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(mountRoutes(deps.routes, deps.auth));
   app.use("/api", apiNotFound);
-  app.use(apiErrorHandler(deps.logger));
+  app.use(webNotFound);
+  const apiErrors = apiErrorHandler(deps.logger);
+  const errors: ErrorRequestHandler = (error, req, res, next) => {
+    if (req.path.startsWith("/api/") || res.headersSent) return apiErrors(error, req, res, next);
+    deps.logger.error({ err: error, path: req.path }, "page failed");
+    webServerError(req, res);
+  };
+  app.use(errors);
   return app;
 }

@@ -39,6 +39,12 @@ import { OrgRepository } from "./store/org-repository";
 import { OutboxRepository } from "./store/outbox-repository";
 import { SigningRequestRepository } from "./store/signing-request-repository";
 import { createEventResigner } from "./services/event-resigner";
+import { serialRoutes } from "./api/serial-routes";
+import { SerialService } from "./services/serial-service";
+import { ProgrammeCountyRepository } from "./store/programme-county-repository";
+import { SerialRepository } from "./store/serial-repository";
+import { ProvenanceViews } from "./web/provenance-view";
+import { webRoutes } from "./web/web-routes";
 
 export interface GatewayOptions {
   db: Db;
@@ -55,8 +61,17 @@ export interface GatewayOptions {
   relayer: { batchSize: number; intervalMs: number; replaceAfterMs: number };
   indexer: { intervalMs: number };
   publicBaseUrl: string;
+  web?: {
+    explorerUrl?: string;
+    /** Requests per minute per client address on the public pages; 0: no limit. */
+    rateLimitPerMinute: number;
+    /** Scans of one unit's code above which its page warns of a copied label. */
+    scanWarnThreshold: number;
+  };
   logger: Logger;
 }
+
+const WEB_DEFAULTS = { rateLimitPerMinute: 600, scanWarnThreshold: 30 };
 
 export function createGateway(options: GatewayOptions) {
   const { db, deployment, logger } = options;
@@ -95,6 +110,8 @@ export function createGateway(options: GatewayOptions) {
     accepted.detail(batchId, dataHash),
   );
   const listing = new BatchListReads(db);
+  const serials = new SerialRepository(db);
+  const web = { ...WEB_DEFAULTS, ...options.web };
 
   const indexer = createIndexer({
     db,
@@ -174,6 +191,7 @@ export function createGateway(options: GatewayOptions) {
       expectedHead: batchState.expectedHead,
       commit: (work) => commits.run(work),
     }),
+    ...serialRoutes(new SerialService(serials, answers, batchState.creatorOf, options.publicBaseUrl)),
     ...readRoutes({
       reader,
       verifier,
@@ -190,6 +208,14 @@ export function createGateway(options: GatewayOptions) {
   const app = createApp({
     routes,
     logger,
+    web: webRoutes({
+      views: new ProvenanceViews(reader, index, orgs, new ProgrammeCountyRepository(db)),
+      serials,
+      publicBaseUrl: options.publicBaseUrl,
+      explorerUrl: web.explorerUrl,
+      scanWarnThreshold: web.scanWarnThreshold,
+      rateLimitPerMinute: web.rateLimitPerMinute,
+    }),
     auth: {
       org: (apiKey) => {
         try {

@@ -70,6 +70,7 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
     relayer: config.relayer,
     indexer: config.indexer,
     publicBaseUrl: config.publicBaseUrl,
+    web: config.web,
     logger,
   });
   gateway.start();
@@ -106,12 +107,14 @@ function firstRunSecret(file: string, name: string): string {
 }
 
 async function main(): Promise<void> {
-  const product = await startProduct(loadConfig());
+  const config = loadConfig();
+  const product = await startProduct(config);
   const { base, deployment } = product;
   console.log(
     [
       "",
       "  Provenance ledger gateway is running · 扶贫产品溯源账本已启动",
+      `    Pages:          ${config.publicBaseUrl}/01/{gtin}/10/{lot} · ${config.publicBaseUrl}/p/{batchId}`,
       `    API:            ${base}/api/v1`,
       `    OpenAPI:        ${base}/api/v1/openapi.json`,
       `    Chain:          ${base}/api/v1/chain  (chain ${deployment.chainId}, ledger ${deployment.address})`,

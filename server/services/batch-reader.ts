@@ -4,6 +4,7 @@
  * status, and the on-chain proof of each event and of the head. Detail fields an organisation
  * marks private, and sale amounts, are shown only to the organisation that wrote them.
  */
+import { keccak256, toUtf8Bytes } from "ethers";
 import { eventKindName } from "../domain/event-kinds";
 import { certificationStatusAt } from "../domain/certification-status";
 import type { BatchDetail, IndexedCertification, IndexRepository } from "../store/index-repository";
@@ -60,6 +61,8 @@ export class BatchReader {
         signer: { address: event.signer, organisation: signerOrg ? orgView(signerOrg) : null },
         signedWith: signerOrg ? (signerOrg.custodial ? "custodial-key" : "own-key") : "unknown",
         detail: text === undefined ? null : visibleDetail(JSON.parse(text), eventKindName(event.kind), viewer),
+        /** Whether the detail's keccak256 is the data hash the chain holds (null: detail not held here). */
+        detailMatchesChain: text === undefined ? null : keccak256(toUtf8Bytes(text)) === event.dataHash,
         inputs: event.inputs,
         proof: {
           dataHash: event.dataHash,
@@ -67,6 +70,7 @@ export class BatchReader {
           head: event.head,
           transactionHash: event.txHash,
           blockNumber: event.blockNumber,
+          logIndex: event.logIndex,
           timestamp: new Date(event.timestamp * 1000).toISOString(),
         },
       };
@@ -147,7 +151,8 @@ function certificationView(c: IndexedCertification) {
     validUntil: new Date(c.validUntil * 1000).toISOString(),
     revoked: c.revokedBy !== null,
     ...(c.revokedBy ? { revokedBy: c.revokedBy, revokedReason: c.revokedReason } : {}),
-    proof: { transactionHash: c.txHash, blockNumber: c.blockNumber, dataHash: c.dataHash },
+    proof: { transactionHash: c.txHash, blockNumber: c.blockNumber, logIndex: c.logIndex, dataHash: c.dataHash },
+    ...(c.revokedBlock !== null ? { revokedBlock: c.revokedBlock } : {}),
   };
 }
 

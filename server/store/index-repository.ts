@@ -285,6 +285,12 @@ export class IndexRepository {
 
   // ---- reads of the API ---------------------------------------------------------------------
 
+  /** The time (unix seconds) of an indexed block that had ledger logs; undefined if not kept. */
+  blockTime(blockNumber: number): number | undefined {
+    const row = this.sql(`SELECT timestamp FROM idx_blocks WHERE number = ?`).get(blockNumber) as { timestamp: number } | undefined;
+    return row?.timestamp;
+  }
+
   /** A batch with its events, lineage and certifications; undefined when not indexed. */
   getBatch(batchId: string): BatchDetail | undefined {
     const id = batchId.toLowerCase();

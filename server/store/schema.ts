@@ -5,6 +5,8 @@
  * - the outbox: every accepted event with its signature, from acknowledgement to confirmation,
  *   and the relayer's transactions with the nonces they used;
  * - the index: what the chain says, rebuilt from its logs (tables prefixed idx_).
+ * The second migration adds what the public pages keep off chain: unit serials with their scan
+ * counts, and the programme's list of supported counties.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -199,5 +201,32 @@ export const MIGRATIONS: readonly string[] = [
     revoked_block  INTEGER
   );
   CREATE INDEX idx_certifications_by_subject ON idx_certifications(subject);
+  `,
+  `
+  -- Unit serials (GS1 AI 21) a batch's creator issued, and how often each unit's code was
+  -- scanned: a code scanned far more often than one pack would be is likely a copied label.
+  CREATE TABLE serials (
+    batch_id      TEXT NOT NULL,
+    serial        TEXT NOT NULL,
+    issued_by     TEXT NOT NULL REFERENCES orgs(id),
+    issued_at     TEXT NOT NULL,
+    scan_count    INTEGER NOT NULL DEFAULT 0,
+    first_scan_at TEXT,
+    last_scan_at  TEXT,
+    PRIMARY KEY (batch_id, serial)
+  );
+
+  -- The counties the consumption-aid programme supports (GB/T 2260 codes): pages mark produce
+  -- from them. Seeded with the counties of the programme's current products.
+  CREATE TABLE programme_counties (
+    code     TEXT PRIMARY KEY CHECK (length(code) = 6),
+    name     TEXT NOT NULL,
+    added_at TEXT NOT NULL
+  );
+  INSERT INTO programme_counties (code, name, added_at) VALUES
+    ('451003', '百色市田阳区', '2026-01-01T00:00:00Z'),
+    ('451028', '百色市乐业县', '2026-01-01T00:00:00Z'),
+    ('451227', '河池市巴马瑶族自治县', '2026-01-01T00:00:00Z'),
+    ('441621', '河源市紫金县', '2026-01-01T00:00:00Z');
   `,
 ];

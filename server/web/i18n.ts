@@ -1,0 +1,258 @@
+/**
+ * The pages' two languages: Chinese by default, English when the visitor asks for it with
+ * `?lang=en` (the visible switch) or prefers it in Accept-Language. Every word a page shows
+ * comes from these tables, so the two languages cannot drift apart: `en` must have every key
+ * `zh` has.
+ */
+export type Lang = "zh" | "en";
+
+const zh = {
+  htmlLang: "zh-CN",
+  siteName: "扶贫产品溯源",
+  switchTo: "English",
+  switchLang: "en" as Lang,
+  product: "产品",
+  variety: "品种",
+  gtin: "商品条码 (GTIN)",
+  lot: "批次号",
+  serial: "单品码",
+  origin: "产地",
+  county: "县区",
+  village: "乡镇/村",
+  base: "基地",
+  povertyCounty: "消费扶贫帮扶县产品",
+  producer: "生产合作社",
+  harvested: "采收日期",
+  quantity: "数量",
+  journey: "溯源旅程",
+  journeyIntro: "这一批次从产地到柜台的每一步，按时间先后排列。",
+  fromInputBatch: (lot: string) => `来自原料批次 ${lot}`,
+  who: "经手方",
+  where: "地点",
+  when: "时间",
+  unknownOrg: "未登记的机构",
+  recallTitle: "召回警示",
+  recallSelf: "本批次已被召回，请勿食用。",
+  recallViaInputs: "本批次所用的原料批次已被召回，请勿食用。",
+  recallReason: "召回原因",
+  certTitle: "圳品认证",
+  certStatus: { valid: "有效", expired: "已过期", revoked: "已撤销", none: "未获认证" } as Record<string, string>,
+  certNotValidHint: "此认证目前无效，请勿视为圳品。",
+  certificateNo: "证书编号",
+  certifier: "认证机构",
+  validity: "有效期",
+  revokedReason: "撤销原因",
+  verifyTitle: "区块链核验",
+  verifySentence:
+    "下列每一步都写入了区块链：页面上的信息与链上记录的指纹逐一核对一致，任何人都无法事后删改。",
+  verifyMismatch: "有记录与链上指纹不符，请谨慎对待本页信息。",
+  verifiedEvent: "与链上记录一致",
+  notHeldEvent: "链上有记录，详情不在本网关",
+  mismatchEvent: "与链上记录不符",
+  chainId: "链 ID",
+  contract: "合约地址",
+  transaction: "交易",
+  block: "区块",
+  head: "批次链头",
+  eventCount: "链上事件数",
+  liveCheck: "现在向区块链重新核验",
+  pendingEvents: (n: number) => `另有 ${n} 条记录正在写入区块链，写入后显示。`,
+  signedOwnKey: "由该机构自己的密钥签名",
+  signedCustodial: "由平台代该机构保管的密钥签名",
+  signedUnknown: "签名者未在本平台登记",
+  unitTitle: "单品核验",
+  scans: (n: number) => `此单品码已被扫描 ${n} 次。`,
+  counterfeitTitle: "疑似假冒",
+  counterfeitUnissued: "这个单品码从未签发过。包装上的二维码可能是伪造的，请向售卖方或主办方核实。",
+  counterfeitOverScanned: (n: number) =>
+    `这个单品码已被扫描 ${n} 次，远超一件真实商品的扫描次数，标签可能被复制。请向售卖方或主办方核实。`,
+  genuineUnit: "这个单品码由生产方签发，扫描次数正常。",
+  notFoundTitle: "没有找到这个产品",
+  notFoundText: "这个二维码或链接不对应任何已上链的批次。请检查链接，或向售卖方咨询。",
+  notFoundReason: "原因",
+  reasons: {
+    gtin: "商品条码无效（位数或校验位不对）",
+    lot: "批次号无效",
+    serial: "单品码无效",
+    batchId: "批次编号无效",
+    missing: "区块链上没有这个批次（或尚未写入完成）",
+    path: "链接的格式不对",
+  } as Record<string, string>,
+  badSerials: (list: string) => `这些单品码不属于本批次：${list}`,
+  serverError: "页面暂时无法显示，请稍后再试。",
+  labelsTitle: "标签",
+  labelShortCode: "查验码",
+  kinds: {
+    harvest: "采收",
+    processing: "加工",
+    shipment: "运输",
+    receipt: "收货",
+    sale: "销售",
+    recall: "召回",
+    certification: "圳品认证",
+    revocation: "圳品认证撤销",
+  } as Record<string, string>,
+  steps: {
+    sorting: "分拣",
+    washing: "清洗",
+    packing: "包装",
+    grading: "分级",
+    "cold-storage": "冷藏",
+    other: "加工",
+  } as Record<string, string>,
+  channels: { counter: "消费扶贫专柜", store: "门店", online: "网上", "832-platform": "832 平台" } as Record<string, string>,
+  units: { kg: "公斤", t: "吨", jin: "斤", box: "箱", piece: "件", crate: "筐", bag: "袋" } as Record<string, string>,
+  temperature: "温度",
+  vehicle: "车辆",
+  condition: "验收情况",
+  facility: "加工点",
+  splitInto: (n: number) => `分装为 ${n} 个新批次`,
+  mergedFrom: (n: number) => `合并了 ${n} 个其他批次`,
+  notes: "备注",
+  madeInto: "由本批次制成的批次",
+  timeZoneNote: "时间为北京时间",
+};
+
+export type Messages = typeof zh;
+
+const en: Messages = {
+  htmlLang: "en",
+  siteName: "Poverty-alleviation produce trace",
+  switchTo: "中文",
+  switchLang: "zh",
+  product: "Product",
+  variety: "Variety",
+  gtin: "GTIN",
+  lot: "Lot",
+  serial: "Unit code",
+  origin: "Origin",
+  county: "County",
+  village: "Township / village",
+  base: "Farm base",
+  povertyCounty: "From a county the consumption-aid programme supports",
+  producer: "Producing cooperative",
+  harvested: "Harvested",
+  quantity: "Quantity",
+  journey: "Journey",
+  journeyIntro: "Every step of this batch from the farm to the counter, in the order it happened.",
+  fromInputBatch: (lot: string) => `from input batch ${lot}`,
+  who: "By",
+  where: "Where",
+  when: "When",
+  unknownOrg: "an unregistered organisation",
+  recallTitle: "Recall",
+  recallSelf: "This batch has been recalled. Do not eat it.",
+  recallViaInputs: "A batch this product was made from has been recalled. Do not eat it.",
+  recallReason: "Reason",
+  certTitle: "Shenzhen quality mark (圳品)",
+  certStatus: { valid: "Valid", expired: "Expired", revoked: "Revoked", none: "Not certified" },
+  certNotValidHint: "This certificate is not valid now: do not treat the product as 圳品.",
+  certificateNo: "Certificate no.",
+  certifier: "Certified by",
+  validity: "Valid",
+  revokedReason: "Reason for revocation",
+  verifyTitle: "Checked against the blockchain",
+  verifySentence:
+    "Every step below is written on a blockchain: the facts on this page match the fingerprints recorded there, one by one, and nobody can change them afterwards.",
+  verifyMismatch: "Some records do not match the chain: treat this page with care.",
+  verifiedEvent: "matches the chain",
+  notHeldEvent: "on chain; details not held by this gateway",
+  mismatchEvent: "does not match the chain",
+  chainId: "Chain ID",
+  contract: "Contract",
+  transaction: "Transaction",
+  block: "Block",
+  head: "Batch head",
+  eventCount: "Events on chain",
+  liveCheck: "Check against the chain again now",
+  pendingEvents: (n: number) => `${n} more ${n === 1 ? "record is" : "records are"} being written to the chain and will show once written.`,
+  signedOwnKey: "signed with the organisation's own key",
+  signedCustodial: "signed with a key the platform keeps for the organisation",
+  signedUnknown: "signer not registered on this platform",
+  unitTitle: "This unit",
+  scans: (n: number) => `This unit's code has been scanned ${n} ${n === 1 ? "time" : "times"}.`,
+  counterfeitTitle: "Possible counterfeit",
+  counterfeitUnissued:
+    "This unit code was never issued. The QR code on the pack may be fake: please check with the seller or the programme.",
+  counterfeitOverScanned: (n: number) =>
+    `This unit code has been scanned ${n} times, far more than a real pack would be: the label may have been copied. Please check with the seller or the programme.`,
+  genuineUnit: "This unit code was issued by the producer and has been scanned a normal number of times.",
+  notFoundTitle: "Product not found",
+  notFoundText: "This QR code or link does not match any batch on the ledger. Check the link, or ask the seller.",
+  notFoundReason: "Reason",
+  reasons: {
+    gtin: "the GTIN is not valid (wrong length or check digit)",
+    lot: "the lot is not valid",
+    serial: "the unit code is not valid",
+    batchId: "the batch id is not valid",
+    missing: "the ledger has no such batch (or it is not written yet)",
+    path: "the link is not in a form we know",
+  },
+  badSerials: (list: string) => `these unit codes were not issued for this batch: ${list}`,
+  serverError: "This page cannot be shown right now. Please try again later.",
+  labelsTitle: "Labels",
+  labelShortCode: "Check code",
+  kinds: {
+    harvest: "Harvest",
+    processing: "Processing",
+    shipment: "Shipment",
+    receipt: "Receipt",
+    sale: "Sale",
+    recall: "Recall",
+    certification: "圳品 certification",
+    revocation: "圳品 certificate revoked",
+  },
+  steps: { sorting: "Sorting", washing: "Washing", packing: "Packing", grading: "Grading", "cold-storage": "Cold storage", other: "Processing" },
+  channels: { counter: "consumption-aid counter", store: "store", online: "online", "832-platform": "832 platform" },
+  units: { kg: "kg", t: "t", jin: "jin", box: "boxes", piece: "pieces", crate: "crates", bag: "bags" },
+  temperature: "Temperature",
+  vehicle: "Vehicle",
+  condition: "Condition on receipt",
+  facility: "Facility",
+  splitInto: (n: number) => `split into ${n} new ${n === 1 ? "batch" : "batches"}`,
+  mergedFrom: (n: number) => `merged with ${n} other ${n === 1 ? "batch" : "batches"}`,
+  notes: "Notes",
+  madeInto: "Batches made from this one",
+  timeZoneNote: "Times are China Standard Time",
+};
+
+export const MESSAGES: Record<Lang, Messages> = { zh, en };
+
+/**
+ * The language of a page: `?lang=` when it names one of ours, else the first of zh or en in
+ * Accept-Language by preference, else Chinese.
+ */
+export function chooseLanguage(queryLang: unknown, acceptLanguage: string | undefined): Lang {
+  if (queryLang === "en" || queryLang === "zh") return queryLang;
+  if (!acceptLanguage) return "zh";
+  let best: { lang: Lang; q: number } | undefined;
+  for (const part of acceptLanguage.slice(0, 500).split(",")) {
+    const [tag, ...params] = part.trim().toLowerCase().split(";");
+    const lang: Lang | undefined = tag.startsWith("zh") ? "zh" : tag.startsWith("en") ? "en" : undefined;
+    if (!lang) continue;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (Number.isFinite(q) && q > 0 && (!best || q > best.q)) best = { lang, q };
+  }
+  return best?.lang ?? "zh";
+}
+
+const dateTimeFormats: Record<Lang, Intl.DateTimeFormat> = {
+  zh: new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", dateStyle: "medium", timeStyle: "short" }),
+  en: new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", dateStyle: "medium", timeStyle: "short" }),
+};
+const dateFormats: Record<Lang, Intl.DateTimeFormat> = {
+  zh: new Intl.DateTimeFormat("zh-CN", { timeZone: "Asia/Shanghai", dateStyle: "long" }),
+  en: new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", dateStyle: "long" }),
+};
+
+/** A moment as people in China read it (China Standard Time). */
+export function formatDateTime(iso: string, lang: Lang): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateTimeFormats[lang].format(date);
+}
+
+export function formatDate(iso: string, lang: Lang): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : dateFormats[lang].format(date);
+}

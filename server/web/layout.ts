@@ -1,0 +1,38 @@
+/** The frame every public page shares: language, title, header with the language switch, footer. */
+import { STYLESHEET } from "./assets";
+import { html, type SafeHtml } from "./html";
+import { MESSAGES, type Lang } from "./i18n";
+
+export interface PageFrame {
+  lang: Lang;
+  title: string;
+  /** The path of this page, to which the language switch adds ?lang=. */
+  path: string;
+  body: SafeHtml;
+  /** A page for the printer (label sheets): no robots, no description. */
+  bare?: boolean;
+}
+
+export function layout(frame: PageFrame): string {
+  const t = MESSAGES[frame.lang];
+  const switchHref = `${frame.path}?lang=${t.switchLang}`;
+  return html`<!doctype html>
+<html lang="${t.htmlLang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+${frame.bare ? html`<meta name="robots" content="noindex">` : null}
+<title>${frame.title} · ${t.siteName}</title>
+<link rel="stylesheet" href="${STYLESHEET.path}">
+</head>
+<body>
+<header class="site-header">
+<p class="site-name">${t.siteName}</p>
+<a class="lang-switch" href="${switchHref}" hreflang="${MESSAGES[t.switchLang].htmlLang}" lang="${MESSAGES[t.switchLang].htmlLang}">${t.switchTo}</a>
+</header>
+${frame.body}
+</body>
+</html>
+`.value;
+}

@@ -1,0 +1,228 @@
+/** The provenance page a shopper's scan opens: the batch (or one unit of it) in plain words. */
+import { html, type SafeHtml } from "./html";
+import { formatDate, formatDateTime, MESSAGES, type Lang, type Messages } from "./i18n";
+import { layout } from "./layout";
+import type { JourneyEntry, Origin, ProvenanceView } from "./provenance-view";
+
+/** What the page knows about the scanned unit, when the code named one. */
+export interface UnitScan {
+  serial: string;
+  issued: boolean;
+  scanCount: number;
+  /** Scans above which the page warns of a copied label. */
+  warnAbove: number;
+}
+
+export interface PageOptions {
+  lang: Lang;
+  path: string;
+  explorerUrl?: string;
+  unit?: UnitScan;
+}
+
+export function renderProvenancePage(view: ProvenanceView, options: PageOptions): string {
+  const t = MESSAGES[options.lang];
+  const { batch } = view;
+  const title = view.product ?? batch.lot;
+  const body = html`<main>
+${unitBanner(options.unit, t)}
+${recallBanner(view, t)}
+<section class="card" aria-labelledby="product-heading">
+<h1 id="product-heading">${title}</h1>
+<dl class="facts">
+${view.variety ? html`<dt>${t.variety}</dt><dd>${view.variety}</dd>` : null}
+<dt>${t.gtin}</dt><dd><code>${batch.gtin}</code></dd>
+<dt>${t.lot}</dt><dd><code>${batch.lot}</code></dd>
+${options.unit ? html`<dt>${t.serial}</dt><dd><code>${options.unit.serial}</code></dd>` : null}
+</dl>
+</section>
+${certificationBadge(view, t, options.lang)}
+${view.origins.map((origin) => originCard(origin, t, options.lang, view.origins.length > 1))}
+<section class="card" aria-labelledby="journey-heading">
+<h2 id="journey-heading">${t.journey}</h2>
+<p>${t.journeyIntro} ${t.timeZoneNote}.</p>
+<ol class="timeline">
+${view.journey.map((entry) => journeyItem(entry, t, options))}
+</ol>
+${view.pendingCount > 0 ? html`<p class="pending">${t.pendingEvents(view.pendingCount)}</p>` : null}
+${view.madeInto.length > 0
+  ? html`<p>${t.madeInto}: ${view.madeInto.map((out, i) => html`${i > 0 ? "、" : ""}<a href="/p/${out.batchId}${options.lang === "en" ? "?lang=en" : ""}"><code>${out.lot}</code></a>`)}</p>`
+  : null}
+</section>
+${verificationPanel(view, t, options)}
+</main>
+<footer class="site-footer"><p>${t.siteName} · GS1 Digital Link <code>/01/${batch.gtin}/10/${batch.lot}</code></p></footer>`;
+  return layout({ lang: options.lang, title, path: options.path, body });
+}
+
+function unitBanner(unit: UnitScan | undefined, t: Messages): SafeHtml | null {
+  if (!unit) return null;
+  if (!unit.issued) {
+    return html`<section class="banner banner-danger" role="alert" data-warning="counterfeit">
+<h2>${t.counterfeitTitle}</h2><p>${t.counterfeitUnissued}</p></section>`;
+  }
+  if (unit.scanCount > unit.warnAbove) {
+    return html`<section class="banner banner-danger" role="alert" data-warning="counterfeit">
+<h2>${t.counterfeitTitle}</h2><p>${t.counterfeitOverScanned(unit.scanCount)}</p></section>`;
+  }
+  return html`<section class="banner banner-ok" aria-labelledby="unit-heading">
+<h2 id="unit-heading">${t.unitTitle}</h2><p>${t.genuineUnit}</p><p>${t.scans(unit.scanCount)}</p></section>`;
+}
+
+function recallBanner(view: ProvenanceView, t: Messages): SafeHtml | null {
+  if (!view.batch.recall.recalled) return null;
+  return html`<section class="banner banner-danger" role="alert" data-warning="recall">
+<h2>${t.recallTitle}</h2>
+<p>${view.batch.recall.self ? t.recallSelf : t.recallViaInputs}</p>
+${view.recalls.map((recall) =>
+  recall.reason ? html`<p>${t.recallReason}${recall.own ? "" : ` (${t.lot} ${recall.lot})`}: ${recall.reason}</p>` : null,
+)}
+</section>`;
+}
+
+function certificationBadge(view: ProvenanceView, t: Messages, lang: Lang): SafeHtml {
+  const c = view.certification;
+  const status = c.status;
+  return html`<section class="card badge badge-${status}" aria-labelledby="cert-heading" data-certification="${status}">
+<div class="badge-mark" aria-hidden="true">圳品</div>
+<div>
+<h2 id="cert-heading">${t.certTitle}: <span class="badge-status">${t.certStatus[status]}</span></h2>
+${status !== "valid" && status !== "none" ? html`<p>${t.certNotValidHint}</p>` : null}
+${c.certificateNo
+  ? html`<dl class="facts">
+<dt>${t.certificateNo}</dt><dd><code>${c.certificateNo}</code></dd>
+<dt>${t.certifier}</dt><dd>${c.certifierName ?? t.unknownOrg}</dd>
+<dt>${t.validity}</dt><dd>${formatDate(c.validFrom as string, lang)} – ${formatDate(c.validUntil as string, lang)}</dd>
+${status === "revoked" && c.revokedReason ? html`<dt>${t.revokedReason}</dt><dd>${c.revokedReason as string}</dd>` : null}
+</dl>`
+  : null}
+</div>
+</section>`;
+}
+
+function originCard(origin: Origin, t: Messages, lang: Lang, several: boolean): SafeHtml {
+  return html`<section class="card" aria-label="${t.origin}${several ? ` ${origin.lot}` : ""}">
+<h2>${t.origin}${several ? html` · <code>${origin.lot}</code>` : null}</h2>
+${origin.programmeCounty ? html`<p><span class="tag tag-programme" data-programme-county="true">${t.povertyCounty}</span></p>` : null}
+<dl class="facts">
+${origin.county ? html`<dt>${t.county}</dt><dd>${origin.county}${origin.countyCode ? html` <code>${origin.countyCode}</code>` : null}</dd>` : null}
+${origin.village ? html`<dt>${t.village}</dt><dd>${origin.village}</dd>` : null}
+${origin.base ? html`<dt>${t.base}</dt><dd>${origin.base}</dd>` : null}
+<dt>${t.producer}</dt><dd>${origin.producer?.name ?? t.unknownOrg}</dd>
+${origin.harvestedAt ? html`<dt>${t.harvested}</dt><dd>${formatDate(origin.harvestedAt, lang)}</dd>` : null}
+${origin.quantity ? html`<dt>${t.quantity}</dt><dd>${quantity(origin.quantity, t)}</dd>` : null}
+</dl>
+</section>`;
+}
+
+function journeyItem(entry: JourneyEntry, t: Messages, options: PageOptions): SafeHtml {
+  const d = entry.detail ?? {};
+  const classes = `kind-${entry.kind}${entry.batch.own ? "" : " lineage"}`;
+  return html`<li class="${classes}" data-kind="${entry.kind}">
+${entry.at ? html`<time class="when" datetime="${entry.at}">${formatDateTime(entry.at, options.lang)}</time>` : null}
+<p><span class="what">${what(entry, t)}</span>${entry.batch.own ? null : html` <span class="from-input">(${t.fromInputBatch(entry.batch.lot)})</span>`}</p>
+<p>${t.who}: ${entry.org?.name ?? t.unknownOrg}</p>
+${describe(entry.kind, d, t)}
+<p class="signed">${signedWith(entry.signedWith, t)} · <span class="check check-${entry.check}">${checkText(entry.check, t)}</span></p>
+<p class="proof">${t.block} ${link(options.explorerUrl, "block", String(entry.proof.blockNumber), String(entry.proof.blockNumber))}${
+    entry.proof.transactionHash
+      ? html` · ${t.transaction} ${link(options.explorerUrl, "tx", entry.proof.transactionHash, shortHash(entry.proof.transactionHash))}`
+      : null
+  }</p>
+</li>`;
+}
+
+function what(entry: JourneyEntry, t: Messages): string {
+  const kind = t.kinds[entry.kind] ?? entry.kind;
+  const step = entry.kind === "processing" ? (entry.detail?.step as string | undefined) : undefined;
+  return step ? `${kind} · ${t.steps[step] ?? step}` : kind;
+}
+
+/** The facts of one event in plain words: where, how much, in what conditions. */
+function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHtml[] {
+  const lines: SafeHtml[] = [];
+  const line = (label: string, value: unknown) => {
+    if (value !== undefined && value !== null && value !== "") lines.push(html`<p>${label}: ${String(value)}</p>`);
+  };
+  switch (kind) {
+    case "harvest": {
+      const origin = (d.origin ?? {}) as Record<string, string | undefined>;
+      line(t.where, [origin.county, origin.village, origin.base].filter(Boolean).join(" · "));
+      if (d.quantity) line(t.quantity, quantity(d.quantity as { amount: number; unit: string }, t));
+      break;
+    }
+    case "processing": {
+      line(t.facility, d.facility);
+      const output = d.output as { quantity?: { amount: number; unit: string } } | undefined;
+      if (output?.quantity) line(t.quantity, quantity(output.quantity, t));
+      const inputs = (d.inputs as unknown[] | undefined)?.length ?? 0;
+      if (!output && inputs > 0) lines.push(html`<p>${t.mergedFrom(inputs)}</p>`);
+      break;
+    }
+    case "shipment": {
+      line(t.where, d.from && d.to ? `${String(d.from)} → ${String(d.to)}` : (d.from ?? d.to));
+      line(t.vehicle, d.vehicle);
+      const range = d.temperature as { min: number; max: number } | undefined;
+      if (range) line(t.temperature, `${range.min} – ${range.max} °C`);
+      break;
+    }
+    case "receipt":
+      line(t.where, d.location);
+      line(t.condition, d.condition);
+      break;
+    case "sale":
+      if (d.quantity) line(t.quantity, quantity(d.quantity as { amount: number; unit: string }, t));
+      line(t.where, t.channels[d.channel as string] ?? d.channel);
+      break;
+    case "recall":
+      line(t.recallReason, d.reason);
+      break;
+    case "certification":
+      line(t.certificateNo, d.certificateNo);
+      break;
+    case "revocation":
+      line(t.certificateNo, d.certificateNo);
+      line(t.revokedReason, d.reason);
+      break;
+  }
+  line(t.notes, d.notes);
+  return lines;
+}
+
+function quantity(q: { amount: number; unit: string }, t: Messages): string {
+  return `${q.amount} ${t.units[q.unit] ?? q.unit}`;
+}
+
+function signedWith(kind: string | null, t: Messages): string {
+  if (kind === "own-key") return t.signedOwnKey;
+  if (kind === "custodial-key") return t.signedCustodial;
+  return t.signedUnknown;
+}
+
+function checkText(check: JourneyEntry["check"], t: Messages): string {
+  return check === "match" ? `✓ ${t.verifiedEvent}` : check === "mismatch" ? `✗ ${t.mismatchEvent}` : t.notHeldEvent;
+}
+
+function verificationPanel(view: ProvenanceView, t: Messages, options: PageOptions): SafeHtml {
+  const v = view.verification;
+  return html`<section class="card" aria-labelledby="verify-heading" data-verified="${v.allMatch ? "true" : "false"}">
+<h2 id="verify-heading">${t.verifyTitle}</h2>
+<p>${v.allMatch ? t.verifySentence : t.verifyMismatch}</p>
+<dl class="facts">
+<dt>${t.chainId}</dt><dd><code>${v.chainId}</code></dd>
+<dt>${t.contract}</dt><dd>${link(options.explorerUrl, "address", v.contract, v.contract)}</dd>
+<dt>${t.eventCount}</dt><dd>${v.eventCount}</dd>
+<dt>${t.head}</dt><dd><code>${v.head}</code></dd>
+</dl>
+<p><a href="/api/v1/batches/${view.batch.batchId}/verify">${t.liveCheck}</a></p>
+</section>`;
+}
+
+function link(explorerUrl: string | undefined, kind: "tx" | "block" | "address", id: string, text: string): SafeHtml {
+  if (!explorerUrl) return html`<code>${text}</code>`;
+  return html`<a href="${explorerUrl.replace(/\/$/, "")}/${kind}/${id}" rel="noopener noreferrer"><code>${text}</code></a>`;
+}
+
+function shortHash(hash: string): string {
+  return `${hash.slice(0, 10)}…${hash.slice(-8)}`;
+}

@@ -1,0 +1,104 @@
+/**
+ * The batches the page tests look at, recorded through the API on a harness's chain:
+ * - journey: harvest → packing → 圳品 (valid) → shipment → receipt;
+ * - packs: two retail packs split from the journey batch;
+ * - recalled: a batch recalled, and a pack made from it (recalled through its input);
+ * - revoked, expired: batches whose 圳品 certificate was revoked, or has ended;
+ * - xss: a batch whose every free-text field holds a script payload.
+ */
+import { batchIdFor } from "../../server/domain/gs1";
+import type { Harness } from "./gateway-harness";
+import * as payload from "./payloads";
+
+export const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"'&`;
+
+export interface Stories {
+  journey: { batchId: string; lot: string };
+  packs: string[];
+  recalled: { batchId: string; packId: string };
+  revoked: string;
+  expired: string;
+  xss: string;
+  orgs: Record<"producer" | "processor" | "certifier" | "carrier" | "retailer", { id: string; address: string; apiKey: string }>;
+}
+
+export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories> {
+  const orgs = {
+    producer: await h.org("田阳芒果专业合作社", "producer"),
+    processor: await h.org("百色分拣包装厂", "processor"),
+    certifier: await h.org("深圳市标准技术研究院", "certifier"),
+    carrier: await h.org("顺丰冷运", "carrier"),
+    retailer: await h.org("福田区消费扶贫专柜", "retailer"),
+  };
+  const ok = async (method: string, path: string, token: string, body: unknown) => {
+    const answer = await h.call(method, path, { token, body });
+    if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    return answer.body;
+  };
+  const harvest = async (lot: string, overrides: Record<string, unknown> = {}) =>
+    (await ok("POST", "/api/v1/batches", orgs.producer.apiKey, payload.harvest(lot, overrides))).batchId as string;
+  const event = (batchId: string, org: keyof typeof orgs, body: unknown) =>
+    ok("POST", `/api/v1/batches/${batchId}/events`, orgs[org].apiKey, body);
+  const certify = (batchId: string, body: unknown) =>
+    ok("POST", `/api/v1/batches/${batchId}/certifications`, orgs.certifier.apiKey, body);
+
+  const lot = `${prefix}-J1`;
+  const journey = await harvest(lot);
+  await event(journey, "processor", payload.packing);
+  await certify(journey, payload.certification(`ZP-${prefix}-0001`));
+  await event(journey, "carrier", payload.shipment);
+  await event(journey, "retailer", payload.receipt);
+
+  const packLots = [`${prefix}-P1`, `${prefix}-P2`];
+  await event(journey, "processor", {
+    type: "processing",
+    step: "packing",
+    occurredAt: "2026-06-03T18:00:00+08:00",
+    facility: "福田区分装中心",
+    outputs: packLots.map((packLot) => ({
+      gtin: payload.MANGO_GTIN,
+      lot: packLot,
+      quantity: { amount: 100, unit: "box" },
+      product: { name: "田阳香芒礼盒", variety: "台农一号" },
+    })),
+  });
+
+  const recalled = await harvest(`${prefix}-R1`);
+  await event(recalled, "carrier", payload.shipment);
+  const recalledPackLot = `${prefix}-RP`;
+  await event(recalled, "processor", {
+    ...payload.packing,
+    outputs: [{ gtin: payload.MANGO_GTIN, lot: recalledPackLot, quantity: { amount: 50, unit: "box" } }],
+  });
+  await event(recalled, "producer", payload.recall);
+
+  const revoked = await harvest(`${prefix}-V1`);
+  await certify(revoked, payload.certification(`ZP-${prefix}-0002`));
+  const expired = await harvest(`${prefix}-E1`);
+  await certify(expired, { ...payload.certification(`ZP-${prefix}-0003`), validFrom: "2025-01-01T00:00:00+08:00", validUntil: "2025-12-31T23:59:59+08:00" });
+
+  const xss = await harvest(`${prefix}-X1`, {
+    product: { name: `芒果${XSS}`, gtin: payload.MANGO_GTIN, variety: XSS },
+    origin: { countyCode: "451003", county: XSS, village: XSS, base: XSS },
+    notes: XSS,
+  });
+  await event(xss, "carrier", { ...payload.shipment, from: XSS, to: XSS, vehicle: XSS.slice(0, 50), notes: XSS });
+  await event(xss, "retailer", { ...payload.receipt, location: XSS, condition: XSS });
+  await certify(xss, { ...payload.certification(XSS.slice(0, 64)), notes: XSS });
+
+  await h.settle();
+  // Revoke after the attestation is on chain: the revocation names the certification's id.
+  const certs = (await h.call("GET", `/api/v1/batches/${revoked}`)).body.certifications as Array<{ certificationId: string }>;
+  await ok("POST", `/api/v1/certifications/${certs[0].certificationId}/revoke`, orgs.certifier.apiKey, { reason: "复检不合格" });
+  await h.settle();
+
+  return {
+    journey: { batchId: journey, lot },
+    packs: packLots.map((packLot) => batchIdFor(payload.MANGO_GTIN, packLot)),
+    recalled: { batchId: recalled, packId: batchIdFor(payload.MANGO_GTIN, recalledPackLot) },
+    revoked,
+    expired,
+    xss,
+    orgs,
+  };
+}
