@@ -14,6 +14,7 @@ import { deployLedger } from "../../server/chain/deploy-ledger";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { createGateway, type Gateway } from "../../server/gateway";
 import { openDatabase, type Db } from "../../server/store/database";
+import { freePort } from "./processes";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -38,6 +39,8 @@ export interface HarnessOptions {
   /** Start the background loops (relayer, indexer); tests that drive ticks by hand leave them off. */
   loops?: boolean;
   batchSize?: number;
+  /** Settings of the public pages (the rate limit is off unless given). */
+  web?: { scanWarnThreshold?: number; rateLimitPerMinute?: number; explorerUrl?: string };
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -52,6 +55,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     deploymentsDir: path.join(dataDir, "deployments"),
   });
   const db = openDatabase(path.join(dataDir, "gateway.db"));
+  // The port is chosen first so that QR codes name the address the pages are served on.
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
   const gateway = createGateway({
     db,
     provider: provider as JsonRpcProvider,
@@ -64,15 +70,14 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     confirmations: 0,
     relayer: { batchSize: options.batchSize ?? 100, intervalMs: 20, replaceAfterMs: 30_000 },
     indexer: { intervalMs: 20 },
-    publicBaseUrl: "http://127.0.0.1",
+    publicBaseUrl: base,
+    web: { scanWarnThreshold: 30, rateLimitPerMinute: 0, ...options.web },
     logger: pino({ level: "silent" }),
   });
   if (options.loops) gateway.start();
   const server: Server = await new Promise((resolve) => {
-    const listening = gateway.app.listen(0, "127.0.0.1", () => resolve(listening));
+    const listening = gateway.app.listen(port, "127.0.0.1", () => resolve(listening));
   });
-  const address = server.address();
-  const base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
 
   const call: Harness["call"] = async (method, url, { token, body, headers = {}, raw } = {}) => {
     const response = await fetch(`${base}${url}`, {
