@@ -210,6 +210,7 @@ export function createGateway(options: GatewayOptions) {
     logger,
     web: webRoutes({
       views: new ProvenanceViews(reader, index, orgs, new ProgrammeCountyRepository(db)),
+      dataVersion: totalChanges(db),
       serials,
       publicBaseUrl: options.publicBaseUrl,
       explorerUrl: web.explorerUrl,
@@ -247,3 +248,9 @@ export function createGateway(options: GatewayOptions) {
 }
 
 export type Gateway = ReturnType<typeof createGateway>;
+
+/** SQLite's count of rows changed on this connection: it moves with every write the gateway makes. */
+function totalChanges(db: Db): () => number {
+  const statement = db.prepare(`SELECT total_changes()`).pluck();
+  return () => statement.get() as number;
+}

@@ -27,6 +27,8 @@ export interface AcceptedEvents {
   detail(batchId: string, dataHash: string): string | undefined;
   /** The event id the gateway gave an accepted event, by batch and data hash. */
   eventId(batchId: string, dataHash: string): string | undefined;
+  /** Both at once. */
+  accepted(batchId: string, dataHash: string): { id: string; detail: string } | undefined;
   /** Accepted events of the batch that are not confirmed yet, in order. */
   unconfirmed(batchId: string): { eventId: string; kind: number; status: string; detail: string }[];
 }
@@ -52,17 +54,18 @@ export class BatchReader {
     if (!detail) return undefined;
     const { batch } = detail;
     const events = detail.events.map((event) => {
-      const text = this.accepted.detail(id, event.dataHash);
+      const accepted = this.accepted.accepted(id, event.dataHash);
+      const text = accepted?.detail;
       const signerOrg = this.orgs.byAddress(event.signer);
       return {
         position: event.position,
         type: eventKindName(event.kind),
-        eventId: this.accepted.eventId(id, event.dataHash) ?? null,
+        eventId: accepted?.id ?? null,
         signer: { address: event.signer, organisation: signerOrg ? orgView(signerOrg) : null },
         signedWith: signerOrg ? (signerOrg.custodial ? "custodial-key" : "own-key") : "unknown",
         detail: text === undefined ? null : visibleDetail(JSON.parse(text), eventKindName(event.kind), viewer),
         /** Whether the detail's keccak256 is the data hash the chain holds (null: detail not held here). */
-        detailMatchesChain: text === undefined ? null : keccak256(toUtf8Bytes(text)) === event.dataHash,
+        detailMatchesChain: text === undefined ? null : hashesTo(text, event.dataHash),
         inputs: event.inputs,
         proof: {
           dataHash: event.dataHash,
@@ -134,6 +137,24 @@ export class BatchReader {
     const org = this.orgs.byAddress(address);
     return org ? orgView(org) : null;
   }
+}
+
+const checkedDetails = new Map<string, boolean>();
+const CHECKED_DETAILS_KEPT = 50_000;
+
+/**
+ * Whether keccak256 of the detail text is the data hash on chain. Pages ask this of the same
+ * few texts over and over; the answer for a (hash, text) pair never changes, so it is kept.
+ */
+function hashesTo(text: string, dataHash: string): boolean {
+  const key = `${dataHash}\n${text}`;
+  let matches = checkedDetails.get(key);
+  if (matches === undefined) {
+    matches = keccak256(toUtf8Bytes(text)) === dataHash;
+    if (checkedDetails.size >= CHECKED_DETAILS_KEPT) checkedDetails.clear();
+    checkedDetails.set(key, matches);
+  }
+  return matches;
 }
 
 function orgView(org: Org) {

@@ -3,40 +3,43 @@
  * events, certifications as the chain shows them, and the batch list with its off-chain filters.
  */
 import type { Db } from "./database";
+import { statementCache, type Sql } from "./statement-cache";
 import { ZERO_HASH } from "../chain/typed-data";
 
 export class AcceptedEventReads {
-  constructor(private readonly db: Db) {}
+  private readonly sql: Sql;
+
+  constructor(db: Db) {
+    this.sql = statementCache(db);
+  }
 
   detail(batchId: string, dataHash: string): string | undefined {
-    return (this.row(batchId, dataHash) as { detail: string } | undefined)?.detail;
+    return this.accepted(batchId, dataHash)?.detail;
   }
 
   eventId(batchId: string, dataHash: string): string | undefined {
-    return (this.row(batchId, dataHash) as { id: string } | undefined)?.id;
+    return this.accepted(batchId, dataHash)?.id;
+  }
+
+  /** The gateway's id and the detail of an accepted event, by batch and data hash. */
+  accepted(batchId: string, dataHash: string): { id: string; detail: string } | undefined {
+    return this.sql(
+      `SELECT id, detail FROM outbox WHERE batch_id = ? AND data_hash = ? AND status != 'failed' ORDER BY seq LIMIT 1`,
+    ).get(batchId, dataHash) as { id: string; detail: string } | undefined;
   }
 
   unconfirmed(batchId: string): { eventId: string; kind: number; status: string; detail: string }[] {
-    return this.db
-      .prepare(
+    return this.sql(
         `SELECT id AS eventId, kind, status, detail FROM outbox
          WHERE batch_id = ? AND status IN ('pending', 'submitted') ORDER BY seq`,
-      )
-      .all(batchId) as { eventId: string; kind: number; status: string; detail: string }[];
+    ).all(batchId) as { eventId: string; kind: number; status: string; detail: string }[];
   }
 
   /** The address that created the batch, by the gateway's own records. */
   creator(batchId: string): string | undefined {
-    const row = this.db
-      .prepare(`SELECT signer FROM outbox WHERE batch_id = ? AND prev_head = ? AND status != 'failed' ORDER BY seq LIMIT 1`)
+    const row = this.sql(`SELECT signer FROM outbox WHERE batch_id = ? AND prev_head = ? AND status != 'failed' ORDER BY seq LIMIT 1`)
       .get(batchId, ZERO_HASH) as { signer: string } | undefined;
     return row?.signer;
-  }
-
-  private row(batchId: string, dataHash: string) {
-    return this.db
-      .prepare(`SELECT id, detail FROM outbox WHERE batch_id = ? AND data_hash = ? AND status != 'failed' ORDER BY seq LIMIT 1`)
-      .get(batchId, dataHash);
   }
 }
 

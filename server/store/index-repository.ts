@@ -3,11 +3,11 @@
  * certifications, written by server/indexer from the ledger's logs and read by the API. The
  * index is a cache of the chain: it may be cleared and rebuilt at any time.
  */
-import type { Statement } from "better-sqlite3";
 import { AbiCoder, decodeBytes32String, getAddress, keccak256, ZeroAddress } from "ethers";
 import { EventKind } from "../domain/event-kinds";
 import { normalizeGtin } from "../domain/gs1";
 import type { Db } from "./database";
+import { statementCache, type Sql } from "./statement-cache";
 
 /** The last block fully indexed, and the ledger the index belongs to. */
 export interface IndexCursor {
@@ -101,17 +101,31 @@ export interface BatchListQuery {
   offset: number;
 }
 
+const productLineKeys = new Map<string, string>();
+const PRODUCT_LINE_KEYS_KEPT = 10_000;
+
 /** The subject of a product-line certification: keccak256(abi.encode(producer, uint64 gtin)). */
 export function productLineKey(producer: string, gtin: string): string {
-  return keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint64"], [producer, BigInt(gtin)]));
+  // Every read of a batch asks for its line's key; there are few lines, so keep them.
+  const cacheKey = `${producer}/${gtin}`;
+  let key = productLineKeys.get(cacheKey);
+  if (key === undefined) {
+    key = keccak256(AbiCoder.defaultAbiCoder().encode(["address", "uint64"], [producer, BigInt(gtin)]));
+    if (productLineKeys.size >= PRODUCT_LINE_KEYS_KEPT) productLineKeys.clear();
+    productLineKeys.set(cacheKey, key);
+  }
+  return key;
 }
 
 const IDX_TABLES = ["idx_events", "idx_lineage", "idx_certifications", "idx_batches", "idx_blocks", "idx_cursor"] as const;
 
 export class IndexRepository {
-  private readonly statements = new Map<string, Statement>();
+  /** Statements are prepared once per repository: the indexer runs the same few many times. */
+  private readonly sql: Sql;
 
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   /** Runs `fn` in one SQLite transaction: all of it is written, or none. */
   transaction<T>(fn: () => T): T {
@@ -339,15 +353,6 @@ export class IndexRepository {
     return { batches: rows.map(toBatch), total };
   }
 
-  /** Statements are prepared once per repository: the indexer runs the same few many times. */
-  private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.statements.set(text, statement);
-    }
-    return statement;
-  }
 }
 
 interface BatchRow {

@@ -1,5 +1,6 @@
 /** Organisations and their API keys (stored only as sha256 hashes). */
 import type { Db } from "./database";
+import { statementCache, type Sql } from "./statement-cache";
 import type { RoleName } from "../domain/event-kinds";
 
 export interface Org {
@@ -33,7 +34,11 @@ const toOrg = (row: OrgRow): Org => ({
 });
 
 export class OrgRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql: Sql;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   /** Inserts the organisation and its first API key together. */
   insert(org: Org, apiKeyHash: string): void {
@@ -51,19 +56,19 @@ export class OrgRepository {
   }
 
   byId(id: string): Org | undefined {
-    const row = this.db.prepare(`SELECT * FROM orgs WHERE id = ?`).get(id) as OrgRow | undefined;
+    const row = this.sql(`SELECT * FROM orgs WHERE id = ?`).get(id) as OrgRow | undefined;
     return row && toOrg(row);
   }
 
   byAddress(address: string): Org | undefined {
-    const row = this.db.prepare(`SELECT * FROM orgs WHERE address = ?`).get(address) as OrgRow | undefined;
+    const row = this.sql(`SELECT * FROM orgs WHERE address = ?`).get(address) as OrgRow | undefined;
     return row && toOrg(row);
   }
 
   /** The organisation an unrevoked API key belongs to. */
   byApiKeyHash(keyHash: string): Org | undefined {
-    const row = this.db
-      .prepare(
+    const row = this
+      .sql(
         `SELECT orgs.* FROM api_keys JOIN orgs ON orgs.id = api_keys.org_id
          WHERE api_keys.key_hash = ? AND api_keys.revoked_at IS NULL`,
       )

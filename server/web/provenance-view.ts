@@ -71,6 +71,8 @@ export interface ProvenanceView {
   certification: BatchView["certification"] & { certifierName: string | null };
   verification: { allMatch: boolean; chainId: number; contract: string; head: string; eventCount: number };
   pendingCount: number;
+  /** When (ms since the epoch) the 圳品 status may next change by time alone, if ever. */
+  statusChangesAt?: number;
   /** Batches made from this one (retail packs of a split, or merges). */
   madeInto: Array<{ batchId: string; lot: string }>;
 }
@@ -81,6 +83,7 @@ export class ProvenanceViews {
     private readonly index: IndexRepository,
     private readonly orgs: OrgRepository,
     private readonly counties: ProgrammeCountyRepository,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** The page of a batch, or undefined when the chain has no such batch (yet). */
@@ -125,6 +128,7 @@ export class ProvenanceViews {
       },
       pendingCount: batch.unconfirmedEvents.length,
       madeInto: batch.lineage.outputs.map((id) => ({ batchId: id, lot: parseBatchId(id).lot })),
+      statusChangesAt: nextStatusChange(batch.certifications, this.now()),
     };
   }
 
@@ -216,6 +220,15 @@ export class ProvenanceViews {
     const seconds = this.index.blockTime(blockNumber);
     return seconds === undefined ? null : new Date(seconds * 1000).toISOString();
   }
+}
+
+/** The first moment after `now` at which a certificate of the batch takes effect or ends. */
+function nextStatusChange(certifications: BatchView["certifications"], now: number): number | undefined {
+  const moments = certifications
+    .filter((c) => !c.revoked)
+    .flatMap((c) => [Date.parse(c.validFrom), Date.parse(c.validUntil) + 1000])
+    .filter((moment) => moment > now);
+  return moments.length > 0 ? Math.min(...moments) : undefined;
 }
 
 function byWhenThenChainOrder(a: JourneyEntry, b: JourneyEntry): number {

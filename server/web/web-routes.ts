@@ -16,9 +16,12 @@ import { renderProvenancePage, type UnitScan } from "./provenance-page";
 import type { ProvenanceViews } from "./provenance-view";
 import { qrPng, qrSvg } from "./qr";
 import { publicRateLimit } from "./security";
+import { PageCache } from "./page-cache";
 
 export interface WebDeps {
   views: ProvenanceViews;
+  /** Changes whenever anything in the database does (kept pages are then rendered afresh). */
+  dataVersion: () => number;
   serials: SerialRepository;
   publicBaseUrl: string;
   explorerUrl?: string;
@@ -40,6 +43,7 @@ class PageNotFound extends Error {
 
 export function webRoutes(deps: WebDeps): Router {
   const router = express.Router();
+  const pages = new PageCache(deps.dataVersion);
 
   router.get(STYLESHEET.path, (_req, res) => {
     res.set("Cache-Control", "public, max-age=31536000, immutable").type("text/css").send(STYLESHEET.body);
@@ -128,11 +132,15 @@ export function webRoutes(deps: WebDeps): Router {
 
   /** Sends the page of a batch with an ETag, answering 304 when the client has this version. */
   function sendBatchPage(req: Request, res: Response, batchId: string): void {
-    const view = deps.views.build(batchId);
-    if (!view) throw new PageNotFound("missing");
     const lang = languageOf(req);
-    const body = renderProvenancePage(view, { lang, path: req.path, explorerUrl: deps.explorerUrl });
-    const etag = `W/"${createHash("sha1").update(body).digest("base64url")}"`;
+    const page = pages.get(`${lang} ${req.path}`, () => {
+      const view = deps.views.build(batchId);
+      if (!view) return undefined;
+      const body = renderProvenancePage(view, { lang, path: req.path, explorerUrl: deps.explorerUrl });
+      return { body, etag: `W/"${createHash("sha1").update(body).digest("base64url")}"`, changesAt: view.statusChangesAt };
+    });
+    if (!page) throw new PageNotFound("missing");
+    const { body, etag } = page;
     res.set({ ETag: etag, "Cache-Control": PAGE_CACHE, Vary: "Accept-Language" });
     if (req.get("If-None-Match") === etag) {
       res.status(304).end();
