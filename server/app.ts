@@ -15,8 +15,8 @@ export interface AppDeps {
   routes: RouteSpec[];
   auth: Authenticator;
   logger: Logger;
-  /** The public pages (provenance, QR codes, labels); mounted before the API. */
-  web?: Router;
+  /** The pages (public provenance pages, QR codes, labels; the console); mounted before the API. */
+  web?: Router[];
 }
 
 export const BODY_LIMIT = "100kb";
@@ -36,7 +36,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(securityHeaders());
-  if (deps.web) app.use(deps.web);
+  for (const router of deps.web ?? []) app.use(router);
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(mountRoutes(deps.routes, deps.auth));
   app.use("/api", apiNotFound);

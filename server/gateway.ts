@@ -40,11 +40,17 @@ import { OutboxRepository } from "./store/outbox-repository";
 import { SigningRequestRepository } from "./store/signing-request-repository";
 import { createEventResigner } from "./services/event-resigner";
 import { serialRoutes } from "./api/serial-routes";
+import { memberRoutes } from "./api/member-routes";
 import { SerialService } from "./services/serial-service";
 import { ProgrammeCountyRepository } from "./store/programme-county-repository";
 import { SerialRepository } from "./store/serial-repository";
 import { ProvenanceViews } from "./web/provenance-view";
 import { webRoutes } from "./web/web-routes";
+import { consoleRoutes } from "./console/console-routes";
+import type { ConsoleDeps } from "./console/context";
+import { membersRoutes } from "./console/members-routes";
+import { AccountService, DEFAULT_ACCOUNT_SETTINGS } from "./services/account-service";
+import { MemberRepository } from "./store/member-repository";
 
 export interface GatewayOptions {
   db: Db;
@@ -57,6 +63,8 @@ export interface GatewayOptions {
   masterSecret: string;
   /** scrypt work factor of custodial keystores; lowered only by tests. */
   scryptN?: number;
+  /** scrypt work factor of console passwords (2^15); lowered only by tests. */
+  passwordScryptN?: number;
   confirmations: number;
   relayer: { batchSize: number; intervalMs: number; replaceAfterMs: number };
   indexer: { intervalMs: number };
@@ -111,6 +119,12 @@ export function createGateway(options: GatewayOptions) {
   );
   const listing = new BatchListReads(db);
   const serials = new SerialRepository(db);
+  const serialService = new SerialService(serials, answers, batchState.creatorOf, options.publicBaseUrl);
+  const members = new MemberRepository(db);
+  const accounts = new AccountService(members, orgs, {
+    ...DEFAULT_ACCOUNT_SETTINGS,
+    scryptN: options.passwordScryptN ?? DEFAULT_ACCOUNT_SETTINGS.scryptN,
+  });
   const web = { ...WEB_DEFAULTS, ...options.web };
 
   const indexer = createIndexer({
@@ -182,6 +196,7 @@ export function createGateway(options: GatewayOptions) {
       openApi: () => openApiDocument(routes, options.publicBaseUrl),
     }),
     ...orgRoutes(orgService),
+    ...memberRoutes(accounts),
     ...writeRoutes({ events, eventStatus, waitForSettled }),
     ...certificationRoutes(certifications),
     ...signingRoutes({
@@ -191,7 +206,7 @@ export function createGateway(options: GatewayOptions) {
       expectedHead: batchState.expectedHead,
       commit: (work) => commits.run(work),
     }),
-    ...serialRoutes(new SerialService(serials, answers, batchState.creatorOf, options.publicBaseUrl)),
+    ...serialRoutes(serialService),
     ...readRoutes({
       reader,
       verifier,
@@ -205,10 +220,24 @@ export function createGateway(options: GatewayOptions) {
     }),
   );
 
+  const consoleDeps: ConsoleDeps = {
+    db,
+    accounts,
+    members,
+    orgs,
+    events,
+    certifications,
+    serials: serialService,
+    reader,
+    listing,
+    eventStatus,
+    publicBaseUrl: options.publicBaseUrl,
+    secureCookies: options.publicBaseUrl.startsWith("https:"),
+  };
   const app = createApp({
     routes,
     logger,
-    web: webRoutes({
+    web: [consoleRoutes(consoleDeps, [membersRoutes(consoleDeps)]), webRoutes({
       views: new ProvenanceViews(reader, index, orgs, new ProgrammeCountyRepository(db)),
       dataVersion: totalChanges(db),
       serials,
@@ -216,7 +245,7 @@ export function createGateway(options: GatewayOptions) {
       explorerUrl: web.explorerUrl,
       scanWarnThreshold: web.scanWarnThreshold,
       rateLimitPerMinute: web.rateLimitPerMinute,
-    }),
+    })],
     auth: {
       org: (apiKey) => {
         try {
@@ -232,6 +261,7 @@ export function createGateway(options: GatewayOptions) {
   return {
     app,
     routes,
+    accounts,
     indexer,
     relayer,
     certificationSender,

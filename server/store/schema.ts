@@ -6,7 +6,9 @@
  *   and the relayer's transactions with the nonces they used;
  * - the index: what the chain says, rebuilt from its logs (tables prefixed idx_).
  * The second migration adds what the public pages keep off chain: unit serials with their scan
- * counts, and the programme's list of supported counties.
+ * counts, and the programme's list of supported counties. The third adds the console's: members
+ * who log in, their sessions, harvest photos (kept off chain; their hashes go on chain) and CSV
+ * imports row by row, so an interrupted import resumes without recording a row twice.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -228,5 +230,67 @@ export const MIGRATIONS: readonly string[] = [
     ('451028', '百色市乐业县', '2026-01-01T00:00:00Z'),
     ('451227', '河池市巴马瑶族自治县', '2026-01-01T00:00:00Z'),
     ('441621', '河源市紫金县', '2026-01-01T00:00:00Z');
+  `,
+  `
+  -- People who log in to the console: members of an organisation, or of the programme office
+  -- (org_id NULL, programme = 1). Passwords are kept only as scrypt hashes.
+  CREATE TABLE members (
+    id            TEXT PRIMARY KEY,
+    org_id        TEXT REFERENCES orgs(id),
+    username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    display_name  TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    is_admin      INTEGER NOT NULL DEFAULT 0,  -- may create the organisation's other members
+    programme     INTEGER NOT NULL DEFAULT 0,  -- a member of the programme office
+    failed_logins INTEGER NOT NULL DEFAULT 0,  -- consecutive failures; reset by a good login
+    locked_until  TEXT,
+    created_at    TEXT NOT NULL,
+    CHECK ((org_id IS NULL) = (programme = 1))
+  );
+
+  -- Console sessions: the cookie holds a random id; only its sha256 is stored.
+  CREATE TABLE sessions (
+    id_hash      TEXT PRIMARY KEY,
+    member_id    TEXT NOT NULL REFERENCES members(id),
+    csrf_token   TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+  );
+  CREATE INDEX sessions_by_member ON sessions(member_id);
+
+  -- Harvest photos, kept off chain; the harvest's detail (and so the chain) holds their hash.
+  CREATE TABLE photos (
+    hash         TEXT PRIMARY KEY,           -- keccak256 of the bytes, 0x-prefixed
+    org_id       TEXT NOT NULL REFERENCES orgs(id),
+    content_type TEXT NOT NULL,
+    bytes        BLOB NOT NULL,
+    created_at   TEXT NOT NULL
+  );
+
+  -- CSV imports: the file is validated whole first; rows are then recorded one by one, each
+  -- with an idempotency key of its own, so a resumed import never records a row twice.
+  CREATE TABLE csv_imports (
+    id           TEXT PRIMARY KEY,
+    org_id       TEXT NOT NULL REFERENCES orgs(id),
+    kind         TEXT NOT NULL CHECK (kind IN ('harvest', 'shipment')),
+    file_name    TEXT NOT NULL,
+    file_hash    TEXT NOT NULL,              -- sha256 of the file's bytes
+    total_rows   INTEGER NOT NULL,
+    bad_rows     INTEGER NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('validated', 'importing', 'done', 'cancelled')),
+    good_only    INTEGER NOT NULL DEFAULT 0, -- the user chose to record only the good rows
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+  );
+  CREATE INDEX csv_imports_by_org ON csv_imports(org_id, created_at);
+
+  CREATE TABLE csv_import_rows (
+    import_id  TEXT NOT NULL REFERENCES csv_imports(id),
+    line       INTEGER NOT NULL,             -- the row's line number in the file (header = 1)
+    request    TEXT,                         -- the validated write, as JSON (NULL for a bad row)
+    problems   TEXT,                         -- JSON [{field, message}] of a bad row
+    event_id   TEXT,                         -- set once recorded
+    PRIMARY KEY (import_id, line)
+  );
   `,
 ];

@@ -28,6 +28,8 @@ export interface Harness {
   call(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string>; raw?: string }): Promise<{ status: number; body: any; headers: Headers }>;
   /** Creates an organisation and returns its id, address and API key. */
   org(name: string, role: string, address?: string): Promise<{ id: string; address: string; apiKey: string }>;
+  /** Creates a console member of an organisation (orgId) or of the programme office (null). */
+  member(orgId: string | null, username: string, password: string, isAdmin?: boolean): Promise<{ id: string; username: string }>;
   /** Runs relayer and indexer ticks until every accepted event is settled and indexed. */
   settle(): Promise<void>;
   stop(): Promise<void>;
@@ -67,6 +69,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     adminToken: TEST_ADMIN_TOKEN,
     masterSecret: "test-master-secret-0123456789abcdefghijklmnop",
     scryptN: 16,
+    passwordScryptN: 1024,
     confirmations: 0,
     relayer: { batchSize: options.batchSize ?? 100, intervalMs: 20, replaceAfterMs: 30_000 },
     indexer: { intervalMs: 20 },
@@ -135,6 +138,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         body: { name, role, ...(orgAddress ? { address: orgAddress } : {}) },
       });
       if (status !== 201) throw new Error(`creating ${name} failed: ${status} ${JSON.stringify(body)}`);
+      return body;
+    },
+    async member(orgId, username, password, isAdmin) {
+      const path = orgId === null ? "/api/v1/programme/members" : `/api/v1/orgs/${orgId}/members`;
+      const { status, body } = await call("POST", path, { token: TEST_ADMIN_TOKEN, body: { username, password, isAdmin } });
+      if (status !== 201) throw new Error(`creating member ${username} failed: ${status} ${JSON.stringify(body)}`);
       return body;
     },
     async stop() {

@@ -1,0 +1,28 @@
+/** What the console's routers need from the rest of the gateway. */
+import type { AccountService } from "../services/account-service";
+import type { BatchReader } from "../services/batch-reader";
+import type { CertificationService } from "../services/certification-service";
+import type { EventService } from "../services/event-service";
+import type { SerialService } from "../services/serial-service";
+import type { Db } from "../store/database";
+import type { BatchListReads } from "../store/gateway-reads";
+import type { MemberRepository } from "../store/member-repository";
+import type { OrgRepository } from "../store/org-repository";
+import type { EventStatusView } from "../api/write-routes";
+
+export interface ConsoleDeps {
+  db: Db;
+  accounts: AccountService;
+  members: MemberRepository;
+  orgs: OrgRepository;
+  events: EventService;
+  certifications: CertificationService;
+  serials: SerialService;
+  reader: BatchReader;
+  listing: BatchListReads;
+  /** An accepted write's status (pending → confirmed), by the id the gateway gave it. */
+  eventStatus(eventId: string): EventStatusView | undefined;
+  publicBaseUrl: string;
+  /** Cookies get the Secure flag (the public base URL is https). */
+  secureCookies: boolean;
+}

@@ -1,0 +1,111 @@
+/** Console members (people who log in) and their sessions. */
+import type { Db } from "./database";
+import { statementCache, type Sql } from "./statement-cache";
+
+export interface Member {
+  id: string;
+  orgId: string | null;
+  username: string;
+  displayName: string;
+  passwordHash: string;
+  isAdmin: boolean;
+  programme: boolean;
+  failedLogins: number;
+  lockedUntil: string | null;
+  createdAt: string;
+}
+
+interface MemberRow {
+  id: string;
+  org_id: string | null;
+  username: string;
+  display_name: string;
+  password_hash: string;
+  is_admin: number;
+  programme: number;
+  failed_logins: number;
+  locked_until: string | null;
+  created_at: string;
+}
+
+const toMember = (row: MemberRow): Member => ({
+  id: row.id,
+  orgId: row.org_id,
+  username: row.username,
+  displayName: row.display_name,
+  passwordHash: row.password_hash,
+  isAdmin: row.is_admin === 1,
+  programme: row.programme === 1,
+  failedLogins: row.failed_logins,
+  lockedUntil: row.locked_until,
+  createdAt: row.created_at,
+});
+
+export class MemberRepository {
+  private readonly sql: Sql;
+
+  constructor(db: Db) {
+    this.sql = statementCache(db);
+  }
+
+  insert(member: Omit<Member, "failedLogins" | "lockedUntil">): void {
+    this.sql(
+      `INSERT INTO members (id, org_id, username, display_name, password_hash, is_admin, programme, created_at)
+       VALUES (@id, @orgId, @username, @displayName, @passwordHash, @isAdmin, @programme, @createdAt)`,
+    ).run({ ...member, isAdmin: member.isAdmin ? 1 : 0, programme: member.programme ? 1 : 0 });
+  }
+
+  byUsername(username: string): Member | undefined {
+    const row = this.sql(`SELECT * FROM members WHERE username = ?`).get(username) as MemberRow | undefined;
+    return row && toMember(row);
+  }
+
+  byId(id: string): Member | undefined {
+    const row = this.sql(`SELECT * FROM members WHERE id = ?`).get(id) as MemberRow | undefined;
+    return row && toMember(row);
+  }
+
+  ofOrg(orgId: string): Member[] {
+    return (this.sql(`SELECT * FROM members WHERE org_id = ? ORDER BY created_at, username`).all(orgId) as MemberRow[]).map(toMember);
+  }
+
+  /** Counts a failed login; from `lockAfter` consecutive failures on, locks until `lockUntil`. */
+  recordFailure(id: string, lockAfter: number, lockUntil: string): number {
+    const row = this.sql(
+      `UPDATE members SET failed_logins = failed_logins + 1,
+         locked_until = CASE WHEN failed_logins + 1 >= @lockAfter THEN @lockUntil ELSE locked_until END
+       WHERE id = @id RETURNING failed_logins`,
+    ).get({ id, lockAfter, lockUntil }) as { failed_logins: number };
+    return row.failed_logins;
+  }
+
+  recordSuccess(id: string): void {
+    this.sql(`UPDATE members SET failed_logins = 0, locked_until = NULL WHERE id = ?`).run(id);
+  }
+
+  // ---- sessions -------------------------------------------------------------------------------
+
+  insertSession(session: { idHash: string; memberId: string; csrfToken: string; createdAt: string; expiresAt: string }): void {
+    this.sql(
+      `INSERT INTO sessions (id_hash, member_id, csrf_token, created_at, expires_at)
+       VALUES (@idHash, @memberId, @csrfToken, @createdAt, @expiresAt)`,
+    ).run(session);
+  }
+
+  /** The live session with this id hash and its member. */
+  session(idHash: string, now: string): { member: Member; csrfToken: string } | undefined {
+    const row = this.sql(
+      `SELECT members.*, sessions.csrf_token AS session_csrf FROM sessions JOIN members ON members.id = sessions.member_id
+       WHERE sessions.id_hash = ? AND sessions.expires_at > ?`,
+    ).get(idHash, now) as (MemberRow & { session_csrf: string }) | undefined;
+    return row && { member: toMember(row), csrfToken: row.session_csrf };
+  }
+
+  deleteSession(idHash: string): void {
+    this.sql(`DELETE FROM sessions WHERE id_hash = ?`).run(idHash);
+  }
+
+  deleteExpiredSessions(now: string): void {
+    this.sql(`DELETE FROM sessions WHERE expires_at <= ?`).run(now);
+  }
+}
