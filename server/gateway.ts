@@ -48,7 +48,7 @@ import { ProvenanceViews } from "./web/provenance-view";
 import { webRoutes } from "./web/web-routes";
 import { consoleRoutes } from "./console/console-routes";
 import type { ConsoleDeps } from "./console/context";
-import { membersRoutes } from "./console/members-routes";
+import { consoleFeatures } from "./console/features";
 import { AccountService, DEFAULT_ACCOUNT_SETTINGS } from "./services/account-service";
 import { MemberRepository } from "./store/member-repository";
 
@@ -237,7 +237,7 @@ export function createGateway(options: GatewayOptions) {
   const app = createApp({
     routes,
     logger,
-    web: [consoleRoutes(consoleDeps, [membersRoutes(consoleDeps)]), webRoutes({
+    web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps)), webRoutes({
       views: new ProvenanceViews(reader, index, orgs, new ProgrammeCountyRepository(db)),
       dataVersion: totalChanges(db),
       serials,

@@ -1,0 +1,13 @@
+/**
+ * The console's feature routers, in the order they are tried. Each feature owns its module and
+ * its paths (see MENU in layout.ts); add a new one here with one line.
+ */
+import type { Router } from "express";
+import type { ConsoleDeps } from "./context";
+import { membersRoutes } from "./members-routes";
+
+export function consoleFeatures(deps: ConsoleDeps): Router[] {
+  return [
+    membersRoutes(deps),
+  ];
+}
