@@ -150,6 +150,7 @@ export function createGateway(options: GatewayOptions) {
     ledger: ledgerAdmin.ledger,
     provider: options.provider,
     serialize: (send) => ledgerAdmin.serialize(send),
+    batchOnItsWay: (batchId) => outbox.creationInFlight(batchId),
     log: log("certifications"),
   });
 

@@ -17,6 +17,11 @@ export interface CertificationSenderOptions {
   provider: Provider;
   /** Runs a send in the queue of that signer, so its nonces never interleave with other sends. */
   serialize<T>(send: () => Promise<T>): Promise<T>;
+  /**
+   * Whether the batch's creating event is accepted but not on chain yet: an attestation of such
+   * a batch waits for it instead of failing as "unknown batch".
+   */
+  batchOnItsWay?: (batchId: string) => boolean;
   log?: (message: string) => void;
 }
 
@@ -53,8 +58,11 @@ export function createCertificationSender(options: CertificationSenderOptions): 
     } catch (error) {
       const data = revertDataOf(error);
       if (data === undefined) throw error; // the node is unreachable: try again next tick
-      if (revertName(ledger.interface, data) === DONE_ALREADY[write.action]) {
+      const reason = revertName(ledger.interface, data);
+      if (reason === DONE_ALREADY[write.action]) {
         repo.setStatus(write.id, "confirmed");
+      } else if (reason === "ProvenanceLedgerUnknownBatch" && write.batchId && options.batchOnItsWay?.(write.batchId)) {
+        return; // the harvest it certifies is still in the outbox: try again next tick
       } else {
         repo.setStatus(write.id, "failed", { error: explainRevert(ledger.interface, data) });
       }

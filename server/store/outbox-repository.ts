@@ -12,6 +12,7 @@
  * from it: one past the highest nonce not dropped.
  */
 import type { Db } from "./database";
+import { ZERO_HASH } from "../chain/typed-data";
 
 export type OutboxStatus = "pending" | "submitted" | "confirmed" | "failed";
 
@@ -154,6 +155,15 @@ export class OutboxRepository {
       .prepare(`SELECT head FROM outbox WHERE batch_id = ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
       .get(batchId) as { head: string } | undefined;
     return row?.head;
+  }
+
+  /** Whether the event that creates the batch is accepted and still on its way to the chain. */
+  creationInFlight(batchId: string): boolean {
+    return (
+      this.db
+        .prepare(`SELECT 1 FROM outbox WHERE batch_id = ? AND prev_head = ? AND status IN ('pending', 'submitted') LIMIT 1`)
+        .get(batchId, ZERO_HASH) !== undefined
+    );
   }
 
   /** The batch's latest event before `seq` that has not failed: the one an event at `seq` must extend. */
