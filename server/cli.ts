@@ -1,91 +1,163 @@
 /**
  * The product's command line, a client of a running gateway's API:
  *
- *   npm run cli -- org create --name 田阳芒果合作社 --role producer [--address 0x…] [--json]
+ *   provenance org create --name 田阳芒果合作社 --role producer [--address 0x…]
+ *   provenance member create (--org ORG_ID | --programme) --username U [--display-name N] [--admin]
+ *   provenance import harvest|shipment FILE --key API_KEY [--good-only]
+ *   provenance harvest record --data JSON|@FILE --key API_KEY [--wait]
+ *   provenance event record (--batch ID | --gtin G --lot L) --type TYPE --data JSON|@FILE --key API_KEY [--wait]
+ *   provenance batch show (ID | --gtin G --lot L) [--key API_KEY]
+ *   provenance batch verify (ID | --gtin G --lot L)
  *
- * It finds the gateway at --url (default http://127.0.0.1:8080, or GATEWAY_URL) and the admin
- * token in ADMIN_TOKEN or the data folder's first-run file. Exit codes: 0 done, 1 refused by
- * the gateway, 2 bad usage, 3 the gateway could not be reached.
+ * (`npm run cli -- …` from a checkout; bin/provenance once linked.) Every command takes --url
+ * (default GATEWAY_URL, else http://127.0.0.1:8080), --json (exactly one JSON document on
+ * stdout; errors and progress go to stderr) and --help. The admin token comes from ADMIN_TOKEN
+ * or the data folder's first-run file (DATA_DIR/admin-token); an organisation's API key from
+ * --key or PROVENANCE_API_KEY; a new member's password from PROVENANCE_PASSWORD or a prompt.
+ *
+ * Exit codes: 0 done; 1 refused by the gateway (each bad field named), or an import with bad
+ * rows and no --good-only; 2 bad usage; 3 the gateway could not be reached; 4 batch verify
+ * found the chain disagreeing; 130 interrupted (Ctrl-C); 70 a bug in the CLI itself.
  */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import { ROLE_NAMES } from "./domain/event-kinds";
+import { batchShow, batchVerify } from "./cli/batch-commands";
+import { CliFailure, EXIT, UsageError, type Command, type Outcome } from "./cli/command";
+import { DEFAULT_GATEWAY_URL, gatewayUrl } from "./cli/credentials";
+import { eventRecord, harvestRecord } from "./cli/event-commands";
+import { GatewayClient } from "./cli/gateway-client";
+import { importHarvest, importShipment } from "./cli/import-commands";
+import { memberCreate } from "./cli/member-commands";
+import { orgCreate } from "./cli/org-commands";
+import { processTerminal, RecordingTerminal, type Terminal } from "./cli/terminal";
 
-const USAGE = `usage: npm run cli -- org create --name NAME --role ROLE [--address 0x…] [--url URL] [--json]
-  ROLE: ${ROLE_NAMES.join(", ")}`;
+const COMMANDS: Command[] = [orgCreate, memberCreate, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify];
 
+const COMMON_OPTIONS = {
+  url: { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+const COMMON_USAGE = `options of every command:
+  --url URL            the gateway (default: GATEWAY_URL, else ${DEFAULT_GATEWAY_URL})
+  --json               print exactly one JSON document on stdout (errors and progress: stderr)
+  --help               a command's own options`;
+
+const EXIT_USAGE = `exit codes:
+  0 done · 1 refused by the gateway (each bad field named), or bad rows without --good-only
+  2 bad usage · 3 the gateway cannot be reached · 4 batch verify: the chain disagrees · 130 interrupted`;
+
+const USAGE = `usage: provenance COMMAND [options]      (from a checkout: npm run cli -- COMMAND [options])
+
+commands:
+${COMMANDS.map((c) => `  ${c.words.join(" ").padEnd(18)} ${c.summary}`).join("\n")}
+
+${COMMON_USAGE}
+
+${EXIT_USAGE}`;
+
+const POLL_INTERVAL_MS = 500;
 
 export interface CliResult {
   exitCode: number;
+  stdout: string;
+  stderr: string;
+  /** stdout and stderr together, in the order they were written. */
   output: string;
 }
 
-export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env): Promise<CliResult> {
-  let parsed;
+export interface CliOptions {
+  /** Where to write as well as recording (the process's terminal when run as a program). */
+  terminal?: Terminal;
+  /** Aborted on Ctrl-C. */
+  signal?: AbortSignal;
+  pollIntervalMs?: number;
+}
+
+/** Runs one command line; answers its exit code and what it wrote. */
+export async function runCli(argv: string[], env: Record<string, string | undefined> = process.env, options: CliOptions = {}): Promise<CliResult> {
+  const terminal = new RecordingTerminal(options.terminal);
+  const json = argv.includes("--json");
+  const outcome = await outcomeOf(argv, env, terminal, options);
+  if (json && outcome.json !== undefined) terminal.stdout(`${JSON.stringify(outcome.json)}\n`);
+  if (!json && outcome.text) terminal.stdout(`${outcome.text}\n`);
+  if (outcome.error) terminal.stderr(`${outcome.error}\n`);
+  return { exitCode: outcome.exitCode, ...terminal.recorded() };
+}
+
+async function outcomeOf(argv: string[], env: Record<string, string | undefined>, terminal: Terminal, options: CliOptions): Promise<Outcome> {
+  let command: Command | undefined;
   try {
-    parsed = parseArgs({
-      args: argv,
+    const found = findCommand(argv);
+    if ("help" in found) return { exitCode: EXIT.done, text: found.help, json: { usage: found.help } };
+    command = found.command;
+    const { values, positionals } = parseArgs({
+      args: argv.slice(2),
+      options: { ...command.options, ...COMMON_OPTIONS },
       allowPositionals: true,
-      options: {
-        name: { type: "string" },
-        role: { type: "string" },
-        address: { type: "string" },
-        url: { type: "string" },
-        json: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
+      strict: true,
+    });
+    if (values.help) return { exitCode: EXIT.done, text: commandHelp(command), json: { usage: commandHelp(command) } };
+    const { min, max } = command.positionals;
+    if (positionals.length < min || positionals.length > max) {
+      throw new UsageError(positionals.length > max ? `unexpected argument ${JSON.stringify(positionals[max])}` : "an argument is missing");
+    }
+    return await command.run({
+      values: values as Record<string, string | boolean | undefined>,
+      args: positionals,
+      env,
+      terminal,
+      gateway: new GatewayClient(gatewayUrl(values.url as string | undefined, env)),
+      signal: options.signal ?? new AbortController().signal,
+      pollIntervalMs: options.pollIntervalMs ?? POLL_INTERVAL_MS,
     });
   } catch (error) {
-    return { exitCode: 2, output: `${(error as Error).message}\n${USAGE}` };
+    if (error instanceof CliFailure) {
+      const usage = error instanceof UsageError ? `\n\n${command ? commandHelp(command) : USAGE}` : "";
+      return { exitCode: error.exitCode, error: `${error.message}${usage}`, json: error.json };
+    }
+    // parseArgs' own complaints (an unknown option, a missing value) are bad usage too.
+    if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      return { exitCode: EXIT.usage, error: `${(error as Error).message}\n\n${command ? commandHelp(command) : USAGE}`, json: { error: { code: "usage", message: (error as Error).message } } };
+    }
+    throw error;
   }
-  const { values, positionals } = parsed;
-  if (values.help) return { exitCode: 0, output: USAGE };
-  if (positionals.join(" ") !== "org create") return { exitCode: 2, output: USAGE };
-  if (!values.name || !values.role) return { exitCode: 2, output: `--name and --role are required\n${USAGE}` };
+}
 
-  const url = (values.url ?? env.GATEWAY_URL ?? "http://127.0.0.1:8080").replace(/\/$/, "");
-  const token = env.ADMIN_TOKEN ?? readTokenFile(path.resolve(env.DATA_DIR ?? "./data", "admin-token"));
-  if (!token) return { exitCode: 2, output: "no admin token: set ADMIN_TOKEN or run from the folder whose data/ holds admin-token" };
+/** The command the first two words name, or the help that was asked for. */
+function findCommand(argv: string[]): { command: Command } | { help: string } {
+  const [group, name] = argv;
+  const isHelp = (word: string | undefined) => word === "--help" || word === "-h" || word === "help";
+  if (isHelp(group)) return { help: USAGE };
+  if (group === undefined || group.startsWith("-")) throw new UsageError("which command?");
+  const ofGroup = COMMANDS.filter((c) => c.words[0] === group);
+  if (ofGroup.length === 0) throw new UsageError(`unknown command ${JSON.stringify(group)}`);
+  const groupHelp = `${ofGroup.map(commandHelp).join("\n\n")}`;
+  if (isHelp(name)) return { help: groupHelp };
+  const command = ofGroup.find((c) => c.words[1] === name);
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify([group, name].filter(Boolean).join(" "))}; ${group} has: ${ofGroup.map((c) => c.words[1]).join(", ")}`);
+  return { command };
+}
 
-  let response: Response;
+function commandHelp(command: Command): string {
+  return `usage: provenance ${command.usage}\n  (${command.summary})\n\n${COMMON_USAGE}`;
+}
+
+/** The CLI as a program (npm run cli, bin/provenance): the process's terminal, Ctrl-C, its exit code. */
+export async function main(argv: string[] = process.argv.slice(2)): Promise<void> {
+  const interrupt = new AbortController();
+  // The first Ctrl-C stops the command cleanly; a second one (default handling again) ends it at once.
+  const onInterrupt = () => interrupt.abort();
+  process.once("SIGINT", onInterrupt);
   try {
-    response = await fetch(`${url}/api/v1/orgs`, {
-      method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
-      body: JSON.stringify({ name: values.name, role: values.role, ...(values.address ? { address: values.address } : {}) }),
-    });
-  } catch (error) {
-    return { exitCode: 3, output: `cannot reach the gateway at ${url}: ${(error as Error).message}` };
-  }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) {
-    const error = body.error as { message?: string; fields?: { field: string; message: string }[] } | undefined;
-    const fields = error?.fields?.map((f) => `  ${f.field}: ${f.message}`).join("\n");
-    return {
-      exitCode: 1,
-      output: values.json ? JSON.stringify(body) : `refused (${response.status}): ${error?.message ?? "unknown error"}${fields ? `\n${fields}` : ""}`,
-    };
-  }
-  if (values.json) return { exitCode: 0, output: JSON.stringify(body) };
-  return {
-    exitCode: 0,
-    output: [
-      `created organisation ${body.name} (${body.role})`,
-      `  id:       ${body.id}`,
-      `  address:  ${body.address} (${body.custodial ? "key kept by the gateway" : "signs with its own key"})`,
-      `  API key:  ${body.apiKey}   ← shown once; store it now`,
-    ].join("\n"),
-  };
-}
-
-function readTokenFile(file: string): string | undefined {
-  return existsSync(file) ? readFileSync(file, "utf8").trim() : undefined;
-}
-
-if (require.main === module) {
-  runCli(process.argv.slice(2)).then(({ exitCode, output }) => {
-    (exitCode === 0 ? console.log : console.error)(output);
+    const { exitCode } = await runCli(argv, process.env, { terminal: processTerminal(), signal: interrupt.signal });
     process.exitCode = exitCode;
-  });
+  } catch (error) {
+    process.stderr.write(`the CLI failed; this is a bug:\n${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 70;
+  } finally {
+    process.off("SIGINT", onInterrupt);
+  }
 }
+
+if (require.main === module) void main();

@@ -1,45 +1,407 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { expect } from "chai";
 import { runCli } from "../../server/cli";
+import { progressLine, ProgressBar } from "../../server/cli/progress";
+import type { Terminal } from "../../server/cli/terminal";
+import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway-harness";
+import { harvest, harvestedBatchId, MANGO_GTIN, packing, recall, shipment } from "../helpers/payloads";
 import { freePort } from "../helpers/processes";
 
-describe("cli: org create", function () {
+const ROOT = path.resolve(__dirname, "../..");
+const PASSWORD = "correct horse battery";
+
+/** A terminal that answers prompts from a list, as a person typing would. */
+function typing(...answers: string[]): Terminal {
+  return { stdout: () => {}, stderr: () => {}, stderrIsTty: false, askSecret: async () => answers.shift() ?? "" };
+}
+
+/** The shipment body without its type: what --type supplies. */
+const { type: _shipmentType, ...shipmentData } = shipment;
+
+describe("cli", function () {
+  this.timeout(120_000);
   let h: Harness;
   let env: Record<string, string>;
+  let nowhere: Record<string, string>;
+  let producer: { id: string; address: string; apiKey: string };
+  let carrier: { id: string; address: string; apiKey: string };
+
+  const outboxCount = () => (h.db.prepare(`SELECT count(*) AS n FROM outbox`).get() as { n: number }).n;
 
   before(async function () {
-    h = await startHarness();
+    h = await startHarness({ loops: true });
     env = { GATEWAY_URL: h.base, ADMIN_TOKEN: TEST_ADMIN_TOKEN };
+    nowhere = { ...env, GATEWAY_URL: `http://127.0.0.1:${await freePort()}` };
+    producer = await h.org("田阳芒果专业合作社", "producer");
+    carrier = await h.org("顺丰冷运", "carrier");
   });
 
   after(async function () {
     await h?.stop();
   });
 
-  it("creates an organisation and prints its API key once (exit 0)", async function () {
-    const { exitCode, output } = await runCli(["org", "create", "--name", "乐业猕猴桃合作社", "--role", "producer"], env);
-    expect(exitCode).to.equal(0);
-    expect(output).to.match(/API key: {2}plk_/);
-    const row = h.db.prepare(`SELECT role FROM orgs WHERE name = ?`).get("乐业猕猴桃合作社");
-    expect(row).to.deep.equal({ role: "producer" });
+  describe("org create", function () {
+    it("creates an organisation and prints its API key once (exit 0)", async function () {
+      const { exitCode, output } = await runCli(["org", "create", "--name", "乐业猕猴桃合作社", "--role", "producer"], env);
+      expect(exitCode).to.equal(0);
+      expect(output).to.match(/API key: {2}plk_/);
+      const row = h.db.prepare(`SELECT role FROM orgs WHERE name = ?`).get("乐业猕猴桃合作社");
+      expect(row).to.deep.equal({ role: "producer" });
+    });
+
+    it("prints JSON with --json", async function () {
+      const { exitCode, output } = await runCli(["org", "create", "--name", "巴马香猪合作社", "--role", "producer", "--json"], env);
+      expect(exitCode).to.equal(0);
+      expect(JSON.parse(output)).to.include.keys("id", "address", "apiKey");
+    });
+
+    it("exits 1 naming the field when the gateway refuses", async function () {
+      const { exitCode, output } = await runCli(["org", "create", "--name", "x", "--role", "farmer"], env);
+      expect(exitCode).to.equal(1);
+      expect(output).to.match(/role:/);
+    });
+
+    it("exits 2 on bad usage and 3 when the gateway cannot be reached", async function () {
+      expect((await runCli(["org", "create", "--name", "x"], env)).exitCode).to.equal(2);
+      expect((await runCli(["batch", "delete"], env)).exitCode).to.equal(2);
+      expect((await runCli(["org", "create", "--name", "x", "--role", "producer"], nowhere)).exitCode).to.equal(3);
+    });
+
+    it("with --json, a refusal is one JSON document on stdout naming the field, and the reason on stderr", async function () {
+      const { exitCode, stdout, stderr } = await runCli(["org", "create", "--name", "x", "--role", "farmer", "--json"], env);
+      expect(exitCode).to.equal(1);
+      expect(JSON.parse(stdout).error.fields.map((f: { field: string }) => f.field)).to.deep.equal(["role"]);
+      expect(stderr).to.match(/^refused \(400\)/);
+    });
   });
 
-  it("prints JSON with --json", async function () {
-    const { exitCode, output } = await runCli(["org", "create", "--name", "巴马香猪合作社", "--role", "producer", "--json"], env);
-    expect(exitCode).to.equal(0);
-    expect(JSON.parse(output)).to.include.keys("id", "address", "apiKey");
+  describe("help and usage", function () {
+    it("lists every command and the exit codes (exit 0)", async function () {
+      const { exitCode, stdout } = await runCli(["--help"], env);
+      expect(exitCode).to.equal(0);
+      for (const command of ["org create", "member create", "import harvest", "import shipment", "harvest record", "event record", "batch show", "batch verify"]) {
+        expect(stdout).to.contain(command);
+      }
+      expect(stdout).to.match(/4 batch verify: the chain disagrees/);
+    });
+
+    it("shows each command's own options, and a group's commands", async function () {
+      const show = await runCli(["batch", "show", "--help"], env);
+      expect(show.exitCode).to.equal(0);
+      expect(show.stdout).to.contain("--gtin GTIN --lot LOT");
+      const group = await runCli(["batch", "--help"], env);
+      expect(group.stdout).to.contain("batch show").and.to.contain("batch verify");
+      expect(JSON.parse((await runCli(["import", "harvest", "--help", "--json"], env)).stdout).usage).to.contain("--good-only");
+    });
+
+    it("exits 2 with the command's usage on an unknown option, a missing argument or no command", async function () {
+      const unknown = await runCli(["batch", "show", "--colour", "red"], env);
+      expect(unknown.exitCode).to.equal(2);
+      expect(unknown.stderr).to.contain("usage: provenance batch show");
+      expect((await runCli(["import", "harvest", "--key", "k"], env)).exitCode).to.equal(2);
+      expect((await runCli([], env)).exitCode).to.equal(2);
+      const json = await runCli(["batch", "show", "--colour", "red", "--json"], env);
+      expect(JSON.parse(json.stdout).error.code).to.equal("usage");
+    });
   });
 
-  it("exits 1 naming the field when the gateway refuses", async function () {
-    const { exitCode, output } = await runCli(["org", "create", "--name", "x", "--role", "farmer"], env);
-    expect(exitCode).to.equal(1);
-    expect(output).to.match(/role:/);
+  describe("member create", function () {
+    it("creates an organisation's admin member with the password from PROVENANCE_PASSWORD, who then logs into the console", async function () {
+      const { exitCode, stdout } = await runCli(
+        ["member", "create", "--org", producer.id, "--username", "tianyang.admin", "--display-name", "黄社长", "--admin"],
+        { ...env, PROVENANCE_PASSWORD: PASSWORD },
+      );
+      expect(exitCode).to.equal(0);
+      expect(stdout).to.contain("tianyang.admin").and.to.contain("(admin)");
+      const login = await new ConsoleClient(h.base).login("tianyang.admin", PASSWORD);
+      expect(login.status).to.equal(303);
+      expect(login.location).to.equal("/console");
+    });
+
+    it("creates a programme office member (--programme), printing JSON with --json", async function () {
+      const { exitCode, stdout } = await runCli(["member", "create", "--programme", "--username", "programme.office", "--json"], {
+        ...env,
+        PROVENANCE_PASSWORD: PASSWORD,
+      });
+      expect(exitCode).to.equal(0);
+      expect(JSON.parse(stdout)).to.include({ username: "programme.office", programme: true, orgId: null });
+      expect((await new ConsoleClient(h.base).login("programme.office", PASSWORD)).status).to.equal(303);
+    });
+
+    it("asks for the password twice on a terminal, and creates nothing when the two differ", async function () {
+      const asked = await runCli(["member", "create", "--org", producer.id, "--username", "tianyang.clerk"], env, {
+        terminal: typing(PASSWORD, PASSWORD),
+      });
+      expect(asked.exitCode).to.equal(0);
+      expect((await new ConsoleClient(h.base).login("tianyang.clerk", PASSWORD)).status).to.equal(303);
+
+      const differ = await runCli(["member", "create", "--org", producer.id, "--username", "tianyang.typo"], env, {
+        terminal: typing(PASSWORD, "another password"),
+      });
+      expect(differ.exitCode).to.equal(2);
+      expect(differ.stderr).to.contain("differ");
+      expect(h.db.prepare(`SELECT count(*) AS n FROM members WHERE username = ?`).get("tianyang.typo")).to.deep.equal({ n: 0 });
+    });
+
+    it("takes no password as an argument, and none at all without a terminal (exit 2)", async function () {
+      const argument = await runCli(["member", "create", "--org", producer.id, "--username", "a.b.c", "--password", PASSWORD], env);
+      expect(argument.exitCode).to.equal(2);
+      const none = await runCli(["member", "create", "--org", producer.id, "--username", "a.b.c"], env);
+      expect(none.exitCode).to.equal(2);
+      expect(none.stderr).to.contain("PROVENANCE_PASSWORD");
+      const both = await runCli(["member", "create", "--org", producer.id, "--programme", "--username", "a.b.c"], { ...env, PROVENANCE_PASSWORD: PASSWORD });
+      expect(both.exitCode).to.equal(2);
+      expect(h.db.prepare(`SELECT count(*) AS n FROM members WHERE username = ?`).get("a.b.c")).to.deep.equal({ n: 0 });
+    });
+
+    it("exits 1 naming the field for a bad username or short password, and for an unknown organisation", async function () {
+      const withPassword = { ...env, PROVENANCE_PASSWORD: PASSWORD };
+      const bad = await runCli(["member", "create", "--org", producer.id, "--username", "x"], withPassword);
+      expect(bad.exitCode).to.equal(1);
+      expect(bad.stderr).to.match(/\n {2}username: /);
+      const short = await runCli(["member", "create", "--org", producer.id, "--username", "short.pass"], { ...env, PROVENANCE_PASSWORD: "abc" });
+      expect(short.exitCode).to.equal(1);
+      expect(short.stderr).to.match(/\n {2}password: /);
+      const unknown = await runCli(["member", "create", "--org", "00000000-0000-4000-8000-000000000000", "--username", "ghost.member"], withPassword);
+      expect(unknown.exitCode).to.equal(1);
+      expect(unknown.stderr).to.contain("refused (404)");
+    });
   });
 
-  it("exits 2 on bad usage and 3 when the gateway cannot be reached", async function () {
-    expect((await runCli(["org", "create", "--name", "x"], env)).exitCode).to.equal(2);
-    expect((await runCli(["batch", "delete"], env)).exitCode).to.equal(2);
-    const nowhere = { ...env, GATEWAY_URL: `http://127.0.0.1:${await freePort()}` };
-    expect((await runCli(["org", "create", "--name", "x", "--role", "producer"], nowhere)).exitCode).to.equal(3);
+  describe("harvest record and event record", function () {
+    const key = () => ({ ...env, PROVENANCE_API_KEY: producer.apiKey });
+
+    it("records a harvest from inline JSON and from @file, printing the batch (exit 0)", async function () {
+      const inline = await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-H1")), "--key", producer.apiKey], env);
+      expect(inline.exitCode).to.equal(0);
+      expect(inline.stdout).to.contain(harvestedBatchId("CLI-H1"));
+
+      const file = path.join(mkdtempSync(path.join(tmpdir(), "cli-")), "harvest.json");
+      writeFileSync(file, JSON.stringify(harvest("CLI-H2")));
+      const fromFile = await runCli(["harvest", "record", "--data", `@${file}`, "--json"], key());
+      expect(fromFile.exitCode).to.equal(0);
+      expect(JSON.parse(fromFile.stdout)).to.include({ batchId: harvestedBatchId("CLI-H2"), status: "pending" });
+    });
+
+    it("with --wait answers once the chain confirmed it", async function () {
+      const { exitCode, stdout } = await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-WAIT")), "--wait", "--json"], key());
+      expect(exitCode).to.equal(0);
+      const answer = JSON.parse(stdout);
+      expect(answer.events).to.have.length(1);
+      expect(answer.events[0]).to.include({ status: "confirmed", batchId: harvestedBatchId("CLI-WAIT") });
+      expect(answer.events[0].blockNumber).to.be.a("number");
+    });
+
+    it("exits 1 naming the bad field, or the role, and records nothing", async function () {
+      const before = outboxCount();
+      const bad = await runCli(["harvest", "record", "--data", JSON.stringify(harvest("has space"))], key());
+      expect(bad.exitCode).to.equal(1);
+      expect(bad.stderr).to.match(/\n {2}lot: /);
+      const carrierHarvest = await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-ROLE")), "--key", carrier.apiKey], env);
+      expect(carrierHarvest.exitCode).to.equal(1);
+      expect(carrierHarvest.stderr).to.contain("refused (403)");
+      expect(outboxCount()).to.equal(before);
+    });
+
+    it("exits 2 without a key, with --data that is not a JSON object, or a file that cannot be read", async function () {
+      expect((await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-NOKEY"))], env)).exitCode).to.equal(2);
+      expect((await runCli(["harvest", "record", "--data", "{not json"], key())).exitCode).to.equal(2);
+      expect((await runCli(["harvest", "record", "--data", "[1,2]"], key())).exitCode).to.equal(2);
+      expect((await runCli(["harvest", "record", "--data", "@/nonexistent/harvest.json"], key())).exitCode).to.equal(2);
+    });
+
+    it("records an event on a batch named by --gtin and --lot or by --batch, with --type setting its type", async function () {
+      await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-E1")), "--wait"], key());
+      const byGs1 = await runCli(
+        ["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-E1", "--type", "processing", "--data", JSON.stringify({ ...packing, type: undefined })],
+        key(),
+      );
+      expect(byGs1.exitCode, byGs1.output).to.equal(0);
+      const byId = await runCli(
+        ["event", "record", "--batch", harvestedBatchId("CLI-E1"), "--type", "shipment", "--data", JSON.stringify(shipmentData), "--key", carrier.apiKey, "--wait", "--json"],
+        env,
+      );
+      expect(byId.exitCode, byId.output).to.equal(0);
+      expect(JSON.parse(byId.stdout).events[0].status).to.equal("confirmed");
+    });
+
+    it("refuses another organisation's batch, a bad field and an unknown batch (exit 1), and bad usage (exit 2)", async function () {
+      await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-E2")), "--wait"], key());
+      const before = outboxCount();
+      const other = await runCli(["org", "create", "--name", "乐业合作社", "--role", "producer", "--json"], env);
+      const otherKey = JSON.parse(other.stdout).apiKey;
+      const foreignRecall = await runCli(
+        ["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-E2", "--type", "recall", "--data", JSON.stringify({ ...recall, type: undefined }), "--key", otherKey],
+        env,
+      );
+      expect(foreignRecall.exitCode).to.equal(1);
+      expect(foreignRecall.stderr).to.contain("refused (403)");
+
+      const coldInverted = { ...shipmentData, temperature: { min: 12, max: 8 } };
+      const bad = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-E2", "--type", "shipment", "--data", JSON.stringify(coldInverted), "--key", carrier.apiKey], env);
+      expect(bad.exitCode).to.equal(1);
+      expect(bad.stderr).to.match(/\n {2}temperature\.min: /);
+
+      const unknown = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "NO-SUCH-LOT", "--type", "shipment", "--data", JSON.stringify(shipmentData), "--key", carrier.apiKey], env);
+      expect(unknown.exitCode).to.equal(1);
+      expect(unknown.stderr).to.match(/\n {2}batchId: /);
+      expect(outboxCount()).to.equal(before);
+
+      const usage = async (...args: string[]) => (await runCli(["event", "record", ...args, "--key", carrier.apiKey], env)).exitCode;
+      expect(await usage("--gtin", MANGO_GTIN, "--lot", "CLI-E2", "--type", "teleport", "--data", "{}")).to.equal(2);
+      expect(await usage("--gtin", MANGO_GTIN, "--lot", "CLI-E2", "--type", "receipt", "--data", JSON.stringify(shipment))).to.equal(2);
+      expect(await usage("--gtin", "06901234567890", "--lot", "CLI-E2", "--type", "shipment", "--data", "{}")).to.equal(2);
+      expect(await usage("--type", "shipment", "--data", "{}")).to.equal(2);
+      expect(await usage("--batch", "0x1234", "--type", "shipment", "--data", "{}")).to.equal(2);
+    });
+
+    it("refuses to write for an organisation that signs with its own key (exit 1)", async function () {
+      const own = await h.org("自签合作社", "producer", "0x000000000000000000000000000000000000dEaD");
+      const { exitCode, stderr } = await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-OWN")), "--key", own.apiKey], env);
+      expect(exitCode).to.equal(1);
+      expect(stderr).to.contain("signs its own events");
+    });
+
+    it("exits 3 when the gateway cannot be reached", async function () {
+      const { exitCode, stderr } = await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-NOWHERE")), "--key", producer.apiKey], nowhere);
+      expect(exitCode).to.equal(3);
+      expect(stderr).to.contain("cannot reach the gateway");
+    });
+  });
+
+  describe("batch show and batch verify", function () {
+    before(async function () {
+      const withKey = { ...env, PROVENANCE_API_KEY: producer.apiKey };
+      await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-SHOW"))], withKey);
+      await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "processing", "--data", JSON.stringify(packing)], withKey);
+      await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "shipment", "--data", JSON.stringify(shipmentData), "--key", carrier.apiKey], env);
+      await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "recall", "--data", JSON.stringify(recall)], withKey);
+      await h.settle();
+    });
+
+    it("prints the journey: product, origin, each event in order with who, when and what, 圳品 status and the recall", async function () {
+      const { exitCode, stdout } = await runCli(["batch", "show", harvestedBatchId("CLI-SHOW")], env);
+      expect(exitCode).to.equal(0);
+      expect(stdout).to.contain("田阳香芒 · 台农一号").and.to.contain("百色市田阳区 那坡镇 田阳芒果供深基地 (451003, programme county)");
+      expect(stdout).to.match(/圳品\s+none/);
+      expect(stdout).to.contain("RECALLED: 农残抽检超标 (2026-06-04 10:00)");
+      const journey = stdout.split("\n").filter((line) => /^ {2}\d+\. /.test(line));
+      expect(journey).to.deep.equal([
+        "  1. 2026-06-01 08:00  harvest    田阳芒果专业合作社 (producer)",
+        "  2. 2026-06-01 18:00  processing 田阳芒果专业合作社 (producer)",
+        "  3. 2026-06-02 06:00  shipment   顺丰冷运 (carrier)",
+        "  4. 2026-06-04 10:00  recall     田阳芒果专业合作社 (producer)",
+      ]);
+      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 桂L·12345, 8–12 °C");
+    });
+
+    it("finds the batch by --gtin and --lot, and prints the API's JSON with --json", async function () {
+      const { exitCode, stdout } = await runCli(["batch", "show", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--json"], env);
+      expect(exitCode).to.equal(0);
+      const batch = JSON.parse(stdout);
+      expect(batch.batchId).to.equal(harvestedBatchId("CLI-SHOW"));
+      expect(batch.events.map((e: { type: string }) => e.type)).to.deep.equal(["harvest", "processing", "shipment", "recall"]);
+    });
+
+    it("exits 1 for a batch the chain does not hold, 2 for a malformed id, 3 when the gateway cannot be reached", async function () {
+      const missing = await runCli(["batch", "show", harvestedBatchId("NO-SUCH-LOT")], env);
+      expect(missing.exitCode).to.equal(1);
+      expect(missing.stderr).to.contain("refused (404)");
+      expect((await runCli(["batch", "show", "0xnothex"], env)).exitCode).to.equal(2);
+      expect((await runCli(["batch", "show", harvestedBatchId("CLI-SHOW"), "--gtin", MANGO_GTIN], env)).exitCode).to.equal(2);
+      expect((await runCli(["batch", "show", harvestedBatchId("CLI-SHOW")], nowhere)).exitCode).to.equal(3);
+    });
+
+    it("verify prints OK and how many events it checked (exit 0), or JSON with --json", async function () {
+      const ok = await runCli(["batch", "verify", harvestedBatchId("CLI-SHOW")], env);
+      expect(ok.exitCode).to.equal(0);
+      expect(ok.stdout).to.match(/^OK: 4 events checked against the chain/);
+      const json = await runCli(["batch", "verify", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--json"], env);
+      expect(JSON.parse(json.stdout)).to.include({ ok: true });
+      const missing = await runCli(["batch", "verify", harvestedBatchId("NO-SUCH-LOT")], env);
+      expect(missing.exitCode).to.equal(1);
+      expect((await runCli(["batch", "verify", harvestedBatchId("CLI-SHOW")], nowhere)).exitCode).to.equal(3);
+    });
+
+    it("verify exits 4 and prints the problem when the detail the gateway serves no longer matches the chain", async function () {
+      await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-TAMPER")), "--key", producer.apiKey, "--wait"], env);
+      // Someone edits the gateway's database behind its back: the chain still holds the original hash.
+      h.db.prepare(`UPDATE outbox SET detail = replace(detail, '1200', '9999') WHERE batch_id = ?`).run(harvestedBatchId("CLI-TAMPER"));
+      const { exitCode, stdout, stderr } = await runCli(["batch", "verify", harvestedBatchId("CLI-TAMPER")], env);
+      expect(exitCode).to.equal(4);
+      expect(stdout).to.match(/event 0: the detail hashes to 0x[0-9a-f]{64}, the chain recorded 0x[0-9a-f]{64}/);
+      expect(stderr).to.contain("the chain disagrees");
+      const json = await runCli(["batch", "verify", harvestedBatchId("CLI-TAMPER"), "--json"], env);
+      expect(json.exitCode).to.equal(4);
+      expect(JSON.parse(json.stdout)).to.include({ ok: false });
+    });
+  });
+
+  describe("bin/provenance", function () {
+    const run = (args: string[], extraEnv: Record<string, string>) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        // Asynchronous: the gateway answering it runs in this very process.
+        execFile(path.join(ROOT, "bin/provenance"), args, { cwd: tmpdir(), env: { PATH: process.env.PATH ?? "", ...extraEnv } }, (error, stdout, stderr) => {
+          resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr });
+        });
+      });
+
+    it("runs from any folder: its stdout is one JSON document, and its exit code is the command's", async function () {
+      await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-BIN")), "--key", producer.apiKey, "--wait"], env);
+      const verified = await run(["batch", "verify", harvestedBatchId("CLI-BIN"), "--json"], { GATEWAY_URL: h.base });
+      expect(verified.code, verified.stderr).to.equal(0);
+      expect(JSON.parse(verified.stdout)).to.include({ ok: true });
+      const unreachable = await run(["batch", "verify", harvestedBatchId("CLI-BIN")], nowhere);
+      expect(unreachable.code).to.equal(3);
+      expect(unreachable.stdout).to.equal("");
+      expect(unreachable.stderr).to.contain("cannot reach the gateway");
+    });
+  });
+});
+
+describe("cli: progress bar", function () {
+  it("draws the count, a bar and the percentage", function () {
+    expect(progressLine(4200, 10000)).to.equal("recorded 4200/10000 [########------------] 42%");
+    expect(progressLine(0, 0)).to.equal("recorded 0/0 [####################] 100%");
+  });
+
+  it("writes one line per tenth of the way when stderr is not a terminal", function () {
+    const written: string[] = [];
+    const bar = new ProgressBar((text) => written.push(text), false);
+    for (let recorded = 0; recorded <= 1000; recorded += 7) bar.update(recorded, 1000);
+    bar.update(1000, 1000);
+    bar.end();
+    expect(written.map((line) => line.replace(/ \[.*\n$/, ""))).to.deep.equal([
+      "recorded 0/1000",
+      "recorded 105/1000",
+      "recorded 203/1000",
+      "recorded 301/1000",
+      "recorded 406/1000",
+      "recorded 504/1000",
+      "recorded 602/1000",
+      "recorded 700/1000",
+      "recorded 805/1000",
+      "recorded 903/1000",
+      "recorded 1000/1000",
+    ]);
+    expect(written.every((line) => line.endsWith("\n"))).to.equal(true);
+  });
+
+  it("redraws one line in place on a terminal, and ends it before anything else is written", function () {
+    const written: string[] = [];
+    const bar = new ProgressBar((text) => written.push(text), true);
+    bar.update(1, 4);
+    bar.update(1, 4);
+    bar.update(4, 4);
+    bar.end();
+    expect(written).to.deep.equal([
+      "\rrecorded 1/4 [#####---------------] 25%\x1b[K",
+      "\rrecorded 4/4 [####################] 100%\x1b[K",
+      "\n",
+    ]);
   });
 });

@@ -1,0 +1,101 @@
+/**
+ * What a command is — its words, options, usage and how it runs — and how a command ends:
+ * an Outcome, or a CliFailure carrying the exit code that tells a script what went wrong.
+ */
+import type { ParseArgsConfig } from "node:util";
+import type { GatewayClient } from "./gateway-client";
+import type { Terminal } from "./terminal";
+
+/** The exit codes, the CLI's contract with the scripts that call it. */
+export const EXIT = {
+  done: 0,
+  /** The gateway answered no: a field, the role, a conflict, a missing batch; or rows were bad. */
+  refused: 1,
+  usage: 2,
+  unreachable: 3,
+  /** batch verify: the chain disagrees with what the gateway serves. */
+  chainDisagrees: 4,
+  /** Ctrl-C (128 + SIGINT), as shells report it. */
+  interrupted: 130,
+} as const;
+
+export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
+
+export interface Outcome {
+  exitCode: number;
+  /** The human-readable result, on stdout without --json. */
+  text?: string;
+  /** The result as one JSON document, on stdout with --json. */
+  json?: unknown;
+  /** Why the command did not succeed, on stderr. */
+  error?: string;
+}
+
+export interface CommandContext {
+  /** The parsed options (common ones included). */
+  values: Record<string, string | boolean | undefined>;
+  /** The positional arguments after the command's words. */
+  args: string[];
+  env: Record<string, string | undefined>;
+  terminal: Terminal;
+  /** The gateway at --url or GATEWAY_URL. */
+  gateway: GatewayClient;
+  /** Aborted when the user interrupts (Ctrl-C). */
+  signal: AbortSignal;
+  /** How often a long-running command asks the gateway how far it got. */
+  pollIntervalMs: number;
+}
+
+export interface Command {
+  /** The words that name it, e.g. ["batch", "show"]. */
+  words: [string, string];
+  summary: string;
+  /** The synopsis and the options, as --help shows them. */
+  usage: string;
+  options: OptionSpecs;
+  /** The positional arguments it takes after its words. */
+  positionals: { min: number; max: number };
+  run(context: CommandContext): Promise<Outcome>;
+}
+
+/** A command that could not do its job; `json` is what --json prints for it. */
+export class CliFailure extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+    readonly json: unknown = { error: { code: exitCodeName(exitCode), message } },
+  ) {
+    super(message);
+    this.name = "CliFailure";
+  }
+}
+
+export class UsageError extends CliFailure {
+  constructor(message: string) {
+    super(EXIT.usage, message);
+  }
+}
+
+export class Interrupted extends CliFailure {
+  constructor(message = "interrupted") {
+    super(EXIT.interrupted, message);
+  }
+}
+
+function exitCodeName(exitCode: number): string {
+  const entry = Object.entries(EXIT).find(([, code]) => code === exitCode);
+  return entry ? entry[0] : "failed";
+}
+
+/** The string value of an option, or undefined. */
+export function stringOption(values: CommandContext["values"], name: string): string | undefined {
+  const value = values[name];
+  return typeof value === "string" ? value : undefined;
+}
+
+/** The string value of an option that must be given. */
+export function requiredOption(values: CommandContext["values"], name: string): string {
+  const value = stringOption(values, name);
+  if (value === undefined || value === "") throw new UsageError(`--${name} is required`);
+  return value;
+}

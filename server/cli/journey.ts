@@ -1,0 +1,140 @@
+/**
+ * A batch as `batch show` prints it for a person: what it is and where it comes from, its
+ * 圳品 status and recall, then its journey — each event in chain order with when, who and
+ * what — and the events not on chain yet. Times are China Standard Time, as on the pages.
+ */
+type Detail = Record<string, any>;
+
+interface BatchEvent {
+  position: number;
+  type: string;
+  signer: { address: string; organisation: { name: string; role: string } | null };
+  detail: Detail | null;
+  detailMatchesChain: boolean | null;
+  inputs: string[];
+  proof: { timestamp: string; transactionHash: string; blockNumber: number };
+}
+
+/** The body of GET /api/v1/batches/{batchId}, as far as the journey needs it. */
+export interface BatchView {
+  batchId: string;
+  gtin: string;
+  lot: string;
+  product: { name?: string; variety?: string } | null;
+  origin: { countyCode?: string; county?: string; village?: string; base?: string; povertyCounty?: boolean } | null;
+  creator: { address: string; organisation: { name: string; role: string } | null };
+  createdAt: string;
+  recall: { recalled: boolean; self: boolean; viaInputs: string[] };
+  certification: { status: string; scheme?: string; certificateNo?: string; validUntil?: string; revokedReason?: string };
+  lineage: { inputs: string[]; outputs: string[] };
+  events: BatchEvent[];
+  unconfirmedEvents: { eventId: string; type: string; status: string; detail: Detail | null }[];
+  proof: { chainId: number; contract: string; head: string; eventCount: number };
+}
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
+
+/** An instant as China Standard Time: "2026-06-01 08:00". */
+export function chinaTime(iso: string): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return iso;
+  return new Date(time + CHINA_OFFSET_MS).toISOString().slice(0, 16).replace("T", " ");
+}
+
+export function formatJourney(batch: BatchView): string {
+  const lines: string[] = [];
+  const name = [batch.product?.name, batch.product?.variety].filter(Boolean).join(" · ");
+  lines.push(name || "(product not named)");
+  lines.push(`  batch          ${batch.batchId}`);
+  lines.push(`  GTIN / lot     ${batch.gtin} / ${batch.lot}`);
+  if (batch.origin) lines.push(`  origin         ${originText(batch.origin)}`);
+  lines.push(`  created by     ${who(batch.creator)}, ${chinaTime(batch.createdAt)}`);
+  lines.push(`  圳品           ${certificationText(batch.certification)}`);
+  lines.push(`  recall         ${recallText(batch)}`);
+  if (batch.lineage.inputs.length) lines.push(`  made from      ${batch.lineage.inputs.join(", ")}`);
+  if (batch.lineage.outputs.length) lines.push(`  made into      ${batch.lineage.outputs.join(", ")}`);
+  lines.push("", `journey (${batch.events.length} on chain, in order)`);
+  for (const event of batch.events) {
+    const when = chinaTime(eventTime(event.detail) ?? event.proof.timestamp);
+    const what = event.detail ? describe(event.type, event.detail) : "detail not held by this gateway";
+    const mismatch = event.detailMatchesChain === false ? "   ! detail does not match the chain" : "";
+    lines.push(`  ${event.position + 1}. ${when}  ${event.type.padEnd(10)} ${who(event.signer)}`);
+    if (what) lines.push(`       ${what}${mismatch}`);
+  }
+  if (batch.unconfirmedEvents.length) {
+    lines.push("", "not on chain yet");
+    for (const event of batch.unconfirmedEvents) {
+      const what = event.detail ? describe(event.type, event.detail) : "";
+      lines.push(`  - ${event.type} (${event.status})${what ? `: ${what}` : ""}`);
+    }
+  }
+  lines.push("", `chain ${batch.proof.chainId}, contract ${batch.proof.contract}, head ${batch.proof.head}`);
+  return lines.join("\n");
+}
+
+function who(party: { address: string; organisation: { name: string; role: string } | null }): string {
+  return party.organisation ? `${party.organisation.name} (${party.organisation.role})` : `unregistered ${party.address}`;
+}
+
+function originText(origin: NonNullable<BatchView["origin"]>): string {
+  const place = [origin.county, origin.village, origin.base].filter(Boolean).join(" ");
+  const notes = [origin.countyCode, origin.povertyCounty ? "programme county" : undefined].filter(Boolean).join(", ");
+  return notes ? `${place} (${notes})` : place;
+}
+
+function certificationText(c: BatchView["certification"]): string {
+  if (c.status === "none") return "none";
+  const facts = [c.certificateNo && `certificate ${c.certificateNo}`, c.validUntil && `valid until ${chinaTime(c.validUntil)}`];
+  if (c.status === "revoked" && c.revokedReason) facts.push(`revoked: ${c.revokedReason}`);
+  // Expired and revoked are shouted: a shopper must not take them for 圳品.
+  const label = c.status === "valid" ? "valid" : c.status.toUpperCase();
+  return [label, ...facts.filter(Boolean)].join(", ");
+}
+
+function recallText(batch: BatchView): string {
+  if (!batch.recall.recalled) return "none";
+  if (batch.recall.self) {
+    const recall = batch.events.find((e) => e.type === "recall")?.detail;
+    return recall ? `RECALLED: ${recall.reason} (${chinaTime(recall.recalledAt)})` : "RECALLED";
+  }
+  return `RECALLED through the batch it was made from: ${batch.recall.viaInputs.join(", ")}`;
+}
+
+/** The time an event names for itself; the block's time stands in when the detail is absent. */
+function eventTime(detail: Detail | null): string | undefined {
+  if (!detail) return undefined;
+  return detail.harvestedAt ?? detail.occurredAt ?? detail.shippedAt ?? detail.receivedAt ?? detail.soldAt ?? detail.recalledAt;
+}
+
+function describe(type: string, d: Detail): string {
+  const quantity = (q?: { amount: number; unit: string }) => (q ? `${q.amount} ${q.unit}` : undefined);
+  const parts: (string | undefined)[] = (() => {
+    switch (type) {
+      case "harvest":
+        return [quantity(d.quantity), d.origin?.base, d.notes];
+      case "processing":
+        return [
+          d.step,
+          d.facility && `at ${d.facility}`,
+          d.output && `into ${d.output.gtin} / ${d.output.lot} (${quantity(d.output.quantity)})`,
+          d.notes,
+        ];
+      case "shipment":
+        return [
+          `${d.from} → ${d.to}`,
+          d.vehicle,
+          d.temperature && `${d.temperature.min}–${d.temperature.max} °C`,
+          d.notes,
+        ];
+      case "receipt":
+        return [d.location, d.condition];
+      case "sale":
+        return [quantity(d.quantity), d.channel, d.amountCny !== undefined ? `¥${d.amountCny}` : undefined];
+      case "recall":
+        return [d.reason];
+      default:
+        return [];
+    }
+  })();
+  return parts.filter((p) => p !== undefined && p !== "").join(", ");
+}
