@@ -1,0 +1,373 @@
+/**
+ * `npm run bench:pages`: how fast the gateway serves a batch's public provenance page, and
+ * whether that holds as the index grows. The page is served under load (autocannon, in this
+ * process) for BENCH_DURATION seconds, first with BENCH_SMALL_EVENTS events indexed in total,
+ * then with BENCH_LARGE_EVENTS; requests/s, p50 and p99 latency of each run are printed, and a
+ * JSON object of the figures as the last line. Target: p99 ≤ 25 ms at ≥ 2,000 requests/s.
+ *
+ * The gateway runs in its own process against an anvil this script starts, so the load
+ * generator and the server do not share a thread (on a small machine they still share cores).
+ * The page is one real batch with a full journey written through the HTTP API: harvest,
+ * packing that merges a second batch, 圳品 certification, shipment, receipt, sale. The other
+ * events are filled in straight through the contract (see bench-pages-fill.ts).
+ *
+ *   BENCH_PAGE_PATH   the page, with {batchId}, {gtin} and {lot} filled in ("/p/{batchId}")
+ *   BENCH_SMALL_EVENTS, BENCH_LARGE_EVENTS (1,000 and 200,000), BENCH_DURATION (10 s),
+ *   BENCH_CONNECTIONS (32), GATEWAY_NODE_ARGS (extra node arguments for the gateway)
+ */
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { Wallet } from "ethers";
+import { startAnvil, type AnvilHandle } from "../server/chain/anvil";
+import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "../test/helpers/processes";
+import * as payload from "../test/helpers/payloads";
+import { createFiller, type Filler } from "./bench-pages-fill";
+
+const PAGE_PATH = process.env.BENCH_PAGE_PATH ?? "/p/{batchId}";
+const SMALL_EVENTS = Number(process.env.BENCH_SMALL_EVENTS ?? 1_000);
+const LARGE_EVENTS = Number(process.env.BENCH_LARGE_EVENTS ?? 200_000);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const WARMUP_S = 2;
+const TARGET = { p99Ms: 25, requestsPerSec: 2_000 };
+
+/** The lot of the benchmarked batch, and of the batch merged into it. */
+const LOT = "BP2026-0601";
+const INPUT_LOT = "BP2026-0601B";
+/** Events the journey puts in the index: two harvests, the merge, shipment, receipt, sale. */
+const JOURNEY_EVENTS = 6;
+
+/** autocannon ships no type declarations: the parts of its programmatic API used here. */
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodeStats: Record<string, { count: number }>;
+}
+const autocannon: (options: {
+  url: string;
+  connections: number;
+  pipelining: number;
+  duration: number;
+  warmup: { duration: number };
+}) => Promise<AutocannonResult> = require("autocannon");
+
+interface RunFigures {
+  eventsIndexed: number;
+  fillSeconds: number;
+  firstRequestMs: number;
+  requestsPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** CPU used during warm-up and run, in % of one core; undefined where /proc is missing. */
+  cpuPercent?: CpuShare;
+}
+
+/** What a run needs: the filler, the gateway, its database, the page, the processes to watch. */
+interface Stage {
+  filler: Filler;
+  base: string;
+  db: Database.Database;
+  url: string;
+  pids: { gateway: number; anvil: number };
+}
+
+async function main(): Promise<void> {
+  if (LARGE_EVENTS <= SMALL_EVENTS || SMALL_EVENTS < JOURNEY_EVENTS) {
+    throw new Error(`need ${JOURNEY_EVENTS} ≤ BENCH_SMALL_EVENTS < BENCH_LARGE_EVENTS`);
+  }
+  const cleanup: (() => unknown)[] = [];
+  const dataDir = mkdtempSync(path.join(tmpdir(), "bench-pages-"));
+  cleanup.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  let gateway: GatewayProcess | undefined;
+  // Ctrl-C: stop the children and remove the temp dir before leaving.
+  process.once("SIGINT", () => {
+    console.error("interrupted: stopping the gateway and anvil, removing the data folder");
+    void runCleanup(cleanup).finally(() => process.exit(130));
+  });
+  try {
+    const anvil: AnvilHandle = await startAnvil({ port: await freePort(), stateFile: path.join(dataDir, "chain.json"), stateInterval: 600 });
+    cleanup.push(() => anvil.stop());
+    gateway = await spawnGateway({
+      port: await freePort(),
+      rpcUrl: anvil.rpcUrl,
+      dataDir,
+      env: {
+        // All load comes from one loopback address: the per-address limit would answer 429.
+        PUBLIC_RATE_LIMIT: "0",
+        LOG_LEVEL: "warn",
+        // The gateway's own defaults, so its background polling during the runs is as in production.
+        RELAYER_INTERVAL_MS: "200",
+        INDEXER_INTERVAL_MS: "200",
+      },
+      // e.g. GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to see where a request's time goes
+      nodeArgs: process.env.GATEWAY_NODE_ARGS?.split(" ").filter(Boolean),
+    });
+    cleanup.push(() => gateway!.stop());
+    console.log(`gateway ${gateway.base} (own process), anvil ${anvil.rpcUrl}, data ${dataDir}`);
+    console.log("public rate limit: off (PUBLIC_RATE_LIMIT=0), as every request comes from one loopback address");
+
+    const db = new Database(path.join(dataDir, "gateway.db"), { readonly: true });
+    cleanup.push(() => db.close());
+    const filler = await setUpFiller(gateway.base, anvil.rpcUrl, db);
+
+    const batchId = await recordJourney(gateway.base);
+    await waitUntilIndexed(gateway.base, db, JOURNEY_EVENTS);
+    const pagePath = PAGE_PATH.replace("{batchId}", batchId).replace("{gtin}", payload.MANGO_GTIN).replace("{lot}", LOT);
+    const url = `${gateway.base}${pagePath}`;
+    await checkPage(url);
+    console.log(`page: GET ${pagePath} (lot ${LOT}: 6 events with a merged input batch, 圳品 certified)`);
+    console.log(`load: autocannon in this process, ${CONNECTIONS} connections, pipelining 1, ${WARMUP_S} s warm-up + ${DURATION_S} s per run\n`);
+
+    const stage: Stage = { filler, base: gateway.base, db, url, pids: { gateway: gateway.child.pid!, anvil: anvil.process.pid! } };
+    const small = await fillAndRun("small", stage, SMALL_EVENTS);
+    const large = await fillAndRun("large", stage, LARGE_EVENTS);
+
+    const ratio = round(large.p99Ms / small.p99Ms, 2);
+    console.log(`\np99 large/small: ${ratio}`);
+    for (const [name, run] of [["small", small], ["large", large]] as const) {
+      const clean = run.non2xx + run.errors + run.timeouts === 0;
+      const met = clean && run.p99Ms <= TARGET.p99Ms && run.requestsPerSec >= TARGET.requestsPerSec;
+      console.log(`target (p99 ≤ ${TARGET.p99Ms} ms at ≥ ${TARGET.requestsPerSec} req/s), ${name}: ${met ? "met" : "missed"}${clean ? "" : " (requests failed)"}`);
+    }
+    console.log(
+      JSON.stringify({
+        path: PAGE_PATH,
+        connections: CONNECTIONS,
+        durationSeconds: DURATION_S,
+        small,
+        large,
+        p99RatioLargeToSmall: ratio,
+      }),
+    );
+  } catch (error) {
+    if (gateway) console.error(`gateway output:\n${gateway.output().slice(-4_000)}`);
+    throw error;
+  } finally {
+    await runCleanup(cleanup);
+  }
+}
+
+/** Runs the cleanup steps once, newest first; a failing step does not stop the others. */
+async function runCleanup(steps: (() => unknown)[]): Promise<void> {
+  while (steps.length) {
+    try {
+      await steps.pop()!();
+    } catch (error) {
+      console.error("cleanup:", error);
+    }
+  }
+}
+
+/** Fills the index to `total` events, then serves the page under load. */
+async function fillAndRun(name: string, stage: Stage, total: number): Promise<RunFigures> {
+  const fill = await stage.filler.fillTo(total);
+  await waitUntilIndexed(stage.base, stage.db, total);
+  console.log(`${name}: filled ${fill.added.toLocaleString("en")} events in ${fill.seconds.toFixed(1)} s (${Math.round(fill.added / fill.seconds)} events/s, through the contract)`);
+  // The gateway's page cache is emptied by any database write, so the fill's writes leave the
+  // first request to render the page: the one figure here that reads the grown index.
+  const firstRequestMs = await timeRequest(stage.url);
+  console.log(`${name}: first request after the fill (page cache emptied by the fill) ${firstRequestMs} ms`);
+  const cpuBefore = cpuSnapshot(stage.pids);
+  const result = await autocannon({ url: stage.url, connections: CONNECTIONS, pipelining: 1, duration: DURATION_S, warmup: { duration: WARMUP_S } });
+  const cpu = cpuShare(cpuBefore, cpuSnapshot(stage.pids));
+  const figures: RunFigures = {
+    eventsIndexed: indexedEvents(stage.db),
+    fillSeconds: round(fill.seconds, 1),
+    firstRequestMs,
+    requestsPerSec: Math.round(result.requests.average),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    maxMs: result.latency.max,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    cpuPercent: cpu,
+  };
+  const statuses = Object.entries(result.statusCodeStats).map(([code, { count }]) => `${code}×${count}`).join(" ");
+  console.log(
+    `${name}: ${figures.eventsIndexed.toLocaleString("en")} events indexed  ${figures.requestsPerSec} req/s  ` +
+      `p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  max ${figures.maxMs} ms  ` +
+      `errors: ${figures.non2xx} non-2xx, ${figures.errors} connection errors, ${figures.timeouts} timeouts  (status ${statuses})`,
+  );
+  if (cpu) {
+    // The figures depend on who else used the cores: the load generator shares them, and so
+    // does anything else the machine runs.
+    console.log(
+      `${name}: CPU during warm-up and run, % of one core (${availableParallelism()} cores): gateway ${cpu.gateway}, ` +
+        `load generator ${cpu.loadGenerator}, anvil ${cpu.anvil}, other processes ${cpu.other}`,
+    );
+  }
+  return figures;
+}
+
+interface CpuShare {
+  gateway: number;
+  loadGenerator: number;
+  anvil: number;
+  other: number;
+}
+
+/** CPU seconds used so far: by the whole machine, the gateway, anvil and this process. */
+function cpuSnapshot(pids: Stage["pids"]) {
+  const machine = cpus().reduce((sum, cpu) => sum + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0) / 1000;
+  const self = process.cpuUsage();
+  return {
+    at: performance.now(),
+    machine,
+    self: (self.user + self.system) / 1e6,
+    gateway: processCpuSeconds(pids.gateway),
+    anvil: processCpuSeconds(pids.anvil),
+  };
+}
+
+function cpuShare(before: ReturnType<typeof cpuSnapshot>, after: ReturnType<typeof cpuSnapshot>): CpuShare | undefined {
+  if (before.gateway === undefined || after.gateway === undefined || before.anvil === undefined || after.anvil === undefined) return undefined;
+  const seconds = (after.at - before.at) / 1000;
+  const percent = (cpuSeconds: number) => Math.max(0, Math.round((100 * cpuSeconds) / seconds));
+  const gateway = after.gateway - before.gateway;
+  const anvil = after.anvil - before.anvil;
+  const self = after.self - before.self;
+  return {
+    gateway: percent(gateway),
+    loadGenerator: percent(self),
+    anvil: percent(anvil),
+    other: percent(after.machine - before.machine - gateway - anvil - self),
+  };
+}
+
+/** A process's user + system CPU seconds from /proc (Linux); undefined elsewhere. */
+function processCpuSeconds(pid: number): number | undefined {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The fill's two organisations register their own addresses (the gateway grants their roles on
+ * chain) and sign for themselves.
+ */
+async function setUpFiller(base: string, rpcUrl: string, db: Database.Database): Promise<Filler> {
+  const chain = (await call(base, "GET", "/api/v1/chain")) as { chainId: number; contract: string };
+  const producer = Wallet.createRandom();
+  const carrier = Wallet.createRandom();
+  await call(base, "POST", "/api/v1/orgs", ADMIN, { name: "填充生产合作社", role: "producer", address: producer.address });
+  await call(base, "POST", "/api/v1/orgs", ADMIN, { name: "填充物流", role: "carrier", address: carrier.address });
+  return createFiller({ rpcUrl, ledgerAddress: chain.contract, chainId: chain.chainId, producer, carrier, db });
+}
+
+/**
+ * The benchmarked batch's journey through the HTTP API, each write confirmed on chain before
+ * the next: harvest (and a second harvest to merge), packing that merges it, 圳品
+ * certification, shipment, receipt, sale. Returns the batch id.
+ */
+async function recordJourney(base: string): Promise<string> {
+  const org = async (name: string, role: string) =>
+    ((await call(base, "POST", "/api/v1/orgs", ADMIN, { name, role })) as { apiKey: string }).apiKey;
+  const producer = await org("田阳芒果专业合作社", "producer");
+  const processor = await org("田阳分拣中心", "processor");
+  const certifier = await org("深圳市圳品评价中心", "certifier");
+  const carrier = await org("百色冷链物流", "carrier");
+  const retailer = await org("福田区消费扶贫专柜", "retailer");
+
+  const confirmed = "?wait=confirmed";
+  const { batchId } = (await call(base, "POST", `/api/v1/batches${confirmed}`, producer, payload.harvest(LOT))) as { batchId: string };
+  const { batchId: inputId } = (await call(base, "POST", `/api/v1/batches${confirmed}`, producer, payload.harvest(INPUT_LOT))) as { batchId: string };
+  const events = `/api/v1/batches/${batchId}/events${confirmed}`;
+  await call(base, "POST", events, processor, { ...payload.packing, inputs: [inputId] });
+  const certification = (await call(base, "POST", `/api/v1/batches/${batchId}/certifications`, certifier, payload.certification("SZP-2026-0601"))) as {
+    eventId: string;
+  };
+  await waitConfirmed(base, certification.eventId);
+  await call(base, "POST", events, carrier, payload.shipment);
+  await call(base, "POST", events, retailer, payload.receipt);
+  await call(base, "POST", events, retailer, payload.sale);
+  return batchId;
+}
+
+/** Polls a write until it is confirmed: the certification routes have no ?wait=confirmed. */
+async function waitConfirmed(base: string, eventId: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const { status, error } = (await call(base, "GET", `/api/v1/events/${eventId}`)) as { status: string; error?: string };
+    if (status === "confirmed") return;
+    if (status === "failed") throw new Error(`write ${eventId} failed: ${error}`);
+    if (Date.now() > deadline) throw new Error(`write ${eventId} not confirmed within 60 s (${status})`);
+    await sleep(50);
+  }
+}
+
+/** Waits until /readyz answers ready and the index holds at least `events` events. */
+async function waitUntilIndexed(base: string, db: Database.Database, events: number): Promise<void> {
+  const deadline = Date.now() + 600_000;
+  while (!((await fetch(`${base}/readyz`)).ok && indexedEvents(db) >= events)) {
+    if (Date.now() > deadline) throw new Error(`not indexed within 10 minutes: ${indexedEvents(db)} of ${events} events`);
+    await sleep(50);
+  }
+}
+
+function indexedEvents(db: Database.Database): number {
+  return (db.prepare(`SELECT count(*) AS n FROM idx_events`).get() as { n: number }).n;
+}
+
+/** The page must answer 200 with HTML (JSON for an /api/ path) before it is worth loading. */
+async function checkPage(url: string): Promise<void> {
+  const response = await fetch(url);
+  const type = response.headers.get("content-type") ?? "";
+  const expected = new URL(url).pathname.startsWith("/api/") ? "application/json" : "text/html";
+  const body = await response.text();
+  if (response.status !== 200 || !type.startsWith(expected)) {
+    throw new Error(
+      `GET ${url} answered ${response.status} ${type || "(no content-type)"}, not 200 ${expected}: ` +
+        `is the page route there yet? (BENCH_PAGE_PATH=/api/v1/batches/{batchId} benchmarks the JSON read instead)\n${body.slice(0, 300)}`,
+    );
+  }
+  if (!body.includes(LOT)) console.warn(`warning: the page does not mention the lot ${LOT}; is it the right batch?`);
+}
+
+/** Milliseconds one GET of `url` takes, body included; it must answer 200. */
+async function timeRequest(url: string): Promise<number> {
+  const started = performance.now();
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+  return round(performance.now() - started, 1);
+}
+
+/** One JSON request; anything but 2xx throws with the answer. */
+async function call(base: string, method: "GET" | "POST", url: string, token?: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${base}${url}`, {
+    method,
+    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { "content-type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url}: ${response.status} ${text}`);
+  const answer = JSON.parse(text);
+  // Under ?wait=confirmed a write answers 2xx even when the chain refused it: check its status.
+  if (url.includes("wait=confirmed") && !answer.events.every((e: { status: string }) => e.status === "confirmed")) {
+    throw new Error(`${method} ${url}: not confirmed: ${text}`);
+  }
+  return answer;
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
