@@ -5,9 +5,13 @@
 import type { Router } from "express";
 import type { ConsoleDeps } from "./context";
 import { membersRoutes } from "./members-routes";
+import { certificationRoutes } from "./certification-routes";
+import { eventRoutes } from "./event-routes";
 
 export function consoleFeatures(deps: ConsoleDeps): Router[] {
   return [
     membersRoutes(deps),
+    certificationRoutes(deps),
+    eventRoutes(deps),
   ];
 }
