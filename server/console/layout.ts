@@ -78,6 +78,7 @@ export function consoleLayout(page: ConsolePage): string {
 ${page.refreshSeconds ? html`<meta http-equiv="refresh" content="${page.refreshSeconds}">` : null}
 <title>${page.title} · ${t.console}</title>
 <link rel="stylesheet" href="${STYLESHEET.path}">
+<link rel="icon" href="data:,">
 </head>
 <body class="console">
 <header class="site-header">

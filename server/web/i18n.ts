@@ -26,6 +26,8 @@ const zh = {
   quantity: "数量",
   journey: "溯源旅程",
   journeyIntro: "这一批次从产地到柜台的每一步，按时间先后排列。",
+  colon: "：",
+  listSeparator: "、",
   fromInputBatch: (lot: string) => `来自原料批次 ${lot}`,
   who: "经手方",
   where: "地点",
@@ -38,13 +40,14 @@ const zh = {
   certTitle: "圳品认证",
   certStatus: { valid: "有效", expired: "已过期", revoked: "已撤销", none: "未获认证" } as Record<string, string>,
   certNotValidHint: "此认证目前无效，请勿视为圳品。",
+  certViaInput: (lot: string) => `原料批次 ${lot} 持有圳品认证，但本批次没有单独认证。`,
   certificateNo: "证书编号",
   certifier: "认证机构",
   validity: "有效期",
   revokedReason: "撤销原因",
   verifyTitle: "区块链核验",
   verifySentence:
-    "下列每一步都写入了区块链：页面上的信息与链上记录的指纹逐一核对一致，任何人都无法事后删改。",
+    "本页的每一步都写入了区块链：页面上的信息与链上记录的指纹逐一核对一致，任何人都无法事后删改。",
   verifyMismatch: "有记录与链上指纹不符，请谨慎对待本页信息。",
   verifiedEvent: "与链上记录一致",
   notHeldEvent: "链上有记录，详情不在本网关",
@@ -66,7 +69,7 @@ const zh = {
   counterfeitUnissued: "这个单品码从未签发过。包装上的二维码可能是伪造的，请向售卖方或主办方核实。",
   counterfeitOverScanned: (n: number) =>
     `这个单品码已被扫描 ${n} 次，远超一件真实商品的扫描次数，标签可能被复制。请向售卖方或主办方核实。`,
-  genuineUnit: "这个单品码由生产方签发，扫描次数正常。",
+  genuineUnit: "这个单品码由本批次的生产或加工方签发，扫描次数正常。",
   notFoundTitle: "没有找到这个产品",
   notFoundText: "这个二维码或链接不对应任何已上链的批次。请检查链接，或向售卖方咨询。",
   notFoundReason: "原因",
@@ -110,7 +113,7 @@ const zh = {
   mergedFrom: (n: number) => `合并了 ${n} 个其他批次`,
   notes: "备注",
   madeInto: "由本批次制成的批次",
-  timeZoneNote: "时间为北京时间",
+  timeZoneNote: "时间为北京时间。",
 };
 
 export type Messages = typeof zh;
@@ -135,6 +138,8 @@ const en: Messages = {
   quantity: "Quantity",
   journey: "Journey",
   journeyIntro: "Every step of this batch from the farm to the counter, in the order it happened.",
+  colon: ": ",
+  listSeparator: ", ",
   fromInputBatch: (lot: string) => `from input batch ${lot}`,
   who: "By",
   where: "Where",
@@ -147,13 +152,14 @@ const en: Messages = {
   certTitle: "Shenzhen quality mark (圳品)",
   certStatus: { valid: "Valid", expired: "Expired", revoked: "Revoked", none: "Not certified" },
   certNotValidHint: "This certificate is not valid now: do not treat the product as 圳品.",
+  certViaInput: (lot: string) => `The batch it was made from (${lot}) holds a 圳品 certificate; this batch has none of its own.`,
   certificateNo: "Certificate no.",
   certifier: "Certified by",
-  validity: "Valid",
+  validity: "Validity",
   revokedReason: "Reason for revocation",
   verifyTitle: "Checked against the blockchain",
   verifySentence:
-    "Every step below is written on a blockchain: the facts on this page match the fingerprints recorded there, one by one, and nobody can change them afterwards.",
+    "Every step on this page is written on a blockchain: the facts shown match the fingerprints recorded there, one by one, and nobody can change them afterwards.",
   verifyMismatch: "Some records do not match the chain: treat this page with care.",
   verifiedEvent: "matches the chain",
   notHeldEvent: "on chain; details not held by this gateway",
@@ -176,7 +182,7 @@ const en: Messages = {
     "This unit code was never issued. The QR code on the pack may be fake: please check with the seller or the programme.",
   counterfeitOverScanned: (n: number) =>
     `This unit code has been scanned ${n} times, far more than a real pack would be: the label may have been copied. Please check with the seller or the programme.`,
-  genuineUnit: "This unit code was issued by the producer and has been scanned a normal number of times.",
+  genuineUnit: "This unit code was issued by the batch's producer or packer and has been scanned a normal number of times.",
   notFoundTitle: "Product not found",
   notFoundText: "This QR code or link does not match any batch on the ledger. Check the link, or ask the seller.",
   notFoundReason: "Reason",
@@ -213,7 +219,7 @@ const en: Messages = {
   mergedFrom: (n: number) => `merged with ${n} other ${n === 1 ? "batch" : "batches"}`,
   notes: "Notes",
   madeInto: "Batches made from this one",
-  timeZoneNote: "Times are China Standard Time",
+  timeZoneNote: "Times are China Standard Time.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { zh, en };

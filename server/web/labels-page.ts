@@ -37,7 +37,8 @@ ${generatedMarkup(label.qrSvg)}
 <span>${t.lot} ${view.batch.lot}</span>
 ${origin?.county ? html`<span>${t.origin}: ${origin.county}</span>` : null}
 ${certified ? html`<span class="label-mark">圳品</span>` : null}
-<span class="label-code">${t.labelShortCode} ${label.serial ? shortCode(label.serial) : view.batch.lot}</span>
+<span>${t.labelShortCode}</span>
+<span class="label-code">${label.serial ? shortCode(label.serial) : view.batch.lot}</span>
 </div>
 </div>`,
 )}

@@ -25,6 +25,7 @@ export function layout(frame: PageFrame): string {
 ${frame.bare ? html`<meta name="robots" content="noindex">` : null}
 <title>${frame.title} · ${t.siteName}</title>
 <link rel="stylesheet" href="${STYLESHEET.path}">
+<link rel="icon" href="data:,">
 </head>
 <body>
 <header class="site-header">

@@ -40,13 +40,13 @@ ${certificationBadge(view, t, options.lang)}
 ${view.origins.map((origin) => originCard(origin, t, options.lang, view.origins.length > 1))}
 <section class="card" aria-labelledby="journey-heading">
 <h2 id="journey-heading">${t.journey}</h2>
-<p>${t.journeyIntro} ${t.timeZoneNote}.</p>
+<p>${t.journeyIntro}${options.lang === "en" ? " " : ""}${t.timeZoneNote}</p>
 <ol class="timeline">
 ${view.journey.map((entry) => journeyItem(entry, t, options))}
 </ol>
 ${view.pendingCount > 0 ? html`<p class="pending">${t.pendingEvents(view.pendingCount)}</p>` : null}
 ${view.madeInto.length > 0
-  ? html`<p>${t.madeInto}: ${view.madeInto.map((out, i) => html`${i > 0 ? "、" : ""}<a href="/p/${out.batchId}${options.lang === "en" ? "?lang=en" : ""}"><code>${out.lot}</code></a>`)}</p>`
+  ? html`<p>${t.madeInto}${t.colon}${view.madeInto.map((out, i) => html`${i > 0 ? t.listSeparator : ""}<a href="/p/${out.batchId}${options.lang === "en" ? "?lang=en" : ""}"><code>${out.lot}</code></a>`)}</p>`
   : null}
 </section>
 ${verificationPanel(view, t, options)}
@@ -75,7 +75,7 @@ function recallBanner(view: ProvenanceView, t: Messages): SafeHtml | null {
 <h2>${t.recallTitle}</h2>
 <p>${view.batch.recall.self ? t.recallSelf : t.recallViaInputs}</p>
 ${view.recalls.map((recall) =>
-  recall.reason ? html`<p>${t.recallReason}${recall.own ? "" : ` (${t.lot} ${recall.lot})`}: ${recall.reason}</p>` : null,
+  recall.reason ? html`<p>${t.recallReason}${recall.own ? "" : ` (${t.lot} ${recall.lot})`}${t.colon}${recall.reason}</p>` : null,
 )}
 </section>`;
 }
@@ -84,10 +84,11 @@ function certificationBadge(view: ProvenanceView, t: Messages, lang: Lang): Safe
   const c = view.certification;
   const status = c.status;
   return html`<section class="card badge badge-${status}" aria-labelledby="cert-heading" data-certification="${status}">
-<div class="badge-mark" aria-hidden="true">圳品</div>
+<div class="badge-mark" aria-hidden="true"><span>圳品</span></div>
 <div>
-<h2 id="cert-heading">${t.certTitle}: <span class="badge-status">${t.certStatus[status]}</span></h2>
+<h2 id="cert-heading">${t.certTitle}${t.colon}<span class="badge-status">${t.certStatus[status]}</span></h2>
 ${status !== "valid" && status !== "none" ? html`<p>${t.certNotValidHint}</p>` : null}
+${status === "none" && view.certifiedInput ? html`<p data-certified-input="true">${t.certViaInput(view.certifiedInput)}</p>` : null}
 ${c.certificateNo
   ? html`<dl class="facts">
 <dt>${t.certificateNo}</dt><dd><code>${c.certificateNo}</code></dd>
@@ -121,7 +122,7 @@ function journeyItem(entry: JourneyEntry, t: Messages, options: PageOptions): Sa
   return html`<li class="${classes}" data-kind="${entry.kind}">
 ${entry.at ? html`<time class="when" datetime="${entry.at}">${formatDateTime(entry.at, options.lang)}</time>` : null}
 <p><span class="what">${what(entry, t)}</span>${entry.batch.own ? null : html` <span class="from-input">(${t.fromInputBatch(entry.batch.lot)})</span>`}</p>
-<p>${t.who}: ${entry.org?.name ?? t.unknownOrg}</p>
+<p>${t.who}${t.colon}${entry.org?.name ?? t.unknownOrg}</p>
 ${describe(entry.kind, d, t)}
 <p class="signed">${signedWith(entry.signedWith, t)} · <span class="check check-${entry.check}">${checkText(entry.check, t)}</span></p>
 <p class="proof">${t.block} ${link(options.explorerUrl, "block", String(entry.proof.blockNumber), String(entry.proof.blockNumber))}${
@@ -142,7 +143,7 @@ function what(entry: JourneyEntry, t: Messages): string {
 function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHtml[] {
   const lines: SafeHtml[] = [];
   const line = (label: string, value: unknown) => {
-    if (value !== undefined && value !== null && value !== "") lines.push(html`<p>${label}: ${String(value)}</p>`);
+    if (value !== undefined && value !== null && value !== "") lines.push(html`<p>${label}${t.colon}${String(value)}</p>`);
   };
   switch (kind) {
     case "harvest": {

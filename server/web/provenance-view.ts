@@ -73,6 +73,8 @@ export interface ProvenanceView {
   pendingCount: number;
   /** When (ms since the epoch) the 圳品 status may next change by time alone, if ever. */
   statusChangesAt?: number;
+  /** The lot of the nearest batch this one was made from that holds a valid 圳品 certificate. */
+  certifiedInput?: string;
   /** Batches made from this one (retail packs of a split, or merges). */
   madeInto: Array<{ batchId: string; lot: string }>;
 }
@@ -128,7 +130,11 @@ export class ProvenanceViews {
       },
       pendingCount: batch.unconfirmedEvents.length,
       madeInto: batch.lineage.outputs.map((id) => ({ batchId: id, lot: parseBatchId(id).lot })),
-      statusChangesAt: nextStatusChange(batch.certifications, this.now()),
+      statusChangesAt: nextStatusChange(
+        family.flatMap((member) => member.certifications),
+        this.now(),
+      ),
+      certifiedInput: ancestors.find((ancestor) => ancestor.certification.status === "valid")?.lot,
     };
   }
 
