@@ -18,6 +18,7 @@ const NAV = messages({
     receipt: "收货",
     sale: "销售",
     imports: "CSV 导入",
+    records: "最近的记录",
     members: "成员",
     programme: "采购统计",
     counties: "帮扶县名单",
@@ -31,6 +32,7 @@ const NAV = messages({
     receipt: "Receive",
     sale: "Sell",
     imports: "CSV import",
+    records: "Recent records",
     members: "Members",
     programme: "Purchases",
     counties: "Programme counties",
@@ -44,8 +46,8 @@ export const MENU: Record<string, Array<[NavKey, string]>> = {
   producer: [["batches", "/console/batches"], ["harvest", "/console/batches/new"], ["processing", "/console/processing/new"], ["imports", "/console/imports"]],
   processor: [["batches", "/console/batches"], ["processing", "/console/processing/new"]],
   certifier: [["certifications", "/console/certifications"]],
-  carrier: [["shipment", "/console/events/new?type=shipment"], ["receipt", "/console/events/new?type=receipt"], ["imports", "/console/imports"]],
-  retailer: [["receipt", "/console/events/new?type=receipt"], ["sale", "/console/events/new?type=sale"]],
+  carrier: [["shipment", "/console/events/new?type=shipment"], ["receipt", "/console/events/new?type=receipt"], ["records", "/console/events"], ["imports", "/console/imports"]],
+  retailer: [["receipt", "/console/events/new?type=receipt"], ["sale", "/console/events/new?type=sale"], ["records", "/console/events"]],
   programme: [["programme", "/programme"], ["counties", "/programme/counties"]],
 };
 
