@@ -51,6 +51,7 @@ import type { ConsoleDeps } from "./console/context";
 import { consoleFeatures } from "./console/features";
 import { AccountService, DEFAULT_ACCOUNT_SETTINGS } from "./services/account-service";
 import { MemberRepository } from "./store/member-repository";
+import { PhotoRepository } from "./store/photo-repository";
 
 export interface GatewayOptions {
   db: Db;
@@ -231,6 +232,7 @@ export function createGateway(options: GatewayOptions) {
     serials: serialService,
     reader,
     listing,
+    photos: new PhotoRepository(db),
     eventStatus,
     publicBaseUrl: options.publicBaseUrl,
     secureCookies: options.publicBaseUrl.startsWith("https:"),

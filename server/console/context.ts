@@ -8,6 +8,7 @@ import type { Db } from "../store/database";
 import type { BatchListReads } from "../store/gateway-reads";
 import type { MemberRepository } from "../store/member-repository";
 import type { OrgRepository } from "../store/org-repository";
+import type { PhotoRepository } from "../store/photo-repository";
 import type { EventStatusView } from "../api/write-routes";
 
 export interface ConsoleDeps {
@@ -20,6 +21,8 @@ export interface ConsoleDeps {
   serials: SerialService;
   reader: BatchReader;
   listing: BatchListReads;
+  /** Harvest photos, by the hash their harvest puts on chain. */
+  photos: PhotoRepository;
   /** An accepted write's status (pending → confirmed), by the id the gateway gave it. */
   eventStatus(eventId: string): EventStatusView | undefined;
   publicBaseUrl: string;

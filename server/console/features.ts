@@ -5,12 +5,14 @@
 import type { Router } from "express";
 import type { ConsoleDeps } from "./context";
 import { membersRoutes } from "./members-routes";
+import { batchRoutes } from "./batch-routes";
 import { certificationRoutes } from "./certification-routes";
 import { eventRoutes } from "./event-routes";
 
 export function consoleFeatures(deps: ConsoleDeps): Router[] {
   return [
     membersRoutes(deps),
+    batchRoutes(deps),
     certificationRoutes(deps),
     eventRoutes(deps),
   ];

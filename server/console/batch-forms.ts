@@ -1,0 +1,123 @@
+/**
+ * Form helpers the producer's and processor's pages share: units, China time, a submission
+ * token that makes a double-tapped submit record once, the refusal for organisations that sign
+ * with their own key, and service refusals put into words beside the right field.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import type { Request, Response } from "express";
+import { AppError } from "../services/errors";
+import type { Idempotency } from "../services/event-service";
+import { html, type SafeHtml } from "../web/html";
+import type { Lang } from "../web/i18n";
+import { BATCH_WORDS, UNITS } from "./batch-messages";
+import { appErrorFields, field, type FieldErrors } from "./forms";
+import { consoleLayout } from "./layout";
+import { COMMON } from "./messages";
+import type { ConsoleRequest } from "./session";
+
+export function unitOptions(lang: Lang): Array<{ value: string; label: string }> {
+  return UNITS.map((unit) => ({ value: unit, label: BATCH_WORDS[lang].units[unit] }));
+}
+
+/** Now in China Standard Time, as a datetime-local value ("2026-06-01T08:00"). */
+export function chinaNow(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 16);
+}
+
+// --- Submitting once -------------------------------------------------------------------------
+
+const SUBMISSION_FIELD = "_submission";
+const SUBMISSION_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
+/**
+ * A hidden token drawn when the form is shown. The write goes with it as its Idempotency-Key,
+ * so a second tap on submit (or a re-sent POST) gets the first answer instead of a second write.
+ * A form shown again after an error keeps its token: the refused attempt stored nothing.
+ */
+export function submissionField(req?: Request): SafeHtml {
+  const sent = req?.body?.[SUBMISSION_FIELD];
+  const token = typeof sent === "string" && SUBMISSION_PATTERN.test(sent) ? sent : randomBytes(18).toString("base64url");
+  return field({ name: SUBMISSION_FIELD, label: "", type: "hidden", value: token });
+}
+
+/** The write's idempotency: the form's token, bound to this path and request body. */
+export function submissionOf(req: Request, body: unknown): Idempotency | undefined {
+  const token = req.body?.[SUBMISSION_FIELD];
+  if (typeof token !== "string" || !SUBMISSION_PATTERN.test(token)) return undefined;
+  return {
+    key: `console:${token}`,
+    requestHash: createHash("sha256").update(`POST ${req.path}\n${JSON.stringify(body)}`).digest("hex"),
+  };
+}
+
+// --- Refusals ----------------------------------------------------------------------------------
+
+/** Whether the console may sign for the member's organisation (it keeps the organisation's key). */
+export function signsForOrg(context: ConsoleRequest): boolean {
+  return context.org?.custodial === true;
+}
+
+export function ownKeyBanner(context: ConsoleRequest): SafeHtml {
+  return html`<p class="banner banner-warning" role="alert" data-error="own-key">${COMMON[context.lang].ownKeyOrg}</p>`;
+}
+
+/** Answers a write from an organisation that signs with its own key: 403, nothing written. */
+export function refuseOwnKey(res: Response, context: ConsoleRequest, title: string, path: string): void {
+  res.status(403).type("html").send(consoleLayout({ context, title, path, body: ownKeyBanner(context) }));
+}
+
+export function sendNotFound(res: Response, context: ConsoleRequest, path: string): void {
+  const t = COMMON[context.lang];
+  res.status(404).type("html").send(consoleLayout({ context, title: t.notFound, path, body: html`<p class="banner banner-warning" role="alert">${t.notFound}</p>` }));
+}
+
+/**
+ * A service's refusal (AppError) as errors beside fields, in the member's language. The
+ * services speak English to API clients; the refusals a console form can meet are put into
+ * words here, others keep the words forms.ts has for them. A field the form does not show
+ * goes to the top of the form.
+ */
+export function serviceFieldErrors(error: AppError, lang: Lang, fieldOf: Record<string, string>): FieldErrors {
+  const w = BATCH_WORDS[lang];
+  if (error.status === 422) return { _form: w.submittedTwice };
+  if (error.status === 403) return { _form: w.notCreator };
+  const names = withBracketPaths(fieldOf);
+  const translated = appErrorFields(error, lang);
+  const errors: FieldErrors = {};
+  for (const problem of error.fields) {
+    const name = names[problem.field] ?? "_form";
+    errors[name] ??= refusalWords(problem.message, lang) ?? translated[problem.field];
+  }
+  if (error.fields.length === 0) errors._form = refusalWords(error.message, lang) ?? translated._form;
+  return errors;
+}
+
+/** The planner's refusals, by their (English) message. */
+function refusalWords(message: string, lang: Lang): string | undefined {
+  const w = BATCH_WORDS[lang];
+  if (message.startsWith("no batch ")) return w.noBatch;
+  if (message.endsWith("exists already")) return w.lotTaken;
+  if (message.includes("recalled")) return w.batchRecalled;
+  if (message.includes("repeats an input")) return w.repeatsInput;
+  return undefined;
+}
+
+/** The services name fields `outputs[0].lot`, zod `outputs.0.lot`: a rename table for both. */
+export function withBracketPaths(rename: Record<string, string>): Record<string, string> {
+  const both: Record<string, string> = { ...rename };
+  for (const [path, name] of Object.entries(rename)) both[path.replace(/\.(\d+)(?=\.|$)/g, "[$1]")] = name;
+  return both;
+}
+
+/** An error that belongs to a group of fields (the outputs of a split) rather than to one. */
+export function groupError(name: string, error: string | undefined): SafeHtml | null {
+  if (!error) return null;
+  return html`<div class="form-row has-error" data-field="${name}"><p class="field-error" id="f-${name}-error" role="alert">${error}</p></div>`;
+}
+
+/** Formats a quantity for people: "1,200 公斤". */
+export function quantityText(quantity: unknown, lang: Lang): string {
+  const q = quantity as { amount?: unknown; unit?: unknown } | undefined;
+  if (!q || typeof q.amount !== "number" || typeof q.unit !== "string") return "—";
+  return `${q.amount.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB")} ${BATCH_WORDS[lang].units[q.unit] ?? q.unit}`;
+}
