@@ -127,7 +127,7 @@ function issueText(issue: z.core.$ZodIssue, lang: Lang, t: (typeof COMMON)["zh"]
   if (issue.code === "too_big" && issue.origin === "string") return t.tooLong(Number(issue.maximum));
   if (issue.code === "invalid_type" && issue.expected === "number") return t.mustBeNumber;
   if (issue.code === "invalid_format" && issue.format === "datetime") return t.mustBeDate;
-  if (issue.code === "invalid_value" && lang === "zh") return "请从列表中选择";
+  if (issue.code === "invalid_value") return lang === "zh" ? "请从列表中选择" : "Choose one from the list";
   if (lang === "zh") return ZH_MESSAGES[issue.message] ?? t.invalid;
   return issue.message;
 }
