@@ -132,15 +132,27 @@ function findCommand(argv: string[]): { command: Command } | { help: string } {
   if (group === undefined || group.startsWith("-")) throw new UsageError("which command?");
   const ofGroup = COMMANDS.filter((c) => c.words[0] === group);
   if (ofGroup.length === 0) throw new UsageError(`unknown command ${JSON.stringify(group)}`);
-  const groupHelp = `${ofGroup.map(commandHelp).join("\n\n")}`;
-  if (isHelp(name)) return { help: groupHelp };
+  if (isHelp(name)) return { help: helpText(ofGroup) };
   const command = ofGroup.find((c) => c.words[1] === name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify([group, name].filter(Boolean).join(" "))}; ${group} has: ${ofGroup.map((c) => c.words[1]).join(", ")}`);
   return { command };
 }
 
 function commandHelp(command: Command): string {
-  return `usage: provenance ${command.usage}\n  (${command.summary})\n\n${COMMON_USAGE}`;
+  return helpText([command]);
+}
+
+/** Each command's summary, synopsis lines (each after "provenance") and options; then the common options and exit codes. */
+function helpText(commands: Command[]): string {
+  const sections = commands.map((command) => {
+    let synopses = 0;
+    const lines = command.usage.split("\n").map((line) => {
+      if (/^\s/.test(line)) return line;
+      return `${synopses++ === 0 ? "usage: " : "       "}provenance ${line}`;
+    });
+    return `${command.summary}\n\n${lines.join("\n")}`;
+  });
+  return [...sections, COMMON_USAGE, EXIT_USAGE].join("\n\n");
 }
 
 /** The CLI as a program (npm run cli, bin/provenance): the process's terminal, Ctrl-C, its exit code. */

@@ -35,6 +35,8 @@ interface ImportView {
   totalRows: number;
   badRows: number;
   recorded?: number;
+  /** Good rows the gateway refused when it came to record them (the batch changed since). */
+  failed?: number;
   goodOnly?: boolean;
   problems: Problem[];
 }
@@ -81,7 +83,7 @@ async function runImport(context: CommandContext, kind: ImportKind): Promise<Out
   });
   let view = upload.body;
   const report = validationReport(view, file);
-  if (upload.status === 200) terminal.stderr(`${file} was uploaded before as import ${view.importId} (${view.status}); carrying on with it\n`);
+  if (upload.status === 200) terminal.stderr(`${file} was uploaded before: import ${view.importId}, ${view.status}\n`);
 
   if (view.status === "validated" && view.badRows > 0 && !goodOnly) {
     return {
@@ -107,12 +109,20 @@ async function runImport(context: CommandContext, kind: ImportKind): Promise<Out
   } catch (error) {
     throw whileRecording(error, importId, signal);
   }
-  const recorded = view.recorded ?? 0;
   const skipped = view.badRows > 0 ? `; ${rows(view.badRows, "bad row")} skipped` : "";
+  const recorded = view.recorded ?? 0;
+  const onwards = recorded > 0 ? "; they go on to the chain now" : "";
+  const summary = `import ${importId} done: ${recorded} of ${rows(view.totalRows, "row")} recorded${skipped}${onwards}`;
+  const failed = view.failed ?? 0;
+  if (failed === 0) return { exitCode: EXIT.done, json: view, text: summary };
+  // Problems the upload did not report arose while recording; a re-upload already listed them.
+  const reported = new Set(upload.body.problems.map((p) => `${p.line}\n${p.field}`));
+  const arisen = view.problems.filter((p) => !reported.has(`${p.line}\n${p.field}`));
   return {
-    exitCode: EXIT.done,
+    exitCode: EXIT.refused,
     json: view,
-    text: `import ${importId} done: ${recorded} of ${rows(view.totalRows, "row")} recorded${skipped}; they go on to the chain now`,
+    text: [summary, ...arisen.map(problemLine)].join("\n"),
+    error: `${rows(failed, "row")} could not be recorded: the batch changed after the file was checked${arisen.length ? " (listed above)" : " (see the report)"}`,
   };
 }
 
@@ -129,8 +139,12 @@ function readCsv(file: string): Buffer {
 /** The validation report: how many rows, and each bad row's line, column and problem. */
 function validationReport(view: ImportView, file: string): string {
   const lines = [`${file}: ${rows(view.totalRows, "row")}, ${view.badRows} bad (import ${view.importId})`];
-  for (const p of [...view.problems].sort((a, b) => a.line - b.line)) lines.push(`  line ${p.line}, ${p.field}: ${p.message}`);
+  for (const p of [...view.problems].sort((a, b) => a.line - b.line)) lines.push(problemLine(p));
   return lines.join("\n");
+}
+
+function problemLine(p: Problem): string {
+  return `  line ${p.line}, ${p.field}: ${p.message}`;
 }
 
 /** Polls the import until the gateway has recorded every row it will, drawing the progress. */
@@ -139,7 +153,8 @@ async function follow(context: CommandContext, key: string, importId: string): P
   try {
     for (;;) {
       const view = await fetchImport(context, key, importId);
-      bar.update(view.recorded ?? 0, view.goodOnly ? view.totalRows - view.badRows : view.totalRows);
+      // Only the good rows are recorded; a row refused while recording is settled too.
+      bar.update(view.recorded ?? 0, view.totalRows - view.badRows, view.failed ?? 0);
       if (view.status === "done") return view;
       if (view.status !== "importing") throw new CliFailure(EXIT.refused, `import ${importId} stopped as ${view.status}`, view);
       await sleep(context.pollIntervalMs, undefined, { signal: context.signal });

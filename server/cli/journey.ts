@@ -44,11 +44,11 @@ export function chinaTime(iso: string): string {
 export function formatJourney(batch: BatchView): string {
   const lines: string[] = [];
   const name = [batch.product?.name, batch.product?.variety].filter(Boolean).join(" · ");
-  lines.push(name || "(product not named)");
+  lines.push(name || `${batch.gtin} / ${batch.lot}`);
   lines.push(`  batch          ${batch.batchId}`);
   lines.push(`  GTIN / lot     ${batch.gtin} / ${batch.lot}`);
   if (batch.origin) lines.push(`  origin         ${originText(batch.origin)}`);
-  lines.push(`  created by     ${who(batch.creator)}, ${chinaTime(batch.createdAt)}`);
+  lines.push(`  created by     ${who(batch.creator)}; on chain since ${chinaTime(batch.createdAt)}`);
   lines.push(`  圳品           ${certificationText(batch.certification)}`);
   lines.push(`  recall         ${recallText(batch)}`);
   if (batch.lineage.inputs.length) lines.push(`  made from      ${batch.lineage.inputs.join(", ")}`);
@@ -84,11 +84,11 @@ function originText(origin: NonNullable<BatchView["origin"]>): string {
 
 function certificationText(c: BatchView["certification"]): string {
   if (c.status === "none") return "none";
-  const facts = [c.certificateNo && `certificate ${c.certificateNo}`, c.validUntil && `valid until ${chinaTime(c.validUntil)}`];
+  const facts = [c.certificateNo && `certificate ${c.certificateNo}`, c.validUntil && `until ${chinaTime(c.validUntil)}`];
   if (c.status === "revoked" && c.revokedReason) facts.push(`revoked: ${c.revokedReason}`);
   // Expired and revoked are shouted: a shopper must not take them for 圳品.
   const label = c.status === "valid" ? "valid" : c.status.toUpperCase();
-  return [label, ...facts.filter(Boolean)].join(", ");
+  return `${label}: ${facts.filter(Boolean).join(", ")}`;
 }
 
 function recallText(batch: BatchView): string {

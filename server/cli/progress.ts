@@ -4,11 +4,15 @@
  */
 const BAR_WIDTH = 20;
 
-/** "recorded 4200/10000 [########------------] 42%" */
-export function progressLine(recorded: number, total: number, width = BAR_WIDTH): string {
-  const fraction = total > 0 ? Math.min(1, Math.max(0, recorded / total)) : 1;
+/**
+ * "recorded 4200/10000 [########------------] 42%"; rows refused on the way count as done
+ * for the bar ("recorded 4190/10000, 10 refused […] 42%").
+ */
+export function progressLine(recorded: number, total: number, refused = 0, width = BAR_WIDTH): string {
+  const fraction = total > 0 ? Math.min(1, Math.max(0, (recorded + refused) / total)) : 1;
   const filled = Math.floor(fraction * width);
-  return `recorded ${recorded}/${total} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${Math.floor(fraction * 100)}%`;
+  const counts = `${recorded}/${total}${refused ? `, ${refused} refused` : ""}`;
+  return `recorded ${counts} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${Math.floor(fraction * 100)}%`;
 }
 
 export class ProgressBar {
@@ -21,13 +25,13 @@ export class ProgressBar {
     private readonly redraw: boolean,
   ) {}
 
-  update(recorded: number, total: number): void {
-    const line = progressLine(recorded, total);
+  update(recorded: number, total: number, refused = 0): void {
+    const line = progressLine(recorded, total, refused);
     if (this.redraw) {
       // \r back to the line's start, \x1b[K clears what a longer line left behind.
       if (line !== this.lastLine) this.write(`\r${line}\x1b[K`);
     } else {
-      const tenth = total > 0 ? Math.floor((Math.min(recorded, total) * 10) / total) : 10;
+      const tenth = total > 0 ? Math.floor((Math.min(recorded + refused, total) * 10) / total) : 10;
       if (tenth > this.lastTenth) {
         this.lastTenth = tenth;
         this.write(`${line}\n`);

@@ -8,7 +8,7 @@ import { progressLine, ProgressBar } from "../../server/cli/progress";
 import type { Terminal } from "../../server/cli/terminal";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId, MANGO_GTIN, packing, recall, shipment } from "../helpers/payloads";
+import { certification, harvest, harvestedBatchId, MANGO_GTIN, packing, recall, shipment } from "../helpers/payloads";
 import { freePort } from "../helpers/processes";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -279,6 +279,13 @@ describe("cli", function () {
       await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-SHOW"))], withKey);
       await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "processing", "--data", JSON.stringify(packing)], withKey);
       await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "shipment", "--data", JSON.stringify(shipmentData), "--key", carrier.apiKey], env);
+      await h.settle();
+      const certifier = await h.org("深圳标准认证", "certifier");
+      const certified = await h.call("POST", `/api/v1/batches/${harvestedBatchId("CLI-SHOW")}/certifications`, {
+        token: certifier.apiKey,
+        body: certification("SZ-CLI-0001"),
+      });
+      expect(certified.status).to.equal(202);
       await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "recall", "--data", JSON.stringify(recall)], withKey);
       await h.settle();
     });
@@ -287,7 +294,7 @@ describe("cli", function () {
       const { exitCode, stdout } = await runCli(["batch", "show", harvestedBatchId("CLI-SHOW")], env);
       expect(exitCode).to.equal(0);
       expect(stdout).to.contain("田阳香芒 · 台农一号").and.to.contain("百色市田阳区 那坡镇 田阳芒果供深基地 (451003, programme county)");
-      expect(stdout).to.match(/圳品\s+none/);
+      expect(stdout).to.match(/圳品\s+valid: certificate SZ-CLI-0001, until 2099-12-31 23:59/);
       expect(stdout).to.contain("RECALLED: 农残抽检超标 (2026-06-04 10:00)");
       const journey = stdout.split("\n").filter((line) => /^ {2}\d+\. /.test(line));
       expect(journey).to.deep.equal([
@@ -338,6 +345,180 @@ describe("cli", function () {
       const json = await runCli(["batch", "verify", harvestedBatchId("CLI-TAMPER"), "--json"], env);
       expect(json.exitCode).to.equal(4);
       expect(JSON.parse(json.stdout)).to.include({ ok: false });
+    });
+  });
+
+  describe("import", function () {
+    const HARVEST_HEADER = "产品名称,品种,商品条码,批次号,县区代码,乡镇村,基地,数量,单位,采收时间,备注";
+    const harvestRow = (lot: string, { gtin = MANGO_GTIN, amount = "1200" } = {}) =>
+      `田阳香芒,台农一号,${gtin},${lot},451003,那坡镇,田阳芒果供深基地,${amount},kg,2026-06-01 08:00,`;
+    const folder = mkdtempSync(path.join(tmpdir(), "cli-import-"));
+    const csv = (name: string, lines: string[]) => {
+      const file = path.join(folder, name);
+      writeFileSync(file, `\uFEFF${lines.join("\r\n")}\r\n`);
+      return file;
+    };
+    const harvestsOf = (lots: string[]) =>
+      h.db
+        .prepare(`SELECT batch_id FROM outbox WHERE kind = 0 AND batch_id IN (${lots.map(() => "?").join(",")})`)
+        .all(...lots.map((lot) => harvestedBatchId(lot))) as { batch_id: string }[];
+    // Two good rows, and two bad ones: line 3 a GTIN with a wrong check digit, line 4 no quantity.
+    const mixedLots = ["CLIIMP-01", "CLIIMP-02", "CLIIMP-03", "CLIIMP-04"];
+    let mixed: string;
+    const withKey = () => ({ ...env, PROVENANCE_API_KEY: producer.apiKey });
+
+    before(function () {
+      mixed = csv("采收-混合.csv", [
+        HARVEST_HEADER,
+        harvestRow("CLIIMP-01"),
+        harvestRow("CLIIMP-02", { gtin: "06901234567893" }),
+        harvestRow("CLIIMP-03", { amount: "0" }),
+        harvestRow("CLIIMP-04"),
+      ]);
+    });
+
+    it("prints each bad row's line, column and problem, and without --good-only records nothing (exit 1)", async function () {
+      const before = outboxCount();
+      const { exitCode, stdout, stderr } = await runCli(["import", "harvest", mixed], withKey());
+      expect(exitCode).to.equal(1);
+      expect(stdout).to.contain("4 rows, 2 bad");
+      expect(stdout).to.match(/\n {2}line 3, 商品条码: must be a GTIN/);
+      expect(stdout).to.match(/\n {2}line 4, 数量: must be more than 0/);
+      expect(stderr).to.contain("nothing was recorded").and.to.contain("--good-only");
+      expect(outboxCount()).to.equal(before);
+      expect(h.db.prepare(`SELECT status FROM csv_imports`).all()).to.deep.equal([{ status: "validated" }]);
+    });
+
+    it("with --good-only records the good rows, drawing the progress on stderr (exit 0)", async function () {
+      const { exitCode, stdout, stderr } = await runCli(["import", "harvest", mixed, "--good-only"], withKey(), { pollIntervalMs: 20 });
+      expect(exitCode, stderr).to.equal(0);
+      expect(stderr).to.contain("uploaded before"); // the first attempt stored the import
+      expect(stderr).to.match(/(^|\n)recorded 2\/2 \[#{20}\] 100%\n/);
+      expect(stdout).to.contain("2 of 4 rows recorded; 2 bad rows skipped");
+      expect(harvestsOf(mixedLots).map((r) => r.batch_id).sort()).to.deep.equal([harvestedBatchId("CLIIMP-01"), harvestedBatchId("CLIIMP-04")].sort());
+    });
+
+    it("run again with the same file, answers the same import and records nothing twice; --json prints it", async function () {
+      const before = outboxCount();
+      const { exitCode, stdout } = await runCli(["import", "harvest", mixed, "--good-only", "--json"], withKey());
+      expect(exitCode).to.equal(0);
+      const view = JSON.parse(stdout);
+      expect(view).to.include({ status: "done", totalRows: 4, badRows: 2, recorded: 2, goodOnly: true });
+      expect(view.problems.map((p: { line: number; field: string }) => [p.line, p.field])).to.deep.equal([
+        [3, "商品条码"],
+        [4, "数量"],
+      ]);
+      expect(outboxCount()).to.equal(before);
+      expect(h.db.prepare(`SELECT count(*) AS n FROM csv_imports`).get()).to.deep.equal({ n: 1 });
+    });
+
+    it("interrupted while recording, carries on when run again: every row recorded exactly once", async function () {
+      const lots = Array.from({ length: 250 }, (_, i) => `CLIRES-${String(i).padStart(3, "0")}`);
+      const file = csv("采收-大.csv", [HARVEST_HEADER, ...lots.map((lot) => harvestRow(lot))]);
+      // The runner is held still so the interruption lands mid-import, whatever the machine's speed.
+      await h.gateway.importRunner.stop();
+      try {
+        const ctrlC = new AbortController();
+        const interrupting: Terminal = {
+          stdout: () => {},
+          stderr: (text) => {
+            if (text.startsWith("recorded")) ctrlC.abort();
+          },
+          stderrIsTty: false,
+        };
+        const first = await runCli(["import", "harvest", file], withKey(), { terminal: interrupting, signal: ctrlC.signal, pollIntervalMs: 20 });
+        expect(first.exitCode).to.equal(130);
+        expect(first.stderr).to.match(/recorded 0\/250 /);
+        expect(first.stderr).to.contain("run the same command again");
+        await h.gateway.importRunner.tick(); // the gateway records a first chunk on its own
+        const partly = harvestsOf(lots).length;
+        expect(partly).to.be.greaterThan(0).and.lessThan(250);
+      } catch (error) {
+        h.gateway.importRunner.start();
+        throw error;
+      }
+      // The runner starts again only once the second run has found the import still under way.
+      const resuming: Terminal = {
+        stdout: () => {},
+        stderr: (text) => {
+          if (text.includes("uploaded before")) h.gateway.importRunner.start();
+        },
+        stderrIsTty: false,
+      };
+      const again = await runCli(["import", "harvest", file, "--json"], withKey(), { terminal: resuming, pollIntervalMs: 20 });
+      h.gateway.importRunner.start();
+      expect(again.exitCode, again.stderr).to.equal(0);
+      expect(again.stderr).to.contain("uploaded before").and.to.contain(", importing\n");
+      expect(JSON.parse(again.stdout)).to.include({ status: "done", recorded: 250 });
+      const recorded = harvestsOf(lots).map((r) => r.batch_id);
+      expect(recorded).to.have.length(250);
+      expect(new Set(recorded).size).to.equal(250);
+    });
+
+    it("imports shipments with the carrier's key", async function () {
+      const file = csv("发运.csv", [
+        "商品条码,批次号,发出地,目的地,车辆,最低温度,最高温度,发运时间,备注",
+        `${MANGO_GTIN},CLIIMP-01,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02 06:00,`,
+        `${MANGO_GTIN},CLIIMP-04,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02T06:00:00+08:00,`,
+      ]);
+      const { exitCode, stdout } = await runCli(["import", "shipment", file, "--key", carrier.apiKey, "--json"], env, { pollIntervalMs: 20 });
+      expect(exitCode).to.equal(0);
+      expect(JSON.parse(stdout)).to.include({ kind: "shipment", status: "done", recorded: 2 });
+      const shipments = h.db
+        .prepare(`SELECT batch_id FROM outbox WHERE kind = 2 AND batch_id IN (?, ?)`)
+        .all(harvestedBatchId("CLIIMP-01"), harvestedBatchId("CLIIMP-04"));
+      expect(shipments).to.have.length(2);
+    });
+
+    it("exits 1 naming the row when a good row is refused while recording (its batch was recalled meanwhile)", async function () {
+      await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: harvest("CLIIMP-R") });
+      const file = csv("发运-召回.csv", [
+        "商品条码,批次号,发出地,目的地,车辆,最低温度,最高温度,发运时间,备注",
+        `${MANGO_GTIN},CLIIMP-R,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02 06:00,`,
+      ]);
+      await h.gateway.importRunner.stop();
+      // Once the import is started (the first progress line), the producer recalls the batch; then the runner goes on.
+      const recallMeanwhile: Terminal = {
+        stdout: () => {},
+        stderr: (text) => {
+          if (!text.startsWith("recorded 0/1")) return;
+          void h
+            .call("POST", `/api/v1/batches/${harvestedBatchId("CLIIMP-R")}/events`, { token: producer.apiKey, body: recall })
+            .finally(() => h.gateway.importRunner.start());
+        },
+        stderrIsTty: false,
+      };
+      let result;
+      try {
+        result = await runCli(["import", "shipment", file, "--key", carrier.apiKey], env, { terminal: recallMeanwhile, pollIntervalMs: 20 });
+      } finally {
+        h.gateway.importRunner.start();
+      }
+      expect(result.exitCode, result.output).to.equal(1);
+      expect(result.stdout).to.contain("0 of 1 row recorded");
+      expect(result.stdout).to.match(/\n {2}line 2, 批次号: .*recalled/);
+      expect(result.stderr).to.match(/recorded 0\/1, 1 refused \[#{20}\] 100%/);
+      expect(result.stderr).to.contain("1 row could not be recorded");
+    });
+
+    it("refuses a file of the wrong kind for the role, an empty file, and a missing column (exit 1, naming it)", async function () {
+      const before = outboxCount();
+      const wrongRole = await runCli(["import", "harvest", mixed, "--key", carrier.apiKey], env);
+      expect(wrongRole.exitCode).to.equal(1);
+      expect(wrongRole.stderr).to.contain("refused (403)");
+      const empty = await runCli(["import", "harvest", csv("空.csv", [])], withKey());
+      expect(empty.exitCode).to.equal(1);
+      expect(empty.stderr).to.match(/\n {2}file: /);
+      const noTime = await runCli(["import", "harvest", csv("缺列.csv", ["产品名称,商品条码,批次号,县区代码,数量,单位", `田阳香芒,${MANGO_GTIN},CLIIMP-09,451003,10,kg`])], withKey());
+      expect(noTime.exitCode).to.equal(1);
+      expect(noTime.stderr).to.match(/\n {2}采收时间: /);
+      expect(outboxCount()).to.equal(before);
+    });
+
+    it("exits 2 without a key or a readable file, and 3 when the gateway cannot be reached", async function () {
+      expect((await runCli(["import", "harvest", mixed], env)).exitCode).to.equal(2);
+      expect((await runCli(["import", "harvest", path.join(folder, "nonexistent.csv")], withKey())).exitCode).to.equal(2);
+      expect((await runCli(["import", "harvest", mixed, "--key", producer.apiKey], nowhere)).exitCode).to.equal(3);
     });
   });
 
