@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express, type Router } from "express";
 import type { Logger } from "pino";
 import { apiErrorHandler, apiNotFound } from "./api/error-handler";
+import { csvUploadBody, IMPORT_UPLOAD_PATH } from "./api/import-routes";
 import { mountRoutes, type Authenticator } from "./api/mount-routes";
 import type { RouteSpec } from "./api/route-spec";
 import { securityHeaders } from "./web/security";
@@ -37,6 +38,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(securityHeaders());
   for (const router of deps.web ?? []) app.use(router);
+  app.post(IMPORT_UPLOAD_PATH, csvUploadBody(deps.auth)); // a CSV file, not JSON: read before express.json
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(mountRoutes(deps.routes, deps.auth));
   app.use("/api", apiNotFound);

@@ -51,6 +51,10 @@ import type { ConsoleDeps } from "./console/context";
 import { consoleFeatures } from "./console/features";
 import { AccountService, DEFAULT_ACCOUNT_SETTINGS } from "./services/account-service";
 import { MemberRepository } from "./store/member-repository";
+import { importRoutes } from "./api/import-routes";
+import { createImportRunner } from "./services/import-runner";
+import { ImportService } from "./services/import-service";
+import { ImportRepository } from "./store/import-repository";
 import { PhotoRepository } from "./store/photo-repository";
 
 export interface GatewayOptions {
@@ -104,6 +108,9 @@ export function createGateway(options: GatewayOptions) {
   const commits = new GroupCommit(db);
   const answers = new IdempotencyRepository(db);
   const events = new EventService(db, new EventPlanner(batchState), outbox, answers, keys, domain, commits);
+  const importRows = new ImportRepository(db);
+  const importRunner = createImportRunner({ imports: importRows, events, orgs, log: log("imports") });
+  const imports = new ImportService(importRows, batchState, () => importRunner.wake());
   const certifications = new CertificationService(
     db,
     certificationOutbox,
@@ -209,6 +216,7 @@ export function createGateway(options: GatewayOptions) {
       commit: (work) => commits.run(work),
     }),
     ...serialRoutes(serialService),
+    ...importRoutes(imports),
     ...readRoutes({
       reader,
       verifier,
@@ -234,6 +242,7 @@ export function createGateway(options: GatewayOptions) {
     listing,
     photos: new PhotoRepository(db),
     eventStatus,
+    imports,
     publicBaseUrl: options.publicBaseUrl,
     secureCookies: options.publicBaseUrl.startsWith("https:"),
   };
@@ -269,13 +278,15 @@ export function createGateway(options: GatewayOptions) {
     relayer,
     certificationSender,
     outbox,
+    importRunner,
     start() {
       indexer.start(options.indexer.intervalMs);
       relayer.start(options.relayer.intervalMs);
       certificationSender.start(options.relayer.intervalMs);
+      importRunner.start();
     },
     async stop() {
-      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop()]);
+      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), importRunner.stop()]);
     },
   };
 }

@@ -3,6 +3,7 @@ import type { AccountService } from "../services/account-service";
 import type { BatchReader } from "../services/batch-reader";
 import type { CertificationService } from "../services/certification-service";
 import type { EventService } from "../services/event-service";
+import type { ImportService } from "../services/import-service";
 import type { SerialService } from "../services/serial-service";
 import type { Db } from "../store/database";
 import type { BatchListReads } from "../store/gateway-reads";
@@ -25,6 +26,8 @@ export interface ConsoleDeps {
   photos: PhotoRepository;
   /** An accepted write's status (pending → confirmed), by the id the gateway gave it. */
   eventStatus(eventId: string): EventStatusView | undefined;
+  /** CSV imports: checked whole, then recorded row by row in the background. */
+  imports: ImportService;
   publicBaseUrl: string;
   /** Cookies get the Secure flag (the public base URL is https). */
   secureCookies: boolean;

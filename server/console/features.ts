@@ -5,6 +5,7 @@
 import type { Router } from "express";
 import type { ConsoleDeps } from "./context";
 import { membersRoutes } from "./members-routes";
+import { importRoutes } from "./import-routes";
 import { batchRoutes } from "./batch-routes";
 import { certificationRoutes } from "./certification-routes";
 import { eventRoutes } from "./event-routes";
@@ -12,6 +13,7 @@ import { eventRoutes } from "./event-routes";
 export function consoleFeatures(deps: ConsoleDeps): Router[] {
   return [
     membersRoutes(deps),
+    importRoutes(deps),
     batchRoutes(deps),
     certificationRoutes(deps),
     eventRoutes(deps),

@@ -1,0 +1,151 @@
+/**
+ * CSV imports over the API: upload a file (its raw bytes, text/csv) to have every row checked,
+ * start recording it, and follow its progress. The upload's body is not JSON: `csvUploadBody`
+ * reads it, for this path only, before the app's JSON parser, and only for a caller whose API
+ * key is valid, so that no one else can make the gateway hold 20 MB.
+ */
+import { createHash } from "node:crypto";
+import express, { type RequestHandler } from "express";
+import { z } from "zod";
+import type { ImportReport, ImportService } from "../services/import-service";
+import { AppError, invalidField } from "../services/errors";
+import type { Authenticator } from "./mount-routes";
+import { route, UUID, type RouteSpec } from "./route-spec";
+
+export const IMPORT_UPLOAD_PATH = "/api/v1/imports";
+const MAX_FILE_BYTES = 20 * 1024 * 1024;
+
+/** The uploaded file. Its JSON form (what an Idempotency-Key's request hash covers) is its hash, not its 20 MB. */
+export class UploadedFile {
+  constructor(readonly bytes: Buffer) {}
+
+  toJSON(): { sha256: string } {
+    return { sha256: createHash("sha256").update(this.bytes).digest("hex") };
+  }
+}
+
+/** Reads a text/csv body of up to 20 MB into an UploadedFile, for a caller with a valid API key. */
+export function csvUploadBody(auth: Pick<Authenticator, "org">): RequestHandler {
+  const raw = express.raw({ type: ["text/csv", "application/csv"], limit: MAX_FILE_BYTES });
+  return (req, res, next) => {
+    const apiKey = /^Bearer\s+(\S+)$/i.exec(req.get("Authorization") ?? "")?.[1];
+    if (!apiKey || !auth.org(apiKey)) return next(); // the route answers 401, the body unread
+    raw(req, res, (error?: unknown) => {
+      if ((error as { type?: string } | undefined)?.type === "entity.too.large") {
+        return next(new AppError(413, "payload_too_large", "the file is larger than 20 MB", [{ field: "file", message: "is larger than 20 MB" }]));
+      }
+      if (error) return next(error);
+      if (Buffer.isBuffer(req.body)) req.body = new UploadedFile(req.body);
+      next();
+    });
+  };
+}
+
+const IMPORT_ID = { importId: UUID };
+const runBody = z.strictObject({
+  goodOnly: z.boolean().optional().describe("true: record only the rows without problems (required when some rows have problems)"),
+});
+
+export function importRoutes(imports: ImportService): RouteSpec[] {
+  return [
+    route({
+      method: "post",
+      path: IMPORT_UPLOAD_PATH,
+      tag: "imports",
+      summary:
+        "Upload a CSV file (body: the file's bytes, Content-Type text/csv, UTF-8, at most 20 MB; header X-File-Name) to check every row; nothing is recorded yet",
+      auth: "org",
+      query: { kind: { description: "what each row records", schema: { type: "string", enum: ["harvest", "shipment"] } } },
+      responses: {
+        200: "this file was uploaded before: the import made then",
+        201: "checked and stored: the rows' problems, each with its line and column",
+        400: "the kind, the file (empty, not CSV, no rows) or a column of its header is wrong (named)",
+        401: "missing, unknown or revoked API key",
+        403: "the organisation's role may not record this kind, or it signs its own events",
+        413: "the file is larger than 20 MB",
+      },
+      handle: async ({ query, org, request }) => {
+        if (!(request.body instanceof UploadedFile)) throw invalidField("Content-Type", "must be text/csv, with the file as the body");
+        const { report, created } = await imports.upload(org!, {
+          kind: query.kind,
+          fileName: headerFileName(request.get("X-File-Name")),
+          bytes: request.body.bytes,
+        });
+        return {
+          status: created ? 201 : 200,
+          body: {
+            importId: report.importId,
+            kind: report.kind,
+            fileName: report.fileName,
+            totalRows: report.totalRows,
+            badRows: report.badRows,
+            status: report.status,
+            problems: problemsOf(report),
+          },
+        };
+      },
+    }),
+    route({
+      method: "post",
+      path: "/api/v1/imports/{importId}/run",
+      tag: "imports",
+      summary: "Start (or resume) recording an import's rows, in the background, each exactly once",
+      auth: "org",
+      params: IMPORT_ID,
+      body: runBody,
+      responses: {
+        202: "recording: follow it with GET /api/v1/imports/{importId}",
+        400: "the body is invalid",
+        401: "missing, unknown or revoked API key",
+        403: "the organisation may not record this import",
+        404: "no such import of this organisation",
+        409: "some rows have problems and goodOnly is not true",
+      },
+      handle: ({ params, body, org }) => {
+        const report = imports.run(org!, params.importId, body.goodOnly === true);
+        return { status: 202, body: { importId: report.importId, status: report.status, recorded: report.recorded, total: report.goodRows } };
+      },
+    }),
+    route({
+      method: "get",
+      path: "/api/v1/imports/{importId}",
+      tag: "imports",
+      summary: "An import's status, progress and problems (the importing organisation only)",
+      auth: "org",
+      params: IMPORT_ID,
+      responses: { 200: "the import", 401: "missing, unknown or revoked API key", 404: "no such import of this organisation" },
+      handle: ({ params, org }) => {
+        const report = imports.report(org!, params.importId);
+        return {
+          status: 200,
+          body: {
+            importId: report.importId,
+            kind: report.kind,
+            fileName: report.fileName,
+            status: report.status,
+            totalRows: report.totalRows,
+            badRows: report.badRows,
+            recorded: report.recorded,
+            failed: report.failed,
+            goodOnly: report.goodOnly,
+            problems: problemsOf(report),
+          },
+        };
+      },
+    }),
+  ];
+}
+
+function problemsOf(report: ImportReport): Array<{ line: number; field: string; message: string }> {
+  return report.problems.map(({ line, field, message }) => ({ line, field, message }));
+}
+
+/** X-File-Name, percent-encoded when the name is not ASCII (header values are bytes, not UTF-8). */
+function headerFileName(value: string | undefined): string {
+  if (!value) return "import.csv";
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}

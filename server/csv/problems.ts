@@ -1,0 +1,138 @@
+/**
+ * What can be wrong with a CSV import, as codes with their words in Chinese and English. A row's
+ * problem names its column as the file's header wrote it; the API shows the English words, the
+ * console the user's language. A problem with the file as a whole (CsvFileError) refuses the
+ * upload: nothing is stored.
+ */
+import { AppError } from "../services/errors";
+import type { Lang } from "../web/i18n";
+
+type Arg = string | number | undefined;
+type Text = (arg: Arg) => string;
+
+const ROW_TEXTS = {
+  en: {
+    required: () => "is required",
+    too_long: (n) => `must be at most ${n} characters`,
+    not_a_number: () => "must be a number",
+    not_positive: () => "must be more than 0",
+    at_least: (n) => `must be at least ${n}`,
+    at_most: (n) => `must be at most ${n}`,
+    not_a_time: () => "must be a date and time such as 2026-06-01 08:00 (China time) or ISO 8601 with an offset",
+    bad_gtin: () => "must be a GTIN-8, -12, -13 or -14 with a correct check digit",
+    gtin_as_number: () => "was shortened by Excel into a number such as 6.90123E+12: format the column as text and type the code again",
+    bad_lot: () => "must be 1 to 20 letters, digits or GS1 symbols",
+    bad_county_code: () => "must be a 6-digit GB/T 2260 code",
+    unknown_county: () => "is not a county code of GB/T 2260",
+    not_in_list: (list) => `must be one of: ${list}`,
+    min_over_max: () => "must not be above the highest temperature",
+    needs_other: (other) => `is needed when ${other} is given`,
+    duplicate: (line) => `names the same batch as line ${line}`,
+    batch_exists: () => "a batch with this GTIN and lot exists already",
+    unknown_batch: () => "no batch with this GTIN and lot is recorded",
+    recalled: () => "the batch is recalled: no further events are accepted",
+    extra_cell: () => "has a value but its column has no name",
+    not_recorded: (message) => `could not be recorded: ${message}`,
+    invalid: (message) => `${message}`,
+  },
+  zh: {
+    required: () => "必填",
+    too_long: (n) => `不能超过 ${n} 个字`,
+    not_a_number: () => "必须是数字",
+    not_positive: () => "必须大于 0",
+    at_least: (n) => `不能小于 ${n}`,
+    at_most: (n) => `不能大于 ${n}`,
+    not_a_time: () => "请写成 2026-06-01 08:00 这样的日期时间（北京时间）",
+    bad_gtin: () => "商品条码位数或校验位不对",
+    gtin_as_number: () => "商品条码被 Excel 改成了 6.90123E+12 这样的数字：请把这一列设为“文本”格式后重新填写",
+    bad_lot: () => "批次号须为 1–20 个字母、数字或 GS1 允许的符号",
+    bad_county_code: () => "须为 6 位行政区划代码（GB/T 2260）",
+    unknown_county: () => "没有这个县区代码",
+    not_in_list: (list) => `须为以下之一：${list}`,
+    min_over_max: () => "最低温度不能高于最高温度",
+    needs_other: (other) => `填写了“${other}”时这一项也要填写`,
+    duplicate: (line) => `与第 ${line} 行是同一批次`,
+    batch_exists: () => "这个批次（商品条码 + 批次号）已经登记过",
+    unknown_batch: () => "还没有这个批次（商品条码 + 批次号）的记录",
+    recalled: () => "这个批次已被召回，不能再记录",
+    extra_cell: () => "这一格有内容，但所在的列没有列名",
+    not_recorded: (message) => `未能记录：${message}`,
+    invalid: (message) => `格式不对（${message}）`,
+  },
+} satisfies Record<Lang, Record<string, Text>>;
+
+const FILE_TEXTS = {
+  en: {
+    empty_file: () => "is empty",
+    not_text: () => "is not a CSV text file (save it from Excel as “CSV UTF-8”)",
+    bad_csv: (line) => `is not valid CSV: a quote is not closed or misplaced near line ${line}`,
+    no_rows: () => "has no data rows under the header row",
+    missing_column: () => "is a required column missing from the header row",
+    unknown_column: (list) => `is not a column of this kind of import (the columns are: ${list})`,
+    repeated_column: () => "appears twice in the header row",
+    unnamed_column: () => "has no name in the header row",
+  },
+  zh: {
+    empty_file: () => "文件是空的",
+    not_text: () => "不是 CSV 文本文件（请在 Excel 中“另存为”“CSV UTF-8”）",
+    bad_csv: (line) => `CSV 格式有误：第 ${line} 行附近的引号不成对`,
+    no_rows: () => "列名行下面没有数据",
+    missing_column: () => "第一行缺少这一列",
+    unknown_column: (list) => `不是这类导入的列名（可用的列：${list}）`,
+    repeated_column: () => "在第一行出现了两次",
+    unnamed_column: () => "第一行里这一列没有列名",
+  },
+} satisfies Record<Lang, Record<string, Text>>;
+
+export type RowProblemCode = keyof (typeof ROW_TEXTS)["en"];
+export type FileProblemCode = keyof (typeof FILE_TEXTS)["en"];
+
+/** A problem with one cell of a row (or the row as a whole, named by its key column). */
+export interface CellProblem {
+  /** The column's name as the file's header wrote it. */
+  field: string;
+  code: RowProblemCode;
+  arg?: string | number;
+}
+
+/** A row's problem as the import keeps it: with its English words, which the API shows. */
+export interface StoredProblem extends CellProblem {
+  message: string;
+}
+
+export function rowProblemText(problem: CellProblem, lang: Lang): string {
+  return (ROW_TEXTS[lang][problem.code] as Text)(problem.arg);
+}
+
+export function stored(problem: CellProblem): StoredProblem {
+  return { ...problem, message: rowProblemText(problem, "en") };
+}
+
+/** The upload is refused as a whole (400), naming the field: file, or a column of the header. */
+export class CsvFileError extends AppError {
+  constructor(
+    readonly field: string,
+    readonly problem: FileProblemCode,
+    readonly arg?: string | number,
+  ) {
+    const message = (FILE_TEXTS.en[problem] as Text)(arg);
+    super(400, "invalid_request", `invalid ${field}: ${message}`, [{ field, message }]);
+    this.name = "CsvFileError";
+  }
+
+  text(lang: Lang): string {
+    return (FILE_TEXTS[lang][this.problem] as Text)(this.arg);
+  }
+}
+
+/**
+ * A row's write refused when recorded (its batch changed since the file was checked), as a
+ * problem of the row's lot column: the batch exists already, is unknown or is recalled.
+ */
+export function refusalProblem(error: AppError, lotColumn: string): CellProblem {
+  const field = error.fields[0]?.field;
+  if (error.status === 409 && field === "lot") return { field: lotColumn, code: "batch_exists" };
+  if (error.status === 404 && field === "batchId") return { field: lotColumn, code: "unknown_batch" };
+  if (error.status === 409 && field === "batchId") return { field: lotColumn, code: "recalled" };
+  return { field: lotColumn, code: "not_recorded", arg: error.message };
+}

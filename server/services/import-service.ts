@@ -1,0 +1,187 @@
+/**
+ * CSV imports: a file is checked whole first (each row against the API's schemas, the batches
+ * the gateway holds and the file's other rows) and stored with each row's write request or
+ * problems; nothing reaches the outbox until the organisation starts the import, and then only
+ * through EventService, row by row, by the import runner. The same file uploaded again by the
+ * same organisation is the same import, so a client that lost an answer can simply start over.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { isImportKind, type Header, type ImportKind } from "../csv/columns";
+import { readImportFile, type ImportRow } from "../csv/import-file";
+import { stored, type CellProblem, type StoredProblem } from "../csv/problems";
+import { isRecalledHead, ZERO_HASH } from "../chain/typed-data";
+import { ROLES_FOR_KIND } from "../domain/event-kinds";
+import { batchIdFor } from "../domain/gs1";
+import type { ImportRecord, ImportRepository, ImportStatus, NewImportRow } from "../store/import-repository";
+import type { Org } from "../store/org-repository";
+import { conflict, forbidden, invalidField, notFound } from "./errors";
+import type { BatchStateSource, WriteRequest } from "./event-planner";
+
+export interface ImportProblem extends StoredProblem {
+  line: number;
+}
+
+export interface ImportReport {
+  importId: string;
+  kind: ImportKind;
+  fileName: string;
+  status: ImportStatus;
+  totalRows: number;
+  badRows: number;
+  /** Rows to record: the good ones. */
+  goodRows: number;
+  recorded: number;
+  /** Good rows whose write was refused when recorded (the batch changed since validation). */
+  failed: number;
+  goodOnly: boolean;
+  createdAt: string;
+  problems: ImportProblem[];
+}
+
+export interface Upload {
+  kind: unknown;
+  fileName: string;
+  bytes: Buffer;
+}
+
+/** Rows checked between two turns of the event loop, so a large file does not stall the gateway. */
+const ROWS_PER_TURN = 500;
+const FILE_NAME_MAX = 200;
+
+export class ImportService {
+  constructor(
+    private readonly imports: ImportRepository,
+    /** The batches the gateway holds, accepted or on chain: what the planner checks writes against. */
+    private readonly batches: Pick<BatchStateSource, "expectedHead">,
+    /** Tells the import runner that an import is waiting to be recorded. */
+    private readonly wake: () => void = () => {},
+  ) {}
+
+  /** Validates and stores an upload; `created` is false when this file was imported before. */
+  async upload(org: Org, upload: Upload): Promise<{ report: ImportReport; created: boolean }> {
+    if (!isImportKind(upload.kind)) throw invalidField("kind", "must be harvest or shipment");
+    const kind = upload.kind;
+    assertMayImport(org, kind);
+    const fileHash = createHash("sha256").update(upload.bytes).digest("hex");
+    const earlier = this.imports.byFile(org.id, kind, fileHash);
+    if (earlier) return { report: this.reportOf(earlier), created: false };
+
+    const file = readImportFile(kind, upload.bytes);
+    const rows = await this.checkAgainstLedger(org, file.header, file.rows);
+    const { record, created } = this.imports.create(
+      {
+        id: randomUUID(),
+        orgId: org.id,
+        kind,
+        fileName: cleanFileName(upload.fileName),
+        fileHash,
+        totalRows: rows.length,
+        badRows: rows.filter((row) => row.problems).length,
+      },
+      rows,
+    );
+    return { report: this.reportOf(record), created };
+  }
+
+  /**
+   * Starts recording (or, when started already, answers how far it got). An import with bad
+   * rows is recorded only when the organisation accepts that only the good rows will be.
+   */
+  run(org: Org, importId: string, goodOnly: boolean): ImportReport {
+    const record = this.ownImport(org, importId);
+    assertMayImport(org, record.kind);
+    if (record.badRows > 0 && !goodOnly) {
+      throw conflict(`${record.badRows} of ${record.totalRows} rows have problems: set goodOnly to record only the good rows`, "goodOnly");
+    }
+    this.imports.start(importId, goodOnly);
+    this.wake();
+    return this.reportOf(this.imports.byId(importId)!);
+  }
+
+  /** The import with its progress and problems; only the importing organisation sees it. */
+  report(org: Org, importId: string): ImportReport {
+    return this.reportOf(this.ownImport(org, importId));
+  }
+
+  list(org: Org, limit = 50): ImportRecord[] {
+    return this.imports.ofOrg(org.id, limit);
+  }
+
+  private ownImport(org: Org, importId: string): ImportRecord {
+    const record = this.imports.byId(importId);
+    if (!record || record.orgId !== org.id) throw notFound(`no import ${importId}`, "importId");
+    return record;
+  }
+
+  private reportOf(record: ImportRecord): ImportReport {
+    const counts = this.imports.counts(record.id);
+    return {
+      importId: record.id,
+      kind: record.kind,
+      fileName: record.fileName,
+      status: record.status,
+      totalRows: record.totalRows,
+      badRows: record.badRows,
+      goodRows: record.totalRows - record.badRows,
+      recorded: counts.recorded,
+      failed: counts.failed,
+      goodOnly: record.goodOnly,
+      createdAt: record.createdAt,
+      problems: this.imports.problems(record.id).flatMap(({ line, problems }) => problems.map((p) => ({ line, ...p }))),
+    };
+  }
+
+  /**
+   * The rows the schemas accepted, checked against the batches the gateway holds as the planner
+   * will check each write (a harvest's batch must be new, a shipment's must exist and not be
+   * recalled), and against the file's earlier rows: a second row naming the same batch is bad.
+   */
+  private async checkAgainstLedger(org: Org, header: Header, rows: ImportRow[]): Promise<NewImportRow[]> {
+    const lotColumn = header.names.get("lot")!;
+    const firstLineOf = new Map<string, number>();
+    const checked: NewImportRow[] = [];
+    for (const [i, row] of rows.entries()) {
+      if (i > 0 && i % ROWS_PER_TURN === 0) await new Promise((resolve) => setImmediate(resolve));
+      if (!row.request) {
+        checked.push({ line: row.line, problems: row.problems.map(stored) });
+        continue;
+      }
+      const batchId = batchOf(row.request);
+      const first = firstLineOf.get(batchId);
+      if (first !== undefined) {
+        checked.push({ line: row.line, problems: [stored({ field: lotColumn, code: "duplicate", arg: first })] });
+        continue;
+      }
+      firstLineOf.set(batchId, row.line);
+      const problem = this.batchProblem(row.request, batchId, lotColumn);
+      checked.push(problem ? { line: row.line, problems: [stored(problem)] } : { line: row.line, request: JSON.stringify(row.request) });
+    }
+    return checked;
+  }
+
+  /** The planner's rules for the batch a harvest creates or a shipment extends (see EventPlanner.plan). */
+  private batchProblem(request: WriteRequest, batchId: string, lotColumn: string): CellProblem | undefined {
+    const head = this.batches.expectedHead(batchId);
+    if (request.type === "harvest") return head ? { field: lotColumn, code: "batch_exists" } : undefined;
+    if (!head || head === ZERO_HASH) return { field: lotColumn, code: "unknown_batch" };
+    if (isRecalledHead(head)) return { field: lotColumn, code: "recalled" };
+    return undefined;
+  }
+}
+
+/** Only a role that may write the kind's events imports them, and only with a key the gateway keeps. */
+function assertMayImport(org: Org, kind: ImportKind): void {
+  if (!ROLES_FOR_KIND[kind].includes(org.role)) throw forbidden(`a ${org.role} may not record a ${kind}`);
+  if (!org.custodial) throw forbidden("this organisation signs its own events: the gateway cannot record an import for it");
+}
+
+function batchOf(request: WriteRequest): string {
+  return request.type === "harvest" ? batchIdFor(request.body.product.gtin, request.body.lot) : request.batchId;
+}
+
+/** The file's own name, without a path or control characters. */
+function cleanFileName(name: string): string {
+  const base = name.split(/[\\/]/).pop() ?? "";
+  const clean = base.replace(/[\u0000-\u001f\u007f]/g, "").trim().slice(0, FILE_NAME_MAX);
+  return clean === "" ? "import.csv" : clean;
+}
