@@ -9,6 +9,7 @@ import { importRoutes } from "./import-routes";
 import { batchRoutes } from "./batch-routes";
 import { certificationRoutes } from "./certification-routes";
 import { eventRoutes } from "./event-routes";
+import { programmeRoutes } from "./programme-routes";
 
 export function consoleFeatures(deps: ConsoleDeps): Router[] {
   return [
@@ -17,5 +18,6 @@ export function consoleFeatures(deps: ConsoleDeps): Router[] {
     batchRoutes(deps),
     certificationRoutes(deps),
     eventRoutes(deps),
+    programmeRoutes(deps),
   ];
 }
