@@ -9,7 +9,8 @@
  * counts, and the programme's list of supported counties. The third adds the console's: members
  * who log in, their sessions, harvest photos (kept off chain; their hashes go on chain) and CSV
  * imports row by row, so an interrupted import resumes without recording a row twice. The
- * fourth indexes the sales for the programme's purchase figures.
+ * fourth indexes the sales for the programme's purchase figures; the fifth, an organisation's
+ * own writes, newest first (the console's recent records).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -305,5 +306,8 @@ export const MIGRATIONS: readonly string[] = [
     detail ->> '$.channel', detail ->> '$.quantity.unit', detail ->> '$.quantity.amount', detail ->> '$.amountCny'
   ) WHERE kind = 4;
   CREATE INDEX idx_events_sales ON idx_events (kind, batch_id, prev_head, data_hash, timestamp) WHERE kind = 4;
+  `,
+  `
+  CREATE INDEX outbox_by_org ON outbox(org_id, seq);
   `,
 ];

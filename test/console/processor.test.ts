@@ -203,7 +203,7 @@ describe("console: the processor", function () {
       }),
     );
     expect(bad.status).to.equal(400);
-    expect(errorBeside(bad.text, "step")).to.contain("Invalid option");
+    expect(errorBeside(bad.text, "step")).to.contain("Choose one from the list");
     expect(errorBeside(bad.text, "occurredAt")).to.equal("Required");
     expect(errorBeside(bad.text, "out1.gtin")).to.contain("check digit");
     expect(errorBeside(bad.text, "out2.lot")).to.contain("GS1");
