@@ -2,9 +2,9 @@
  * The frame of every console page: who is logged in, the menu of what their role does, the
  * language switch and a logout button (a POST form, so a link cannot log anyone out).
  */
-import { STYLESHEET } from "../web/assets";
 import { html, type SafeHtml } from "../web/html";
 import { MESSAGES } from "../web/i18n";
+import { documentStart } from "../web/layout";
 import { COMMON, messages } from "./messages";
 import type { ConsoleRequest } from "./session";
 
@@ -70,18 +70,7 @@ export function consoleLayout(page: ConsolePage): string {
   const menuKey = member?.programme ? "programme" : org?.role;
   const menu = menuKey ? [...(MENU[menuKey] ?? [])] : [];
   if (member?.isAdmin) menu.push(["members", "/console/members"]);
-  return html`<!doctype html>
-<html lang="${MESSAGES[context.lang].htmlLang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex">
-${page.refreshSeconds ? html`<meta http-equiv="refresh" content="${page.refreshSeconds}">` : null}
-<title>${page.title} · ${t.console}</title>
-<link rel="stylesheet" href="${STYLESHEET.path}">
-<link rel="icon" href="data:,">
-</head>
+  return html`${documentStart({ lang: context.lang, title: `${page.title} · ${t.console}`, noindex: true, refreshSeconds: page.refreshSeconds })}
 <body class="console">
 <header class="site-header">
 <p class="site-name"><a href="${member?.programme ? "/programme" : "/console"}">${t.console}</a></p>

@@ -13,20 +13,29 @@ export interface PageFrame {
   bare?: boolean;
 }
 
-export function layout(frame: PageFrame): string {
-  const t = MESSAGES[frame.lang];
-  const switchHref = `${frame.path}?lang=${t.switchLang}`;
+/**
+ * The doctype, <html> and <head> every page shares (public pages and console): its language,
+ * mobile viewport, no referrer, the stylesheet, and no favicon request.
+ */
+export function documentStart(head: { lang: Lang; title: string; noindex?: boolean; refreshSeconds?: number }): SafeHtml {
   return html`<!doctype html>
-<html lang="${t.htmlLang}">
+<html lang="${MESSAGES[head.lang].htmlLang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-${frame.bare ? html`<meta name="robots" content="noindex">` : null}
-<title>${frame.title} · ${t.siteName}</title>
+${head.noindex ? html`<meta name="robots" content="noindex">` : null}
+${head.refreshSeconds ? html`<meta http-equiv="refresh" content="${head.refreshSeconds}">` : null}
+<title>${head.title}</title>
 <link rel="stylesheet" href="${STYLESHEET.path}">
 <link rel="icon" href="data:,">
-</head>
+</head>`;
+}
+
+export function layout(frame: PageFrame): string {
+  const t = MESSAGES[frame.lang];
+  const switchHref = `${frame.path}?lang=${t.switchLang}`;
+  return html`${documentStart({ lang: frame.lang, title: `${frame.title} · ${t.siteName}`, noindex: frame.bare })}
 <body>
 <header class="site-header">
 <p class="site-name">${t.siteName}</p>
