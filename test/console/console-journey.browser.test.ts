@@ -1,0 +1,407 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core, a 360 x 740 phone,
+ * no help from script): one batch of mangoes from harvest to sale, each step entered by the
+ * member whose work it is through the console's own forms, each seen confirmed once the chain
+ * has it (the pages reload themselves while a write is on its way), then the shopper's page and
+ * the programme office's figures. Then what the console must refuse: a wrong password, a login
+ * form without its CSRF token, a locked account, a carrier on a cooperative's pages, and a
+ * cooperative on another cooperative's batch. Every page must load with no console error, no
+ * page error and no failed request besides the refusals a step expects. Screenshots go to
+ * test-results/console-*.png.
+ */
+import { expect } from "chai";
+import type { Browser, BrowserContext, Page, Response } from "playwright-core";
+import { launchBrowser, phoneContext, screenshot, watchedPage, type ExpectedStatus, type WatchedPage } from "../helpers/browser";
+import { startHarness, type Harness } from "../helpers/gateway-harness";
+import { harvest, harvestedBatchId, MANGO_GTIN } from "../helpers/payloads";
+
+const PASSWORD = "correct horse battery";
+const LOT = "TY2026-B07";
+const CERTIFICATE_NO = "ZP-2026-0421";
+const COUNTY_CODE = "451003"; // 百色市田阳区, on the programme's county list from the start
+const SALE_FEN = 158_050; // ¥1,580.50
+/** Long enough for the relayer and indexer (20 ms loops) and a few of the pages' 3 s reloads. */
+const CHAIN_WAIT_MS = 30_000;
+
+// The functions passed to evaluate() run in the page; the project compiles without the DOM
+// library, so the little of the DOM they use is declared here (in this module only).
+declare const document: {
+  documentElement: { scrollWidth: number };
+  querySelector(selector: string): { remove(): void } | null;
+};
+
+const DAY_MS = 86_400_000;
+
+/** A moment `offsetMs` from now as a datetime-local value in China Standard Time ("2026-06-01T08:00"). */
+function chinaLocal(offsetMs: number): string {
+  return new Date(Date.now() + offsetMs + 8 * 3_600_000).toISOString().slice(0, 16);
+}
+
+/** The China date `offsetMs` from now, as a date input takes it ("2026-06-01"). */
+function chinaDate(offsetMs: number): string {
+  return chinaLocal(offsetMs).slice(0, 10);
+}
+
+describe("console journey in a real browser (Chromium, 360 px phone)", function () {
+  this.timeout(180_000);
+  let browser: Browser;
+  let h: Harness;
+  let otherBatchId: string;
+  const batchId = harvestedBatchId(LOT);
+  const contexts: BrowserContext[] = [];
+
+  before(async function () {
+    browser = await launchBrowser(); // throws, failing the file, when Chromium is missing
+    // The relayer and indexer run in the background, as in production: a page shows an event
+    // confirmed only once they have put it on chain and indexed it.
+    h = await startHarness({ loops: true });
+    const cooperative = await h.org("田阳芒果专业合作社", "producer");
+    const certifier = await h.org("深圳市标准技术研究院", "certifier");
+    const carrier = await h.org("百色冷链物流有限公司", "carrier");
+    const counter = await h.org("福田区消费扶贫专柜", "retailer");
+    const neighbour = await h.org("乐业猕猴桃专业合作社", "producer");
+    await h.member(cooperative.id, "tianyang.huang", PASSWORD);
+    await h.member(cooperative.id, "tianyang.locked", PASSWORD);
+    await h.member(certifier.id, "sist.lin", PASSWORD);
+    await h.member(carrier.id, "baise.wei", PASSWORD);
+    await h.member(counter.id, "futian.chen", PASSWORD);
+    await h.member(null, "programme.office", PASSWORD);
+
+    // Another cooperative's batch, through the API: the first cooperative must not open it.
+    const other = await h.call("POST", "/api/v1/batches", {
+      token: neighbour.apiKey,
+      body: harvest("LY2026-001", {
+        product: { name: "乐业猕猴桃", gtin: "06901234567816" },
+        origin: { countyCode: "451028", county: "百色市乐业县" },
+      }),
+    });
+    expect(other.status, JSON.stringify(other.body)).to.equal(202);
+    otherBatchId = other.body.batchId;
+    await h.settle();
+  });
+
+  after(async function () {
+    while (contexts.length > 0) await contexts.pop()!.close();
+    await browser?.close();
+    await h?.stop();
+  });
+
+  /** A fresh phone (no cookies) with one watched page. */
+  async function phone(expected: ExpectedStatus[] = []): Promise<WatchedPage> {
+    const context = await phoneContext(browser, { locale: "zh-CN" });
+    contexts.push(context);
+    return watchedPage(context, expected);
+  }
+
+  /** Fills and submits the login form on a fresh phone; returns the phone, on the page login led to. */
+  async function logIn(username: string): Promise<WatchedPage> {
+    const w = await phone();
+    await w.goto(`${h.base}/console/login`);
+    const landed = await logInOn(w.page, username, PASSWORD);
+    expect(landed.status(), `${username} logs in`).to.equal(200);
+    return w;
+  }
+
+  async function logInOn(page: Page, username: string, password: string): Promise<Response> {
+    await page.fill('input[name="username"]', username);
+    await page.fill('input[name="password"]', password);
+    return submit(page, "登录");
+  }
+
+  /** Presses the form's button (by its visible name) and waits for the page it leads to. */
+  async function submit(page: Page, button: string): Promise<Response> {
+    const [response] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("button", { name: button, exact: true }).click()]);
+    if (!response) throw new Error(`pressing ${button} loaded no page`);
+    return response;
+  }
+
+  /** Follows a link of the page (by its visible text) and waits for the page it opens. */
+  async function follow(page: Page, link: string): Promise<Response> {
+    const [response] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), page.getByRole("link", { name: link, exact: true }).first().click()]);
+    if (!response) throw new Error(`following ${link} loaded no page`);
+    return response;
+  }
+
+  /** No problem on the page so far, and nothing wider than the phone. */
+  async function expectClean(w: WatchedPage): Promise<void> {
+    expect(w.all(), "console errors, page errors or failed requests").to.deep.equal([]);
+    const width = await w.page.evaluate(() => document.documentElement.scrollWidth);
+    expect(width, `width of ${w.page.url()} in CSS pixels (no sideways scrolling)`).to.be.at.most(360);
+  }
+
+  /** The page is the console's "not allowed" page, and nobody's work was shown. */
+  async function expectForbidden(w: WatchedPage, path: string): Promise<void> {
+    w.expect({ url: `${h.base}${path}`, status: 403 });
+    const response = await w.goto(`${h.base}${path}`);
+    expect(response.status(), path).to.equal(403);
+    expect(await w.page.locator('main [role="alert"]').innerText()).to.equal("你的账户不能做这件事。");
+    expect(await w.page.locator("main form").count(), `forms on ${path}`).to.equal(0);
+  }
+
+  /** The event's status as the public API reports it: the chain's word, not the page's. */
+  async function apiStatus(eventId: string): Promise<string> {
+    const answer = await h.call("GET", `/api/v1/events/${eventId}`);
+    expect(answer.status).to.equal(200);
+    return answer.body.status;
+  }
+
+  const shot = (page: Page, step: string) => screenshot(page, "console", step);
+
+  describe("one batch from harvest to sale", function () {
+    it("a cooperative member registers a harvest, picking the county from the list, and sees it confirmed", async function () {
+      const w = await logIn("tianyang.huang");
+      const { page } = w;
+      expect(new URL(page.url()).pathname).to.equal("/console/batches");
+      await shot(page, "01-producer-batches");
+
+      expect((await follow(page, "登记采收")).status()).to.equal(200);
+      await page.fill('input[name="productName"]', "田阳香芒");
+      await page.fill('input[name="variety"]', "台农一号");
+      await page.fill('input[name="gtin"]', "06901234567893"); // a wrong check digit, corrected below
+      await page.fill('input[name="lot"]', LOT);
+      // The county list needs the province first: the form comes back with its counties.
+      await page.selectOption('select[name="province"]', "45");
+      expect((await submit(page, "列出该省的县区")).status()).to.equal(200);
+      expect(await page.inputValue('input[name="lot"]'), "the form keeps what was typed").to.equal(LOT);
+      await page.selectOption('select[name="countyCode"]', COUNTY_CODE);
+      await page.fill('input[name="village"]', "那坡镇");
+      await page.fill('input[name="amount"]', "1200");
+      await page.selectOption('select[name="unit"]', "kg");
+      await page.fill('input[name="harvestedAt"]', chinaLocal(-3 * DAY_MS));
+      await shot(page, "02-harvest-form");
+
+      // The wrong GTIN comes back beside its field, and nothing is written.
+      w.expect({ url: `${h.base}/console/batches/new`, status: 400 });
+      const outboxBefore = h.gateway.outbox.countByStatus();
+      expect((await submit(page, "登记采收")).status()).to.equal(400);
+      expect(await page.locator('[data-field="gtin"] .field-error').innerText()).to.equal("商品条码位数或校验位不对");
+      expect(await page.locator('[data-field="countyCode"] select').inputValue(), "the county stays picked").to.equal(COUNTY_CODE);
+      expect(h.gateway.outbox.countByStatus()).to.deep.equal(outboxBefore);
+      await shot(page, "03-harvest-form-error");
+
+      await page.fill('input[name="gtin"]', MANGO_GTIN);
+      expect((await submit(page, "登记采收")).status()).to.equal(200);
+      expect(new URL(page.url()).pathname).to.equal(`/console/batches/${batchId}`);
+      await shot(page, "04-harvest-recorded");
+
+      // The batch page reloads itself (meta refresh) until the chain has the harvest.
+      const harvestRow = page.locator('tr[data-event][data-status="confirmed"]');
+      await harvestRow.waitFor({ timeout: CHAIN_WAIT_MS });
+      expect(await harvestRow.count()).to.equal(1);
+      expect(await harvestRow.locator(".status").innerText()).to.equal("已上链");
+      expect(await apiStatus((await harvestRow.getAttribute("data-event"))!)).to.equal("confirmed");
+      expect(await page.locator('meta[http-equiv="refresh"]').count(), "it stops reloading once all is on chain").to.equal(0);
+      const facts = await page.locator("#facts-heading + dl.facts").innerText();
+      expect(facts).to.contain(LOT).and.to.contain(`百色市田阳区 ${COUNTY_CODE}`).and.to.contain("那坡镇");
+      await expectClean(w);
+      await shot(page, "05-harvest-confirmed");
+    });
+
+    it("the certifier attests 圳品 for the batch by its GTIN and lot, and sees the certificate confirmed and valid", async function () {
+      const w = await logIn("sist.lin");
+      const { page } = w;
+      expect(new URL(page.url()).pathname).to.equal("/console/certifications");
+      expect((await follow(page, "为一个批次认证")).status()).to.equal(200);
+      await page.fill('input[name="gtin"]', MANGO_GTIN);
+      await page.fill('input[name="lot"]', LOT);
+      await page.fill('input[name="certificateNo"]', CERTIFICATE_NO);
+      await page.fill('input[name="validFrom"]', chinaDate(-30 * DAY_MS));
+      await page.fill('input[name="validUntil"]', chinaDate(335 * DAY_MS));
+      await shot(page, "06-certification-form");
+
+      expect((await submit(page, "提交认证")).status()).to.equal(200);
+      expect(new URL(page.url()).pathname).to.equal("/console/certifications");
+      expect(await page.locator("[data-recorded]").innerText()).to.equal("已提交，正在写入区块链。");
+
+      const row = page.locator(`tr[data-certificate="${CERTIFICATE_NO}"]`);
+      await row.locator('[data-write-status="confirmed"]').waitFor({ timeout: CHAIN_WAIT_MS });
+      expect(await row.getAttribute("data-state")).to.equal("valid");
+      expect(await row.innerText()).to.contain(`批次 ${LOT}`).and.to.contain("已上链");
+      const onChain = await h.call("GET", `/api/v1/batches/${batchId}`);
+      expect(onChain.body.certification?.certificateNo ?? JSON.stringify(onChain.body.certification)).to.equal(CERTIFICATE_NO);
+      await expectClean(w);
+      await shot(page, "07-certification-confirmed");
+    });
+
+    it("the carrier records the cold-chain shipment and sees it confirmed", async function () {
+      const w = await logIn("baise.wei");
+      const { page } = w;
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).to.equal("/console/events/new?type=shipment");
+      await page.fill('input[name="gtin"]', MANGO_GTIN);
+      await page.fill('input[name="lot"]', LOT);
+      await page.fill('input[name="from"]', "百色市田阳区");
+      await page.fill('input[name="to"]', "深圳市福田区");
+      await page.fill('input[name="vehicle"]', "桂L·12345");
+      await page.fill('input[name="temperatureMin"]', "8");
+      await page.fill('input[name="temperatureMax"]', "12");
+      await page.fill('input[name="shippedAt"]', chinaLocal(-2 * DAY_MS));
+      await shot(page, "08-shipment-form");
+
+      expect((await submit(page, "提交")).status()).to.equal(200);
+      const eventId = await expectRecordedAndConfirmed(page);
+      expect(await page.locator(`tr[data-event="${eventId}"]`).innerText()).to.contain("百色市田阳区 → 深圳市福田区 · 桂L·12345 · 8–12 °C");
+      await expectClean(w);
+      await shot(page, "09-shipment-confirmed");
+    });
+
+    it("the counter records the receipt and then the sale, and sees both confirmed", async function () {
+      const w = await logIn("futian.chen");
+      const { page } = w;
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).to.equal("/console/events/new?type=receipt");
+      await page.fill('input[name="gtin"]', MANGO_GTIN);
+      await page.fill('input[name="lot"]', LOT);
+      await page.fill('input[name="location"]', "福田区消费扶贫专柜");
+      await page.fill('input[name="receivedAt"]', chinaLocal(-1 * DAY_MS));
+      await page.fill('textarea[name="condition"]', "完好");
+      expect((await submit(page, "提交")).status()).to.equal(200);
+      await expectRecordedAndConfirmed(page);
+      await shot(page, "10-receipt-confirmed");
+
+      // The list stopped reloading: now to the sale form from its button.
+      expect((await follow(page, "登记销售")).status()).to.equal(200);
+      await page.fill('input[name="gtin"]', MANGO_GTIN);
+      await page.fill('input[name="lot"]', LOT);
+      await page.fill('input[name="quantityAmount"]', "20");
+      await page.selectOption('select[name="quantityUnit"]', "box");
+      await page.fill('input[name="amountCny"]', "1580.50");
+      await page.selectOption('select[name="channel"]', "counter");
+      await page.fill('input[name="soldAt"]', chinaLocal(-3_600_000));
+      await shot(page, "11-sale-form");
+      expect((await submit(page, "提交")).status()).to.equal(200);
+      const saleId = await expectRecordedAndConfirmed(page);
+      expect(await page.locator(`tr[data-event="${saleId}"]`).innerText()).to.contain("20 箱").and.to.contain("¥1,580.50").and.to.contain("消费扶贫专柜");
+      expect(await page.locator('tr[data-event][data-status="confirmed"]').count(), "receipt and sale").to.equal(2);
+      await expectClean(w);
+      await shot(page, "12-sale-confirmed");
+    });
+
+    it("the shopper's page shows the whole journey, with 圳品 valid and the takings private", async function () {
+      const w = await phone();
+      const response = await w.goto(`${h.base}/01/${MANGO_GTIN}/10/${LOT}`);
+      expect(response.status()).to.equal(200);
+      const { page } = w;
+      expect((await page.locator("h1").innerText()).trim()).to.equal("田阳香芒");
+      const kinds = await page.locator("ol.timeline > li[data-kind]").evaluateAll((items) => items.map((li) => li.getAttribute("data-kind")));
+      // The certificate is placed when it takes effect (30 days before the harvest).
+      expect(kinds).to.deep.equal(["certification", "harvest", "shipment", "receipt", "sale"]);
+      const badge = page.locator('[data-certification="valid"]');
+      expect(await badge.count()).to.equal(1);
+      expect((await badge.locator(".badge-status").innerText()).trim()).to.equal("有效");
+      expect(await badge.innerText()).to.contain(CERTIFICATE_NO).and.to.contain("深圳市标准技术研究院");
+      expect(await page.locator("[data-programme-county]").count(), "the county is marked as the programme's").to.equal(1);
+      const text = await page.locator("body").innerText();
+      expect(text).to.contain("百色冷链物流有限公司").and.to.contain("福田区消费扶贫专柜").and.to.contain("桂L·12345");
+      expect(text, "the counter's takings are its own").not.to.match(/1,?580/);
+      expect(await page.locator('[data-verified="true"]').count(), "every event checks against the chain").to.equal(1);
+      await expectClean(w);
+      await shot(page, "13-public-page");
+    });
+
+    it("the programme office sees the sale in its purchases: county, product, channel 消费扶贫专柜 and the CNY total", async function () {
+      const w = await logIn("programme.office");
+      const { page } = w;
+      expect(new URL(page.url()).pathname).to.equal("/programme");
+      const total = page.locator("section[data-total-fen]");
+      expect(await total.getAttribute("data-total-fen")).to.equal(String(SALE_FEN));
+      expect(await total.getAttribute("data-total-sales")).to.equal("1");
+      expect(await total.getAttribute("data-programme-fen"), "all from a programme county").to.equal(String(SALE_FEN));
+      expect(await total.locator(".figure-big").first().innerText()).to.equal("¥1,580.50");
+
+      const county = page.locator(`table[data-figures="county"] tbody tr[data-key="${COUNTY_CODE}"]`);
+      expect(await county.getAttribute("data-fen")).to.equal(String(SALE_FEN));
+      expect(await county.getAttribute("data-programme-county")).to.equal("true");
+      expect(await county.locator("th").innerText()).to.contain("田阳区");
+      const product = page.locator('table[data-figures="product"] tbody tr[data-key="田阳香芒"]');
+      expect(await product.getAttribute("data-fen")).to.equal(String(SALE_FEN));
+      expect(await product.locator("th").innerText()).to.contain("20 箱");
+      const channel = page.locator('table[data-figures="channel"] tbody tr[data-key="counter"]');
+      expect(await channel.getAttribute("data-fen")).to.equal(String(SALE_FEN));
+      expect((await channel.locator("th").innerText()).trim()).to.equal("消费扶贫专柜");
+      expect(await channel.locator("td").nth(1).innerText()).to.equal("1,580.50");
+      await expectClean(w);
+      await shot(page, "14-programme-view");
+    });
+  });
+
+  /**
+   * On the recent-records page a form led to: the banner names the event just recorded, and the
+   * page reloads itself until that event is confirmed (checked against the API too).
+   */
+  async function expectRecordedAndConfirmed(page: Page): Promise<string> {
+    const url = new URL(page.url());
+    expect(url.pathname).to.equal("/console/events");
+    const eventId = url.searchParams.get("recorded");
+    expect(eventId, "the page names the event just recorded").to.be.a("string").and.not.equal("");
+    expect(await page.locator(`[data-recorded="${eventId}"]`).innerText()).to.equal("已登记，正在写入区块链。");
+    const row = page.locator(`tr[data-event="${eventId}"]`);
+    await page.locator(`tr[data-event="${eventId}"][data-status="confirmed"]`).waitFor({ timeout: CHAIN_WAIT_MS });
+    expect(await row.locator(".status").innerText()).to.equal("已上链");
+    expect(await apiStatus(eventId!)).to.equal("confirmed");
+    expect(await page.locator('meta[http-equiv="refresh"]').count(), "it stops reloading once all is on chain").to.equal(0);
+    return eventId!;
+  }
+
+  describe("what the console refuses", function () {
+    const login = () => `${h.base}/console/login`;
+    const hasSession = async (page: Page) => (await page.context().cookies()).some((c) => c.name === "plc_session");
+
+    it("a wrong password: says so on the form, and no session", async function () {
+      const w = await phone([{ url: login(), status: 401 }]);
+      await w.goto(login());
+      const answer = await logInOn(w.page, "tianyang.huang", "not the password");
+      expect(answer.status()).to.equal(401);
+      expect(await w.page.locator('[role="alert"]').first().innerText()).to.equal("用户名或密码不对。");
+      expect(await w.page.inputValue('input[name="username"]'), "the username stays").to.equal("tianyang.huang");
+      expect(await w.page.inputValue('input[name="password"]'), "the password does not").to.equal("");
+      expect(await hasSession(w.page)).to.equal(false);
+      await expectClean(w);
+      await shot(w.page, "20-wrong-password");
+    });
+
+    it("a login form whose CSRF token was taken out: 403, and no session even with the right password", async function () {
+      const w = await phone([{ url: login(), status: 403 }]);
+      await w.goto(login());
+      await w.page.evaluate(() => document.querySelector('input[name="_csrf"]')!.remove());
+      expect(await w.page.locator('input[name="_csrf"]').count()).to.equal(0);
+      const answer = await logInOn(w.page, "tianyang.huang", PASSWORD);
+      expect(answer.status()).to.equal(403);
+      expect(await w.page.locator('[data-error="csrf"]').innerText()).to.equal("表单已过期或来源不明，请刷新后重试。");
+      expect(await hasSession(w.page)).to.equal(false);
+      await expectClean(w);
+      await shot(w.page, "21-csrf-refused");
+    });
+
+    it("five wrong passwords lock the account: the right one is then refused with the lock message", async function () {
+      const w = await phone([
+        { url: login(), status: 401 },
+        { url: login(), status: 423 },
+      ]);
+      await w.goto(login());
+      const statuses: number[] = [];
+      for (let attempt = 1; attempt <= 5; attempt++) statuses.push((await logInOn(w.page, "tianyang.locked", `wrong password ${attempt}`)).status());
+      expect(statuses).to.deep.equal([401, 401, 401, 401, 423]);
+      const right = await logInOn(w.page, "tianyang.locked", PASSWORD);
+      expect(right.status()).to.equal(423);
+      expect(await w.page.locator('[role="alert"]').first().innerText()).to.match(/^登录失败次数过多，账户已锁定到 .+。$/);
+      expect(await hasSession(w.page)).to.equal(false);
+      await expectClean(w);
+      await shot(w.page, "22-account-locked");
+    });
+
+    it("a carrier member gets the forbidden page for the harvest form and the certifier's pages", async function () {
+      const w = await logIn("baise.wei");
+      await expectForbidden(w, "/console/batches/new");
+      await shot(w.page, "23-carrier-forbidden");
+      await expectForbidden(w, "/console/certifications");
+      await expectClean(w);
+    });
+
+    it("a cooperative member cannot open another cooperative's batch", async function () {
+      const w = await logIn("tianyang.huang");
+      await expectForbidden(w, `/console/batches/${otherBatchId}`);
+      expect(await w.page.locator("body").innerText()).not.to.contain("LY2026-001");
+      await expectClean(w);
+      await shot(w.page, "24-other-cooperative-batch");
+    });
+  });
+});
