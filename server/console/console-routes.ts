@@ -23,10 +23,20 @@ export function consoleRoutes(deps: ConsoleDeps, features: Router[]): Router {
   router.use(["/console", "/programme"], uploads.any());
   router.use(
     ["/console", "/programme"],
-    checkCsrf((_req, res) => {
+    checkCsrf((req, res) => {
       const context = consoleOf(res);
       const t = COMMON[context.lang];
-      res.status(403).type("html").send(consoleLayout({ context, title: t.forbidden, path: "/console", body: html`<p class="banner banner-danger" role="alert" data-error="csrf">${t.csrf}</p>` }));
+      // Back to the form's own page (a GET of the same path), which hands out a fresh token.
+      const back = req.originalUrl.split("?")[0];
+      res.status(403).type("html").send(
+        consoleLayout({
+          context,
+          title: t.csrfTitle,
+          path: "/console",
+          body: html`<p class="banner banner-danger" role="alert" data-error="csrf">${t.csrf}</p>
+<p><a class="btn" href="${back === "/console/logout" ? "/console" : back}">${t.backToForm}</a></p>`,
+        }),
+      );
     }),
   );
   router.use(authRoutes(deps));
@@ -41,7 +51,15 @@ export function consoleRoutes(deps: ConsoleDeps, features: Router[]): Router {
     res
       .status(error instanceof ConsoleForbidden ? 403 : 413)
       .type("html")
-      .send(consoleLayout({ context, title: t.forbidden, path: req.path, body: html`<p class="banner banner-danger" role="alert">${message}</p>` }));
+      .send(
+        consoleLayout({
+          context,
+          title: error instanceof ConsoleForbidden ? t.console : t.forbidden,
+          path: req.path,
+          body: html`<p class="banner banner-danger" role="alert">${message}</p>
+<p><a class="btn" href="${context.member?.programme ? "/programme" : "/console"}">${t.backToConsole}</a></p>`,
+        }),
+      );
   };
   router.use(forbidden);
   return router;

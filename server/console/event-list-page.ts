@@ -19,13 +19,13 @@ const REFRESH_SECONDS = 3;
 export function eventListPage(context: ConsoleRequest, events: OrgEvent[], types: ConsoleEventType[], recorded?: string): string {
   const t = EVENT_WORDS[context.lang];
   const inFlight = events.some((e) => e.status === "pending" || e.status === "submitted");
-  const justRecorded = recorded !== undefined && events.some((e) => e.eventId === recorded);
+  const justRecorded = recorded === undefined ? undefined : events.find((e) => e.eventId === recorded);
   return consoleLayout({
     context,
     title: t.recentTitle,
     path: "/console/events",
     refreshSeconds: inFlight ? REFRESH_SECONDS : undefined,
-    body: html`${justRecorded ? html`<p class="banner banner-ok" role="status" data-recorded="${recorded}">${t.recorded}</p>` : null}
+    body: html`${justRecorded ? html`<p class="banner banner-ok" role="status" data-recorded="${recorded}">${justRecorded.status === "confirmed" ? t.recordedOnChain : t.recorded}</p>` : null}
 ${inFlight ? html`<p class="hint" data-refreshing="true">${t.refreshing}</p>` : null}
 <p class="console-actions">${types.map((type) => html`<a class="btn" href="/console/events/new?type=${type}">${t.formTitle[type]}</a> `)}</p>
 ${events.length === 0
@@ -55,7 +55,7 @@ function summary(type: string, d: Record<string, unknown>, lang: Lang): string {
   switch (type) {
     case "shipment": {
       const range = d.temperature as { min: number; max: number } | undefined;
-      return [`${d.from} → ${d.to}`, d.vehicle, range ? `${range.min}–${range.max} °C` : undefined].filter(Boolean).join(" · ");
+      return [`${d.from} → ${d.to}`, d.vehicle, range ? `${range.min}–${range.max}\u00a0°C` : undefined].filter(Boolean).join(" · ");
     }
     case "receipt":
       return [d.location, d.condition].filter(Boolean).join(" · ");

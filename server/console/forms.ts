@@ -90,8 +90,11 @@ ${spec.body}
 export function errorSummary(errors: FieldErrors, lang: Lang): SafeHtml | null {
   if (Object.keys(errors).length === 0) return null;
   const general = errors._form;
+  const fields = Object.keys(errors).filter((name) => name !== "_form");
+  // Links to each field with a problem: on a long form on a phone, the field may be off screen.
   return html`<div class="banner banner-danger" role="alert" data-errors="${Object.keys(errors).join(" ")}">
 <p>${general ?? COMMON[lang].fixErrors}</p>
+${fields.length > 0 ? html`<ul>${fields.map((name) => html`<li><a href="#f-${name.replace(/[^A-Za-z0-9_-]/g, "-")}">${errors[name]}</a></li>`)}</ul>` : null}
 </div>`;
 }
 

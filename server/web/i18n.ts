@@ -103,7 +103,7 @@ const zh = {
     "cold-storage": "冷藏",
     other: "加工",
   } as Record<string, string>,
-  channels: { counter: "消费扶贫专柜", store: "门店", online: "网上", "832-platform": "832 平台" } as Record<string, string>,
+  channels: { counter: "消费扶贫专柜", store: "门店", online: "网上商城", "832-platform": "832 平台" } as Record<string, string>,
   units: { kg: "公斤", t: "吨", jin: "斤", box: "箱", piece: "件", crate: "筐", bag: "袋" } as Record<string, string>,
   temperature: "温度",
   vehicle: "车辆",

@@ -101,7 +101,7 @@ describe("console: carrier and counter", function () {
     const pending = await client.get(answer.location!);
     expect(pending.text).to.contain(`data-recorded="${eventId}"`);
     expect(pending.text, "reloads itself while pending").to.match(/<meta http-equiv="refresh" content="\d+">/);
-    expect(eventRow(pending.text, eventId)).to.contain(`data-status="pending"`).and.to.contain("百色市田阳区 → 深圳市福田区").and.to.contain("8–12 °C");
+    expect(eventRow(pending.text, eventId)).to.contain(`data-status="pending"`).and.to.contain("百色市田阳区 → 深圳市福田区").and.to.contain("8–12\u00a0°C");
 
     await h.settle();
     const confirmed = await client.get("/console/events");

@@ -239,7 +239,7 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
 
       expect((await submit(page, "提交")).status()).to.equal(200);
       const eventId = await expectRecordedAndConfirmed(page);
-      expect(await page.locator(`tr[data-event="${eventId}"]`).innerText()).to.contain("百色市田阳区 → 深圳市福田区 · 桂L·12345 · 8–12 °C");
+      expect(await page.locator(`tr[data-event="${eventId}"]`).innerText()).to.contain("百色市田阳区 → 深圳市福田区 · 桂L·12345 · 8–12\u00a0°C");
       await expectClean(w);
       await shot(page, "09-shipment-confirmed");
     });
