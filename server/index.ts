@@ -115,6 +115,8 @@ async function main(): Promise<void> {
       "",
       "  Provenance ledger gateway is running · 扶贫产品溯源账本已启动",
       `    Pages:          ${config.publicBaseUrl}/01/{gtin}/10/{lot} · ${config.publicBaseUrl}/p/{batchId}`,
+      `    Console:        ${base}/console  (members: npm run cli -- member create --help)`,
+      `    Programme view: ${base}/programme`,
       `    API:            ${base}/api/v1`,
       `    OpenAPI:        ${base}/api/v1/openapi.json`,
       `    Chain:          ${base}/api/v1/chain  (chain ${deployment.chainId}, ledger ${deployment.address})`,
