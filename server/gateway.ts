@@ -51,6 +51,7 @@ import type { ConsoleDeps } from "./console/context";
 import { consoleFeatures } from "./console/features";
 import { AccountService, DEFAULT_ACCOUNT_SETTINGS } from "./services/account-service";
 import { MemberRepository } from "./store/member-repository";
+import { dataVersion } from "./store/data-version";
 import { importRoutes } from "./api/import-routes";
 import { createImportRunner } from "./services/import-runner";
 import { ImportService } from "./services/import-service";
@@ -251,7 +252,7 @@ export function createGateway(options: GatewayOptions) {
     logger,
     web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps)), webRoutes({
       views: new ProvenanceViews(reader, index, orgs, new ProgrammeCountyRepository(db)),
-      dataVersion: totalChanges(db),
+      dataVersion: dataVersion(db),
       serials,
       publicBaseUrl: options.publicBaseUrl,
       explorerUrl: web.explorerUrl,
@@ -293,8 +294,3 @@ export function createGateway(options: GatewayOptions) {
 
 export type Gateway = ReturnType<typeof createGateway>;
 
-/** SQLite's count of rows changed on this connection: it moves with every write the gateway makes. */
-function totalChanges(db: Db): () => number {
-  const statement = db.prepare(`SELECT total_changes()`).pluck();
-  return () => statement.get() as number;
-}
