@@ -11,18 +11,15 @@ import type { ConsoleBatchReads } from "../store/console-batch-reads";
 import { html, type SafeHtml } from "../web/html";
 import { LABELS_PER_SHEET } from "../web/labels-page";
 import {
-  chinaNow,
   ownKeyBanner,
   refuseOwnKey,
   sendNotFound,
   serviceFieldErrors,
   signsForOrg,
-  submissionField,
-  submissionOf,
 } from "./batch-forms";
 import { loadBatchView, recallState, type BatchConsoleView } from "./batch-view";
 import type { ConsoleDeps } from "./context";
-import { chinaTime, errorSummary, field, form, number, text, zodFieldErrors, type FieldErrors } from "./forms";
+import { chinaNow, chinaTime, errorSummary, field, form, formIdempotency, formKeyField, FORM_KEY_FIELD, number, text, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { messages } from "./messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "./session";
@@ -115,7 +112,7 @@ ${form({
   csrfToken: context.csrfToken,
   submitLabel: t.issue,
   body: [
-    submissionField(req),
+    formKeyField(req?.body?.[FORM_KEY_FIELD]),
     field({ name: "count", label: t.count, type: "number", value: values.count ?? "", error: errors.count, required: true, min: "1", max: "10000", step: "1", hint: t.countHint }),
   ],
 })}
@@ -139,7 +136,7 @@ ${form({
   submitLabel: t.confirmRecall,
   danger: true,
   body: [
-    submissionField(req),
+    formKeyField(req?.body?.[FORM_KEY_FIELD]),
     field({ name: "reason", label: t.reason, type: "textarea", value: values.reason, error: errors.reason, required: true, maxLength: 1000, hint: t.reasonHint }),
     field({ name: "recalledAt", label: t.recalledAt, type: "datetime-local", value: values.recalledAt ?? chinaNow(), error: errors.recalledAt, required: true }),
   ],
@@ -185,7 +182,7 @@ export function batchActionRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): 
       res.status(status).type("html").send(actionPage(context, view, M[context.lang].serials, serialsSection(context, view, errors, values, req)));
     if (!parsed.success) return comeBack(400, zodFieldErrors(parsed.error, context.lang));
     try {
-      const answer = deps.serials.issue(context.org!, view.batchId, parsed.data.count, submissionOf(req, parsed.data));
+      const answer = deps.serials.issue(context.org!, view.batchId, parsed.data.count, formIdempotency(req.body?.[FORM_KEY_FIELD], `POST ${req.path}`, parsed.data));
       const serials = (answer.body as { serials: { serial: string }[] }).serials.map((s) => s.serial);
       const query = serials.length <= MAX_LABEL_LINK_SERIALS ? `issued=${serials.join(",")}` : `issuedCount=${serials.length}`;
       res.redirect(303, `/console/batches/${view.batchId}?${query}#serials-heading`);
@@ -214,7 +211,7 @@ export function batchActionRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): 
     const parsed = recallBody.safeParse({ type: "recall", reason: values.reason, recalledAt: chinaTime(values.recalledAt) });
     if (!parsed.success) return comeBack(400, zodFieldErrors(parsed.error, context.lang));
     try {
-      await deps.events.writeCustodial(context.org!, { type: "event", batchId: view.batchId, body: parsed.data }, submissionOf(req, parsed.data));
+      await deps.events.writeCustodial(context.org!, { type: "event", batchId: view.batchId, body: parsed.data }, formIdempotency(req.body?.[FORM_KEY_FIELD], `POST ${req.path}`, parsed.data));
       res.redirect(303, `/console/batches/${view.batchId}`);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;

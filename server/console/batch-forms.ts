@@ -1,12 +1,10 @@
 /**
- * Form helpers the producer's and processor's pages share: units, China time, a submission
- * token that makes a double-tapped submit record once, the refusal for organisations that sign
- * with their own key, and service refusals put into words beside the right field.
+ * Form helpers the producer's and processor's pages share: units, China time, the refusal for
+ * organisations that sign with their own key, and service refusals put into words beside the
+ * right field.
  */
-import { createHash, randomBytes } from "node:crypto";
 import type { Request, Response } from "express";
 import { AppError } from "../services/errors";
-import type { Idempotency } from "../services/event-service";
 import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
 import { BATCH_WORDS, UNITS } from "./batch-messages";
@@ -19,36 +17,6 @@ export function unitOptions(lang: Lang): Array<{ value: string; label: string }>
   return UNITS.map((unit) => ({ value: unit, label: BATCH_WORDS[lang].units[unit] }));
 }
 
-/** Now in China Standard Time, as a datetime-local value ("2026-06-01T08:00"). */
-export function chinaNow(now = new Date()): string {
-  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 16);
-}
-
-// --- Submitting once -------------------------------------------------------------------------
-
-const SUBMISSION_FIELD = "_submission";
-const SUBMISSION_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
-
-/**
- * A hidden token drawn when the form is shown. The write goes with it as its Idempotency-Key,
- * so a second tap on submit (or a re-sent POST) gets the first answer instead of a second write.
- * A form shown again after an error keeps its token: the refused attempt stored nothing.
- */
-export function submissionField(req?: Request): SafeHtml {
-  const sent = req?.body?.[SUBMISSION_FIELD];
-  const token = typeof sent === "string" && SUBMISSION_PATTERN.test(sent) ? sent : randomBytes(18).toString("base64url");
-  return field({ name: SUBMISSION_FIELD, label: "", type: "hidden", value: token });
-}
-
-/** The write's idempotency: the form's token, bound to this path and request body. */
-export function submissionOf(req: Request, body: unknown): Idempotency | undefined {
-  const token = req.body?.[SUBMISSION_FIELD];
-  if (typeof token !== "string" || !SUBMISSION_PATTERN.test(token)) return undefined;
-  return {
-    key: `console:${token}`,
-    requestHash: createHash("sha256").update(`POST ${req.path}\n${JSON.stringify(body)}`).digest("hex"),
-  };
-}
 
 // --- Refusals ----------------------------------------------------------------------------------
 

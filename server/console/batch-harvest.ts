@@ -13,17 +13,14 @@ import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
 import { readPhotos, MAX_PHOTOS, type PhotoUploads } from "./batch-photos";
 import {
-  chinaNow,
   ownKeyBanner,
   refuseOwnKey,
   serviceFieldErrors,
   signsForOrg,
-  submissionField,
-  submissionOf,
   unitOptions,
 } from "./batch-forms";
 import type { ConsoleDeps } from "./context";
-import { chinaTime, errorSummary, field, form, number, text, zodFieldErrors, type FieldErrors } from "./forms";
+import { chinaNow, chinaTime, errorSummary, field, form, formIdempotency, formKeyField, FORM_KEY_FIELD, number, text, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { messages } from "./messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "./session";
@@ -162,7 +159,7 @@ export function harvestRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads, uploa
     try {
       const body = parsed.data;
       const answer = await uploads.storeFor(upload.photos, () =>
-        deps.events.writeCustodial(org, { type: "harvest", body }, submissionOf(req, body)),
+        deps.events.writeCustodial(org, { type: "harvest", body }, formIdempotency(req.body?.[FORM_KEY_FIELD], `POST ${req.path}`, body)),
       );
       res.redirect(303, `/console/batches/${(answer.body as { batchId: string }).batchId}`);
     } catch (error) {
@@ -247,7 +244,7 @@ ${signs
       body: [
         // Enter in a text field submits with the form's first button: make that the real submit.
         html`<button type="submit" class="visually-hidden" tabindex="-1" aria-hidden="true">${t.submit}</button>`,
-        submissionField(req),
+        formKeyField(req?.body?.[FORM_KEY_FIELD]),
         html`<fieldset><legend>${t.productSection}</legend>
 ${field({ name: "productName", label: t.productName, value: values.productName, error: errors.productName, required: true, maxLength: 100, hint: t.productNameHint })}
 ${field({ name: "variety", label: t.variety, value: values.variety, error: errors.variety, maxLength: 100 })}

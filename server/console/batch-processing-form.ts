@@ -5,12 +5,13 @@
  * code holds into the GTIN field. This module reads the form into the API's processing body and
  * draws it again, with errors beside the fields they belong to.
  */
+import { batchIdFromReference } from "../domain/digital-link";
 import { batchIdFor, isValidGtin, parseBatchId } from "../domain/gs1";
 import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
-import { groupError, submissionField, unitOptions } from "./batch-forms";
+import { groupError, unitOptions } from "./batch-forms";
 import { BATCH_WORDS, STEPS } from "./batch-messages";
-import { chinaTime, errorSummary, field, form, number, text, type FieldErrors } from "./forms";
+import { chinaTime, errorSummary, field, form, formKeyField, FORM_KEY_FIELD, number, text, type FieldErrors } from "./forms";
 import { COMMON, messages } from "./messages";
 import type { ConsoleRequest } from "./session";
 import type { Request } from "express";
@@ -183,37 +184,24 @@ function batchNamed(values: ProcessingValues, row: string, lang: Lang, errors: F
     if (required || lot) errors[`${row}.gtin`] = COMMON[lang].required;
     return undefined;
   }
-  if (/^0x[0-9a-fA-F]{64}$/.test(gtin)) {
-    try {
-      parseBatchId(gtin);
-      return gtin.toLowerCase();
-    } catch {
-      errors[`${row}.gtin`] = t.badGtin;
-      return undefined;
-    }
+  if (/^0x|\/(01|p)\//.test(gtin)) {
+    // A batch id, or the link its QR code or page holds, pasted into the GTIN field.
+    const batchId = batchIdFromReference(gtin);
+    if (!batchId) errors[`${row}.gtin`] = t.badGtin;
+    return batchId;
   }
-  const link = /\/01\/(\d{8,14})\/10\/([^/?#]+)/.exec(gtin);
-  const [code, lotText] = link ? [link[1], safeDecode(link[2])] : [gtin, lot];
-  if (!isValidGtin(code)) {
+  if (!isValidGtin(gtin)) {
     errors[`${row}.gtin`] = t.badGtin;
     return undefined;
   }
-  if (!lotText) {
+  if (!lot) {
     errors[`${row}.lot`] = COMMON[lang].required;
     return undefined;
   }
   try {
-    return batchIdFor(code, lotText);
+    return batchIdFor(gtin, lot);
   } catch {
     errors[`${row}.lot`] = t.badLot;
-    return undefined;
-  }
-}
-
-function safeDecode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
     return undefined;
   }
 }
@@ -257,7 +245,7 @@ ${form({
   submitLabel: t.submit,
   id: "processing-form",
   body: [
-    submissionField(req),
+    formKeyField(req?.body?.[FORM_KEY_FIELD]),
     batchFields("batch", t.batchSection, true),
     html`<details class="card"${hasAny(values, "merge") ? html` open` : null}><summary>${t.mergeSection}</summary><p class="hint">${t.mergeIntro}</p>${mergeRows}</details>`,
     html`<fieldset><legend>${t.stepSection}</legend>

@@ -12,7 +12,7 @@ import { ATTEST_FORMS, type CertificationSubject } from "./certification-forms";
 import { CERTIFICATION_WORDS } from "./certification-messages";
 import { certificateState, isInFlight, isRevocable } from "./certification-state";
 import { batchPickerFields, type BatchPick } from "./event-batch-picker";
-import { formKeyField } from "./event-form-key";
+import { formKeyField } from "./forms";
 import type { FormValues } from "./event-forms";
 import { errorSummary, field, form, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";

@@ -16,7 +16,7 @@ import { CERTIFICATION_WORDS } from "./certification-messages";
 import { attestPage, certificateListPage, revokePage } from "./certification-pages";
 import { EXPIRY_WARNING_DAYS, certificateState } from "./certification-state";
 import { batchProblem, readBatchPick, resolveBatch } from "./event-batch-picker";
-import { formIdempotency, FORM_KEY_FIELD } from "./event-form-key";
+import { formIdempotency, FORM_KEY_FIELD } from "./forms";
 import type { FormValues } from "./event-forms";
 import { appErrorFields, text, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";

@@ -5,7 +5,8 @@
  * recalled) are shown beside the field the user filled in.
  */
 import { AppError } from "../services/errors";
-import { batchIdFor, Gs1Error, isValidGtin, parseBatchId } from "../domain/gs1";
+import { batchIdFromReference } from "../domain/digital-link";
+import { batchIdFor, Gs1Error, isValidGtin } from "../domain/gs1";
 import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
 import { field, text, type FieldErrors } from "./forms";
@@ -84,26 +85,6 @@ export function resolveBatch(pick: BatchPick, lang: Lang): BatchChoice {
   }
   if (Object.keys(errors).length) return { ok: false, errors };
   return { ok: true, batchId: byLot!, via: "lot" };
-}
-
-/** A batch id from what was typed or pasted: the id itself, or a link to the batch's page. */
-export function batchIdFromReference(reference: string): string | undefined {
-  const value = reference.trim();
-  try {
-    if (/^0x[0-9a-fA-F]{64}$/.test(value)) return canonicalBatchId(value);
-    const digitalLink = /\/01\/(\d{8,14})\/10\/([^/?#]+)/.exec(value);
-    if (digitalLink) return batchIdFor(digitalLink[1], decodeURIComponent(digitalLink[2]));
-    const page = /\/p\/(0x[0-9a-fA-F]{64})(?:[/?#]|$)/.exec(value);
-    if (page) return canonicalBatchId(page[1]);
-  } catch (error) {
-    if (!(error instanceof Gs1Error) && !(error instanceof URIError)) throw error;
-  }
-  return undefined;
-}
-
-function canonicalBatchId(id: string): string {
-  parseBatchId(id); // throws unless it is a GTIN and lot
-  return id.toLowerCase();
 }
 
 /**

@@ -10,7 +10,6 @@ import { OrgEventReads } from "../store/org-event-reads";
 import { html } from "../web/html";
 import type { ConsoleDeps } from "./context";
 import { batchPickerFields, batchProblem, readBatchPick, resolveBatch, type BatchPick } from "./event-batch-picker";
-import { formIdempotency, formKeyField, FORM_KEY_FIELD } from "./event-form-key";
 import {
   EVENT_FORM_FIELDS,
   EVENT_FORM_ROLES,
@@ -22,7 +21,7 @@ import {
 } from "./event-forms";
 import { eventListPage, RECENT_EVENTS_SHOWN } from "./event-list-page";
 import { EVENT_WORDS } from "./event-messages";
-import { appErrorFields, errorSummary, form, text, zodFieldErrors, type FieldErrors } from "./forms";
+import { appErrorFields, chinaNow, errorSummary, form, formIdempotency, formKeyField, FORM_KEY_FIELD, text, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { COMMON } from "./messages";
 import { consoleOf, ConsoleForbidden, requireMember, type ConsoleRequest } from "./session";
@@ -125,9 +124,4 @@ ${form({
 })}`
   : html`<p class="banner banner-warning" role="alert" data-error="own-key">${COMMON[context.lang].ownKeyOrg}</p>`}`,
   });
-}
-
-/** Now, as a datetime-local value in China Standard Time (what the time fields start with). */
-function chinaNow(): string {
-  return new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 16);
 }

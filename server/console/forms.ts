@@ -3,8 +3,11 @@
  * forms that always carry the CSRF token, and the translation of validation problems (zod
  * issues, or a service's field errors) into words beside the right field in the user's language.
  */
+import { createHash, randomBytes } from "node:crypto";
 import type { z } from "zod";
+import { canonicalize } from "../domain/canonical-json";
 import { AppError } from "../services/errors";
+import type { Idempotency } from "../store/idempotency-repository";
 import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
 import { COMMON } from "./messages";
@@ -146,6 +149,11 @@ export function appErrorFields(error: AppError, lang: Lang, rename: Record<strin
   return errors;
 }
 
+/** Now in China Standard Time, as a datetime-local value ("2026-06-01T08:00"): what time fields start with. */
+export function chinaNow(now = new Date()): string {
+  return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 16);
+}
+
 /** A datetime-local value ("2026-06-01T08:00") as China Standard Time, in ISO 8601 with offset. */
 export function chinaTime(value: unknown): string | undefined {
   if (typeof value !== "string" || value.trim() === "") return undefined;
@@ -167,4 +175,27 @@ export function number(value: unknown): number | string | undefined {
   if (raw === undefined) return undefined;
   const parsed = Number(raw);
   return Number.isFinite(parsed) ? parsed : raw;
+}
+
+// --- One form, one write ---------------------------------------------------------------------
+// Each write form carries a random key made when the form was shown; the write goes to the
+// service under that key (as an API client's Idempotency-Key would), so a form posted twice —
+// a double tap, a reload, a retry on a bad connection — records once and answers the same both
+// times. A form that came back with errors recorded nothing, so its key stays usable for the
+// corrected post.
+
+export const FORM_KEY_FIELD = "formKey";
+const FORM_KEY = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** The hidden field of a form being shown: the key it was given, or a new one. */
+export function formKeyField(existing?: unknown): SafeHtml {
+  const key = typeof existing === "string" && FORM_KEY.test(existing) ? existing : randomBytes(18).toString("base64url");
+  return html`<input type="hidden" name="${FORM_KEY_FIELD}" value="${key}">`;
+}
+
+/** The idempotency of a posted form's write (none when the form carried no usable key). */
+export function formIdempotency(formKey: unknown, action: string, write: unknown): Idempotency | undefined {
+  if (typeof formKey !== "string" || !FORM_KEY.test(formKey)) return undefined;
+  const requestHash = createHash("sha256").update(canonicalize({ action, write })).digest("hex");
+  return { key: `console-form:${formKey}`, requestHash };
 }

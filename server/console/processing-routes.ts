@@ -13,7 +13,7 @@ import { checkMassBalance, type MassBalance, type Quantity, type QuantitySource 
 import type { ConsoleBatchReads } from "../store/console-batch-reads";
 import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
-import { chinaNow, ownKeyBanner, refuseOwnKey, serviceFieldErrors, signsForOrg, submissionOf } from "./batch-forms";
+import { ownKeyBanner, refuseOwnKey, serviceFieldErrors, signsForOrg } from "./batch-forms";
 import { BATCH_WORDS } from "./batch-messages";
 import {
   PROCESSING_PATH,
@@ -24,7 +24,7 @@ import {
   type ProcessingFormState,
 } from "./batch-processing-form";
 import type { ConsoleDeps } from "./context";
-import { zodFieldErrors, type FieldErrors } from "./forms";
+import { chinaNow, formIdempotency, FORM_KEY_FIELD, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { COMMON, messages } from "./messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "./session";
@@ -83,7 +83,7 @@ export function processingRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): R
     if (!parsed.success || !request.batchId || Object.keys(errors).length > 0) return comeBack(400, errors);
 
     const body = parsed.data;
-    const idempotency = submissionOf(req, { batchId: request.batchId, body });
+    const idempotency = formIdempotency(req.body?.[FORM_KEY_FIELD], `POST ${req.path}`, { batchId: request.batchId, body });
     // A form submitted twice gets the first answer: its batches exist now, and checking again would refuse it.
     const repeated = idempotency !== undefined && reads.answered(org.id, idempotency.key);
     if (!repeated) {

@@ -4,6 +4,7 @@
  * the lot and serial outside RFC 3986's unreserved set is percent-encoded, as GS1 asks.
  */
 import { randomBytes } from "node:crypto";
+import { batchIdFor, Gs1Error, parseBatchId } from "./gs1";
 
 export function encodeSegment(value: string): string {
   return Array.from(Buffer.from(value, "utf8"))
@@ -40,4 +41,24 @@ export function newSerial(): string {
 /** The serial as people read it off a label: three groups of four. */
 export function shortCode(serial: string): string {
   return serial.match(/.{1,4}/g)?.join("-") ?? serial;
+}
+
+/** A batch id from what was typed or pasted: the id itself, or a link to the batch's page. */
+export function batchIdFromReference(reference: string): string | undefined {
+  const value = reference.trim();
+  try {
+    if (/^0x[0-9a-fA-F]{64}$/.test(value)) return canonicalBatchId(value);
+    const digitalLink = /\/01\/(\d{8,14})\/10\/([^/?#]+)/.exec(value);
+    if (digitalLink) return batchIdFor(digitalLink[1], decodeURIComponent(digitalLink[2]));
+    const page = /\/p\/(0x[0-9a-fA-F]{64})(?:[/?#]|$)/.exec(value);
+    if (page) return canonicalBatchId(page[1]);
+  } catch (error) {
+    if (!(error instanceof Gs1Error) && !(error instanceof URIError)) throw error;
+  }
+  return undefined;
+}
+
+function canonicalBatchId(id: string): string {
+  parseBatchId(id); // throws unless it is a GTIN and lot
+  return id.toLowerCase();
 }

@@ -3,11 +3,12 @@
  * and a password kept as an scrypt hash; logins with a lockout after repeated failures; and
  * sessions whose random id lives only in the member's cookie (the database keeps its sha256).
  */
-import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
+import { randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import type { Member, MemberRepository } from "../store/member-repository";
 import type { Org, OrgRepository } from "../store/org-repository";
 import { AppError, conflict, forbidden, invalidField, notFound } from "./errors";
+import { hashSecret } from "./org-service";
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
@@ -92,9 +93,10 @@ export class AccountService {
       return failures >= this.settings.lockAfter ? { ok: false, reason: "locked", lockedUntil: lockUntil } : { ok: false, reason: "bad-credentials" };
     }
     this.members.recordSuccess(member.id);
+    this.members.deleteExpiredSessions(now.toISOString()); // the table keeps only live sessions
     const sessionId = randomBytes(32).toString("base64url");
     this.members.insertSession({
-      idHash: sha256(sessionId),
+      idHash: hashSecret(sessionId),
       memberId: member.id,
       csrfToken: randomBytes(24).toString("base64url"),
       createdAt: now.toISOString(),
@@ -105,14 +107,14 @@ export class AccountService {
 
   /** The member and CSRF token of a live session, and the member's organisation. */
   session(sessionId: string): { member: Member; org?: Org; csrfToken: string } | undefined {
-    const found = this.members.session(sha256(sessionId), this.now().toISOString());
+    const found = this.members.session(hashSecret(sessionId), this.now().toISOString());
     if (!found) return undefined;
     const org = found.member.orgId ? this.orgs.byId(found.member.orgId) : undefined;
     return { ...found, org };
   }
 
   logout(sessionId: string): void {
-    this.members.deleteSession(sha256(sessionId));
+    this.members.deleteSession(hashSecret(sessionId));
   }
 
   private async hashPassword(password: string): Promise<string> {
@@ -135,8 +137,4 @@ export class AccountService {
     });
     return timingSafeEqual(actual, expected);
   }
-}
-
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
 }

@@ -52,8 +52,4 @@ export class SerialRepository {
   issuedAmong(batchId: string, serials: readonly string[]): string[] {
     return serials.filter((serial) => this.findIssued.get(batchId, serial) !== undefined);
   }
-
-  count(batchId: string): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM serials WHERE batch_id = ?`).get(batchId) as { n: number }).n;
-  }
 }

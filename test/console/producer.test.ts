@@ -171,7 +171,7 @@ describe("console: the producer", function () {
 
   it("records a form submitted twice once", async function () {
     await coop.get("/console/batches/new");
-    const fields = { ...harvestForm("TY2026-003"), _submission: "double-tap-token-0123456789" };
+    const fields = { ...harvestForm("TY2026-003"), formKey: "double-tap-token-0123456789" };
     const outbox = countOf(h, "outbox");
     const first = await coop.post("/console/batches/new", fields);
     const second = await coop.post("/console/batches/new", fields);
