@@ -11,7 +11,6 @@ import type { ConsoleBatchReads } from "../store/console-batch-reads";
 import { html, type SafeHtml } from "../web/html";
 import { LABELS_PER_SHEET } from "../web/labels-page";
 import {
-  ownKeyBanner,
   refuseOwnKey,
   sendNotFound,
   serviceFieldErrors,
@@ -19,7 +18,7 @@ import {
 } from "./batch-forms";
 import { loadBatchView, recallState, type BatchConsoleView } from "./batch-view";
 import type { ConsoleDeps } from "./context";
-import { chinaNow, chinaTime, errorSummary, field, form, formIdempotency, formKeyField, FORM_KEY_FIELD, number, text, zodFieldErrors, type FieldErrors } from "./forms";
+import { chinaNow, chinaTime, errorSummary, field, form, FORM_KEY_FIELD, formIdempotency, formKeyField, number, ownKeyBanner, text, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { messages } from "./messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "./session";
@@ -141,7 +140,7 @@ ${form({
     field({ name: "recalledAt", label: t.recalledAt, type: "datetime-local", value: values.recalledAt ?? chinaNow(), error: errors.recalledAt, required: true }),
   ],
 })}`
-  : ownKeyBanner(context)}
+  : ownKeyBanner(context.lang)}
 </section>`;
 }
 

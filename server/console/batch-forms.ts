@@ -8,7 +8,7 @@ import { AppError } from "../services/errors";
 import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
 import { BATCH_WORDS, UNITS } from "./batch-messages";
-import { appErrorFields, field, type FieldErrors } from "./forms";
+import { appErrorFields, field, ownKeyBanner, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { COMMON } from "./messages";
 import type { ConsoleRequest } from "./session";
@@ -25,13 +25,10 @@ export function signsForOrg(context: ConsoleRequest): boolean {
   return context.org?.custodial === true;
 }
 
-export function ownKeyBanner(context: ConsoleRequest): SafeHtml {
-  return html`<p class="banner banner-warning" role="alert" data-error="own-key">${COMMON[context.lang].ownKeyOrg}</p>`;
-}
 
 /** Answers a write from an organisation that signs with its own key: 403, nothing written. */
 export function refuseOwnKey(res: Response, context: ConsoleRequest, title: string, path: string): void {
-  res.status(403).type("html").send(consoleLayout({ context, title, path, body: ownKeyBanner(context) }));
+  res.status(403).type("html").send(consoleLayout({ context, title, path, body: ownKeyBanner(context.lang) }));
 }
 
 export function sendNotFound(res: Response, context: ConsoleRequest, path: string): void {

@@ -13,14 +13,13 @@ import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
 import { readPhotos, MAX_PHOTOS, type PhotoUploads } from "./batch-photos";
 import {
-  ownKeyBanner,
   refuseOwnKey,
   serviceFieldErrors,
   signsForOrg,
   unitOptions,
 } from "./batch-forms";
 import type { ConsoleDeps } from "./context";
-import { chinaNow, chinaTime, errorSummary, field, form, formIdempotency, formKeyField, FORM_KEY_FIELD, number, text, zodFieldErrors, type FieldErrors } from "./forms";
+import { chinaNow, chinaTime, errorSummary, field, form, FORM_KEY_FIELD, formIdempotency, formKeyField, number, ownKeyBanner, text, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { messages } from "./messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "./session";
@@ -232,7 +231,7 @@ function page(context: ConsoleRequest, values: HarvestValues, errors: FieldError
     title: t.title,
     path: PATH,
     body: html`<p>${t.intro}</p>
-${signs ? null : ownKeyBanner(context)}
+${signs ? null : ownKeyBanner(context.lang)}
 ${errorSummary(errors, context.lang)}
 ${signs
   ? form({

@@ -12,7 +12,7 @@ import { ATTEST_FORMS, type CertificationSubject } from "./certification-forms";
 import { CERTIFICATION_WORDS } from "./certification-messages";
 import { certificateState, isInFlight, isRevocable } from "./certification-state";
 import { batchPickerFields, type BatchPick } from "./event-batch-picker";
-import { formKeyField } from "./forms";
+import { formKeyField, ownKeyBanner } from "./forms";
 import type { FormValues } from "./event-forms";
 import { errorSummary, field, form, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
@@ -102,9 +102,6 @@ function lotOf(batchId: string): string {
   }
 }
 
-function ownKeyBanner(lang: Lang): SafeHtml {
-  return html`<p class="banner banner-warning" role="alert" data-error="own-key">${COMMON[lang].ownKeyOrg}</p>`;
-}
 
 export interface AttestFormPage {
   subject: CertificationSubject;

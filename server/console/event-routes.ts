@@ -21,7 +21,7 @@ import {
 } from "./event-forms";
 import { eventListPage, RECENT_EVENTS_SHOWN } from "./event-list-page";
 import { EVENT_WORDS } from "./event-messages";
-import { appErrorFields, chinaNow, errorSummary, form, formIdempotency, formKeyField, FORM_KEY_FIELD, text, zodFieldErrors, type FieldErrors } from "./forms";
+import { appErrorFields, chinaNow, errorSummary, form, FORM_KEY_FIELD, formIdempotency, formKeyField, ownKeyBanner, text, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { COMMON } from "./messages";
 import { consoleOf, ConsoleForbidden, requireMember, type ConsoleRequest } from "./session";
@@ -122,6 +122,6 @@ ${form({
   submitLabel: COMMON[context.lang].save,
   body: [formKeyField(formKey), batchPickerFields(pick, errors, context.lang), ...EVENT_FORMS[type].fields(values, errors, context.lang)],
 })}`
-  : html`<p class="banner banner-warning" role="alert" data-error="own-key">${COMMON[context.lang].ownKeyOrg}</p>`}`,
+  : ownKeyBanner(context.lang)}`,
   });
 }

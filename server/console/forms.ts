@@ -199,3 +199,8 @@ export function formIdempotency(formKey: unknown, action: string, write: unknown
   const requestHash = createHash("sha256").update(canonicalize({ action, write })).digest("hex");
   return { key: `console-form:${formKey}`, requestHash };
 }
+
+/** The notice for an organisation that signs with its own key: the console cannot sign for it. */
+export function ownKeyBanner(lang: Lang): SafeHtml {
+  return html`<p class="banner banner-warning" role="alert" data-error="own-key">${COMMON[lang].ownKeyOrg}</p>`;
+}

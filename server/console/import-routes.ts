@@ -17,7 +17,7 @@ import type { Org } from "../store/org-repository";
 import { html, type SafeHtml } from "../web/html";
 import { formatDateTime, type Lang } from "../web/i18n";
 import type { ConsoleDeps } from "./context";
-import { errorSummary, field, form, type FieldErrors } from "./forms";
+import { errorSummary, field, form, ownKeyBanner, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { COMMON, messages } from "./messages";
 import { consoleOf, ConsoleForbidden, requireMember, type ConsoleRequest } from "./session";
@@ -247,7 +247,7 @@ ${form({
     field({ name: "file", label: t.file, type: "file", required: true, accept: ".csv,text/csv", hint: t.fileHint, error: errors.file }),
   ],
 })}`
-  : html`<p class="banner banner-warning" role="alert">${COMMON[context.lang].ownKeyOrg}</p>`}
+  : ownKeyBanner(context.lang)}
 </section>
 ${pastImports(deps, context)}`,
   });
@@ -302,7 +302,7 @@ function validatedSection(context: ConsoleRequest, report: ImportReport, errors:
   const action = `/console/imports/${report.importId}/run`;
   const summary = report.badRows === 0 ? t.allGood(report.totalRows) : t.summary(report.totalRows, report.badRows);
   let choice: SafeHtml;
-  if (!context.org!.custodial) choice = html`<p class="banner banner-warning" role="alert">${COMMON[context.lang].ownKeyOrg}</p>`;
+  if (!context.org!.custodial) choice = ownKeyBanner(context.lang);
   else if (report.goodRows === 0) choice = html`<p class="banner banner-danger" role="alert">${t.nothingGood}</p>`;
   else if (report.badRows === 0) choice = form({ action, csrfToken: context.csrfToken, submitLabel: t.recordAll(report.goodRows), id: "record-all", body: [] });
   else {

@@ -13,7 +13,7 @@ import { checkMassBalance, type MassBalance, type Quantity, type QuantitySource 
 import type { ConsoleBatchReads } from "../store/console-batch-reads";
 import { html, type SafeHtml } from "../web/html";
 import type { Lang } from "../web/i18n";
-import { ownKeyBanner, refuseOwnKey, serviceFieldErrors, signsForOrg } from "./batch-forms";
+import { refuseOwnKey, serviceFieldErrors, signsForOrg } from "./batch-forms";
 import { BATCH_WORDS } from "./batch-messages";
 import {
   PROCESSING_PATH,
@@ -24,7 +24,7 @@ import {
   type ProcessingFormState,
 } from "./batch-processing-form";
 import type { ConsoleDeps } from "./context";
-import { chinaNow, formIdempotency, FORM_KEY_FIELD, zodFieldErrors, type FieldErrors } from "./forms";
+import { chinaNow, FORM_KEY_FIELD, formIdempotency, ownKeyBanner, zodFieldErrors, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
 import { COMMON, messages } from "./messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "./session";
@@ -175,6 +175,6 @@ function page(context: ConsoleRequest, state: ProcessingFormState, extra: { save
     body: html`${extra.saved ?? null}
 ${extra.refresh ? html`<p class="banner banner-warning" role="status" data-pending="true">${BATCH_WORDS[context.lang].pendingNote}</p>
 <p><a class="btn btn-quiet" href="${PROCESSING_PATH}">${t.another}</a></p>` : html`<p>${t.intro}</p>
-${signsForOrg(context) ? processingForm(context, state, extra.req) : ownKeyBanner(context)}`}`,
+${signsForOrg(context) ? processingForm(context, state, extra.req) : ownKeyBanner(context.lang)}`}`,
   });
 }
