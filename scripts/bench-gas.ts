@@ -18,7 +18,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { ContractTransactionReceipt, ContractTransactionResponse, TypedDataDomain } from "ethers";
 import type { ProvenanceLedger } from "../typechain-types";
 import { deployLedger } from "../server/chain/deploy-ledger";
-import { hashDetail, ledgerDomain, nextHead, signEvent, ZERO_HASH, type LedgerEvent, type SignedEventStruct } from "../server/chain/typed-data";
+import { ledgerDomain, nextHead, signEvent, type SignedEventStruct } from "../server/chain/typed-data";
+import { type LedgerEvent } from "../server/domain/ledger-types";
+import { hashDetail, ZERO_HASH } from "../server/domain/hashes";
 import { EventKind, eventKindName } from "../server/domain/event-kinds";
 import { batchIdFor } from "../server/domain/gs1";
 

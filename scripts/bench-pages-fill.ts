@@ -15,7 +15,9 @@
 import { Interface } from "ethers";
 import type Database from "better-sqlite3";
 import { signDigest } from "../server/chain/sign-digest";
-import { eventDigest, eventStructHash, hashDetail, ledgerDomain, nextHead, ZERO_HASH, type LedgerEvent, type SignedEventStruct } from "../server/chain/typed-data";
+import { eventDigest, eventStructHash, ledgerDomain, nextHead, type SignedEventStruct } from "../server/chain/typed-data";
+import { type LedgerEvent } from "../server/domain/ledger-types";
+import { hashDetail, ZERO_HASH } from "../server/domain/hashes";
 import { EventKind } from "../server/domain/event-kinds";
 import { batchIdFor } from "../server/domain/gs1";
 import * as payload from "../test/helpers/payloads";

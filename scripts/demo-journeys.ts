@@ -7,7 +7,7 @@
  * correct check digits; lots are GS1 AI 10 strings. One mango lot is recalled after its sale;
  * the Zijin tea is split into two retail packs, each then certified, shipped, received and sold.
  */
-import type { BatchCertificationBody, EventBody, HarvestBody } from "../server/api/schemas";
+import type { BatchCertificationBody, EventBody, HarvestBody } from "../server/domain/request-shapes";
 import type { RoleName } from "../server/domain/event-kinds";
 
 export const ORGANISATIONS = {

@@ -10,7 +10,7 @@ import { csvUploadBody, IMPORT_UPLOAD_PATH } from "./api/import-routes";
 import { mountRoutes, type Authenticator } from "./api/mount-routes";
 import type { RouteSpec } from "./api/route-spec";
 import { securityHeaders } from "./web/security";
-import { webNotFound, webServerError } from "./web/web-routes";
+import { webNotFound, webServerError } from "./html/not-found-page";
 
 export interface AppDeps {
   routes: RouteSpec[];

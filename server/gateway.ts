@@ -13,20 +13,21 @@ import { readRoutes } from "./api/read-routes";
 import type { RouteSpec } from "./api/route-spec";
 import { signingRoutes } from "./api/signing-routes";
 import { systemRoutes } from "./api/system-routes";
-import { writeRoutes, type EventStatusView } from "./api/write-routes";
+import { writeRoutes } from "./api/write-routes";
 import type { Deployment } from "./chain/deploy-ledger";
 import { LedgerAdmin } from "./chain/ledger-admin";
 import { loadLedgerArtifact } from "./chain/ledger-artifact";
-import { ledgerDomain, ZERO_HASH } from "./chain/typed-data";
-import { eventKindName } from "./domain/event-kinds";
-import { createIndexer } from "./indexer";
+import { ledgerDomain } from "./chain/typed-data";
+import { createIndexer } from "./workers/indexer";
 import { CustodialKeys } from "./keys/custodial-keys";
-import { createCertificationSender } from "./relayer/certification-sender";
-import { createRelayer } from "./relayer/relayer";
+import { createCertificationSender } from "./workers/relayer/certification-sender";
+import { createRelayer } from "./workers/relayer/relayer";
 import { BatchReader } from "./services/batch-reader";
 import { BatchVerifier } from "./services/batch-verifier";
 import { CertificationService } from "./services/certification-service";
-import { EventPlanner, type BatchStateSource } from "./services/event-planner";
+import { EventPlanner } from "./services/event-planner";
+import { batchStateOf } from "./services/batch-state";
+import { EventStatuses } from "./services/event-status";
 import { EventService } from "./services/event-service";
 import { OrgService, hashSecret, isAdminToken } from "./services/org-service";
 import { CertificationOutboxRepository } from "./store/certification-outbox-repository";
@@ -53,7 +54,7 @@ import { AccountService, DEFAULT_ACCOUNT_SETTINGS } from "./services/account-ser
 import { MemberRepository } from "./store/member-repository";
 import { dataVersion } from "./store/data-version";
 import { importRoutes } from "./api/import-routes";
-import { createImportRunner } from "./services/import-runner";
+import { createImportRunner } from "./workers/import-runner";
 import { ImportService } from "./services/import-service";
 import { ImportRepository } from "./store/import-repository";
 import { PhotoRepository } from "./store/photo-repository";
@@ -101,10 +102,7 @@ export function createGateway(options: GatewayOptions) {
   const keys = new CustodialKeys(options.masterSecret, options.scryptN);
   const ledgerAdmin = new LedgerAdmin(deployment.address, artifact.abi, options.adminSigner);
 
-  const batchState: BatchStateSource = {
-    expectedHead: (batchId) => outbox.latestHead(batchId) ?? index.batchState(batchId)?.head,
-    creatorOf: (batchId) => accepted.creator(batchId) ?? index.getBatch(batchId)?.batch.creator,
-  };
+  const batchState = batchStateOf(outbox, accepted, index);
   const orgService = new OrgService(orgs, keys, ledgerAdmin);
   const commits = new GroupCommit(db);
   const answers = new IdempotencyRepository(db);
@@ -163,36 +161,8 @@ export function createGateway(options: GatewayOptions) {
     log: log("certifications"),
   });
 
-  const eventStatus = (eventId: string): EventStatusView | undefined => {
-    const event = outbox.byId(eventId);
-    if (event) {
-      return {
-        eventId,
-        batchId: event.batchId,
-        type: eventKindName(event.kind),
-        status: event.status,
-        ...(event.txHash ? { transactionHash: event.txHash } : {}),
-        ...(event.blockNumber !== null ? { blockNumber: event.blockNumber } : {}),
-        ...(event.error ? { error: event.error } : {}),
-      };
-    }
-    const write = certificationOutbox.byId(eventId);
-    if (!write) return undefined;
-    return {
-      eventId,
-      batchId: write.batchId ?? ZERO_HASH,
-      type: write.action === "attest" ? "certification" : "revocation",
-      status: write.status,
-      ...(write.txHash ? { transactionHash: write.txHash } : {}),
-      ...(write.blockNumber !== null ? { blockNumber: write.blockNumber } : {}),
-      ...(write.error ? { error: write.error } : {}),
-    };
-  };
-  const waitForSettled = async (ids: string[], timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    const settled = () => ids.every((id) => ["confirmed", "failed"].includes(eventStatus(id)?.status ?? "failed"));
-    while (!settled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
-  };
+  const statuses = new EventStatuses(outbox, certificationOutbox);
+  const eventStatus = (eventId: string) => statuses.of(eventId);
 
   const adminTokenHash = hashSecret(options.adminToken);
   const routes: RouteSpec[] = [];
@@ -207,7 +177,7 @@ export function createGateway(options: GatewayOptions) {
     }),
     ...orgRoutes(orgService),
     ...memberRoutes(accounts),
-    ...writeRoutes({ events, eventStatus, waitForSettled }),
+    ...writeRoutes({ events, eventStatus, waitForSettled: (ids, timeoutMs) => statuses.waitForSettled(ids, timeoutMs) }),
     ...certificationRoutes(certifications),
     ...signingRoutes({
       events,

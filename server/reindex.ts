@@ -8,7 +8,7 @@ import { JsonRpcProvider } from "ethers";
 import { loadConfig } from "./config";
 import { startAnvil, type AnvilHandle } from "./chain/anvil";
 import { readDeployment } from "./chain/deploy-ledger";
-import { rebuildIndex } from "./indexer";
+import { rebuildIndex } from "./workers/indexer";
 import { openDatabase } from "./store/database";
 
 async function main(): Promise<void> {

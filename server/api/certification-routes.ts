@@ -1,7 +1,7 @@
 /** 圳品 certifications: attest a batch or a producer's product line; revoke. */
 import type { CertificationService } from "../services/certification-service";
 import type { StoredAnswer } from "../store/idempotency-repository";
-import { batchCertificationBody, productLineCertificationBody, revokeBody } from "./schemas";
+import { batchCertificationBody, productLineCertificationBody, revokeBody } from "../domain/request-shapes";
 import { BATCH_ID, idempotencyOf, route, type RouteSpec } from "./route-spec";
 
 const RESPONSES = {

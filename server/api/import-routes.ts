@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import express, { type RequestHandler } from "express";
 import { z } from "zod";
 import type { ImportReport, ImportService } from "../services/import-service";
-import { AppError, invalidField } from "../services/errors";
+import { DomainError, invalidField } from "../domain/errors";
 import type { Authenticator } from "./mount-routes";
 import { route, UUID, type RouteSpec } from "./route-spec";
 
@@ -32,7 +32,7 @@ export function csvUploadBody(auth: Pick<Authenticator, "org">): RequestHandler 
     if (!apiKey || !auth.org(apiKey)) return next(); // the route answers 401, the body unread
     raw(req, res, (error?: unknown) => {
       if ((error as { type?: string } | undefined)?.type === "entity.too.large") {
-        return next(new AppError(413, "payload_too_large", "the file is larger than 20 MB", [{ field: "file", message: "is larger than 20 MB" }]));
+        return next(new DomainError("payload_too_large", "the file is larger than 20 MB", [{ field: "file", message: "is larger than 20 MB" }]));
       }
       if (error) return next(error);
       if (Buffer.isBuffer(req.body)) req.body = new UploadedFile(req.body);

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { Router, type NextFunction, type Request, type Response } from "express";
 import type { z } from "zod";
 import type { Org } from "../store/org-repository";
-import { AppError, invalid, invalidField, unauthorized, type FieldProblem } from "../services/errors";
+import { DomainError, invalid, invalidField, unauthorized, type FieldProblem } from "../domain/errors";
 import { expressPath, type RouteSpec } from "./route-spec";
 
 export interface Authenticator {
@@ -81,4 +81,4 @@ function toFieldProblem(issue: z.core.$ZodIssue): FieldProblem {
   return { field: field || "body", message: issue.message };
 }
 
-export { AppError };
+export { DomainError };

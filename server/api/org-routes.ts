@@ -1,6 +1,6 @@
 /** Organisations, created by the admin. */
 import type { OrgService } from "../services/org-service";
-import { createOrgBody } from "./schemas";
+import { createOrgBody } from "../domain/request-shapes";
 import { route, type RouteSpec } from "./route-spec";
 
 export function orgRoutes(orgs: OrgService): RouteSpec[] {

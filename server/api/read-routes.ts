@@ -2,7 +2,7 @@
 import type { BatchReader } from "../services/batch-reader";
 import type { BatchVerifier } from "../services/batch-verifier";
 import { isValidGtin, normalizeGtin } from "../domain/gs1";
-import { invalidField, notFound } from "../services/errors";
+import { invalidField, notFound } from "../domain/errors";
 import { BATCH_ID, route, type RouteSpec } from "./route-spec";
 
 export interface BatchListing {

@@ -1,11 +1,7 @@
 /** Unit serials: the batch's creator issues codes for the units it packs and labels. */
-import { z } from "zod";
-import { MAX_SERIALS_PER_REQUEST, type SerialService } from "../services/serial-service";
+import type { SerialService } from "../services/serial-service";
+import { issueSerialsBody } from "../domain/request-shapes";
 import { BATCH_ID, idempotencyOf, route, type RouteSpec } from "./route-spec";
-
-export const issueSerialsBody = z.strictObject({
-  count: z.number().int().min(1).max(MAX_SERIALS_PER_REQUEST).describe("how many unit serials to issue"),
-});
 
 export function serialRoutes(service: SerialService): RouteSpec[] {
   return [

@@ -8,10 +8,10 @@ import { z } from "zod";
 import type { TypedDataDomain } from "ethers";
 import { EVENT_TYPES } from "../chain/typed-data";
 import type { EventService } from "../services/event-service";
-import type { WriteRequest } from "../services/event-planner";
-import { conflict, forbidden, invalidField, notFound } from "../services/errors";
+import type { WriteRequest } from "../domain/ledger-types";
+import { conflict, forbidden, invalidField, notFound } from "../domain/errors";
 import type { SigningRequestRepository } from "../store/signing-request-repository";
-import { eventBody, harvestBody } from "./schemas";
+import { eventBody, harvestBody } from "../domain/request-shapes";
 import { BATCH_ID, UUID, idempotencyOf, route, type RouteContext, type RouteSpec } from "./route-spec";
 
 export interface SigningRouteDeps {

@@ -1,20 +1,11 @@
 /** The write routes: harvests, events on a batch, and the status of what was written. */
 import type { EventService } from "../services/event-service";
-import type { WriteRequest } from "../services/event-planner";
-import { invalidField } from "../services/errors";
+import type { EventStatusView } from "../services/event-status";
+import type { WriteRequest } from "../domain/ledger-types";
+import { invalidField } from "../domain/errors";
 import type { StoredAnswer } from "../store/idempotency-repository";
-import { eventBody, harvestBody } from "./schemas";
+import { eventBody, harvestBody } from "../domain/request-shapes";
 import { BATCH_ID, UUID, idempotencyOf, route, type RouteContext, type RouteSpec } from "./route-spec";
-
-export interface EventStatusView {
-  eventId: string;
-  batchId: string;
-  type: string;
-  status: "pending" | "submitted" | "confirmed" | "failed";
-  transactionHash?: string;
-  blockNumber?: number;
-  error?: string;
-}
 
 export interface WriteRouteDeps {
   events: EventService;

@@ -11,16 +11,14 @@ import {
   encodeBytes32String,
   id,
   keccak256,
-  toUtf8Bytes,
   type Signer,
 } from "ethers";
-import { canonicalize } from "../domain/canonical-json";
+import { RECALLED_FLAG } from "../domain/hashes";
+import type { LedgerEvent } from "../domain/ledger-types";
 import { EventKind } from "../domain/event-kinds";
 
 export const DOMAIN_NAME = "ProvenanceLedger";
 export const DOMAIN_VERSION = "1";
-export const ZERO_HASH = `0x${"0".repeat(64)}`;
-export const RECALLED_FLAG = 0x01n;
 
 export const EVENT_TYPES = {
   Event: [
@@ -60,18 +58,6 @@ export function ledgerDomain(chainId: bigint | number, verifyingContract: string
   return { name: DOMAIN_NAME, version: DOMAIN_VERSION, chainId, verifyingContract };
 }
 
-/** keccak256 of the RFC 8785 canonical JSON of an event's off-chain detail. */
-export function hashDetail(detail: unknown): string {
-  return keccak256(toUtf8Bytes(canonicalize(detail)));
-}
-
-export interface LedgerEvent {
-  batchId: string;
-  kind: number;
-  prevHead: string;
-  dataHash: string;
-  inputs: string[];
-}
 
 /** The event as the contract's `SignedEvent` struct (its inputs travel beside it). */
 export interface SignedEventStruct {
@@ -188,8 +174,4 @@ export function nextHead(event: LedgerEvent, signer: string, structHash = eventS
   let flags = BigInt(event.prevHead) & 0xffn;
   if (event.kind === EventKind.Recall) flags |= RECALLED_FLAG;
   return `0x${((chained & ~0xffn) | flags).toString(16).padStart(64, "0")}`;
-}
-
-export function isRecalledHead(head: string): boolean {
-  return (BigInt(head) & RECALLED_FLAG) !== 0n;
 }

@@ -1,7 +1,7 @@
 /** Logging in and out of the console, and the console's home (which sends each role to its work). */
 import express, { type Router } from "express";
-import { html } from "../web/html";
-import { formatDateTime } from "../web/i18n";
+import { html } from "../html/html";
+import { formatDateTime } from "../html/i18n";
 import type { ConsoleDeps } from "./context";
 import { errorSummary, field, form, type FieldErrors } from "./forms";
 import { consoleLayout, MENU } from "./layout";

@@ -4,12 +4,12 @@
  * where a form comes back with errors and what the batch page links to while it reloads itself.
  */
 import express, { type Request, type Response, type Router } from "express";
-import { recallBody } from "../api/schemas";
-import { issueSerialsBody } from "../api/serial-routes";
-import { AppError } from "../services/errors";
+import { recallBody } from "../domain/request-shapes";
+import { issueSerialsBody } from "../domain/request-shapes";
+import { DomainError } from "../domain/errors";
 import type { ConsoleBatchReads } from "../store/console-batch-reads";
-import { html, type SafeHtml } from "../web/html";
-import { LABELS_PER_SHEET } from "../web/labels-page";
+import { html, type SafeHtml } from "../html/html";
+import { LABELS_PER_SHEET } from "../html/label-sheet";
 import {
   refuseOwnKey,
   sendNotFound,
@@ -22,6 +22,7 @@ import { chinaNow, chinaTime, errorSummary, field, form, FORM_KEY_FIELD, formIde
 import { consoleLayout } from "./layout";
 import { messages } from "./messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "./session";
+import { httpStatusOf } from "../api/error-handler";
 
 /** The most serials one label-sheet link may name (the label page's own limit). */
 export const MAX_LABEL_LINK_SERIALS = LABELS_PER_SHEET * 10;
@@ -186,8 +187,8 @@ export function batchActionRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): 
       const query = serials.length <= MAX_LABEL_LINK_SERIALS ? `issued=${serials.join(",")}` : `issuedCount=${serials.length}`;
       res.redirect(303, `/console/batches/${view.batchId}?${query}#serials-heading`);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      comeBack(error.status, serviceFieldErrors(error, context.lang, { count: "count" }));
+      if (!(error instanceof DomainError)) throw error;
+      comeBack(httpStatusOf(error), serviceFieldErrors(error, context.lang, { count: "count" }));
     }
   });
 
@@ -213,8 +214,8 @@ export function batchActionRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): 
       await deps.events.writeCustodial(context.org!, { type: "event", batchId: view.batchId, body: parsed.data }, formIdempotency(req.body?.[FORM_KEY_FIELD], `POST ${req.path}`, parsed.data));
       res.redirect(303, `/console/batches/${view.batchId}`);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      comeBack(error.status, serviceFieldErrors(error, context.lang, {}));
+      if (!(error instanceof DomainError)) throw error;
+      comeBack(httpStatusOf(error), serviceFieldErrors(error, context.lang, {}));
     }
   });
 

@@ -4,9 +4,9 @@
  * right field.
  */
 import type { Request, Response } from "express";
-import { AppError } from "../services/errors";
-import { html, type SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import { DomainError } from "../domain/errors";
+import { html, type SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { BATCH_WORDS, UNITS } from "./batch-messages";
 import { appErrorFields, field, ownKeyBanner, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
@@ -37,15 +37,15 @@ export function sendNotFound(res: Response, context: ConsoleRequest, path: strin
 }
 
 /**
- * A service's refusal (AppError) as errors beside fields, in the member's language. The
+ * A service's refusal (DomainError) as errors beside fields, in the member's language. The
  * services speak English to API clients; the refusals a console form can meet are put into
  * words here, others keep the words forms.ts has for them. A field the form does not show
  * goes to the top of the form.
  */
-export function serviceFieldErrors(error: AppError, lang: Lang, fieldOf: Record<string, string>): FieldErrors {
+export function serviceFieldErrors(error: DomainError, lang: Lang, fieldOf: Record<string, string>): FieldErrors {
   const w = BATCH_WORDS[lang];
-  if (error.status === 422) return { _form: w.submittedTwice };
-  if (error.status === 403) return { _form: w.notCreator };
+  if (error.code === "idempotency_key_reused") return { _form: w.submittedTwice };
+  if (error.code === "forbidden") return { _form: w.notCreator };
   const names = withBracketPaths(fieldOf);
   const translated = appErrorFields(error, lang);
   const errors: FieldErrors = {};

@@ -5,12 +5,13 @@
  * taken from the list. Photos go with the form; their hashes go on chain with the harvest.
  */
 import express, { type Request, type Router } from "express";
-import { harvestBody } from "../api/schemas";
+import { harvestBody } from "../domain/request-shapes";
 import { allCounties, countyByCode, provinceList, type County } from "../domain/divisions";
-import { AppError } from "../services/errors";
+import { DomainError } from "../domain/errors";
+import { httpStatusOf } from "../api/error-handler";
 import type { ConsoleBatchReads } from "../store/console-batch-reads";
-import { html, type SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { readPhotos, MAX_PHOTOS, type PhotoUploads } from "./batch-photos";
 import {
   refuseOwnKey,
@@ -162,9 +163,9 @@ export function harvestRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads, uploa
       );
       res.redirect(303, `/console/batches/${(answer.body as { batchId: string }).batchId}`);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
+      if (!(error instanceof DomainError)) throw error;
       const refused = serviceFieldErrors(error, context.lang, FIELD_OF_PATH);
-      res.status(error.status).type("html").send(page(context, values, refused, req, photosDropped));
+      res.status(httpStatusOf(error)).type("html").send(page(context, values, refused, req, photosDropped));
     }
   });
 

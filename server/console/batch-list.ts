@@ -6,7 +6,7 @@
 import express, { type Router } from "express";
 import type { ConsoleBatchReads, Creation } from "../store/console-batch-reads";
 import type { BatchListItem } from "../store/gateway-reads";
-import { html, type SafeHtml } from "../web/html";
+import { html, type SafeHtml } from "../html/html";
 import { BATCH_WORDS } from "./batch-messages";
 import type { ConsoleDeps } from "./context";
 import { consoleLayout } from "./layout";

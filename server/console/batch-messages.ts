@@ -1,5 +1,5 @@
 /** Words the producer's and processor's pages share: units, event types, processing steps, refusals. */
-import { harvestBody, processingBody } from "../api/schemas";
+import { harvestBody, processingBody } from "../domain/request-shapes";
 import { messages } from "./messages";
 
 /** The API's units and processing steps: the console offers exactly what the API takes. */

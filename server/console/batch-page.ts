@@ -10,8 +10,8 @@ import { digitalLinkPath } from "../domain/digital-link";
 import { eventKindName } from "../domain/event-kinds";
 import { parseBatchId } from "../domain/gs1";
 import type { AcceptedEvent, ConsoleBatchReads } from "../store/console-batch-reads";
-import { html, type SafeHtml } from "../web/html";
-import { formatDateTime, type Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import { formatDateTime, type Lang } from "../html/i18n";
 import {
   issuedNotice,
   MAX_LABEL_LINK_SERIALS,

@@ -5,7 +5,7 @@
  * write that is then refused takes the photos it alone brought with it.
  */
 import { keccak256 } from "ethers";
-import type { Lang } from "../web/i18n";
+import type { Lang } from "../html/i18n";
 import type { Photo, PhotoRepository, PhotoType } from "../store/photo-repository";
 import { messages } from "./messages";
 

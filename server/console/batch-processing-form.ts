@@ -7,8 +7,8 @@
  */
 import { batchIdFromReference } from "../domain/digital-link";
 import { batchIdFor, isValidGtin, parseBatchId } from "../domain/gs1";
-import { html, type SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { groupError, unitOptions } from "./batch-forms";
 import { BATCH_WORDS, STEPS } from "./batch-messages";
 import { chinaTime, errorSummary, field, form, formKeyField, FORM_KEY_FIELD, number, text, type FieldErrors } from "./forms";

@@ -4,11 +4,11 @@
  * dates in China time: from the start of the first day to the end of the last.
  */
 import type { z } from "zod";
-import { batchCertificationBody, productLineCertificationBody } from "../api/schemas";
-import type { AppError } from "../services/errors";
+import { batchCertificationBody, productLineCertificationBody } from "../domain/request-shapes";
+import type { DomainError } from "../domain/errors";
 import type { Org } from "../store/org-repository";
-import type { SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import type { SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { CERTIFICATION_WORDS } from "./certification-messages";
 import { withoutEmpty, type FormValues } from "./event-forms";
 import { chinaTime, field, text, type FieldErrors } from "./forms";
@@ -78,13 +78,13 @@ export const ATTEST_FORMS: Record<CertificationSubject, AttestForm> = {
  * The certification service's objections that name a field, in the user's words; undefined for
  * others (the caller falls back to the service's own message).
  */
-export function certificationProblem(error: AppError, lang: Lang): FieldErrors | undefined {
+export function certificationProblem(error: DomainError, lang: Lang): FieldErrors | undefined {
   const t = CERTIFICATION_WORDS[lang];
   const problem = error.fields[0];
   if (!problem) return undefined;
-  if (error.status === 400 && problem.field === "validUntil") return { validUntil: t.untilBeforeFrom };
-  if (error.status === 409 && problem.field === "certificateNo") return { certificateNo: t.numberTaken };
-  if (error.status === 404 && problem.field === "producer") return { producer: t.unknownProducer };
+  if (error.code === "invalid_request" && problem.field === "validUntil") return { validUntil: t.untilBeforeFrom };
+  if (error.code === "conflict" && problem.field === "certificateNo") return { certificateNo: t.numberTaken };
+  if (error.code === "not_found" && problem.field === "producer") return { producer: t.unknownProducer };
   return undefined;
 }
 

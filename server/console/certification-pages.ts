@@ -6,8 +6,8 @@
 import { parseBatchId } from "../domain/gs1";
 import type { CertifierCertification } from "../store/certification-reads";
 import type { Org } from "../store/org-repository";
-import { html, type SafeHtml } from "../web/html";
-import { formatDate, type Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import { formatDate, type Lang } from "../html/i18n";
 import { ATTEST_FORMS, type CertificationSubject } from "./certification-forms";
 import { CERTIFICATION_WORDS } from "./certification-messages";
 import { certificateState, isInFlight, isRevocable } from "./certification-state";

@@ -5,11 +5,11 @@
  * the logged-in member's own organisation, only once the whole form is valid.
  */
 import express, { type Response, type Router } from "express";
-import { revokeBody, type BatchCertificationBody, type ProductLineCertificationBody } from "../api/schemas";
-import { AppError } from "../services/errors";
+import { revokeBody, type BatchCertificationBody, type ProductLineCertificationBody } from "../domain/request-shapes";
+import { DomainError } from "../domain/errors";
 import { CertificationOutboxRepository } from "../store/certification-outbox-repository";
 import { CertificationReads } from "../store/certification-reads";
-import { html } from "../web/html";
+import { html } from "../html/html";
 import type { ConsoleDeps } from "./context";
 import { ATTEST_FORM_FIELDS, ATTEST_FORMS, CERTIFICATION_SUBJECTS, certificationProblem, type CertificationSubject } from "./certification-forms";
 import { CERTIFICATION_WORDS } from "./certification-messages";
@@ -22,6 +22,7 @@ import { appErrorFields, text, zodFieldErrors, type FieldErrors } from "./forms"
 import { consoleLayout } from "./layout";
 import { COMMON } from "./messages";
 import { consoleOf, ConsoleForbidden, requireMember, type ConsoleRequest } from "./session";
+import { httpStatusOf } from "../api/error-handler";
 
 const PAGE_SIZE = 50;
 const CERTIFICATION_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -84,11 +85,11 @@ export function certificationRoutes(deps: ConsoleDeps): Router {
             : await deps.certifications.attestProductLine(org, parsed.data as ProductLineCertificationBody, formIdempotency(formKey, "attest:product-line", parsed.data));
         res.redirect(303, `/console/certifications?recorded=${encodeURIComponent((answer.body as { eventId: string }).eventId)}`);
       } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        if (error.status === 403) throw new ConsoleForbidden();
-        if (error.status === 422) return again(422, { _form: CERTIFICATION_WORDS[context.lang].formUsed });
+        if (!(error instanceof DomainError)) throw error;
+        if (error.code === "forbidden") throw new ConsoleForbidden();
+        if (error.code === "idempotency_key_reused") return again(422, { _form: CERTIFICATION_WORDS[context.lang].formUsed });
         const problem = (batch?.ok ? batchProblem(error, batch.via, context.lang) : undefined) ?? certificationProblem(error, context.lang);
-        again(error.status, problem ?? appErrorFields(error, context.lang));
+        again(httpStatusOf(error), problem ?? appErrorFields(error, context.lang));
       }
     });
   }
@@ -118,11 +119,11 @@ export function certificationRoutes(deps: ConsoleDeps): Router {
       const answer = await deps.certifications.revoke(org, certificationId, parsed.data.reason, formIdempotency(formKey, "revoke", { certificationId, ...parsed.data }));
       res.redirect(303, `/console/certifications?recorded=${encodeURIComponent((answer.body as { eventId: string }).eventId)}`);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      if (error.status === 403) throw new ConsoleForbidden();
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === "forbidden") throw new ConsoleForbidden();
       const t = CERTIFICATION_WORDS[context.lang];
-      if (error.status === 422) return again(422, { _form: t.formUsed });
-      again(error.status, error.status === 409 ? { _form: t.alreadyRevoked } : appErrorFields(error, context.lang));
+      if (error.code === "idempotency_key_reused") return again(422, { _form: t.formUsed });
+      again(httpStatusOf(error), error.code === "conflict" ? { _form: t.alreadyRevoked } : appErrorFields(error, context.lang));
     }
   });
 

@@ -5,7 +5,7 @@
  */
 import express, { type ErrorRequestHandler, type Router } from "express";
 import multer from "multer";
-import { html } from "../web/html";
+import { html } from "../html/html";
 import { authRoutes } from "./auth-routes";
 import type { ConsoleDeps } from "./context";
 import { consoleLayout } from "./layout";

@@ -10,7 +10,7 @@ import type { BatchListReads } from "../store/gateway-reads";
 import type { MemberRepository } from "../store/member-repository";
 import type { OrgRepository } from "../store/org-repository";
 import type { PhotoRepository } from "../store/photo-repository";
-import type { EventStatusView } from "../api/write-routes";
+import type { EventStatusView } from "../services/event-status";
 
 export interface ConsoleDeps {
   db: Db;

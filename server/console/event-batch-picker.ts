@@ -4,11 +4,11 @@
  * /p/{batchId}), as a phone's camera app gives it. Problems with the batch (malformed, unknown,
  * recalled) are shown beside the field the user filled in.
  */
-import { AppError } from "../services/errors";
+import { DomainError } from "../domain/errors";
 import { batchIdFromReference } from "../domain/digital-link";
 import { batchIdFor, Gs1Error, isValidGtin } from "../domain/gs1";
-import { html, type SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { field, text, type FieldErrors } from "./forms";
 import { COMMON, messages } from "./messages";
 
@@ -91,10 +91,10 @@ export function resolveBatch(pick: BatchPick, lang: Lang): BatchChoice {
  * The service's objection to the batch itself (404 unknown, 409 recalled), beside the field the
  * batch was named by; undefined for any other problem.
  */
-export function batchProblem(error: AppError, via: BatchField, lang: Lang): FieldErrors | undefined {
+export function batchProblem(error: DomainError, via: BatchField, lang: Lang): FieldErrors | undefined {
   if (!error.fields.some((f) => f.field === "batchId")) return undefined;
-  if (error.status === 404) return { [via]: M[lang].unknown };
-  if (error.status === 409 && /recalled/.test(error.message)) return { [via]: M[lang].recalled };
+  if (error.code === "not_found") return { [via]: M[lang].unknown };
+  if (error.code === "conflict" && /recalled/.test(error.message)) return { [via]: M[lang].recalled };
   return undefined;
 }
 

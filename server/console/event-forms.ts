@@ -5,10 +5,10 @@
  * form's flat field names so each problem shows beside its field.
  */
 import type { z } from "zod";
-import { receiptBody, saleBody, shipmentBody, type EventBody } from "../api/schemas";
+import { receiptBody, saleBody, shipmentBody, type EventBody } from "../domain/request-shapes";
 import { ROLES_FOR_KIND } from "../domain/event-kinds";
-import type { SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import type { SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { EVENT_WORDS } from "./event-messages";
 import { chinaTime, field, number, text, type FieldErrors } from "./forms";
 

@@ -5,8 +5,8 @@
  */
 import { eventKindName } from "../domain/event-kinds";
 import type { OrgEvent } from "../store/org-event-reads";
-import { html, type SafeHtml } from "../web/html";
-import { formatDateTime, type Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import { formatDateTime, type Lang } from "../html/i18n";
 import { EVENT_WORDS } from "./event-messages";
 import type { ConsoleEventType } from "./event-forms";
 import { consoleLayout } from "./layout";

@@ -5,9 +5,9 @@
  * only after the whole form (batch and body) is valid.
  */
 import express, { type Request, type Response, type Router } from "express";
-import { AppError } from "../services/errors";
+import { DomainError } from "../domain/errors";
 import { OrgEventReads } from "../store/org-event-reads";
-import { html } from "../web/html";
+import { html } from "../html/html";
 import type { ConsoleDeps } from "./context";
 import { batchPickerFields, batchProblem, readBatchPick, resolveBatch, type BatchPick } from "./event-batch-picker";
 import {
@@ -25,6 +25,7 @@ import { appErrorFields, chinaNow, errorSummary, form, FORM_KEY_FIELD, formIdemp
 import { consoleLayout } from "./layout";
 import { COMMON } from "./messages";
 import { consoleOf, ConsoleForbidden, requireMember, type ConsoleRequest } from "./session";
+import { httpStatusOf } from "../api/error-handler";
 
 export function eventRoutes(deps: ConsoleDeps): Router {
   const router = express.Router();
@@ -75,10 +76,10 @@ export function eventRoutes(deps: ConsoleDeps): Router {
       const answer = await deps.events.writeCustodial(org, { type: "event", batchId: batch.batchId, body: parsed.data }, idempotency);
       res.redirect(303, `/console/events?recorded=${encodeURIComponent((answer.body as { eventId: string }).eventId)}`);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      if (error.status === 403) throw new ConsoleForbidden();
-      if (error.status === 422) return again(422, { _form: EVENT_WORDS[context.lang].formUsed });
-      again(error.status, batchProblem(error, batch.via, context.lang) ?? appErrorFields(error, context.lang, spec.rename));
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === "forbidden") throw new ConsoleForbidden();
+      if (error.code === "idempotency_key_reused") return again(422, { _form: EVENT_WORDS[context.lang].formUsed });
+      again(httpStatusOf(error), batchProblem(error, batch.via, context.lang) ?? appErrorFields(error, context.lang, spec.rename));
     }
   });
 

@@ -6,10 +6,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { z } from "zod";
 import { canonicalize } from "../domain/canonical-json";
-import { AppError } from "../services/errors";
+import { DomainError } from "../domain/errors";
 import type { Idempotency } from "../store/idempotency-repository";
-import { html, type SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { COMMON } from "./messages";
 
 export type FieldErrors = Record<string, string>;
@@ -138,8 +138,8 @@ function issueText(issue: z.core.$ZodIssue, lang: Lang, t: (typeof COMMON)["zh"]
   return issue.message;
 }
 
-/** Field errors from a service's AppError (409: a lot taken, 404: an unknown batch...). */
-export function appErrorFields(error: AppError, lang: Lang, rename: Record<string, string> = {}): FieldErrors {
+/** Field errors from a service's DomainError (409: a lot taken, 404: an unknown batch...). */
+export function appErrorFields(error: DomainError, lang: Lang, rename: Record<string, string> = {}): FieldErrors {
   const errors: FieldErrors = {};
   for (const problem of error.fields) {
     const name = rename[problem.field] ?? problem.field;

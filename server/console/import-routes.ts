@@ -10,12 +10,12 @@ import { IMPORT_KINDS, isImportKind, type ImportKind } from "../csv/columns";
 import { CsvFileError, rowProblemText } from "../csv/problems";
 import { templateCsv } from "../csv/templates";
 import { ROLES_FOR_KIND } from "../domain/event-kinds";
-import { AppError } from "../services/errors";
+import { DomainError } from "../domain/errors";
 import type { ImportReport } from "../services/import-service";
 import type { ImportRecord } from "../store/import-repository";
 import type { Org } from "../store/org-repository";
-import { html, type SafeHtml } from "../web/html";
-import { formatDateTime, type Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import { formatDateTime, type Lang } from "../html/i18n";
 import type { ConsoleDeps } from "./context";
 import { errorSummary, field, form, ownKeyBanner, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
@@ -158,7 +158,7 @@ export function importRoutes(deps: ConsoleDeps): Router {
       res.redirect(303, `/console/imports/${report.importId}${created ? "" : "?again=1"}`);
     } catch (error) {
       if (error instanceof CsvFileError) return again(400, { file: fileErrorText(error, context.lang) });
-      if (error instanceof AppError && error.status === 403) throw new ConsoleForbidden();
+      if (error instanceof DomainError && error.code === "forbidden") throw new ConsoleForbidden();
       throw error;
     }
   });
@@ -179,9 +179,9 @@ export function importRoutes(deps: ConsoleDeps): Router {
       deps.imports.run(context.org!, report.importId, req.body.goodOnly === "1");
       res.redirect(303, `/console/imports/${report.importId}`);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      if (error.status === 409) return res.status(409).type("html").send(reportPage(context, report, { goodOnly: M[context.lang].mustAccept }, false));
-      if (error.status === 403) throw new ConsoleForbidden();
+      if (!(error instanceof DomainError)) throw error;
+      if (error.code === "conflict") return res.status(409).type("html").send(reportPage(context, report, { goodOnly: M[context.lang].mustAccept }, false));
+      if (error.code === "forbidden") throw new ConsoleForbidden();
       throw error;
     }
   });
@@ -194,7 +194,7 @@ function ownReport(deps: ConsoleDeps, context: ConsoleRequest, importId: string)
   try {
     return deps.imports.report(context.org!, importId);
   } catch (error) {
-    if (error instanceof AppError && error.status === 404) return undefined;
+    if (error instanceof DomainError && error.code === "not_found") return undefined;
     throw error;
   }
 }

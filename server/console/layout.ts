@@ -2,9 +2,9 @@
  * The frame of every console page: who is logged in, the menu of what their role does, the
  * language switch and a logout button (a POST form, so a link cannot log anyone out).
  */
-import { html, type SafeHtml } from "../web/html";
-import { MESSAGES } from "../web/i18n";
-import { documentStart } from "../web/layout";
+import { html, type SafeHtml } from "../html/html";
+import { MESSAGES } from "../html/i18n";
+import { documentStart } from "../html/layout";
 import { COMMON, messages } from "./messages";
 import type { ConsoleRequest } from "./session";
 

@@ -1,7 +1,8 @@
 /** An organisation's admin member lists its members and adds new ones (username and password). */
 import express, { type Router } from "express";
-import { AppError } from "../services/errors";
-import { html } from "../web/html";
+import { DomainError } from "../domain/errors";
+import { httpStatusOf } from "../api/error-handler";
+import { html } from "../html/html";
 import type { ConsoleDeps } from "./context";
 import { appErrorFields, errorSummary, field, form, text, type FieldErrors } from "./forms";
 import { consoleLayout } from "./layout";
@@ -55,8 +56,8 @@ export function membersRoutes(deps: ConsoleDeps): Router {
       const member = await deps.accounts.addMemberAs(context.member!, { ...values, isAdmin: req.body.isAdmin === "1" });
       res.redirect(303, `/console/members?added=${encodeURIComponent(member.displayName)}`);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      res.status(error.status).type("html").send(page(deps, context, appErrorFields(error, context.lang), values));
+      if (!(error instanceof DomainError)) throw error;
+      res.status(httpStatusOf(error)).type("html").send(page(deps, context, appErrorFields(error, context.lang), values));
     }
   });
 

@@ -3,7 +3,7 @@
  * `messages({ zh, en })`, where `en` must have every key of `zh`; this module holds the words
  * every console page shares.
  */
-import type { Lang } from "../web/i18n";
+import type { Lang } from "../html/i18n";
 
 export function messages<T extends Record<string, unknown>>(tables: { zh: T; en: NoInfer<T> }): Record<Lang, T> {
   return tables;

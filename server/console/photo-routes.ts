@@ -5,7 +5,7 @@
  */
 import express, { type Router } from "express";
 import type { PhotoRepository } from "../store/photo-repository";
-import { webNotFound } from "../web/web-routes";
+import { webNotFound } from "../html/not-found-page";
 
 const HASH = /^0x[0-9a-fA-F]{64}$/;
 

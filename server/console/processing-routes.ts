@@ -6,13 +6,13 @@
  * the chain, reloading itself until none is pending.
  */
 import express, { type Router } from "express";
-import { processingBody } from "../api/schemas";
+import { processingBody } from "../domain/request-shapes";
 import { parseBatchId } from "../domain/gs1";
-import { AppError } from "../services/errors";
+import { DomainError } from "../domain/errors";
 import { checkMassBalance, type MassBalance, type Quantity, type QuantitySource } from "../services/mass-balance";
 import type { ConsoleBatchReads } from "../store/console-batch-reads";
-import { html, type SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { refuseOwnKey, serviceFieldErrors, signsForOrg } from "./batch-forms";
 import { BATCH_WORDS } from "./batch-messages";
 import {
@@ -28,6 +28,7 @@ import { chinaNow, FORM_KEY_FIELD, formIdempotency, ownKeyBanner, zodFieldErrors
 import { consoleLayout } from "./layout";
 import { COMMON, messages } from "./messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "./session";
+import { httpStatusOf } from "../api/error-handler";
 
 const M = messages({
   zh: {
@@ -102,8 +103,8 @@ export function processingRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): R
       const ids = (answer.body as { events: { eventId: string }[] }).events.map((e) => e.eventId);
       res.redirect(303, `${PROCESSING_PATH}?saved=${ids.join(",")}`);
     } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      comeBack(error.status, serviceFieldErrors(error, context.lang, request.fieldOf));
+      if (!(error instanceof DomainError)) throw error;
+      comeBack(httpStatusOf(error), serviceFieldErrors(error, context.lang, request.fieldOf));
     }
   });
 

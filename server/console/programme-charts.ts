@@ -4,7 +4,7 @@
  * no script. Each chart is an image with a title for screen readers; the page shows the same
  * figures in a table beside it, which is where exact values are read.
  */
-import { html, type SafeHtml } from "../web/html";
+import { html, type SafeHtml } from "../html/html";
 
 const WIDTH = 320;
 

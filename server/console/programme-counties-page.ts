@@ -5,8 +5,8 @@
 import { countyByCode } from "../domain/divisions";
 import type { CountyLineProblem, CountyListUpload } from "../services/programme-counties";
 import type { ProgrammeCounty } from "../store/programme-county-repository";
-import { html, type SafeHtml } from "../web/html";
-import { formatDate, type Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import { formatDate, type Lang } from "../html/i18n";
 import { errorSummary, field, form, type FieldErrors } from "./forms";
 import { COUNTIES } from "./programme-messages";
 

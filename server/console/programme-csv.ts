@@ -5,7 +5,7 @@
  * product named "=..."), from producers' input, is prefixed with an apostrophe.
  */
 import { stringify } from "csv-stringify/sync";
-import type { Lang } from "../web/i18n";
+import type { Lang } from "../html/i18n";
 import type { SalesGroup } from "../store/sales-reads";
 import { channelName, countyName, decimalCny } from "./programme-format";
 import { PROGRAMME } from "./programme-messages";

@@ -1,6 +1,6 @@
 /** Amounts, shares, months, counties and quantities as the programme view writes them. */
 import { countyByCode } from "../domain/divisions";
-import { MESSAGES, type Lang } from "../web/i18n";
+import { MESSAGES, type Lang } from "../html/i18n";
 import { PROGRAMME } from "./programme-messages";
 
 const LOCALES: Record<Lang, string> = { zh: "zh-CN", en: "en-GB" };

@@ -3,8 +3,8 @@
  * programme's counties, then by month, county, product and channel a chart with its table. The
  * tables carry the figures as data attributes too (fen, counts), for checks by machine.
  */
-import { html, type SafeHtml } from "../web/html";
-import type { Lang } from "../web/i18n";
+import { html, type SafeHtml } from "../html/html";
+import type { Lang } from "../html/i18n";
 import { barChart, columnChart } from "./programme-charts";
 import { programmeShare, type CountyFigure, type Figure, type PurchaseFigures } from "./programme-figures";
 import { channelName, countyName, formatCny, formatQuantities, formatShare, formatYuan, monthName } from "./programme-format";

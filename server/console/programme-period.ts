@@ -4,7 +4,7 @@
  * shows a text box). Either end may be left empty (open).
  */
 import type { SalesPeriod } from "../store/sales-reads";
-import type { Lang } from "../web/i18n";
+import type { Lang } from "../html/i18n";
 import type { FieldErrors } from "./forms";
 import { messages } from "./messages";
 

@@ -10,7 +10,7 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { AccountService } from "../services/account-service";
 import type { Member } from "../store/member-repository";
 import type { Org } from "../store/org-repository";
-import { chooseLanguage, type Lang } from "../web/i18n";
+import { chooseLanguage, type Lang } from "../html/i18n";
 
 export const SESSION_COOKIE = "plc_session";
 export const LOGIN_CSRF_COOKIE = "plc_login_csrf";

@@ -4,8 +4,8 @@
  * console the user's language. A problem with the file as a whole (CsvFileError) refuses the
  * upload: nothing is stored.
  */
-import { AppError } from "../services/errors";
-import type { Lang } from "../web/i18n";
+import { DomainError } from "../domain/errors";
+import type { Lang } from "../html/i18n";
 
 type Arg = string | number | undefined;
 type Text = (arg: Arg) => string;
@@ -109,14 +109,14 @@ export function stored(problem: CellProblem): StoredProblem {
 }
 
 /** The upload is refused as a whole (400), naming the field: file, or a column of the header. */
-export class CsvFileError extends AppError {
+export class CsvFileError extends DomainError {
   constructor(
     readonly field: string,
     readonly problem: FileProblemCode,
     readonly arg?: string | number,
   ) {
     const message = (FILE_TEXTS.en[problem] as Text)(arg);
-    super(400, "invalid_request", `invalid ${field}: ${message}`, [{ field, message }]);
+    super("invalid_request", `invalid ${field}: ${message}`, [{ field, message }]);
     this.name = "CsvFileError";
   }
 
@@ -129,10 +129,10 @@ export class CsvFileError extends AppError {
  * A row's write refused when recorded (its batch changed since the file was checked), as a
  * problem of the row's lot column: the batch exists already, is unknown or is recalled.
  */
-export function refusalProblem(error: AppError, lotColumn: string): CellProblem {
+export function refusalProblem(error: DomainError, lotColumn: string): CellProblem {
   const field = error.fields[0]?.field;
-  if (error.status === 409 && field === "lot") return { field: lotColumn, code: "batch_exists" };
-  if (error.status === 404 && field === "batchId") return { field: lotColumn, code: "unknown_batch" };
-  if (error.status === 409 && field === "batchId") return { field: lotColumn, code: "recalled" };
+  if (error.code === "conflict" && field === "lot") return { field: lotColumn, code: "batch_exists" };
+  if (error.code === "not_found" && field === "batchId") return { field: lotColumn, code: "unknown_batch" };
+  if (error.code === "conflict" && field === "batchId") return { field: lotColumn, code: "recalled" };
   return { field: lotColumn, code: "not_recorded", arg: error.message };
 }

@@ -4,10 +4,10 @@
  * Pure: what the gateway already holds (existing batches, repeated lots) is checked later.
  */
 import type { z } from "zod";
-import { harvestBody, shipmentBody } from "../api/schemas";
+import { harvestBody, shipmentBody } from "../domain/request-shapes";
 import { countyByCode } from "../domain/divisions";
 import { batchIdFor } from "../domain/gs1";
-import type { WriteRequest } from "../services/event-planner";
+import type { WriteRequest } from "../domain/ledger-types";
 import { codeCell, gtinCell, looksShortenedByExcel, numberCell, textCell, timeCell, UNIT_CHOICES, unitCell } from "./cells";
 import { cellsOf, type Header } from "./columns";
 import type { CellProblem } from "./problems";

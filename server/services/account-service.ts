@@ -7,7 +7,7 @@ import { randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
 import type { Member, MemberRepository } from "../store/member-repository";
 import type { Org, OrgRepository } from "../store/org-repository";
-import { AppError, conflict, forbidden, invalidField, notFound } from "./errors";
+import { DomainError, conflict, forbidden, invalidField, notFound } from "../domain/errors";
 import { hashSecret } from "./org-service";
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
@@ -126,7 +126,7 @@ export class AccountService {
 
   private async verifyPassword(password: string, stored: string): Promise<boolean> {
     const [scheme, n, r, p, salt, hash] = stored.split("$");
-    if (scheme !== "scrypt") throw new AppError(500, "internal", "unknown password hash scheme");
+    if (scheme !== "scrypt") throw new DomainError("internal", "unknown password hash scheme");
     const expected = Buffer.from(hash, "base64");
     const N = Number(n);
     const actual = await scryptAsync(password.normalize("NFC"), Buffer.from(salt, "base64"), expected.length, {

@@ -5,7 +5,8 @@
  * headOf. Says ok, or which event differs and how.
  */
 import { Contract, EventLog, keccak256, toUtf8Bytes, type Provider } from "ethers";
-import { nextHead, ZERO_HASH } from "../chain/typed-data";
+import { nextHead } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
 import { eventKindName } from "../domain/event-kinds";
 
 const ABI = [

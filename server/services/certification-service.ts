@@ -8,22 +8,16 @@ import { TypedDataEncoder, ZeroAddress, keccak256, toUtf8Bytes, type TypedDataDo
 import { canonicalize } from "../domain/canonical-json";
 import { SubjectKind } from "../domain/event-kinds";
 import { normalizeGtin } from "../domain/gs1";
-import {
-  ATTESTATION_TYPES,
-  REVOCATION_TYPES,
-  ZERO_HASH,
-  ZHENPIN_SCHEME,
-  certificationIdFor,
-  type Attestation,
-} from "../chain/typed-data";
+import { ATTESTATION_TYPES, REVOCATION_TYPES, ZHENPIN_SCHEME, certificationIdFor, type Attestation } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { Db } from "../store/database";
 import type { Idempotency, IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
 import type { CertificationOutboxRepository } from "../store/certification-outbox-repository";
 import type { Org, OrgRepository } from "../store/org-repository";
-import type { BatchCertificationBody, ProductLineCertificationBody } from "../api/schemas";
-import type { BatchStateSource } from "./event-planner";
-import { conflict, forbidden, idempotencyMismatch, invalidField, notFound } from "./errors";
+import type { BatchCertificationBody, ProductLineCertificationBody } from "../domain/request-shapes";
+import type { BatchStateSource } from "./batch-state";
+import { conflict, forbidden, idempotencyMismatch, invalidField, notFound } from "../domain/errors";
 
 /** What the chain (through the index) says about a certification. */
 export interface CertificationLookup {

@@ -10,27 +10,13 @@ import { canonicalize } from "../domain/canonical-json";
 import { EventKind, ROLES_FOR_KIND, eventKindName, type EventKindNumber } from "../domain/event-kinds";
 import { batchIdFor, normalizeGtin, parseBatchId } from "../domain/gs1";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { isRecalledHead, ZERO_HASH, type LedgerEvent } from "../chain/typed-data";
+import { type LedgerEvent } from "../domain/ledger-types";
+import { isRecalledHead, ZERO_HASH } from "../domain/hashes";
 import type { Org } from "../store/org-repository";
-import type { EventBody, HarvestBody } from "../api/schemas";
-import { conflict, forbidden, invalidField, notFound } from "./errors";
+import type { BatchStateSource } from "./batch-state";
+import type { PlannedEvent, WriteRequest } from "../domain/ledger-types";
+import { conflict, forbidden, invalidField, notFound } from "../domain/errors";
 
-/** What the planner needs to know about a batch, from the outbox and the index together. */
-export interface BatchStateSource {
-  /** The head the batch will have once every accepted event is recorded; undefined if unknown. */
-  expectedHead(batchId: string): string | undefined;
-  /** The address that created the batch, if it exists. */
-  creatorOf(batchId: string): string | undefined;
-}
-
-export interface PlannedEvent {
-  id: string;
-  event: LedgerEvent;
-  /** RFC 8785 canonical JSON of the detail; its keccak256 is event.dataHash. */
-  detail: string;
-}
-
-export type WriteRequest = { type: "harvest"; body: HarvestBody } | { type: "event"; batchId: string; body: EventBody };
 
 const KIND_OF_TYPE: Record<string, EventKindNumber> = {
   harvest: EventKind.Harvest,
@@ -47,7 +33,7 @@ export class EventPlanner {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** The events of one write, in order; throws an AppError when the write is not allowed. */
+  /** The events of one write, in order; throws a DomainError when the write is not allowed. */
   plan(org: Org, request: WriteRequest): PlannedEvent[] {
     const kind = KIND_OF_TYPE[request.type === "harvest" ? "harvest" : request.body.type];
     if (!ROLES_FOR_KIND[eventKindName(kind)].includes(org.role)) {

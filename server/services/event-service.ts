@@ -16,8 +16,9 @@ import type { Idempotency, IdempotencyRepository, StoredAnswer } from "../store/
 export type { Idempotency } from "../store/idempotency-repository";
 import type { Org } from "../store/org-repository";
 import type { NewOutboxEvent } from "../store/outbox-repository";
-import { AppError, conflict, forbidden, idempotencyMismatch, invalidField } from "./errors";
-import type { EventPlanner, PlannedEvent, WriteRequest } from "./event-planner";
+import { DomainError, conflict, forbidden, idempotencyMismatch, invalidField } from "../domain/errors";
+import type { EventPlanner } from "./event-planner";
+import type { PlannedEvent, WriteRequest } from "../domain/ledger-types";
 
 /** Where accepted events go: the outbox (a narrow view of OutboxRepository). */
 export interface OutboxSink {
@@ -122,7 +123,7 @@ export class EventService {
 }
 
 function accepted(planned: PlannedEvent[]): AcceptedWrite {
-  if (planned.length === 0) throw new AppError(500, "internal", "a write planned no events");
+  if (planned.length === 0) throw new DomainError("internal", "a write planned no events");
   return {
     eventId: planned[0].id,
     batchId: planned[0].event.batchId,

@@ -9,13 +9,14 @@ import { createHash, randomUUID } from "node:crypto";
 import { isImportKind, type Header, type ImportKind } from "../csv/columns";
 import { readImportFile, type ImportRow } from "../csv/import-file";
 import { stored, type CellProblem, type StoredProblem } from "../csv/problems";
-import { isRecalledHead, ZERO_HASH } from "../chain/typed-data";
+import { isRecalledHead, ZERO_HASH } from "../domain/hashes";
 import { ROLES_FOR_KIND } from "../domain/event-kinds";
 import { batchIdFor } from "../domain/gs1";
 import type { ImportRecord, ImportRepository, ImportStatus, NewImportRow } from "../store/import-repository";
 import type { Org } from "../store/org-repository";
-import { conflict, forbidden, invalidField, notFound } from "./errors";
-import type { BatchStateSource, WriteRequest } from "./event-planner";
+import { conflict, forbidden, invalidField, notFound } from "../domain/errors";
+import type { BatchStateSource } from "./batch-state";
+import type { WriteRequest } from "../domain/ledger-types";
 
 export interface ImportProblem extends StoredProblem {
   line: number;

@@ -9,7 +9,7 @@ import { ROLE_NAMES, type RoleName } from "../domain/event-kinds";
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { OrgRepository, Org } from "../store/org-repository";
 import type { LedgerAdmin } from "../chain/ledger-admin";
-import { conflict, invalidField, unauthorized } from "./errors";
+import { conflict, invalidField, unauthorized } from "../domain/errors";
 
 export interface CreateOrgInput {
   name: string;

@@ -8,9 +8,7 @@ import type { IdempotencyRepository, Idempotency } from "../store/idempotency-re
 import type { SerialRepository } from "../store/serial-repository";
 import { digitalLinkUri, newSerial } from "../domain/digital-link";
 import { parseBatchId } from "../domain/gs1";
-import { forbidden, idempotencyMismatch, notFound } from "./errors";
-
-export const MAX_SERIALS_PER_REQUEST = 10_000;
+import { forbidden, idempotencyMismatch, notFound } from "../domain/errors";
 
 export class SerialService {
   constructor(

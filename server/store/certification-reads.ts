@@ -3,7 +3,7 @@
  * outbox), each with its latest revocation and with what the chain's index says of it, so the
  * console can show a certificate's validity and where each write is on its way to the chain.
  */
-import { ZERO_HASH } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
 import type { OutboxStatus } from "./certification-outbox-repository";
 import type { Db } from "./database";
 import { productNameOfBatch } from "./org-event-reads";

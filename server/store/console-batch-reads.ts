@@ -4,7 +4,7 @@
  * quantities batches were created with and what was split off them (for mass balance), and the
  * unit serials issued.
  */
-import { ZERO_HASH } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
 import { EventKind } from "../domain/event-kinds";
 import type { Db } from "./database";
 import type { OutboxStatus } from "./outbox-repository";

@@ -4,7 +4,7 @@
  */
 import type { Db } from "./database";
 import { statementCache, type Sql } from "./statement-cache";
-import { ZERO_HASH } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
 
 export class AcceptedEventReads {
   private readonly sql: Sql;

@@ -37,7 +37,7 @@ export class IdempotencyRepository {
   /**
    * Runs `write` in a transaction (nested in the caller's, if any) and stores its answer under
    * the key; a repeated key gets the stored answer, and the same key with another request an
-   * AppError 422 from `mismatch`.
+   * DomainError 422 from `mismatch`.
    */
   answerOnce(
     orgId: string,

@@ -2,7 +2,7 @@
  * An organisation's own recent events as the gateway accepted them (the outbox), newest first,
  * with where each is on its way to the chain: what the console's "recent records" page shows.
  */
-import { ZERO_HASH } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
 import type { Db } from "./database";
 import type { OutboxStatus } from "./outbox-repository";
 import { statementCache, type Sql } from "./statement-cache";

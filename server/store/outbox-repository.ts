@@ -12,7 +12,7 @@
  * from it: one past the highest nonce not dropped.
  */
 import type { Db } from "./database";
-import { ZERO_HASH } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
 
 export type OutboxStatus = "pending" | "submitted" | "confirmed" | "failed";
 

@@ -17,7 +17,7 @@
  *   if it gave one, else the name of the product harvested.
  * - Amounts are summed in fen (each sale rounded to the fen), so totals are exact.
  */
-import { ZERO_HASH } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
 import { EventKind } from "../domain/event-kinds";
 import type { Db } from "./database";
 import { statementCache, type Sql } from "./statement-cache";

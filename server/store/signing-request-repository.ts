@@ -1,6 +1,6 @@
 /** Events planned for organisations that sign themselves, kept until their signatures arrive. */
 import type { Db } from "./database";
-import type { PlannedEvent } from "../services/event-planner";
+import type { PlannedEvent } from "../domain/ledger-types";
 
 export interface SigningRequest {
   id: string;

@@ -1,7 +1,7 @@
 /** The provenance page a shopper's scan opens: the batch (or one unit of it) in plain words. */
-import { html, type SafeHtml } from "./html";
-import { formatDate, formatDateTime, MESSAGES, type Lang, type Messages } from "./i18n";
-import { layout } from "./layout";
+import { html, type SafeHtml } from "../html/html";
+import { formatDate, formatDateTime, MESSAGES, type Lang, type Messages } from "../html/i18n";
+import { layout } from "../html/layout";
 import type { JourneyEntry, Origin, ProvenanceView } from "./provenance-view";
 
 /** What the page knows about the scanned unit, when the code named one. */

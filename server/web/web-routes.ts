@@ -7,11 +7,12 @@ import { createHash } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
 import { assertValidLot, batchIdFor, Gs1Error, normalizeGtin, parseBatchId } from "../domain/gs1";
 import type { SerialRepository } from "../store/serial-repository";
-import { STYLESHEET } from "./assets";
+import { STYLESHEET } from "../html/assets";
 import { digitalLinkPath, digitalLinkUri } from "../domain/digital-link";
-import { chooseLanguage, MESSAGES, type Lang } from "./i18n";
-import { renderLabelSheet, LABELS_PER_SHEET, type Label } from "./labels-page";
-import { renderNotFoundPage } from "./not-found-page";
+import { chooseLanguage, MESSAGES, type Lang } from "../html/i18n";
+import { renderLabelSheet, type Label } from "./labels-page";
+import { LABELS_PER_SHEET } from "../html/label-sheet";
+import { renderNotFoundPage, webNotFound } from "../html/not-found-page";
 import { renderProvenancePage, type UnitScan } from "./provenance-page";
 import type { ProvenanceViews } from "./provenance-view";
 import { qrPng, qrSvg } from "./qr";
@@ -150,18 +151,6 @@ export function webRoutes(deps: WebDeps): Router {
   }
 
   return router;
-}
-
-/** The page for any other path a browser asks for: friendly, in the visitor's language. */
-export function webNotFound(req: Request, res: Response): void {
-  const lang = languageOf(req);
-  res.status(404).type("html").send(renderNotFoundPage(lang, req.path, MESSAGES[lang].reasons.path));
-}
-
-/** A server error as a page (browsers) — never the error's own text, which may hold internals. */
-export function webServerError(req: Request, res: Response): void {
-  const lang = languageOf(req);
-  res.status(500).type("html").send(renderNotFoundPage(lang, req.path, MESSAGES[lang].serverError));
 }
 
 function languageOf(req: Request): Lang {

@@ -4,7 +4,7 @@ import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway
 import * as payload from "../helpers/payloads";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { roleId } from "../../server/chain/roles";
-import { hashDetail } from "../../server/chain/typed-data";
+import { hashDetail } from "../../server/domain/hashes";
 
 type Org = { id: string; address: string; apiKey: string };
 

@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import { AbiCoder, TypedDataEncoder, Wallet, keccak256, recoverAddress } from "ethers";
-import { EVENT_TYPES, eventDigest, eventStructHash, ledgerDomain, nextHead, type LedgerEvent } from "../../server/chain/typed-data";
+import { EVENT_TYPES, eventDigest, eventStructHash, ledgerDomain, nextHead } from "../../server/chain/typed-data";
+import { type LedgerEvent } from "../../server/domain/ledger-types";
 import { signDigest } from "../../server/chain/sign-digest";
 
 const SECP256K1_HALF_N = 0x7fffffffffffffffffffffffffffffff5d576e7357a4501ddfe92f46681b20a0n;

@@ -3,17 +3,8 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-help
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { AbiCoder, encodeBytes32String, keccak256, Signature, toBeHex, verifyTypedData, ZeroAddress } from "ethers";
 import { batchId, deployLedgerFixture, KIWI_GTIN, MANGO_GTIN, type LedgerFixture } from "../helpers/ledger-fixture";
-import {
-  ATTESTATION_TYPES,
-  certificationIdFor,
-  hashDetail,
-  REVOCATION_TYPES,
-  signAttestation,
-  signRevocation,
-  ZERO_HASH,
-  ZHENPIN_SCHEME,
-  type Attestation,
-} from "../../server/chain/typed-data";
+import { ATTESTATION_TYPES, certificationIdFor, REVOCATION_TYPES, signAttestation, signRevocation, ZHENPIN_SCHEME, type Attestation } from "../../server/chain/typed-data";
+import { hashDetail, ZERO_HASH } from "../../server/domain/hashes";
 import { roleId } from "../../server/chain/roles";
 import { CertificationStatus, EventKind, SubjectKind } from "../../server/domain/event-kinds";
 

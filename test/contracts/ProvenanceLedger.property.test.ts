@@ -12,7 +12,9 @@ import fc from "fast-check";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { hexlify, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import { batchId, deployLedgerFixture, KIWI_GTIN, type LedgerFixture, type PreparedEvent } from "../helpers/ledger-fixture";
-import { nextHead, ZERO_HASH, type LedgerEvent } from "../../server/chain/typed-data";
+import { nextHead } from "../../server/chain/typed-data";
+import { type LedgerEvent } from "../../server/domain/ledger-types";
+import { ZERO_HASH } from "../../server/domain/hashes";
 import { roleId } from "../../server/chain/roles";
 import { EventKind } from "../../server/domain/event-kinds";
 

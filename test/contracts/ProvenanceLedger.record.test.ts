@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import { loadFixture, time } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { deployLedgerFixture, batchId, KIWI_GTIN, type LedgerFixture } from "../helpers/ledger-fixture";
-import { nextHead, ZERO_HASH } from "../../server/chain/typed-data";
+import { nextHead } from "../../server/chain/typed-data";
+import { ZERO_HASH } from "../../server/domain/hashes";
 import { EventKind, eventKindName } from "../../server/domain/event-kinds";
 
 const { Harvest, Processing, Shipment, Receipt, Sale, Recall } = EventKind;

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { Signature, TypedDataEncoder, verifyTypedData } from "ethers";
 import { deployLedgerFixture, batchId, type LedgerFixture } from "../helpers/ledger-fixture";
-import { EVENT_TYPES, ledgerDomain, signEvent, type LedgerEvent } from "../../server/chain/typed-data";
+import { EVENT_TYPES, ledgerDomain, signEvent } from "../../server/chain/typed-data";
+import { type LedgerEvent } from "../../server/domain/ledger-types";
 import { EventKind } from "../../server/domain/event-kinds";
 
 const { Harvest, Shipment } = EventKind;

@@ -1,4 +1,5 @@
 /** The CSV layer: reading files as Excel writes them, headers, rows to API requests, templates. */
+import { httpStatusOf } from "../../server/api/error-handler";
 import { expect } from "chai";
 import { readImportFile } from "../../server/csv/import-file";
 import { CsvFileError, rowProblemText } from "../../server/csv/problems";
@@ -143,7 +144,7 @@ describe("CSV import files", function () {
     for (const [kind, bytes, field, problem] of cases) {
       const error = refusal(kind, bytes);
       expect({ field: error.field, problem: error.problem }, bytes.toString()).to.deep.equal({ field, problem });
-      expect(error.status).to.equal(400);
+      expect(httpStatusOf(error)).to.equal(400);
       expect(error.fields).to.deep.equal([{ field, message: error.fields[0].message }]);
     }
   });

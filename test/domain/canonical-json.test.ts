@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { keccak256 } from "ethers";
 import { canonicalize, CanonicalJsonError } from "../../server/domain/canonical-json";
-import { hashDetail } from "../../server/chain/typed-data";
+import { hashDetail } from "../../server/domain/hashes";
 
 /** The IEEE-754 double whose big-endian bit pattern is `bits` (16 hex digits). */
 function doubleFromHex(bits: string): number {

@@ -12,7 +12,7 @@ import {
   parseBatchId,
 } from "../../server/domain/gs1";
 import { EventKind } from "../../server/domain/event-kinds";
-import { ZERO_HASH } from "../../server/chain/typed-data";
+import { ZERO_HASH } from "../../server/domain/hashes";
 import { deployLedgerFixture, type LedgerFixture } from "../helpers/ledger-fixture";
 
 /** GS1 character set 82, spelled out from the GS1 General Specifications (figure 7.11-1). */

@@ -13,7 +13,7 @@ import { Contract, JsonRpcProvider } from "ethers";
 import { startAnvil, type AnvilHandle } from "../../server/chain/anvil";
 import { readDeployment } from "../../server/chain/deploy-ledger";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
-import { rebuildIndex } from "../../server/indexer";
+import { rebuildIndex } from "../../server/workers/indexer";
 import { openDatabase } from "../../server/store/database";
 import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "../helpers/processes";
 import * as payload from "../helpers/payloads";

@@ -11,14 +11,9 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { TypedDataDomain } from "ethers";
 import type { ProvenanceLedger } from "../../typechain-types";
 import { deployLedger, type Deployment } from "../../server/chain/deploy-ledger";
-import {
-  hashDetail,
-  ledgerDomain,
-  signEvent,
-  ZERO_HASH,
-  type LedgerEvent,
-  type SignedEventStruct,
-} from "../../server/chain/typed-data";
+import { ledgerDomain, signEvent, type SignedEventStruct } from "../../server/chain/typed-data";
+import { type LedgerEvent } from "../../server/domain/ledger-types";
+import { hashDetail, ZERO_HASH } from "../../server/domain/hashes";
 import { batchIdFor } from "../../server/domain/gs1";
 
 export interface LedgerFixture {

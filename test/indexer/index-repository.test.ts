@@ -5,7 +5,7 @@ import { deployLedgerFixture, KIWI_GTIN, MANGO_GTIN } from "../helpers/ledger-fi
 import { EventKind } from "../../server/domain/event-kinds";
 import { openDatabase } from "../../server/store/database";
 import { IndexRepository, productLineKey } from "../../server/store/index-repository";
-import { createIndexer } from "../../server/indexer";
+import { createIndexer } from "../../server/workers/indexer";
 import { recordStory, STORY } from "./story";
 
 const { Harvest, Processing, Shipment, Recall } = EventKind;

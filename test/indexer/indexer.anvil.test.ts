@@ -5,10 +5,10 @@ import path from "node:path";
 import { toQuantity, type Provider } from "ethers";
 import { batchId, MANGO_GTIN } from "../helpers/ledger-fixture";
 import { startAnvil, type AnvilHandle } from "../../server/chain/anvil";
-import { ZERO_HASH } from "../../server/chain/typed-data";
+import { ZERO_HASH } from "../../server/domain/hashes";
 import { EventKind } from "../../server/domain/event-kinds";
 import { openDatabase, type Db } from "../../server/store/database";
-import { createIndexer, rebuildIndex, type IndexerOptions } from "../../server/indexer";
+import { createIndexer, rebuildIndex, type IndexerOptions } from "../../server/workers/indexer";
 import { expectIndexMatchesChain, freePort, snapshotIndex, type Prepared } from "./helpers";
 import { ledgerOnAnvil, newOrgs, type AnvilLedger } from "./anvil-ledger";
 

@@ -3,12 +3,12 @@ import { loadFixture, mine } from "@nomicfoundation/hardhat-toolbox/network-help
 import { artifacts, ethers } from "hardhat";
 import { Interface, Log, type Provider } from "ethers";
 import { batchId, deployLedgerFixture, MANGO_GTIN, KIWI_GTIN, type LedgerFixture } from "../helpers/ledger-fixture";
-import { hashDetail, ZERO_HASH } from "../../server/chain/typed-data";
+import { hashDetail, ZERO_HASH } from "../../server/domain/hashes";
 import { EventKind } from "../../server/domain/event-kinds";
 import { openDatabase, type Db } from "../../server/store/database";
 import { IndexRepository, productLineKey } from "../../server/store/index-repository";
-import { createIndexer, rebuildIndex, IndexInconsistencyError, type IndexerOptions } from "../../server/indexer";
-import { LEDGER_EVENTS_ABI } from "../../server/indexer/ledger-logs";
+import { createIndexer, rebuildIndex, IndexInconsistencyError, type IndexerOptions } from "../../server/workers/indexer";
+import { LEDGER_EVENTS_ABI } from "../../server/workers/indexer/ledger-logs";
 import { expectIndexMatchesChain, snapshotIndex } from "./helpers";
 import { recordStory, STORY, writerFor } from "./story";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { escapeHtml, html } from "../../server/web/html";
-import { chooseLanguage } from "../../server/web/i18n";
+import { escapeHtml, html } from "../../server/html/html";
+import { chooseLanguage } from "../../server/html/i18n";
 import { digitalLinkPath, encodeSegment, newSerial, SERIAL_PATTERN, shortCode } from "../../server/domain/digital-link";
 
 describe("the page template layer", function () {

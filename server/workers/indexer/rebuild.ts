@@ -3,8 +3,8 @@
  * from its deploy block. Stop the gateway's running indexer first, so the two do not interleave.
  */
 import type { Provider } from "ethers";
-import type { Db } from "../store/database";
-import { IndexRepository } from "../store/index-repository";
+import type { Db } from "../../store/database";
+import { IndexRepository } from "../../store/index-repository";
 import { createIndexer, type IndexerOptions, type TickResult } from "./indexer";
 
 /** Ticks allowed for the rebuild to catch up with a chain that keeps changing under it. */

@@ -6,9 +6,9 @@
  * carries on where the last one stopped.
  */
 import { Interface, type BaseWallet, type InterfaceAbi } from "ethers";
-import { ledgerDomain } from "../chain/typed-data";
-import type { Db } from "../store/database";
-import { ChainTxRepository, OutboxRepository } from "../store/outbox-repository";
+import { ledgerDomain } from "../../chain/typed-data";
+import type { Db } from "../../store/database";
+import { ChainTxRepository, OutboxRepository } from "../../store/outbox-repository";
 import { ChainHistory } from "./chain-history";
 import { emptyReport, type RelayerContext, type ResignEvent, type TickReport } from "./context";
 import { followSentTxs, recoverLostBlocks } from "./reconcile";

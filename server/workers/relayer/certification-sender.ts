@@ -7,7 +7,7 @@
  * shows go back to pending.
  */
 import { Contract, type Provider } from "ethers";
-import type { CertificationOutboxRepository, CertificationWrite } from "../store/certification-outbox-repository";
+import type { CertificationOutboxRepository, CertificationWrite } from "../../store/certification-outbox-repository";
 import { explainRevert, revertDataOf, revertName } from "./explain-error";
 
 export interface CertificationSenderOptions {

@@ -7,7 +7,7 @@
  * reorg from the re-reads below.
  */
 import type { Block, Provider } from "ethers";
-import type { IndexedBlock } from "../store/index-repository";
+import type { IndexedBlock } from "../../store/index-repository";
 import { decodeLedgerLog, type LedgerLog } from "./ledger-logs";
 
 export interface Chunk {

@@ -4,8 +4,8 @@
  * follow the others in order. The decisions are worked out first (they may need the chain) and
  * then written in one SQLite transaction, each guarded by the nonce the event was submitted in.
  */
-import type { OutboxEvent } from "../store/outbox-repository";
-import type { ChainTx } from "../store/outbox-repository";
+import type { OutboxEvent } from "../../store/outbox-repository";
+import type { ChainTx } from "../../store/outbox-repository";
 import type { ChainHistory } from "./chain-history";
 import type { RelayerContext, TickReport } from "./context";
 import { explainRevert, revertDataOf, revertName } from "./explain-error";

@@ -5,8 +5,10 @@
  * (custodial organisations) or failed with the stale-head reason.
  */
 import { recoverAddress, Signature } from "ethers";
-import { eventDigest, nextHead, ZERO_HASH, type LedgerEvent } from "../chain/typed-data";
-import type { OutboxEvent } from "../store/outbox-repository";
+import { eventDigest, nextHead } from "../../chain/typed-data";
+import { type LedgerEvent } from "../../domain/ledger-types";
+import { ZERO_HASH } from "../../domain/hashes";
+import type { OutboxEvent } from "../../store/outbox-repository";
 import type { RelayerContext, TickReport } from "./context";
 import { explainRevert } from "./explain-error";
 

@@ -3,8 +3,8 @@
  * TypeScript type and becomes its part of the OpenAPI document.
  */
 import { z } from "zod";
-import { isValidGtin } from "../domain/gs1";
-import { ROLE_NAMES } from "../domain/event-kinds";
+import { isValidGtin } from "./gs1";
+import { ROLE_NAMES } from "./event-kinds";
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const instant = z.iso.datetime({ offset: true }).describe("ISO 8601 date-time with offset, e.g. 2026-06-01T08:00:00+08:00");
@@ -127,3 +127,10 @@ export type HarvestBody = z.infer<typeof harvestBody>;
 export type EventBody = z.infer<typeof eventBody>;
 export type BatchCertificationBody = z.infer<typeof batchCertificationBody>;
 export type ProductLineCertificationBody = z.infer<typeof productLineCertificationBody>;
+
+/** At most this many unit serials are issued by one request. */
+export const MAX_SERIALS_PER_REQUEST = 10_000;
+
+export const issueSerialsBody = z.strictObject({
+  count: z.number().int().min(1).max(MAX_SERIALS_PER_REQUEST).describe("how many unit serials to issue"),
+});

@@ -6,7 +6,8 @@
  * BatchExists, and is then confirmed with the transaction that really recorded it.
  */
 import type { Interface } from "ethers";
-import { nextHead, ZERO_HASH } from "../chain/typed-data";
+import { nextHead } from "../../chain/typed-data";
+import { ZERO_HASH } from "../../domain/hashes";
 import type { ChainRpc } from "./rpc";
 
 export interface Recording {

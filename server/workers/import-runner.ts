@@ -11,9 +11,9 @@ import { COLUMNS } from "../csv/columns";
 import { refusalProblem, stored } from "../csv/problems";
 import type { ImportRecord, ImportRepository, RowOutcome, WaitingRow } from "../store/import-repository";
 import type { Org } from "../store/org-repository";
-import { AppError } from "./errors";
-import type { EventService } from "./event-service";
-import type { WriteRequest } from "./event-planner";
+import { DomainError } from "../domain/errors";
+import type { EventService } from "../services/event-service";
+import type { WriteRequest } from "../domain/ledger-types";
 
 export interface ImportRunnerOptions {
   imports: ImportRepository;
@@ -80,7 +80,7 @@ export function createImportRunner(options: ImportRunnerOptions): ImportRunner {
         .then(
           (answer): RowOutcome => ({ line: row.line, eventId: (answer.body as { eventId: string }).eventId }),
           (error: unknown): RowOutcome | { line: number; error: unknown } =>
-            error instanceof AppError
+            error instanceof DomainError
               ? { line: row.line, problems: [stored(refusalProblem(error, lotColumn))] }
               : { line: row.line, error },
         );

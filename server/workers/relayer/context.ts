@@ -1,8 +1,8 @@
 /** What every step of the relayer works with, assembled once by createRelayer. */
 import type { BaseWallet, Interface, TypedDataDomain } from "ethers";
-import type { SignedEventStruct } from "../chain/typed-data";
-import type { Db } from "../store/database";
-import type { ChainTxRepository, OutboxEvent, OutboxRepository } from "../store/outbox-repository";
+import type { SignedEventStruct } from "../../chain/typed-data";
+import type { Db } from "../../store/database";
+import type { ChainTxRepository, OutboxEvent, OutboxRepository } from "../../store/outbox-repository";
 import type { ChainRpc } from "./rpc";
 
 /**

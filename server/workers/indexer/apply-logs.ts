@@ -3,10 +3,11 @@
  * Every write is keyed by the log (or by an id the chain makes unique), so applying the same
  * logs twice changes nothing: a replayed chunk is harmless.
  */
-import { isRecalledHead, nextHead, ZERO_HASH } from "../chain/typed-data";
-import { EventKind, SubjectKind } from "../domain/event-kinds";
-import { parseBatchId } from "../domain/gs1";
-import type { IndexRepository } from "../store/index-repository";
+import { nextHead } from "../../chain/typed-data";
+import { isRecalledHead, ZERO_HASH } from "../../domain/hashes";
+import { EventKind, SubjectKind } from "../../domain/event-kinds";
+import { parseBatchId } from "../../domain/gs1";
+import type { IndexRepository } from "../../store/index-repository";
 import type { CertificationAttestedLog, EventRecordedLog, LedgerLog } from "./ledger-logs";
 
 /**

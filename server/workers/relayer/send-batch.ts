@@ -3,8 +3,9 @@
  * locally and recorded (chain_txs row and events 'submitted', one SQLite transaction) before it
  * is broadcast, so a crash at any point leaves a row that the next tick reconciles.
  */
-import { ZERO_HASH, type SignedEventStruct } from "../chain/typed-data";
-import type { OutboxEvent } from "../store/outbox-repository";
+import { type SignedEventStruct } from "../../chain/typed-data";
+import { ZERO_HASH } from "../../domain/hashes";
+import type { OutboxEvent } from "../../store/outbox-repository";
 import type { RelayerContext, TickReport } from "./context";
 import { explainRevert, revertDataOf } from "./explain-error";
 import { sendableWindow } from "./orphans";

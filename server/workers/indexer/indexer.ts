@@ -10,8 +10,8 @@
  * chain still has, forgets everything above it and indexes forward again.
  */
 import { getAddress, type Provider } from "ethers";
-import type { Db } from "../store/database";
-import { IndexRepository } from "../store/index-repository";
+import type { Db } from "../../store/database";
+import { IndexRepository } from "../../store/index-repository";
 import { applyLogs } from "./apply-logs";
 import { findForkPoint, readChunk, type Chunk } from "./chain-reads";
 
