@@ -20,7 +20,7 @@ import { type LedgerEvent } from "../server/domain/ledger-types";
 import { hashDetail, ZERO_HASH } from "../server/domain/hashes";
 import { EventKind } from "../server/domain/event-kinds";
 import { batchIdFor } from "../server/domain/gs1";
-import * as payload from "../test/helpers/payloads";
+import * as payload from "./lib/payloads";
 
 /** anvil's development accounts (by index) that relay the fill. */
 const SENDER_ACCOUNTS = [2, 3, 4, 5, 6, 7, 8, 9];

@@ -21,8 +21,8 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { Wallet } from "ethers";
 import { startAnvil, type AnvilHandle } from "../server/chain/anvil";
-import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "../test/helpers/processes";
-import * as payload from "../test/helpers/payloads";
+import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "./lib/processes";
+import * as payload from "./lib/payloads";
 import { createFiller, type Filler } from "./bench-pages-fill";
 
 const PAGE_PATH = process.env.BENCH_PAGE_PATH ?? "/p/{batchId}";

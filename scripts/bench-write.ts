@@ -14,8 +14,8 @@ import path from "node:path";
 import { JsonRpcProvider } from "ethers";
 import Database from "better-sqlite3";
 import { startAnvil } from "../server/chain/anvil";
-import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway } from "../test/helpers/processes";
-import * as payload from "../test/helpers/payloads";
+import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway } from "./lib/processes";
+import * as payload from "./lib/payloads";
 
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 1_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);

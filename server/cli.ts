@@ -21,7 +21,8 @@
  */
 import { parseArgs } from "node:util";
 import { batchShow, batchVerify } from "./cli/batch-commands";
-import { CliFailure, EXIT, UsageError, type Command, type Outcome } from "./cli/command";
+import { type Command, type Outcome } from "./cli/command";
+import { CliFailure, EXIT, UsageError } from "./cli/failures";
 import { DEFAULT_GATEWAY_URL, gatewayUrl } from "./cli/credentials";
 import { eventRecord, harvestRecord } from "./cli/event-commands";
 import { GatewayClient } from "./cli/gateway-client";

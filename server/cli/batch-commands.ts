@@ -1,5 +1,6 @@
 /** batch show and batch verify: the public reads of one batch. */
-import { CliFailure, EXIT, type Command } from "./command";
+import { type Command } from "./command";
+import { CliFailure, EXIT } from "./failures";
 import { BATCH_TARGET_OPTIONS, batchTarget } from "./batch-target";
 import { KEY_OPTION, optionalApiKey } from "./credentials";
 import { formatJourney, type BatchView } from "./journey";

@@ -1,6 +1,7 @@
 /** Which batch a command is about: its id, or the GTIN and lot it is made from. */
 import { batchIdFor, Gs1Error } from "../domain/gs1";
-import { stringOption, UsageError, type CommandContext } from "./command";
+import { stringOption, type CommandContext } from "./command";
+import { UsageError } from "./failures";
 
 export const BATCH_TARGET_OPTIONS = { batch: { type: "string" }, gtin: { type: "string" }, lot: { type: "string" } } as const;
 

@@ -1,23 +1,11 @@
 /**
  * What a command is — its words, options, usage and how it runs — and how a command ends:
- * an Outcome, or a CliFailure carrying the exit code that tells a script what went wrong.
+ * an Outcome, or a CliFailure (failures.ts) carrying the exit code a script reads.
  */
 import type { ParseArgsConfig } from "node:util";
 import type { GatewayClient } from "./gateway-client";
 import type { Terminal } from "./terminal";
-
-/** The exit codes, the CLI's contract with the scripts that call it. */
-export const EXIT = {
-  done: 0,
-  /** The gateway answered no: a field, the role, a conflict, a missing batch; or rows were bad. */
-  refused: 1,
-  usage: 2,
-  unreachable: 3,
-  /** batch verify: the chain disagrees with what the gateway serves. */
-  chainDisagrees: 4,
-  /** Ctrl-C (128 + SIGINT), as shells report it. */
-  interrupted: 130,
-} as const;
+import { UsageError } from "./failures";
 
 export type OptionSpecs = NonNullable<ParseArgsConfig["options"]>;
 
@@ -56,35 +44,6 @@ export interface Command {
   /** The positional arguments it takes after its words. */
   positionals: { min: number; max: number };
   run(context: CommandContext): Promise<Outcome>;
-}
-
-/** A command that could not do its job; `json` is what --json prints for it. */
-export class CliFailure extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-    readonly json: unknown = { error: { code: exitCodeName(exitCode), message } },
-  ) {
-    super(message);
-    this.name = "CliFailure";
-  }
-}
-
-export class UsageError extends CliFailure {
-  constructor(message: string) {
-    super(EXIT.usage, message);
-  }
-}
-
-export class Interrupted extends CliFailure {
-  constructor(message = "interrupted") {
-    super(EXIT.interrupted, message);
-  }
-}
-
-function exitCodeName(exitCode: number): string {
-  const entry = Object.entries(EXIT).find(([, code]) => code === exitCode);
-  return entry ? entry[0] : "failed";
 }
 
 /** The string value of an option, or undefined. */

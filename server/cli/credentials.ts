@@ -1,7 +1,8 @@
 /** Where the CLI finds the gateway and the credentials it sends. */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { stringOption, UsageError, type CommandContext } from "./command";
+import { stringOption, type CommandContext } from "./command";
+import { UsageError } from "./failures";
 
 export const DEFAULT_GATEWAY_URL = "http://127.0.0.1:8080";
 

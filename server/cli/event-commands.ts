@@ -4,7 +4,8 @@
  * checks that it is a JSON object and sets its type.
  */
 import { readFileSync } from "node:fs";
-import { EXIT, requiredOption, UsageError, type Command, type CommandContext, type Outcome } from "./command";
+import { requiredOption, type Command, type CommandContext, type Outcome } from "./command";
+import { EXIT, UsageError } from "./failures";
 import { BATCH_TARGET_OPTIONS, batchTarget } from "./batch-target";
 import { apiKey, KEY_OPTION, KEY_USAGE } from "./credentials";
 

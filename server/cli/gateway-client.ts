@@ -2,7 +2,7 @@
  * The CLI's HTTP client of the gateway's API. A network failure becomes exit 3 (unreachable),
  * an answer outside 2xx becomes exit 1 with the gateway's message and each field it named.
  */
-import { CliFailure, EXIT, Interrupted } from "./command";
+import { CliFailure, EXIT, Interrupted } from "./failures";
 
 export interface GatewayAnswer<T = any> {
   status: number;

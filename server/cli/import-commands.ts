@@ -11,7 +11,8 @@
 import { readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CliFailure, EXIT, Interrupted, UsageError, type Command, type CommandContext, type Outcome } from "./command";
+import { type Command, type CommandContext, type Outcome } from "./command";
+import { CliFailure, EXIT, Interrupted, UsageError } from "./failures";
 import { apiKey, KEY_OPTION, KEY_USAGE } from "./credentials";
 import { ProgressBar } from "./progress";
 

@@ -3,7 +3,8 @@
  * never travels as an argument (it would sit in the shell's history and in `ps`): it comes from
  * PROVENANCE_PASSWORD, or is asked for twice, without echo, on a terminal.
  */
-import { EXIT, requiredOption, stringOption, UsageError, type Command, type CommandContext } from "./command";
+import { requiredOption, stringOption, type Command, type CommandContext } from "./command";
+import { EXIT, UsageError } from "./failures";
 import { adminToken } from "./credentials";
 
 export const memberCreate: Command = {

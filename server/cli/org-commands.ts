@@ -1,6 +1,7 @@
 /** org create: an organisation with a role, through the admin token. */
 import { ROLE_NAMES } from "../domain/event-kinds";
-import { EXIT, requiredOption, stringOption, type Command } from "./command";
+import { requiredOption, stringOption, type Command } from "./command";
+import { EXIT } from "./failures";
 import { adminToken } from "./credentials";
 
 export const orgCreate: Command = {

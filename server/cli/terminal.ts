@@ -2,7 +2,7 @@
  * Where the CLI writes and how it asks for a secret. The process's own terminal in use; a
  * recording one in tests, which also keeps what a run wrote for runCli's answer.
  */
-import { Interrupted } from "./command";
+import { Interrupted } from "./failures";
 
 export interface Terminal {
   stdout(text: string): void;

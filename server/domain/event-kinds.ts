@@ -15,10 +15,6 @@ export const EventKind = {
 } as const;
 export type EventKindNumber = (typeof EventKind)[keyof typeof EventKind];
 
-export function eventKindNumber(name: EventKindName): EventKindNumber {
-  return EVENT_KINDS.indexOf(name) as EventKindNumber;
-}
-
 export function eventKindName(kind: number): EventKindName {
   const name = EVENT_KINDS[kind];
   if (name === undefined) throw new RangeError(`unknown event kind ${kind}`);

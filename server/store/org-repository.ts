@@ -76,10 +76,6 @@ export class OrgRepository {
     return row && toOrg(row);
   }
 
-  revokeApiKey(keyHash: string, at: string): boolean {
-    return this.db.prepare(`UPDATE api_keys SET revoked_at = ? WHERE key_hash = ? AND revoked_at IS NULL`).run(at, keyHash).changes === 1;
-  }
-
   list(): Org[] {
     return (this.db.prepare(`SELECT * FROM orgs ORDER BY created_at, id`).all() as OrgRow[]).map(toOrg);
   }

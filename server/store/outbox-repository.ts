@@ -202,13 +202,6 @@ export class OutboxRepository {
     }
   }
 
-  /** These pending events go one per transaction from now on (a batch they were in would revert). */
-  isolate(ids: readonly string[]): void {
-    const statement = this.db.prepare(`UPDATE outbox SET solo = 1, updated_at = ? WHERE id = ? AND status = 'pending'`);
-    const at = now();
-    for (const id of ids) statement.run(at, id);
-  }
-
   /** A fee bump re-signed the transaction: its events now point at the new hash. */
   retarget(nonce: number, txHash: string): void {
     this.db
@@ -237,16 +230,6 @@ export class OutboxRepository {
         .run({ id, txHash, blockNumber, at: now(), ...(options.txNonce === undefined ? {} : { txNonce: options.txNonce }) })
         .changes === 1
     );
-  }
-
-  /** Alias of markConfirmed: "included in a block we saw a receipt of". */
-  markIncluded(
-    id: string,
-    txHash: string,
-    blockNumber: number,
-    options: { inTx?: number; txNonce?: number | null } = {},
-  ): boolean {
-    return this.markConfirmed(id, txHash, blockNumber, options);
   }
 
   markFailed(id: string, reason: string, options: { inTx?: number } = {}): boolean {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import * as payload from "../helpers/payloads";
+import * as payload from "../../scripts/lib/payloads";
 
 type Org = { id: string; address: string; apiKey: string };
 const ROLES = ["producer", "processor", "certifier", "carrier", "retailer"] as const;

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Contract, Wallet } from "ethers";
 import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway-harness";
-import * as payload from "../helpers/payloads";
+import * as payload from "../../scripts/lib/payloads";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { roleId } from "../../server/chain/roles";
 import { hashDetail } from "../../server/domain/hashes";

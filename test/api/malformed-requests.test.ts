@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway-harness";
-import * as payload from "../helpers/payloads";
+import * as payload from "../../scripts/lib/payloads";
 
 type Org = { id: string; address: string; apiKey: string };
 type Who = "producer" | "processor" | "certifier" | "carrier" | "retailer" | "admin" | "none" | "unknown-key";

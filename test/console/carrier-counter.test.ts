@@ -8,7 +8,7 @@ import { expect } from "chai";
 import { Wallet } from "ethers";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId, MANGO_GTIN, recall } from "../helpers/payloads";
+import { harvest, harvestedBatchId, MANGO_GTIN, recall } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 

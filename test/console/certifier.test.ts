@@ -8,7 +8,7 @@ import { Wallet } from "ethers";
 import { certificationIdFor, ZHENPIN_SCHEME } from "../../server/chain/typed-data";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId, MANGO_GTIN, TEA_GTIN } from "../helpers/payloads";
+import { harvest, harvestedBatchId, MANGO_GTIN, TEA_GTIN } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 const DAY = 86_400_000;

@@ -13,7 +13,7 @@ import { expect } from "chai";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { launchBrowser, phoneContext, screenshot, watchedPage, type ExpectedStatus, type WatchedPage } from "../helpers/browser";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId, MANGO_GTIN } from "../helpers/payloads";
+import { harvest, harvestedBatchId, MANGO_GTIN } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 const LOT = "TY2026-B07";

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvestedBatchId } from "../helpers/payloads";
+import { harvestedBatchId } from "../../scripts/lib/payloads";
 import { goodHarvestCsv, mixedHarvestCsv, mixedHarvestProblems } from "../csv/import-fixtures";
 
 const PASSWORD = "correct horse battery";

@@ -8,7 +8,7 @@ import { batchIdFor } from "../../server/domain/gs1";
 import { checkMassBalance, type Quantity, type QuantitySource } from "../../server/services/mass-balance";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, MANGO_GTIN, TEA_GTIN } from "../helpers/payloads";
+import { harvest, MANGO_GTIN, TEA_GTIN } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 const PACK_GTIN = "06901234567816";

@@ -9,7 +9,7 @@ import { keccak256, Wallet } from "ethers";
 import { batchIdFor } from "../../server/domain/gs1";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, MANGO_GTIN } from "../helpers/payloads";
+import { harvest, MANGO_GTIN } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 /** A 1 × 1 PNG. */

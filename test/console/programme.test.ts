@@ -11,7 +11,7 @@ import { batchIdFor } from "../../server/domain/gs1";
 import { SalesReads } from "../../server/store/sales-reads";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId } from "../helpers/payloads";
+import { harvest, harvestedBatchId } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 const LYCHEE_GTIN = "06901234567830";

@@ -1,7 +1,7 @@
 /** CSV imports through the API: upload and check, start, progress, each row recorded once, refusals. */
 import { expect } from "chai";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId, MANGO_GTIN, recall } from "../helpers/payloads";
+import { harvest, harvestedBatchId, MANGO_GTIN, recall } from "../../scripts/lib/payloads";
 import { goodHarvestCsv, mixedHarvestCsv, mixedHarvestProblems } from "./import-fixtures";
 
 describe("CSV imports over the API", function () {

@@ -8,8 +8,8 @@ import { progressLine, ProgressBar } from "../../server/cli/progress";
 import type { Terminal } from "../../server/cli/terminal";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway-harness";
-import { certification, harvest, harvestedBatchId, MANGO_GTIN, packing, recall, shipment } from "../helpers/payloads";
-import { freePort } from "../helpers/processes";
+import { certification, harvest, harvestedBatchId, MANGO_GTIN, packing, recall, shipment } from "../../scripts/lib/payloads";
+import { freePort } from "../../scripts/lib/processes";
 
 const ROOT = path.resolve(__dirname, "../..");
 const PASSWORD = "correct horse battery";

@@ -15,8 +15,8 @@ import { readDeployment } from "../../server/chain/deploy-ledger";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { rebuildIndex } from "../../server/workers/indexer";
 import { openDatabase } from "../../server/store/database";
-import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "../helpers/processes";
-import * as payload from "../helpers/payloads";
+import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "../../scripts/lib/processes";
+import * as payload from "../../scripts/lib/payloads";
 
 const WRITES = 300;
 

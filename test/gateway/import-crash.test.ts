@@ -13,8 +13,8 @@ import { Contract, JsonRpcProvider } from "ethers";
 import { startAnvil, type AnvilHandle } from "../../server/chain/anvil";
 import { readDeployment } from "../../server/chain/deploy-ledger";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
-import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "../helpers/processes";
-import { harvestedBatchId } from "../helpers/payloads";
+import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "../../scripts/lib/processes";
+import { harvestedBatchId } from "../../scripts/lib/payloads";
 import { goodHarvestCsv } from "../csv/import-fixtures";
 
 const ROWS = 10_000;

@@ -6,8 +6,8 @@ import { expect } from "chai";
 import { mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { freePort, spawnGateway, type GatewayProcess } from "../helpers/processes";
-import * as payload from "../helpers/payloads";
+import { freePort, spawnGateway, type GatewayProcess } from "../../scripts/lib/processes";
+import * as payload from "../../scripts/lib/payloads";
 
 async function post(base: string, url: string, token: string, body: unknown) {
   const response = await fetch(`${base}${url}`, {

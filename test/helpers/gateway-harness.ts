@@ -14,7 +14,7 @@ import { deployLedger } from "../../server/chain/deploy-ledger";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { createGateway, type Gateway } from "../../server/gateway";
 import { openDatabase, type Db } from "../../server/store/database";
-import { freePort } from "./processes";
+import { freePort } from "../../scripts/lib/processes";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 

@@ -8,7 +8,7 @@
  */
 import { batchIdFor } from "../../server/domain/gs1";
 import type { Harness } from "./gateway-harness";
-import * as payload from "./payloads";
+import * as payload from "../../scripts/lib/payloads";
 
 export const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"'&`;
 

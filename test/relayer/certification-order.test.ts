@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import * as payload from "../helpers/payloads";
+import * as payload from "../../scripts/lib/payloads";
 
 describe("certification sender and the relayer's order", function () {
   this.timeout(60_000);

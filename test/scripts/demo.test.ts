@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { batchIdFor } from "../../server/domain/gs1";
-import { freePort } from "../helpers/processes";
+import { freePort } from "../../scripts/lib/processes";
 
 const ROOT = path.resolve(__dirname, "../..");
 const JOURNEY = ["harvest", "processing", "shipment", "receipt", "sale"];

@@ -12,7 +12,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchBrowser, phoneContext, screenshot, watchedPage, type ContextOptions, type ExpectedStatus, type WatchedPage } from "../helpers/browser";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
 import { recordStories, XSS, type Stories } from "../helpers/page-stories";
-import * as payload from "../helpers/payloads";
+import * as payload from "../../scripts/lib/payloads";
 
 const GTIN = payload.MANGO_GTIN;
 const SCAN_WARN = 3;

@@ -8,7 +8,7 @@ import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
 import { recordStories, type Stories } from "../helpers/page-stories";
-import * as payload from "../helpers/payloads";
+import * as payload from "../../scripts/lib/payloads";
 import { SERIAL_PATTERN } from "../../server/domain/digital-link";
 
 const GTIN = payload.MANGO_GTIN;
