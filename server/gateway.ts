@@ -22,7 +22,7 @@ import { createIndexer } from "./workers/indexer";
 import { CustodialKeys } from "./keys/custodial-keys";
 import { createCertificationSender } from "./workers/relayer/certification-sender";
 import { createRelayer } from "./workers/relayer/relayer";
-import { BatchReader } from "./services/batch-reader";
+import { BatchViews } from "./services/batches/batch-views";
 import { BatchVerifier } from "./services/batch-verifier";
 import { CertificationService } from "./services/certification-service";
 import { EventPlanner } from "./services/event-planner";
@@ -38,6 +38,7 @@ import { IdempotencyRepository } from "./store/idempotency-repository";
 import { IndexRepository } from "./store/index-repository";
 import { OrgRepository } from "./store/org-repository";
 import { OutboxRepository } from "./store/outbox-repository";
+import { EventDetails } from "./store/event-details";
 import { SigningRequestRepository } from "./store/signing-request-repository";
 import { createEventResigner } from "./services/event-resigner";
 import { serialRoutes } from "./api/serial-routes";
@@ -45,8 +46,14 @@ import { memberRoutes } from "./api/member-routes";
 import { SerialService } from "./services/serial-service";
 import { ProgrammeCountyRepository } from "./store/programme-county-repository";
 import { SerialRepository } from "./store/serial-repository";
-import { ProvenanceViews } from "./web/provenance-view";
 import { webRoutes } from "./web/web-routes";
+import { photoRoutes } from "./web/photo-routes";
+import { ConsoleBatchReads } from "./store/console-batch-reads";
+import { CertificationReads } from "./store/certification-reads";
+import { OrgEventReads } from "./store/org-event-reads";
+import { SalesReads } from "./store/sales-reads";
+import { PurchaseGroups } from "./services/purchase-groups";
+import { ProgrammeCountyService } from "./services/programme-counties";
 import { consoleRoutes } from "./console/console-routes";
 import type { ConsoleDeps } from "./console/context";
 import { consoleFeatures } from "./console/features";
@@ -106,12 +113,13 @@ export function createGateway(options: GatewayOptions) {
   const orgService = new OrgService(orgs, keys, ledgerAdmin);
   const commits = new GroupCommit(db);
   const answers = new IdempotencyRepository(db);
-  const events = new EventService(db, new EventPlanner(batchState), outbox, answers, keys, domain, commits);
+  const details = new EventDetails(db);
+  const events = new EventService(details, new EventPlanner(batchState), outbox, answers, keys, domain, commits);
   const importRows = new ImportRepository(db);
   const importRunner = createImportRunner({ imports: importRows, events, orgs, log: log("imports") });
   const imports = new ImportService(importRows, batchState, () => importRunner.wake());
   const certifications = new CertificationService(
-    db,
+    details,
     certificationOutbox,
     orgs,
     batchState,
@@ -120,11 +128,20 @@ export function createGateway(options: GatewayOptions) {
     domain,
     answers,
   );
-  const reader = new BatchReader(index, accepted, orgs, { chainId: deployment.chainId, contract: deployment.address });
+  const batchReads = new ConsoleBatchReads(db);
+  const listing = new BatchListReads(db);
+  const batches = new BatchViews({
+    index,
+    accepted,
+    orgs,
+    chain: { chainId: deployment.chainId, contract: deployment.address },
+    counties: new ProgrammeCountyRepository(db),
+    creatorReads: batchReads,
+    listing,
+  });
   const verifier = new BatchVerifier(options.provider, deployment.address, deployment.deployBlock, (batchId, dataHash) =>
     accepted.detail(batchId, dataHash),
   );
-  const listing = new BatchListReads(db);
   const serials = new SerialRepository(db);
   const serialService = new SerialService(serials, answers, batchState.creatorOf, options.publicBaseUrl);
   const members = new MemberRepository(db);
@@ -188,30 +205,26 @@ export function createGateway(options: GatewayOptions) {
     }),
     ...serialRoutes(serialService),
     ...importRoutes(imports),
-    ...readRoutes({
-      reader,
-      verifier,
-      listing: {
-        list: ({ producer, ...filter }) => {
-          const creator = producer === undefined ? undefined : (orgs.byId(producer) ?? orgs.byAddress(producer))?.address;
-          if (producer !== undefined && !creator) return { batches: [], total: 0 };
-          return listing.list({ ...filter, creator });
-        },
-      },
-    }),
+    ...readRoutes({ batches, verifier }),
   );
 
+  const photos = new PhotoRepository(db);
   const consoleDeps: ConsoleDeps = {
-    db,
     accounts,
     members,
     orgs,
     events,
     certifications,
     serials: serialService,
-    reader,
+    batches,
     listing,
-    photos: new PhotoRepository(db),
+    batchReads,
+    certificationReads: new CertificationReads(db),
+    certificationWrites: certificationOutbox,
+    orgEvents: new OrgEventReads(db),
+    purchaseGroups: new PurchaseGroups(new SalesReads(db), dataVersion(db)),
+    programmeCounties: new ProgrammeCountyService(new ProgrammeCountyRepository(db)),
+    photos,
     eventStatus,
     imports,
     publicBaseUrl: options.publicBaseUrl,
@@ -220,8 +233,8 @@ export function createGateway(options: GatewayOptions) {
   const app = createApp({
     routes,
     logger,
-    web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps)), webRoutes({
-      views: new ProvenanceViews(reader, index, orgs, new ProgrammeCountyRepository(db)),
+    web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps)), photoRoutes(photos), webRoutes({
+      batches,
       dataVersion: dataVersion(db),
       serials,
       publicBaseUrl: options.publicBaseUrl,

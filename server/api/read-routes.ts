@@ -1,21 +1,13 @@
 /** Public reads of batches: one batch with its journey and proofs, its verification, and lists. */
-import type { BatchReader } from "../services/batch-reader";
+import type { BatchViews } from "../services/batches/batch-views";
 import type { BatchVerifier } from "../services/batch-verifier";
 import { isValidGtin, normalizeGtin } from "../domain/gs1";
 import { invalidField, notFound } from "../domain/errors";
 import { BATCH_ID, route, type RouteSpec } from "./route-spec";
 
-export interface BatchListing {
-  list(filter: { gtin?: string; countyCode?: string; producer?: string; limit: number; offset: number }): {
-    batches: unknown[];
-    total: number;
-  };
-}
-
 export interface ReadRouteDeps {
-  reader: BatchReader;
+  batches: BatchViews;
   verifier: BatchVerifier;
-  listing: BatchListing;
 }
 
 const MAX_PAGE = 100;
@@ -31,7 +23,7 @@ export function readRoutes(deps: ReadRouteDeps): RouteSpec[] {
       params: { batchId: BATCH_ID },
       responses: { 200: "the batch", 400: "malformed batch id", 404: "no such batch on chain (yet)" },
       handle: ({ params, org }) => {
-        const batch = deps.reader.read(params.batchId, org);
+        const batch = deps.batches.read(params.batchId, org);
         if (!batch) throw notFound(`no batch ${params.batchId} on chain`, "batchId");
         return { status: 200, body: batch };
       },
@@ -73,7 +65,7 @@ export function readRoutes(deps: ReadRouteDeps): RouteSpec[] {
         if (countyCode !== undefined && !/^\d{6}$/.test(countyCode)) throw invalidField("countyCode", "must be a 6-digit GB/T 2260 code");
         const gtin = text("gtin");
         if (gtin !== undefined && !isValidGtin(gtin)) throw invalidField("gtin", "must be a GTIN with a correct check digit");
-        const page = deps.listing.list({
+        const page = deps.batches.list({
           gtin: gtin && normalizeGtin(gtin),
           countyCode,
           producer: text("producer"),

@@ -1,11 +1,19 @@
-/** What the console's routers need from the rest of the gateway. */
+/**
+ * What the console's routers need from the rest of the gateway, built by server/gateway.ts: the
+ * console asks services and repositories it is given and never opens the database itself.
+ */
 import type { AccountService } from "../services/account-service";
-import type { BatchReader } from "../services/batch-reader";
+import type { BatchViews } from "../services/batches/batch-views";
 import type { CertificationService } from "../services/certification-service";
 import type { EventService } from "../services/event-service";
 import type { ImportService } from "../services/import-service";
 import type { SerialService } from "../services/serial-service";
-import type { Db } from "../store/database";
+import type { ProgrammeCountyService } from "../services/programme-counties";
+import type { PurchaseGroups } from "../services/purchase-groups";
+import type { CertificationOutboxRepository } from "../store/certification-outbox-repository";
+import type { CertificationReads } from "../store/certification-reads";
+import type { ConsoleBatchReads } from "../store/console-batch-reads";
+import type { OrgEventReads } from "../store/org-event-reads";
 import type { BatchListReads } from "../store/gateway-reads";
 import type { MemberRepository } from "../store/member-repository";
 import type { OrgRepository } from "../store/org-repository";
@@ -13,15 +21,24 @@ import type { PhotoRepository } from "../store/photo-repository";
 import type { EventStatusView } from "../services/event-status";
 
 export interface ConsoleDeps {
-  db: Db;
   accounts: AccountService;
   members: MemberRepository;
   orgs: OrgRepository;
   events: EventService;
   certifications: CertificationService;
   serials: SerialService;
-  reader: BatchReader;
+  /** What a batch shows, to the API, the pages and its creator. */
+  batches: BatchViews;
   listing: BatchListReads;
+  /** A producer's batches and their events as the console shows them (accepted and on chain). */
+  batchReads: ConsoleBatchReads;
+  certificationReads: CertificationReads;
+  /** The certification send queue: whose a just-recorded attestation is. */
+  certificationWrites: CertificationOutboxRepository;
+  /** An organisation's own recent writes. */
+  orgEvents: OrgEventReads;
+  purchaseGroups: PurchaseGroups;
+  programmeCounties: ProgrammeCountyService;
   /** Harvest photos, by the hash their harvest puts on chain. */
   photos: PhotoRepository;
   /** An accepted write's status (pending → confirmed), by the id the gateway gave it. */

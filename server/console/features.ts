@@ -5,11 +5,11 @@
 import type { Router } from "express";
 import type { ConsoleDeps } from "./context";
 import { membersRoutes } from "./members-routes";
-import { importRoutes } from "./import-routes";
-import { batchRoutes } from "./batch-routes";
-import { certificationRoutes } from "./certification-routes";
-import { eventRoutes } from "./event-routes";
-import { programmeRoutes } from "./programme-routes";
+import { importRoutes } from "./imports/import-routes";
+import { batchRoutes } from "./batches/batch-routes";
+import { certificationRoutes } from "./certifications/certification-routes";
+import { eventRoutes } from "./events/event-routes";
+import { programmeRoutes } from "./programme/programme-routes";
 
 export function consoleFeatures(deps: ConsoleDeps): Router[] {
   return [

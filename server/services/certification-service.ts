@@ -11,7 +11,7 @@ import { normalizeGtin } from "../domain/gs1";
 import { ATTESTATION_TYPES, REVOCATION_TYPES, ZHENPIN_SCHEME, certificationIdFor, type Attestation } from "../chain/typed-data";
 import { ZERO_HASH } from "../domain/hashes";
 import type { CustodialKeys } from "../keys/custodial-keys";
-import type { Db } from "../store/database";
+import type { EventDetails } from "../store/event-details";
 import type { Idempotency, IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
 import type { CertificationOutboxRepository } from "../store/certification-outbox-repository";
 import type { Org, OrgRepository } from "../store/org-repository";
@@ -33,7 +33,7 @@ export interface AcceptedCertificationWrite {
 
 export class CertificationService {
   constructor(
-    private readonly db: Db,
+    private readonly details: EventDetails,
     private readonly outbox: CertificationOutboxRepository,
     private readonly orgs: OrgRepository,
     private readonly batches: BatchStateSource,
@@ -146,6 +146,7 @@ export class CertificationService {
     const attestation: Attestation = { ...unsigned, dataHash: keccak256(toUtf8Bytes(detail)) };
     const signature = wallet.signingKey.sign(TypedDataEncoder.hash(this.domain, ATTESTATION_TYPES, attestation));
     const id = randomUUID();
+    this.details.put(attestation.dataHash, detail);
     this.outbox.insert({
       id,
       action: "attest",

@@ -10,7 +10,6 @@ import { canonicalize } from "../domain/canonical-json";
 import { EventKind, ROLES_FOR_KIND, eventKindName, type EventKindNumber } from "../domain/event-kinds";
 import { batchIdFor, normalizeGtin, parseBatchId } from "../domain/gs1";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { type LedgerEvent } from "../domain/ledger-types";
 import { isRecalledHead, ZERO_HASH } from "../domain/hashes";
 import type { Org } from "../store/org-repository";
 import type { BatchStateSource } from "./batch-state";

@@ -9,7 +9,7 @@ import { recoverAddress, type TypedDataDomain } from "ethers";
 import { signDigest } from "../chain/sign-digest";
 import { eventDigest, eventStructHash, nextHead, toSignedEventStruct } from "../chain/typed-data";
 import type { CustodialKeys } from "../keys/custodial-keys";
-import type { Db } from "../store/database";
+import type { EventDetails } from "../store/event-details";
 import type { GroupCommit } from "../store/group-commit";
 import type { Idempotency, IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
 
@@ -34,7 +34,7 @@ export interface AcceptedWrite {
 
 export class EventService {
   constructor(
-    private readonly db: Db,
+    private readonly details: EventDetails,
     private readonly planner: EventPlanner,
     private readonly outbox: OutboxSink,
     private readonly answers: IdempotencyRepository,
@@ -99,6 +99,7 @@ export class EventService {
 
   private commit(org: Org, planned: PlannedEvent, signature: string, structHash = eventStructHash(planned.event)): void {
     const signed = toSignedEventStruct(planned.event, signature);
+    this.details.put(planned.event.dataHash, planned.detail);
     this.outbox.insert({
       id: planned.id,
       batchId: planned.event.batchId,

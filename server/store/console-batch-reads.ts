@@ -52,7 +52,10 @@ interface OutboxRow {
   created_at: string;
 }
 
-const COLUMNS = `id, batch_id, kind, org_id, signer, status, error, detail, inputs, tx_hash, block_number, created_at`;
+const COLUMNS = `o.id, o.batch_id, o.kind, o.org_id, o.signer, o.status, o.error, d.detail, o.inputs, o.tx_hash, o.block_number,
+  o.created_at`;
+/** The send queue with each event's detail (event_details). */
+const EVENTS = `outbox o JOIN event_details d ON d.data_hash = o.data_hash`;
 
 const toEvent = (row: OutboxRow): AcceptedEvent => ({
   eventId: row.id,
@@ -100,7 +103,7 @@ export class ConsoleBatchReads {
   notYetIndexed(creator: string): Creation[] {
     const rows = this.sql(
       `${NOT_YET_INDEXED}
-       SELECT ${COLUMNS} FROM outbox o
+       SELECT ${COLUMNS} FROM ${EVENTS}
        WHERE o.seq IN (SELECT seq FROM not_yet_indexed) AND o.signer = @creator AND o.prev_head = @zero
          AND NOT EXISTS (SELECT 1 FROM idx_batches b WHERE b.batch_id = o.batch_id)
        ORDER BY o.seq DESC`,
@@ -113,7 +116,7 @@ export class ConsoleBatchReads {
   /** The event that created the batch (the latest attempt, if every attempt failed). */
   creation(batchId: string): Creation | undefined {
     const row = this.sql(
-      `SELECT ${COLUMNS} FROM outbox WHERE batch_id = ? AND prev_head = ? ORDER BY status = 'failed', seq DESC LIMIT 1`,
+      `SELECT ${COLUMNS} FROM ${EVENTS} WHERE o.batch_id = ? AND o.prev_head = ? ORDER BY o.status = 'failed', o.seq DESC LIMIT 1`,
     ).get(batchId, ZERO_HASH) as OutboxRow | undefined;
     if (!row) return undefined;
     const indexed = this.sql(`SELECT 1 FROM idx_batches WHERE batch_id = ?`).get(batchId) !== undefined;
@@ -122,7 +125,7 @@ export class ConsoleBatchReads {
 
   /** Every event the gateway accepted for the batch, failed ones included, in order. */
   events(batchId: string): AcceptedEvent[] {
-    return (this.sql(`SELECT ${COLUMNS} FROM outbox WHERE batch_id = ? ORDER BY seq`).all(batchId) as OutboxRow[]).map(toEvent);
+    return (this.sql(`SELECT ${COLUMNS} FROM ${EVENTS} WHERE o.batch_id = ? ORDER BY o.seq`).all(batchId) as OutboxRow[]).map(toEvent);
   }
 
   /** The batch as the index has it: recalled, and how many events the chain holds. */
@@ -149,7 +152,7 @@ export class ConsoleBatchReads {
     const id = batchId.toLowerCase();
     const rows = this.sql(
       `${NOT_YET_INDEXED}
-       SELECT ${COLUMNS} FROM outbox o
+       SELECT ${COLUMNS} FROM ${EVENTS}
        WHERE o.prev_head = @zero AND o.kind = @processing AND o.status != 'failed'
          AND (o.batch_id IN (SELECT batch_id FROM idx_lineage WHERE input_batch_id = @id)
               OR (o.seq IN (SELECT seq FROM not_yet_indexed) AND o.inputs LIKE '%' || @id || '%'))

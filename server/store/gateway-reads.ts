@@ -24,14 +24,15 @@ export class AcceptedEventReads {
   /** The gateway's id and the detail of an accepted event, by batch and data hash. */
   accepted(batchId: string, dataHash: string): { id: string; detail: string } | undefined {
     return this.sql(
-      `SELECT id, detail FROM outbox WHERE batch_id = ? AND data_hash = ? AND status != 'failed' ORDER BY seq LIMIT 1`,
+      `SELECT o.id, d.detail FROM outbox o JOIN event_details d ON d.data_hash = o.data_hash
+       WHERE o.batch_id = ? AND o.data_hash = ? AND o.status != 'failed' ORDER BY o.seq LIMIT 1`,
     ).get(batchId, dataHash) as { id: string; detail: string } | undefined;
   }
 
   unconfirmed(batchId: string): { eventId: string; kind: number; status: string; detail: string }[] {
     return this.sql(
-        `SELECT id AS eventId, kind, status, detail FROM outbox
-         WHERE batch_id = ? AND status IN ('pending', 'submitted') ORDER BY seq`,
+        `SELECT o.id AS eventId, o.kind, o.status, d.detail FROM outbox o JOIN event_details d ON d.data_hash = o.data_hash
+         WHERE o.batch_id = ? AND o.status IN ('pending', 'submitted') ORDER BY o.seq`,
     ).all(batchId) as { eventId: string; kind: number; status: string; detail: string }[];
   }
 
@@ -92,18 +93,19 @@ export class BatchListReads {
       params.creator = filter.creator;
     }
     if (filter.countyCode !== undefined) {
-      where.push("json_extract(o.detail, '$.origin.countyCode') = @countyCode");
+      where.push("json_extract(d.detail, '$.origin.countyCode') = @countyCode");
       params.countyCode = filter.countyCode;
     }
     const from = `FROM idx_batches b
       LEFT JOIN outbox o ON o.batch_id = b.batch_id AND o.prev_head = @zero AND o.status != 'failed'
+      LEFT JOIN event_details d ON d.data_hash = o.data_hash
       ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`;
     const rows = this.db
       .prepare(
         `SELECT b.batch_id, b.gtin, b.lot, b.creator, b.created_at, b.recalled, b.event_count,
-                coalesce(json_extract(o.detail, '$.product.name'), json_extract(o.detail, '$.output.product.name')) AS product,
-                json_extract(o.detail, '$.origin.countyCode') AS county_code,
-                json_extract(o.detail, '$.origin.county') AS county
+                coalesce(json_extract(d.detail, '$.product.name'), json_extract(d.detail, '$.output.product.name')) AS product,
+                json_extract(d.detail, '$.origin.countyCode') AS county_code,
+                json_extract(d.detail, '$.origin.county') AS county
          ${from} ORDER BY b.created_block DESC, b.batch_id LIMIT @limit OFFSET @offset`,
       )
       .all(params) as Record<string, string | number | null>[];

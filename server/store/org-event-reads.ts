@@ -12,8 +12,8 @@ import { statementCache, type Sql } from "./statement-cache";
  * (a harvest names its product, a split names its output's); bind @zero to ZERO_HASH.
  */
 export const productNameOfBatch = (batchColumn: string) => `(
-  SELECT coalesce(json_extract(h.detail, '$.product.name'), json_extract(h.detail, '$.output.product.name'))
-  FROM outbox h WHERE h.batch_id = ${batchColumn} AND h.prev_head = @zero AND h.status != 'failed'
+  SELECT coalesce(json_extract(hd.detail, '$.product.name'), json_extract(hd.detail, '$.output.product.name'))
+  FROM outbox h JOIN event_details hd ON hd.data_hash = h.data_hash WHERE h.batch_id = ${batchColumn} AND h.prev_head = @zero AND h.status != 'failed'
   ORDER BY h.seq LIMIT 1)`;
 
 export interface OrgEvent {
@@ -49,8 +49,8 @@ export class OrgEventReads {
   /** The organisation's latest `limit` events, newest first. */
   recent(orgId: string, limit: number): OrgEvent[] {
     const rows = this.sql(
-      `SELECT o.id, o.batch_id, o.kind, o.status, o.error, o.detail, o.created_at, ${productNameOfBatch("o.batch_id")} AS product
-       FROM outbox o WHERE o.org_id = @org ORDER BY o.seq DESC LIMIT @limit`,
+      `SELECT o.id, o.batch_id, o.kind, o.status, o.error, d.detail, o.created_at, ${productNameOfBatch("o.batch_id")} AS product
+       FROM outbox o JOIN event_details d ON d.data_hash = o.data_hash WHERE o.org_id = @org ORDER BY o.seq DESC LIMIT @limit`,
     ).all({ org: orgId, limit, zero: ZERO_HASH }) as Row[];
     return rows.map((row) => ({
       eventId: row.id,

@@ -47,13 +47,14 @@ export class PhotoRepository {
 
   /**
    * Deletes these photos unless an accepted harvest names them: what a write that failed after
-   * storing its photos leaves behind. (The LIKE scans the outbox's harvests; it runs only when
+   * storing its photos leaves behind. (The LIKE scans the accepted harvests' details; it runs only when
    * a write is refused.)
    */
   removeUnreferenced(hashes: readonly string[]): void {
     const statement = this.sql(
       `DELETE FROM photos WHERE hash = @hash AND NOT EXISTS (
-         SELECT 1 FROM outbox WHERE kind = @harvest AND status != 'failed' AND detail LIKE '%' || @hash || '%')`,
+         SELECT 1 FROM outbox o JOIN event_details d ON d.data_hash = o.data_hash
+         WHERE o.kind = @harvest AND o.status != 'failed' AND d.detail LIKE '%' || @hash || '%')`,
     );
     this.db.transaction(() => {
       for (const hash of hashes) statement.run({ hash, harvest: EventKind.Harvest });

@@ -10,7 +10,9 @@
  * who log in, their sessions, harvest photos (kept off chain; their hashes go on chain) and CSV
  * imports row by row, so an interrupted import resumes without recording a row twice. The
  * fourth indexes the sales for the programme's purchase figures; the fifth, an organisation's
- * own writes, newest first (the console's recent records).
+ * own writes, newest first (the console's recent records); the sixth keeps every accepted
+ * detail by its data hash (event_details), apart from the send queue, and copies in those the
+ * queue already held.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -309,5 +311,20 @@ export const MIGRATIONS: readonly string[] = [
   `,
   `
   CREATE INDEX outbox_by_org ON outbox(org_id, seq);
+  `,
+  `
+  -- The canonical detail of every accepted event and attestation, by the keccak256 that the
+  -- chain holds. Written when the write is accepted; never deleted with the send queue.
+  CREATE TABLE event_details (
+    data_hash  TEXT PRIMARY KEY,
+    detail     TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO event_details (data_hash, detail, created_at)
+    SELECT data_hash, detail, min(created_at) FROM outbox GROUP BY data_hash;
+  INSERT INTO event_details (data_hash, detail, created_at)
+    SELECT payload ->> '$.attestation.dataHash', detail, min(created_at) FROM certification_outbox
+    WHERE action = 'attest' GROUP BY payload ->> '$.attestation.dataHash'
+    ON CONFLICT (data_hash) DO NOTHING;
   `,
 ];

@@ -7,7 +7,7 @@ import { generatedMarkup, html } from "../html/html";
 import { MESSAGES, type Lang } from "../html/i18n";
 import { layout } from "../html/layout";
 import { LABELS_PER_SHEET } from "../html/label-sheet";
-import type { ProvenanceView } from "./provenance-view";
+import type { ProvenanceView } from "../services/batches/provenance-view";
 import { shortCode } from "../domain/digital-link";
 
 

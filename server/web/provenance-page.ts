@@ -2,7 +2,7 @@
 import { html, type SafeHtml } from "../html/html";
 import { formatDate, formatDateTime, MESSAGES, type Lang, type Messages } from "../html/i18n";
 import { layout } from "../html/layout";
-import type { JourneyEntry, Origin, ProvenanceView } from "./provenance-view";
+import type { JourneyEntry, Origin, ProvenanceView } from "../services/batches/provenance-view";
 
 /** What the page knows about the scanned unit, when the code named one. */
 export interface UnitScan {

@@ -12,15 +12,15 @@ import { digitalLinkPath, digitalLinkUri } from "../domain/digital-link";
 import { chooseLanguage, MESSAGES, type Lang } from "../html/i18n";
 import { renderLabelSheet, type Label } from "./labels-page";
 import { LABELS_PER_SHEET } from "../html/label-sheet";
-import { renderNotFoundPage, webNotFound } from "../html/not-found-page";
+import { renderNotFoundPage } from "../html/not-found-page";
 import { renderProvenancePage, type UnitScan } from "./provenance-page";
-import type { ProvenanceViews } from "./provenance-view";
+import type { BatchViews } from "../services/batches/batch-views";
 import { qrPng, qrSvg } from "./qr";
 import { publicRateLimit } from "./security";
 import { PageCache } from "./page-cache";
 
 export interface WebDeps {
-  views: ProvenanceViews;
+  batches: BatchViews;
   /** Changes whenever anything in the database does (kept pages are then rendered afresh). */
   dataVersion: () => number;
   serials: SerialRepository;
@@ -67,7 +67,7 @@ export function webRoutes(deps: WebDeps): Router {
     const serial = req.params.serial;
     if (!AI21_PATTERN.test(serial)) throw new PageNotFound("serial");
     const batchId = batchIdFor(gtin, lot);
-    const view = deps.views.build(batchId);
+    const view = deps.batches.page(batchId);
     if (!view) throw new PageNotFound("missing");
     // Every GET is one scan; a HEAD (link checkers) is not.
     const scan = req.method === "GET" ? deps.serials.recordScan(batchId, serial) : { issued: true, scanCount: 0 };
@@ -94,7 +94,7 @@ export function webRoutes(deps: WebDeps): Router {
 
   router.get("/labels/:batchId", async (req, res) => {
     const batchId = parseId(req.params.batchId);
-    const view = deps.views.build(batchId);
+    const view = deps.batches.page(batchId);
     if (!view) throw new PageNotFound("missing");
     const lang = languageOf(req);
     const requested = serialsParam(req.query.serials);
@@ -135,7 +135,7 @@ export function webRoutes(deps: WebDeps): Router {
   function sendBatchPage(req: Request, res: Response, batchId: string): void {
     const lang = languageOf(req);
     const page = pages.get(`${lang} ${req.path}`, () => {
-      const view = deps.views.build(batchId);
+      const view = deps.batches.page(batchId);
       if (!view) return undefined;
       const body = renderProvenancePage(view, { lang, path: req.path, explorerUrl: deps.explorerUrl });
       return { body, etag: `W/"${createHash("sha1").update(body).digest("base64url")}"`, changesAt: view.statusChangesAt };

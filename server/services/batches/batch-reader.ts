@@ -1,0 +1,186 @@
+/**
+ * What a batch shows: its indexed (chain-confirmed) events in order with their off-chain detail,
+ * events accepted but not yet confirmed, lineage, recall (its own or an ancestor's), the 圳品
+ * status, and the on-chain proof of each event and of the head. Detail fields an organisation
+ * marks private, and sale amounts, are shown only to the organisation that wrote them.
+ */
+import { keccak256, toUtf8Bytes } from "ethers";
+import { eventKindName } from "../../domain/event-kinds";
+import { certificationStatusAt } from "../../domain/certification-status";
+import type { BatchDetail, IndexedCertification, IndexRepository } from "../../store/index-repository";
+import type { Org, OrgRepository } from "../../store/org-repository";
+
+/** Fields of a detail that only its own organisation reads, whatever the detail says. */
+const ALWAYS_PRIVATE: Record<string, readonly string[]> = { sale: ["amountCny"] };
+const MAX_ANCESTRY = 64;
+
+export interface PendingEventView {
+  eventId: string;
+  type: string;
+  status: string;
+  detail: Record<string, unknown> | null;
+}
+
+/** The gateway's own records of accepted events: their detail and the ones still in flight. */
+export interface AcceptedEvents {
+  /** The canonical detail of an accepted event, by batch and data hash. */
+  detail(batchId: string, dataHash: string): string | undefined;
+  /** The event id the gateway gave an accepted event, by batch and data hash. */
+  eventId(batchId: string, dataHash: string): string | undefined;
+  /** Both at once. */
+  accepted(batchId: string, dataHash: string): { id: string; detail: string } | undefined;
+  /** Accepted events of the batch that are not confirmed yet, in order. */
+  unconfirmed(batchId: string): { eventId: string; kind: number; status: string; detail: string }[];
+}
+
+export interface ChainIdentity {
+  chainId: number;
+  contract: string;
+}
+
+export class BatchReader {
+  constructor(
+    private readonly index: IndexRepository,
+    private readonly accepted: AcceptedEvents,
+    private readonly orgs: OrgRepository,
+    private readonly chain: ChainIdentity,
+    private readonly now: () => number = () => Math.floor(Date.now() / 1000),
+  ) {}
+
+  /** The batch as the API shows it; undefined when the chain has no such batch yet. */
+  read(batchId: string, viewer?: Org) {
+    const id = batchId.toLowerCase();
+    const detail = this.index.getBatch(id);
+    if (!detail) return undefined;
+    const { batch } = detail;
+    const events = detail.events.map((event) => {
+      const accepted = this.accepted.accepted(id, event.dataHash);
+      const text = accepted?.detail;
+      const signerOrg = this.orgs.byAddress(event.signer);
+      return {
+        position: event.position,
+        type: eventKindName(event.kind),
+        eventId: accepted?.id ?? null,
+        signer: { address: event.signer, organisation: signerOrg ? orgView(signerOrg) : null },
+        signedWith: signerOrg ? (signerOrg.custodial ? "custodial-key" : "own-key") : "unknown",
+        detail: text === undefined ? null : visibleDetail(JSON.parse(text), eventKindName(event.kind), viewer),
+        /** Whether the detail's keccak256 is the data hash the chain holds (null: detail not held here). */
+        detailMatchesChain: text === undefined ? null : hashesTo(text, event.dataHash),
+        inputs: event.inputs,
+        proof: {
+          dataHash: event.dataHash,
+          prevHead: event.prevHead,
+          head: event.head,
+          transactionHash: event.txHash,
+          blockNumber: event.blockNumber,
+          logIndex: event.logIndex,
+          timestamp: new Date(event.timestamp * 1000).toISOString(),
+        },
+      };
+    });
+    const creating = events[0]?.detail as Record<string, unknown> | null | undefined;
+    const recalledAncestors = this.recalledAncestors(detail);
+    return {
+      batchId: id,
+      gtin: batch.gtin,
+      lot: batch.lot,
+      product: creating?.product ?? (creating?.output as Record<string, unknown> | undefined)?.product ?? null,
+      origin: creating?.origin ?? null,
+      creator: { address: batch.creator, organisation: this.orgView(batch.creator) },
+      createdAt: new Date(batch.createdAt * 1000).toISOString(),
+      recall: {
+        recalled: batch.recalled || recalledAncestors.length > 0,
+        self: batch.recalled,
+        viaInputs: recalledAncestors,
+      },
+      certification: this.certification(detail),
+      certifications: detail.certifications.map(certificationView),
+      lineage: {
+        inputs: detail.inputs.map((l) => l.inputBatchId),
+        outputs: detail.outputs.map((l) => l.batchId),
+      },
+      events,
+      unconfirmedEvents: this.accepted.unconfirmed(id).map((e) => ({
+        eventId: e.eventId,
+        type: eventKindName(e.kind),
+        status: e.status,
+        detail: visibleDetail(JSON.parse(e.detail), eventKindName(e.kind), viewer),
+      })),
+      proof: { chainId: this.chain.chainId, contract: this.chain.contract, head: batch.head, eventCount: batch.eventCount },
+    };
+  }
+
+  /** Every batch this one was made from, directly or not, that is recalled. */
+  private recalledAncestors(detail: BatchDetail): string[] {
+    const recalled: string[] = [];
+    const seen = new Set<string>([detail.batch.batchId]);
+    const queue = detail.inputs.map((l) => l.inputBatchId);
+    while (queue.length && seen.size < MAX_ANCESTRY) {
+      const input = queue.shift()!;
+      if (seen.has(input)) continue;
+      seen.add(input);
+      const ancestor = this.index.getBatch(input);
+      if (!ancestor) continue;
+      if (ancestor.batch.recalled) recalled.push(input);
+      queue.push(...ancestor.inputs.map((l) => l.inputBatchId));
+    }
+    return recalled;
+  }
+
+  private certification(detail: BatchDetail) {
+    const facts = detail.certifications.map((c) => ({ ...c, revoked: c.revokedBy !== null }));
+    const { status, certification } = certificationStatusAt(detail.batch, facts, this.now());
+    return { status, ...(certification ? certificationView(certification) : {}) };
+  }
+
+  private orgView(address: string) {
+    const org = this.orgs.byAddress(address);
+    return org ? orgView(org) : null;
+  }
+}
+
+const checkedDetails = new Map<string, boolean>();
+const CHECKED_DETAILS_KEPT = 50_000;
+
+/**
+ * Whether keccak256 of the detail text is the data hash on chain. Pages ask this of the same
+ * few texts over and over; the answer for a (hash, text) pair never changes, so it is kept.
+ */
+function hashesTo(text: string, dataHash: string): boolean {
+  const key = `${dataHash}\n${text}`;
+  let matches = checkedDetails.get(key);
+  if (matches === undefined) {
+    matches = keccak256(toUtf8Bytes(text)) === dataHash;
+    if (checkedDetails.size >= CHECKED_DETAILS_KEPT) checkedDetails.clear();
+    checkedDetails.set(key, matches);
+  }
+  return matches;
+}
+
+function orgView(org: Org) {
+  return { id: org.id, name: org.name, role: org.role };
+}
+
+function certificationView(c: IndexedCertification) {
+  return {
+    certificationId: c.id,
+    scheme: c.schemeName ?? c.scheme,
+    certificateNo: c.certificateNo,
+    certifier: c.certifier,
+    subject: c.subjectKind === 0 ? "batch" : "productLine",
+    validFrom: new Date(c.validFrom * 1000).toISOString(),
+    validUntil: new Date(c.validUntil * 1000).toISOString(),
+    revoked: c.revokedBy !== null,
+    ...(c.revokedBy ? { revokedBy: c.revokedBy, revokedReason: c.revokedReason } : {}),
+    proof: { transactionHash: c.txHash, blockNumber: c.blockNumber, logIndex: c.logIndex, dataHash: c.dataHash },
+    ...(c.revokedBlock !== null ? { revokedBlock: c.revokedBlock } : {}),
+  };
+}
+
+/** The detail as `viewer` may see it: private fields only for the organisation that wrote it. */
+export function visibleDetail(detail: Record<string, unknown>, type: string, viewer?: Org): Record<string, unknown> {
+  const author = (detail.org as { id?: string } | undefined)?.id;
+  if (viewer && viewer.id === author) return detail;
+  const hidden = new Set([...(ALWAYS_PRIVATE[type] ?? []), ...((detail.private as string[] | undefined) ?? [])]);
+  return Object.fromEntries(Object.entries(detail).filter(([key]) => !hidden.has(key) && key !== "private"));
+}

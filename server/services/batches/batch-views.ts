@@ -1,0 +1,67 @@
+/**
+ * The one place the API, the public pages and the console ask what a batch shows:
+ * - read: the batch as the API answers it, from the chain-verified index with each event's
+ *   detail (fields private to other organisations hidden from the viewer);
+ * - page: what its provenance page shows (its journey back through every batch it was made from);
+ * - forCreator: the batch as its creator's console shows it, with writes still on their way;
+ * - list: the batches on chain, newest first, by GTIN, origin county or producing organisation.
+ */
+import type { ConsoleBatchReads } from "../../store/console-batch-reads";
+import type { BatchListItem, BatchListReads } from "../../store/gateway-reads";
+import type { IndexRepository } from "../../store/index-repository";
+import type { Org, OrgRepository } from "../../store/org-repository";
+import type { ProgrammeCountyRepository } from "../../store/programme-county-repository";
+import { BatchReader, type AcceptedEvents, type ChainIdentity } from "./batch-reader";
+import { creatorView, type BatchCreatorView, type NoCreatorView } from "./creator-view";
+import { ProvenanceViews, type ProvenanceView } from "./provenance-view";
+
+export interface BatchViewSources {
+  index: IndexRepository;
+  accepted: AcceptedEvents;
+  orgs: OrgRepository;
+  chain: ChainIdentity;
+  counties: ProgrammeCountyRepository;
+  creatorReads: ConsoleBatchReads;
+  listing: BatchListReads;
+}
+
+export interface BatchListQuery {
+  gtin?: string;
+  countyCode?: string;
+  /** The producing organisation, by its id or its address. */
+  producer?: string;
+  limit: number;
+  offset: number;
+}
+
+export class BatchViews {
+  private readonly reader: BatchReader;
+  private readonly pages: ProvenanceViews;
+
+  constructor(private readonly sources: BatchViewSources) {
+    this.reader = new BatchReader(sources.index, sources.accepted, sources.orgs, sources.chain);
+    this.pages = new ProvenanceViews(this.reader, sources.index, sources.orgs, sources.counties);
+  }
+
+  /** The batch as the API shows it; undefined when the chain has no such batch yet. */
+  read(batchId: string, viewer?: Org): ReturnType<BatchReader["read"]> {
+    return this.reader.read(batchId, viewer);
+  }
+
+  /** Its provenance page; undefined when the chain has no such batch yet. */
+  page(batchId: string): ProvenanceView | undefined {
+    return this.pages.build(batchId);
+  }
+
+  forCreator(batchId: string, org: Org): BatchCreatorView | NoCreatorView {
+    return creatorView(this.sources.creatorReads, (id) => this.reader.read(id)?.creator.address, batchId, org);
+  }
+
+  list({ producer, ...filter }: BatchListQuery): { batches: BatchListItem[]; total: number } {
+    if (producer === undefined) return this.sources.listing.list(filter);
+    const creator = (this.sources.orgs.byId(producer) ?? this.sources.orgs.byAddress(producer))?.address;
+    // An organisation the gateway does not know created nothing here.
+    if (!creator) return { batches: [], total: 0 };
+    return this.sources.listing.list({ ...filter, creator });
+  }
+}
