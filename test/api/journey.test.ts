@@ -123,9 +123,10 @@ describe("gateway API (in-process Hardhat chain)", function () {
     });
 
     it("names the event whose stored detail no longer matches the chain", async function () {
-      const row = h.db.prepare(`SELECT id, detail FROM outbox WHERE batch_id = ? AND kind = 2`).get(batchId) as { id: string; detail: string };
+      const row = h.db.prepare(`SELECT id, detail, data_hash FROM outbox WHERE batch_id = ? AND kind = 2`).get(batchId) as { id: string; detail: string; data_hash: string };
       const tampered = row.detail.replace("深圳市福田区", "深圳市南山区");
-      h.db.prepare(`UPDATE outbox SET detail = ? WHERE id = ?`).run(tampered, row.id);
+      // The pages and verify read the detail the gateway keeps by its hash (event_details).
+      h.db.prepare(`UPDATE event_details SET detail = ? WHERE data_hash = ?`).run(tampered, row.data_hash);
       try {
         // The stored detail no longer hashes to what the chain recorded; verify names the event.
         const { body } = await h.call("GET", `/api/v1/batches/${batchId}/verify`);
@@ -133,7 +134,7 @@ describe("gateway API (in-process Hardhat chain)", function () {
         expect(body.events[2].ok).to.equal(false);
         expect(body.problems.join(" ")).to.match(/event 2/);
       } finally {
-        h.db.prepare(`UPDATE outbox SET detail = ? WHERE id = ?`).run(row.detail, row.id);
+        h.db.prepare(`UPDATE event_details SET detail = ? WHERE data_hash = ?`).run(row.detail, row.data_hash);
       }
       expect(hashDetail(JSON.parse(row.detail))).to.equal(
         (h.db.prepare(`SELECT data_hash FROM outbox WHERE id = ?`).get(row.id) as { data_hash: string }).data_hash,

@@ -337,7 +337,9 @@ describe("cli", function () {
     it("verify exits 4 and prints the problem when the detail the gateway serves no longer matches the chain", async function () {
       await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-TAMPER")), "--key", producer.apiKey, "--wait"], env);
       // Someone edits the gateway's database behind its back: the chain still holds the original hash.
-      h.db.prepare(`UPDATE outbox SET detail = replace(detail, '1200', '9999') WHERE batch_id = ?`).run(harvestedBatchId("CLI-TAMPER"));
+      h.db
+        .prepare(`UPDATE event_details SET detail = replace(detail, '1200', '9999') WHERE data_hash IN (SELECT data_hash FROM outbox WHERE batch_id = ?)`)
+        .run(harvestedBatchId("CLI-TAMPER"));
       const { exitCode, stdout, stderr } = await runCli(["batch", "verify", harvestedBatchId("CLI-TAMPER")], env);
       expect(exitCode).to.equal(4);
       expect(stdout).to.match(/event 0: the detail hashes to 0x[0-9a-f]{64}, the chain recorded 0x[0-9a-f]{64}/);
