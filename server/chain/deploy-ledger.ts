@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { Contract, ContractFactory, type InterfaceAbi, type Signer } from "ethers";
+import { ContractFactory, type InterfaceAbi, type Signer } from "ethers";
 import type { RoleName } from "../domain/event-kinds";
-import { roleId } from "./roles";
+import { decodeHasRole, encodeGrantRole, encodeHasRole } from "./ledger-calls";
 
 export interface Deployment {
   address: string;
@@ -62,14 +62,13 @@ export async function deployLedger(options: DeployLedgerOptions): Promise<Deploy
     log(`ProvenanceLedger deployed at ${deployment.address} in block ${deployment.deployBlock}; recorded in ${file}`);
   }
 
-  const ledger = new Contract(deployment.address, artifact.abi, signer);
+  const to = deployment.address;
   for (const grant of grants) {
-    const role = roleId(grant.role);
-    if (await ledger.hasRole(role, grant.account)) {
+    if (decodeHasRole(await signer.call({ to, data: encodeHasRole(grant.role, grant.account) }))) {
       log(`${grant.account} already holds ${grant.role}`);
       continue;
     }
-    const tx = await ledger.grantRole(role, grant.account);
+    const tx = await signer.sendTransaction({ to, data: encodeGrantRole(grant.role, grant.account) });
     log(`granting ${grant.role} to ${grant.account}: transaction ${tx.hash}`);
     await tx.wait();
   }

@@ -5,13 +5,17 @@
  */
 import { Contract, type InterfaceAbi, type Signer } from "ethers";
 import type { RoleName } from "../domain/event-kinds";
-import { roleId } from "./roles";
+import { decodeHasRole, encodeGrantRole, encodeHasRole } from "./ledger-calls";
 
 export class LedgerAdmin {
   readonly ledger: Contract;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(address: string, abi: InterfaceAbi, admin: Signer) {
+  constructor(
+    private readonly address: string,
+    abi: InterfaceAbi,
+    private readonly admin: Signer,
+  ) {
     this.ledger = new Contract(address, abi, admin);
   }
 
@@ -24,10 +28,10 @@ export class LedgerAdmin {
 
   /** Grants `role` to `account` unless it holds it already; resolves once mined. */
   async grantRole(role: RoleName, account: string): Promise<string | null> {
-    if (await this.ledger.hasRole(roleId(role), account)) return null;
-    const tx = await this.serialize(() => this.ledger.grantRole(roleId(role), account));
+    if (decodeHasRole(await this.admin.call({ to: this.address, data: encodeHasRole(role, account) }))) return null;
+    const tx = await this.serialize(() => this.admin.sendTransaction({ to: this.address, data: encodeGrantRole(role, account) }));
     const receipt = await tx.wait();
     if (!receipt || receipt.status !== 1) throw new Error(`granting ${role} to ${account} failed (${tx.hash})`);
-    return tx.hash as string;
+    return tx.hash;
   }
 }

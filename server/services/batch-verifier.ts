@@ -4,16 +4,11 @@
  * gateway serves and the head chain from the logs, and compares the result with the contract's
  * headOf. Says ok, or which event differs and how.
  */
-import { Contract, EventLog, keccak256, toUtf8Bytes, type Provider } from "ethers";
-import { nextHead } from "../chain/typed-data";
-import { ZERO_HASH } from "../domain/hashes";
+import { keccak256, toUtf8Bytes, type Provider } from "ethers";
+import { decodeHeadOf, encodeHeadOf } from "../chain/ledger-calls";
+import { batchHistoryFilter, decodeLedgerLogs, replayBatch } from "../chain/ledger-events";
 import { eventKindName } from "../domain/event-kinds";
-
-const ABI = [
-  "event EventRecorded(bytes32 indexed batchId, address indexed signer, uint8 kind, bytes32 dataHash)",
-  "event BatchDerived(bytes32 indexed batchId, bytes32 indexed inputBatchId)",
-  "function headOf(bytes32 batchId) view returns (bytes32)",
-];
+import { ZERO_HASH } from "../domain/hashes";
 
 export interface VerifiedEvent {
   position: number;
@@ -41,40 +36,24 @@ export interface Verification {
 export type DetailLookup = (batchId: string, dataHash: string) => string | undefined;
 
 export class BatchVerifier {
-  private readonly ledger: Contract;
-
   constructor(
-    provider: Provider,
-    address: string,
+    private readonly provider: Provider,
+    private readonly address: string,
     private readonly deployBlock: number,
     private readonly detailOf: DetailLookup,
-  ) {
-    this.ledger = new Contract(address, ABI, provider);
-  }
+  ) {}
 
   async verify(batchId: string): Promise<Verification> {
-    const [recorded, derived, chainHead] = await Promise.all([
-      this.ledger.queryFilter(this.ledger.filters.EventRecorded(batchId), this.deployBlock),
-      this.ledger.queryFilter(this.ledger.filters.BatchDerived(batchId), this.deployBlock),
-      this.ledger.headOf(batchId) as Promise<string>,
+    const [logs, chainHead] = await Promise.all([
+      this.provider.getLogs(batchHistoryFilter(this.address, batchId, this.deployBlock)),
+      this.provider.call({ to: this.address, data: encodeHeadOf(batchId) }).then(decodeHeadOf),
     ]);
-    // Each event's inputs are the BatchDerived logs just before its EventRecorded log.
-    const logs = [...recorded, ...derived]
-      .filter((log): log is EventLog => log instanceof EventLog)
-      .sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-    let head = ZERO_HASH;
-    let inputs: string[] = [];
+    const chained = replayBatch(batchId, decodeLedgerLogs(logs, this.address));
+    const head = chained.length ? chained[chained.length - 1].head : ZERO_HASH;
     const problems: string[] = [];
     const events: VerifiedEvent[] = [];
-    for (const log of logs) {
-      if (log.fragment.name === "BatchDerived") {
-        inputs.push(log.args.inputBatchId);
-        continue;
-      }
-      const { signer, kind, dataHash } = log.args as unknown as { signer: string; kind: bigint; dataHash: string };
-      head = nextHead({ batchId, kind: Number(kind), prevHead: head, dataHash, inputs }, signer);
-      inputs = [];
-      const position = events.length;
+    for (const [position, { event, signer, txHash, blockNumber }] of chained.entries()) {
+      const { dataHash } = event;
       const detail = this.detailOf(batchId, dataHash);
       const detailHash = detail === undefined ? null : keccak256(toUtf8Bytes(detail));
       const problem =
@@ -86,10 +65,10 @@ export class BatchVerifier {
       if (problem) problems.push(`event ${position}: ${problem}`);
       events.push({
         position,
-        type: eventKindName(Number(kind)),
+        type: eventKindName(event.kind),
         signer,
-        transactionHash: log.transactionHash,
-        blockNumber: log.blockNumber,
+        transactionHash: txHash,
+        blockNumber,
         dataHash,
         detailHash,
         ok: !problem,

@@ -8,7 +8,7 @@ import { EventKind } from "../../server/domain/event-kinds";
 import { openDatabase, type Db } from "../../server/store/database";
 import { IndexRepository, productLineKey } from "../../server/store/index-repository";
 import { createIndexer, rebuildIndex, IndexInconsistencyError, type IndexerOptions } from "../../server/workers/indexer";
-import { LEDGER_EVENTS_ABI } from "../../server/workers/indexer/ledger-logs";
+import { LEDGER_EVENTS_ABI } from "../../server/chain/ledger-events";
 import { expectIndexMatchesChain, snapshotIndex } from "./helpers";
 import { recordStory, STORY, writerFor } from "./story";
 

@@ -8,7 +8,7 @@ import { isRecalledHead, ZERO_HASH } from "../../domain/hashes";
 import { EventKind, SubjectKind } from "../../domain/event-kinds";
 import { parseBatchId } from "../../domain/gs1";
 import type { IndexRepository } from "../../store/index-repository";
-import type { CertificationAttestedLog, EventRecordedLog, LedgerLog } from "./ledger-logs";
+import type { CertificationAttestedLog, EventRecordedLog, LedgerLog } from "../../chain/ledger-events";
 
 /**
  * The logs contradict the index: an event on a batch the index does not know, a revocation of
@@ -56,6 +56,8 @@ export function applyLogs(repo: IndexRepository, logs: readonly LedgerLog[], tim
           throw new IndexInconsistencyError(`block ${log.blockNumber} revokes unknown certification ${log.certificationId}`);
         }
         break;
+      case "EventRejected":
+        break; // not index state: the relayer reads it from its receipts
     }
   }
   if (pendingInputs.size > 0) {

@@ -8,7 +8,7 @@
  */
 import type { Block, Provider } from "ethers";
 import type { IndexedBlock } from "../../store/index-repository";
-import { decodeLedgerLog, type LedgerLog } from "./ledger-logs";
+import { decodeLedgerLogs, type LedgerLog } from "../../chain/ledger-events";
 
 export interface Chunk {
   logs: LedgerLog[];
@@ -50,7 +50,7 @@ export async function readChunk(
 
   const blocks: IndexedBlock[] = [...byNumber.values()].map((b) => toIndexedBlock(b, true));
   if (!byNumber.has(to)) blocks.push(toIndexedBlock(end, false));
-  const logs = rawLogs.map(decodeLedgerLog).filter((log): log is LedgerLog => log !== undefined);
+  const logs = decodeLedgerLogs(rawLogs);
   return { logs, blocks };
 }
 

@@ -6,13 +6,18 @@
  * sent twice. A chain that lost blocks is noticed on start: confirmed writes the chain no longer
  * shows go back to pending.
  */
-import { Contract, type Provider } from "ethers";
+import type { Contract, ContractRunner, Provider } from "ethers";
+import { decodeCertification, encodeAttest, encodeCertification, encodeRevoke, type SignatureParts } from "../../chain/ledger-calls";
+import type { Attestation } from "../../chain/typed-data";
 import type { CertificationOutboxRepository, CertificationWrite } from "../../store/certification-outbox-repository";
 import { explainRevert, revertDataOf, revertName } from "./explain-error";
 
 export interface CertificationSenderOptions {
   repo: CertificationOutboxRepository;
-  /** The ledger, connected to the signer that pays for these transactions. */
+  /**
+   * The ledger, connected to the signer that pays for these transactions: its address, that
+   * signer and its ABI's errors are used; the calls are encoded by chain/ledger-calls.ts.
+   */
   ledger: Contract;
   provider: Provider;
   /** Runs a send in the queue of that signer, so its nonces never interleave with other sends. */
@@ -44,17 +49,11 @@ export function createCertificationSender(options: CertificationSenderOptions): 
   let running: Promise<void> = Promise.resolve();
   let stopped = false;
 
-  const callOf = (write: CertificationWrite): [string, unknown[]] => {
-    const p = write.payload as Record<string, unknown>;
-    return write.action === "attest"
-      ? ["attest", [p.attestation, p.r, p.s, p.v]]
-      : ["revoke", [p.certificationId, p.reason, p.r, p.s, p.v]];
-  };
-
   async function send(write: CertificationWrite): Promise<void> {
-    const [method, args] = callOf(write);
+    const signer = senderOf(ledger);
+    const call = { to: await ledger.getAddress(), data: callDataOf(write) };
     try {
-      await ledger.getFunction(method).staticCall(...args);
+      await signer.call(call);
     } catch (error) {
       const data = revertDataOf(error);
       if (data === undefined) throw error; // the node is unreachable: try again next tick
@@ -68,7 +67,7 @@ export function createCertificationSender(options: CertificationSenderOptions): 
       }
       return;
     }
-    const tx = await options.serialize(() => ledger.getFunction(method).send(...args));
+    const tx = await options.serialize(() => signer.sendTransaction(call));
     repo.setStatus(write.id, "submitted", { txHash: tx.hash });
     log(`certification ${write.action} ${write.certificationId}: transaction ${tx.hash}`);
     const receipt = await tx.wait();
@@ -94,8 +93,10 @@ export function createCertificationSender(options: CertificationSenderOptions): 
 
   async function reconcile(): Promise<number> {
     let requeued = 0;
+    const signer = senderOf(ledger);
+    const to = await ledger.getAddress();
     for (const write of repo.confirmed()) {
-      const stored = await ledger.certification(write.certificationId);
+      const stored = decodeCertification(await signer.call({ to, data: encodeCertification(write.certificationId) }));
       const onChain = write.action === "attest" ? stored.certifier !== "0x0000000000000000000000000000000000000000" : stored.revoked;
       if (!onChain) {
         repo.setStatus(write.id, "pending");
@@ -133,4 +134,34 @@ export function createCertificationSender(options: CertificationSenderOptions): 
       await running;
     },
   };
+}
+
+/** The write's calldata, from the payload the certification service stored (its uint64s as decimal strings). */
+function callDataOf(write: CertificationWrite): string {
+  const p = write.payload as SignatureParts & { attestation: Record<string, unknown>; certificationId: string; reason: string };
+  if (write.action === "revoke") return encodeRevoke(p.certificationId, p.reason, p);
+  const a = p.attestation;
+  const attestation: Attestation = {
+    scheme: String(a.scheme),
+    certificateNo: String(a.certificateNo),
+    subjectKind: Number(a.subjectKind),
+    batchId: String(a.batchId),
+    producer: String(a.producer),
+    gtin: BigInt(a.gtin as string),
+    validFrom: BigInt(a.validFrom as string),
+    validUntil: BigInt(a.validUntil as string),
+    dataHash: String(a.dataHash),
+  };
+  return encodeAttest(attestation, p);
+}
+
+type Sender = Required<Pick<ContractRunner, "call" | "sendTransaction">>;
+
+/** The signer the ledger contract is connected to, which simulates and sends the writes. */
+function senderOf(ledger: Contract): Sender {
+  const runner = ledger.runner;
+  if (!runner?.call || !runner.sendTransaction) {
+    throw new Error("the ledger must be connected to the signer that sends certification writes");
+  }
+  return runner as Sender;
 }

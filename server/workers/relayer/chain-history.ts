@@ -5,9 +5,7 @@
  * is what makes re-sending safe: an event the chain already has comes back as StaleHead or
  * BatchExists, and is then confirmed with the transaction that really recorded it.
  */
-import type { Interface } from "ethers";
-import { nextHead } from "../../chain/typed-data";
-import { ZERO_HASH } from "../../domain/hashes";
+import { batchHistoryFilter, decodeLedgerLogs, replayBatch, type ChainedEvent } from "../../chain/ledger-events";
 import type { ChainRpc } from "./rpc";
 
 export interface Recording {
@@ -17,19 +15,13 @@ export interface Recording {
   txNonce: number | null;
 }
 
-interface Step {
-  head: string;
-  txHash: string;
-  blockNumber: number;
-}
-
 export class ChainHistory {
   /** Per batch, one replay per tick: the chain moves between ticks. */
-  private readonly replays = new Map<string, Promise<Step[]>>();
+  private readonly replays = new Map<string, Promise<ChainedEvent[]>>();
 
   constructor(
     private readonly rpc: ChainRpc,
-    private readonly ledger: { address: string; iface: Interface },
+    private readonly ledger: { address: string },
     private readonly relayerAddress: string,
     private readonly fromBlock: number,
   ) {}
@@ -48,29 +40,8 @@ export class ChainHistory {
     return { txHash: step.txHash, blockNumber: step.blockNumber, txNonce: ours ? tx.nonce : null };
   }
 
-  private async replay(batchId: string): Promise<Step[]> {
-    const { iface, address } = this.ledger;
-    const recorded = iface.getEvent("EventRecorded")!.topicHash;
-    const derived = iface.getEvent("BatchDerived")!.topicHash;
-    const logs = await this.rpc.logs({ address, topics: [[recorded, derived], batchId], fromBlock: this.fromBlock });
-    logs.sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
-
-    const steps: Step[] = [];
-    let head = ZERO_HASH;
-    let inputs: string[] = [];
-    for (const log of logs) {
-      const parsed = iface.parseLog({ topics: log.topics, data: log.data });
-      if (!parsed) continue;
-      if (parsed.name === "BatchDerived") {
-        // Emitted once per input, in the signed order, just before its event's EventRecorded.
-        inputs.push(String(parsed.args.inputBatchId));
-        continue;
-      }
-      const event = { batchId, kind: Number(parsed.args.kind), prevHead: head, dataHash: String(parsed.args.dataHash), inputs };
-      head = nextHead(event, String(parsed.args.signer)).toLowerCase();
-      steps.push({ head, txHash: log.transactionHash, blockNumber: log.blockNumber });
-      inputs = [];
-    }
-    return steps;
+  private async replay(batchId: string): Promise<ChainedEvent[]> {
+    const logs = await this.rpc.logs(batchHistoryFilter(this.ledger.address, batchId, this.fromBlock));
+    return replayBatch(batchId, decodeLedgerLogs(logs));
   }
 }

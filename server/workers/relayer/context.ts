@@ -18,6 +18,7 @@ export interface RelayerContext {
   txs: ChainTxRepository;
   rpc: ChainRpc;
   wallet: BaseWallet;
+  /** The ledger; its ABI is read for its errors (the calls and logs are chain/ledger-calls.ts and ledger-events.ts). */
   ledger: { address: string; iface: Interface };
   chainId: bigint;
   domain: TypedDataDomain;

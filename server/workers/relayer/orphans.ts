@@ -5,6 +5,7 @@
  * (custodial organisations) or failed with the stale-head reason.
  */
 import { recoverAddress, Signature } from "ethers";
+import { decodeHeadOf, encodeHeadOf } from "../../chain/ledger-calls";
 import { eventDigest, nextHead } from "../../chain/typed-data";
 import { type LedgerEvent } from "../../domain/ledger-types";
 import { ZERO_HASH } from "../../domain/hashes";
@@ -81,8 +82,7 @@ export function isOrphaned(ctx: RelayerContext, event: OutboxEvent): boolean {
 async function headToExtend(ctx: RelayerContext, event: OutboxEvent): Promise<string> {
   const before = ctx.outbox.predecessor(event.batchId, event.seq);
   if (before) return before.head;
-  const data = ctx.ledger.iface.encodeFunctionData("headOf", [event.batchId]);
-  return String(ctx.ledger.iface.decodeFunctionResult("headOf", await ctx.rpc.call({ to: ctx.ledger.address, data }))[0]);
+  return decodeHeadOf(await ctx.rpc.call({ to: ctx.ledger.address, data: encodeHeadOf(event.batchId) }));
 }
 
 /** The error the chain would give, so that the reason reads like every other rejection. */

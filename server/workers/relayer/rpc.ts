@@ -5,15 +5,10 @@
  * answers, so it bypasses that layer.
  */
 import { toQuantity, type JsonRpcApiProvider } from "ethers";
+import type { RawLog } from "../../chain/ledger-events";
 
-export interface RpcLog {
-  address: string;
-  topics: string[];
-  data: string;
-  blockNumber: number;
-  transactionHash: string;
-  logIndex: number;
-}
+/** A log with its numbers parsed: what the ledger's decoder (chain/ledger-events.ts) reads. */
+export type RpcLog = RawLog;
 
 export interface RpcReceipt {
   transactionHash: string;
@@ -28,15 +23,24 @@ export interface FeeSuggestion {
   priorityFee: bigint;
 }
 
-type RawLog = { address: string; topics: string[]; data: string; blockNumber: string; transactionHash: string; logIndex: string };
+type JsonLog = {
+  address: string;
+  topics: string[];
+  data: string;
+  blockNumber: string;
+  blockHash: string;
+  transactionHash: string;
+  logIndex: string;
+};
 
-const toLog = (log: RawLog): RpcLog => ({
+const toLog = (log: JsonLog): RpcLog => ({
   address: log.address,
   topics: log.topics,
   data: log.data,
   blockNumber: Number(log.blockNumber),
+  blockHash: log.blockHash,
   transactionHash: log.transactionHash,
-  logIndex: Number(log.logIndex),
+  index: Number(log.logIndex),
 });
 
 export class ChainRpc {
@@ -65,7 +69,7 @@ export class ChainRpc {
       transactionHash: raw.transactionHash,
       blockNumber: Number(raw.blockNumber),
       status: Number(raw.status),
-      logs: (raw.logs as RawLog[]).map(toLog),
+      logs: (raw.logs as JsonLog[]).map(toLog),
     };
   }
 
@@ -78,7 +82,7 @@ export class ChainRpc {
   async logs(filter: { address: string; topics: (string | string[] | null)[]; fromBlock: number }): Promise<RpcLog[]> {
     const raw = (await this.provider.send("eth_getLogs", [
       { address: filter.address, topics: filter.topics, fromBlock: toQuantity(filter.fromBlock), toBlock: "latest" },
-    ])) as RawLog[];
+    ])) as JsonLog[];
     return raw.map(toLog);
   }
 

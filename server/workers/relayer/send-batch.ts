@@ -3,7 +3,7 @@
  * locally and recorded (chain_txs row and events 'submitted', one SQLite transaction) before it
  * is broadcast, so a crash at any point leaves a row that the next tick reconciles.
  */
-import { type SignedEventStruct } from "../../chain/typed-data";
+import { encodeRecordBatch } from "../../chain/ledger-calls";
 import { ZERO_HASH } from "../../domain/hashes";
 import type { OutboxEvent } from "../../store/outbox-repository";
 import type { RelayerContext, TickReport } from "./context";
@@ -54,20 +54,6 @@ function pickGroup(window: OutboxEvent[], gasCap: bigint): OutboxEvent[] {
   return group;
 }
 
-function recordBatchData(ctx: RelayerContext, events: OutboxEvent[]): string {
-  const structs: SignedEventStruct[] = events.map((e) => ({
-    batchId: e.batchId,
-    prevHead: e.prevHead,
-    dataHash: e.dataHash,
-    kind: e.kind,
-    inputCount: e.inputs.length,
-    r: e.r,
-    s: e.s,
-    v: e.v,
-  }));
-  return ctx.ledger.iface.encodeFunctionData("recordBatch", [structs, events.flatMap((e) => e.inputs)]);
-}
-
 async function sendGroup(
   ctx: RelayerContext,
   group: OutboxEvent[],
@@ -75,7 +61,7 @@ async function sendGroup(
   report: TickReport,
 ): Promise<"sent" | "isolated" | "broadcast-failed"> {
   const ids = group.map((e) => e.id);
-  const data = recordBatchData(ctx, group);
+  const data = encodeRecordBatch(group);
 
   // A lone event gets a dry run, whose revert names the reason it can never be recorded.
   let estimate = 0n;

@@ -4,6 +4,7 @@
  * follow the others in order. The decisions are worked out first (they may need the chain) and
  * then written in one SQLite transaction, each guarded by the nonce the event was submitted in.
  */
+import { decodeLedgerLogs, type EventRecordedLog } from "../../chain/ledger-events";
 import type { OutboxEvent } from "../../store/outbox-repository";
 import type { ChainTx } from "../../store/outbox-repository";
 import type { ChainHistory } from "./chain-history";
@@ -52,16 +53,11 @@ function apply(ctx: RelayerContext, decisions: Decision[], inTx: number, report:
 }
 
 async function decideMined(ctx: RelayerContext, tx: ChainTx, receipt: RpcReceipt, history: ChainHistory): Promise<Decision[]> {
-  const { iface, address } = ctx.ledger;
   const rejected = new Map<number, string>();
-  const recorded: { batchId: string; dataHash: string }[] = [];
-  for (const log of receipt.logs) {
-    if (log.address.toLowerCase() !== address.toLowerCase()) continue;
-    const parsed = iface.parseLog({ topics: log.topics, data: log.data });
-    if (parsed?.name === "EventRejected") rejected.set(Number(parsed.args.index), String(parsed.args.reason));
-    if (parsed?.name === "EventRecorded") {
-      recorded.push({ batchId: String(parsed.args.batchId).toLowerCase(), dataHash: String(parsed.args.dataHash).toLowerCase() });
-    }
+  const recorded: EventRecordedLog[] = [];
+  for (const log of decodeLedgerLogs(receipt.logs, ctx.ledger.address)) {
+    if (log.type === "EventRejected") rejected.set(log.index, log.reason);
+    if (log.type === "EventRecorded") recorded.push(log);
   }
 
   const decisions: Decision[] = [];
