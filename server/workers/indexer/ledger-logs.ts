@@ -1,7 +1,7 @@
 /**
- * The ledger's logs as the indexer reads them: the event signatures of IProvenanceLedger (written
- * out here so the gateway needs no build artifacts; a test checks them against the compiled ABI)
- * and their decoding into plain records.
+ * The ledger's logs as the indexer reads them: the event signatures of IProvenanceLedger and
+ * ICertificationRegistry (written out here so the gateway needs no build artifacts; a test checks
+ * them against the compiled ABI) and their decoding into plain records.
  */
 import { getAddress, Interface, type Log } from "ethers";
 
