@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {ICertificationRegistry} from "./ICertificationRegistry.sol";
 import {IProvenanceLedger} from "./IProvenanceLedger.sol";
 import {LedgerAccess} from "./LedgerAccess.sol";
 import {Gs1BatchId} from "./libraries/Gs1BatchId.sol";
@@ -9,9 +10,10 @@ import {Gs1BatchId} from "./libraries/Gs1BatchId.sol";
  * @title CertificationRegistry
  * @notice 圳品 (and other schemes') certifications: a certifier signs an attestation whose
  * subject is one batch or a producer's product line; the certifier or an admin may revoke it
- * with a reason. The batch side of the ledger provides batch existence and origin.
+ * with a reason. The batch side of the ledger provides batch existence and origin. See
+ * {ICertificationRegistry} for the data model.
  */
-abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
+abstract contract CertificationRegistry is ICertificationRegistry, LedgerAccess {
     bytes32 private constant _ATTESTATION_TYPEHASH =
         keccak256(
             "Attestation(bytes32 scheme,string certificateNo,uint8 subjectKind,bytes32 batchId,"
@@ -24,7 +26,7 @@ abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
     mapping(bytes32 batchId => bytes32[]) private _batchCertificationIds;
     mapping(bytes32 productLine => bytes32[]) private _productLineCertificationIds;
 
-    /// @inheritdoc IProvenanceLedger
+    /// @inheritdoc ICertificationRegistry
     function attest(
         Attestation calldata attestation,
         bytes32 r,
@@ -32,20 +34,22 @@ abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
         uint8 v
     ) external returns (bytes32 certificationId) {
         if (attestation.validFrom > attestation.validUntil) {
-            revert ProvenanceLedgerInvalidValidity(attestation.validFrom, attestation.validUntil);
+            revert CertificationRegistryInvalidValidity(attestation.validFrom, attestation.validUntil);
         }
         uint256 numberLength = bytes(attestation.certificateNo).length;
-        if (numberLength == 0 || numberLength > _MAX_CERTIFICATE_NO_LENGTH) revert ProvenanceLedgerInvalidCertificateNo();
+        if (numberLength == 0 || numberLength > _MAX_CERTIFICATE_NO_LENGTH) {
+            revert CertificationRegistryInvalidCertificateNo();
+        }
         bytes32 subject = _subjectOf(attestation);
 
         bytes32 certificateNoHash = keccak256(bytes(attestation.certificateNo));
         address certifier = _recoverSigner(_hashAttestation(attestation, certificateNoHash), r, s, v);
-        if (certifier == address(0)) revert ProvenanceLedgerInvalidCertificationSignature();
-        if (!hasRole(CERTIFIER_ROLE, certifier)) revert ProvenanceLedgerNotCertifier(certifier);
+        if (certifier == address(0)) revert CertificationRegistryInvalidSignature();
+        if (!hasRole(CERTIFIER_ROLE, certifier)) revert CertificationRegistryNotCertifier(certifier);
 
         certificationId = keccak256(abi.encode(certifier, attestation.scheme, certificateNoHash));
         if (_certifications[certificationId].certifier != address(0)) {
-            revert ProvenanceLedgerCertificationExists(certificationId);
+            revert CertificationRegistryCertificationExists(certificationId);
         }
         _certifications[certificationId] = Certification({
             certifier: certifier,
@@ -63,38 +67,38 @@ abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
         _emitAttested(certificationId, certifier, subject, attestation);
     }
 
-    /// @inheritdoc IProvenanceLedger
+    /// @inheritdoc ICertificationRegistry
     function revoke(bytes32 certificationId, string calldata reason, bytes32 r, bytes32 s, uint8 v) external {
         Certification storage cert = _certifications[certificationId];
-        if (cert.certifier == address(0)) revert ProvenanceLedgerUnknownCertification(certificationId);
-        if (cert.revoked) revert ProvenanceLedgerCertificationAlreadyRevoked(certificationId);
+        if (cert.certifier == address(0)) revert CertificationRegistryUnknownCertification(certificationId);
+        if (cert.revoked) revert CertificationRegistryCertificationAlreadyRevoked(certificationId);
 
         bytes32 structHash = keccak256(abi.encode(_REVOCATION_TYPEHASH, certificationId, keccak256(bytes(reason))));
         address signer = _recoverSigner(structHash, r, s, v);
-        if (signer == address(0)) revert ProvenanceLedgerInvalidCertificationSignature();
+        if (signer == address(0)) revert CertificationRegistryInvalidSignature();
         if (signer != cert.certifier && !_isAdmin(signer)) {
-            revert ProvenanceLedgerNotCertificationIssuer(certificationId, signer);
+            revert CertificationRegistryNotCertificationIssuer(certificationId, signer);
         }
         cert.revoked = true;
         emit CertificationRevoked(certificationId, signer, reason);
     }
 
-    /// @inheritdoc IProvenanceLedger
+    /// @inheritdoc ICertificationRegistry
     function certification(bytes32 certificationId) external view returns (Certification memory) {
         return _certifications[certificationId];
     }
 
-    /// @inheritdoc IProvenanceLedger
+    /// @inheritdoc ICertificationRegistry
     function batchCertifications(bytes32 batchId) external view returns (bytes32[] memory) {
         return _batchCertificationIds[batchId];
     }
 
-    /// @inheritdoc IProvenanceLedger
+    /// @inheritdoc ICertificationRegistry
     function productLineCertifications(address producer, uint64 gtin) external view returns (bytes32[] memory) {
         return _productLineCertificationIds[_productLineKey(producer, gtin)];
     }
 
-    /// @inheritdoc IProvenanceLedger
+    /// @inheritdoc ICertificationRegistry
     function certificationStatus(
         bytes32 batchId,
         uint64 at
@@ -108,8 +112,8 @@ abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
             if (status == CertificationStatus.Revoked) revokedId = certificationId;
             if (status == CertificationStatus.Expired) expiredId = certificationId;
         }
-        BatchOrigin memory origin = _originOf(batchId);
-        if (origin.createdBy == EventKind.Harvest && origin.creator != address(0)) {
+        IProvenanceLedger.BatchOrigin memory origin = _originOf(batchId);
+        if (origin.createdBy == IProvenanceLedger.EventKind.Harvest && origin.creator != address(0)) {
             bytes32[] storage lines = _productLineCertificationIds[
                 _productLineKey(origin.creator, Gs1BatchId.gtinOf(batchId))
             ];
@@ -132,7 +136,7 @@ abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
     function _headOf(bytes32 batchId) internal view virtual returns (bytes32);
 
     /// @dev The batch's origin; all zero when the batch does not exist.
-    function _originOf(bytes32 batchId) internal view virtual returns (BatchOrigin memory);
+    function _originOf(bytes32 batchId) internal view virtual returns (IProvenanceLedger.BatchOrigin memory);
 
     function _statusAt(bytes32 certificationId, uint64 at) private view returns (CertificationStatus, bytes32) {
         Certification storage cert = _certifications[certificationId];
@@ -146,9 +150,11 @@ abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
     function _subjectOf(Attestation calldata attestation) private view returns (bytes32) {
         if (attestation.subjectKind == SubjectKind.Batch) {
             if (attestation.producer != address(0) || attestation.gtin != 0) {
-                revert ProvenanceLedgerInvalidSubject(attestation.subjectKind);
+                revert CertificationRegistryInvalidSubject(attestation.subjectKind);
             }
-            if (_headOf(attestation.batchId) == bytes32(0)) revert ProvenanceLedgerUnknownBatch(attestation.batchId);
+            if (_headOf(attestation.batchId) == bytes32(0)) {
+                revert CertificationRegistryUnknownBatch(attestation.batchId);
+            }
             return attestation.batchId;
         }
         if (
@@ -156,7 +162,7 @@ abstract contract CertificationRegistry is IProvenanceLedger, LedgerAccess {
             !hasRole(PRODUCER_ROLE, attestation.producer) || // also bounds what certificationStatus loops over
             !Gs1BatchId.isGtin(attestation.gtin)
         ) {
-            revert ProvenanceLedgerInvalidSubject(attestation.subjectKind);
+            revert CertificationRegistryInvalidSubject(attestation.subjectKind);
         }
         return _productLineKey(attestation.producer, attestation.gtin);
     }

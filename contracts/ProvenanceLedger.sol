@@ -10,10 +10,11 @@ import {Gs1BatchId} from "./libraries/Gs1BatchId.sol";
 
 /**
  * @title ProvenanceLedger
- * @notice Records signed provenance events per batch as a hash chain, and 圳品 certifications.
- * See {IProvenanceLedger} for the data model.
+ * @notice Records signed provenance events per batch as a hash chain; its {CertificationRegistry}
+ * base records 圳品 certifications. See {IProvenanceLedger} and {ICertificationRegistry} for the
+ * data model.
  */
-contract ProvenanceLedger is CertificationRegistry {
+contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
     mapping(bytes32 batchId => bytes32 head) private _heads;
     mapping(bytes32 batchId => BatchOrigin) private _origins;
 

@@ -1,9 +1,9 @@
 /**
  * The ledger's logs, decoded in one place for every reader: the relayer (its receipts, and a
  * batch's history when it must find an event on chain), the indexer (every log of the ledger)
- * and the batch verifier (one batch's history). The event signatures of IProvenanceLedger (its
- * CertificationRegistry part included) are written out here so that the gateway needs no build
- * artifacts; a test checks them against the compiled ABI.
+ * and the batch verifier (one batch's history). The event signatures of IProvenanceLedger and
+ * ICertificationRegistry are written out here so that the gateway needs no build artifacts; a
+ * test checks them against the compiled ABI.
  *
  * Hashes, ids and transaction hashes come out lower-case and addresses checksummed, so that
  * comparisons and lookups never depend on the case a node or a caller used.

@@ -147,7 +147,7 @@ describe("CertificationRegistry", function () {
       const unknown = batchId("NEVER-HARVESTED");
       const t = await now();
       await expect(attestBy(f, f.certifier, attestation(ofBatch(unknown), period(t, t + DAY))))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnknownBatch")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryUnknownBatch")
         .withArgs(unknown);
     });
 
@@ -155,7 +155,7 @@ describe("CertificationRegistry", function () {
       const f = await loadFixture(deployLedgerFixture);
       const t = await now();
       await expect(attestBy(f, f.certifier, attestation(ofBatch(ZERO_HASH), period(t, t + DAY))))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnknownBatch")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryUnknownBatch")
         .withArgs(ZERO_HASH);
     });
 
@@ -169,7 +169,7 @@ describe("CertificationRegistry", function () {
         const t = await now();
         const a = attestation({ ...ofBatch(batch), ...fields(f) }, period(t, t + DAY));
         await expect(attestBy(f, f.certifier, a))
-          .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerInvalidSubject")
+          .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryInvalidSubject")
           .withArgs(SubjectKind.Batch);
       });
     }
@@ -223,7 +223,7 @@ describe("CertificationRegistry", function () {
         const t = await now();
         const a = attestation({ ...ofProductLine(f.producer.address), ...fields(f) }, period(t, t + DAY));
         await expect(attestBy(f, f.certifier, a))
-          .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerInvalidSubject")
+          .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryInvalidSubject")
           .withArgs(SubjectKind.ProductLine);
       });
     }
@@ -243,7 +243,7 @@ describe("CertificationRegistry", function () {
       const f = await loadFixture(deployLedgerFixture);
       const t = await now();
       await expect(attestBy(f, f.certifier, attestation(ofProductLine(f.producer.address), period(t + 1n, t))))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerInvalidValidity")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryInvalidValidity")
         .withArgs(t + 1n, t);
     });
   });
@@ -273,7 +273,7 @@ describe("CertificationRegistry", function () {
         const a = attestation(ofProductLine(f.producer.address), period(t, t + DAY), { certificateNo });
         await expect(attestBy(f, f.certifier, a)).to.be.revertedWithCustomError(
           f.ledger,
-          "ProvenanceLedgerInvalidCertificateNo",
+          "CertificationRegistryInvalidCertificateNo",
         );
       });
     }
@@ -285,7 +285,7 @@ describe("CertificationRegistry", function () {
         const f = await loadFixture(deployLedgerFixture);
         const t = await now();
         await expect(attestBy(f, f[who], attestation(ofProductLine(f.producer.address), period(t, t + DAY))))
-          .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerNotCertifier")
+          .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryNotCertifier")
           .withArgs(f[who].address);
       });
     }
@@ -295,7 +295,7 @@ describe("CertificationRegistry", function () {
       await f.ledger.connect(f.admin).revokeRole(roleId("certifier"), f.certifier.address);
       const t = await now();
       await expect(attestBy(f, f.certifier, attestation(ofProductLine(f.producer.address), period(t, t + DAY))))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerNotCertifier")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryNotCertifier")
         .withArgs(f.certifier.address);
     });
 
@@ -308,7 +308,7 @@ describe("CertificationRegistry", function () {
       const seenAs = verifyTypedData(f.domain, ATTESTATION_TYPES, extended, Signature.from(signature));
       expect(seenAs).not.to.equal(f.certifier.address);
       await expect(attestBy(f, f.certifier, extended, signature))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerNotCertifier")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryNotCertifier")
         .withArgs(seenAs);
     });
 
@@ -319,7 +319,7 @@ describe("CertificationRegistry", function () {
       const signature = await signAttestation(f.certifier, f.domain, a);
       await expect(attestBy(f, f.certifier, a, highS(signature))).to.be.revertedWithCustomError(
         f.ledger,
-        "ProvenanceLedgerInvalidCertificationSignature",
+        "CertificationRegistryInvalidSignature",
       );
       await expect(attestBy(f, f.certifier, a, signature)).to.emit(f.ledger, "CertificationAttested");
     });
@@ -331,7 +331,7 @@ describe("CertificationRegistry", function () {
       const signature = await signAttestation(f.certifier, f.domain, a);
       await expect(attestBy(f, f.certifier, a, { ...signature, v: 29 })).to.be.revertedWithCustomError(
         f.ledger,
-        "ProvenanceLedgerInvalidCertificationSignature",
+        "CertificationRegistryInvalidSignature",
       );
     });
   });
@@ -344,7 +344,7 @@ describe("CertificationRegistry", function () {
       const signature = await signAttestation(f.certifier, f.domain, a);
       await attestBy(f, f.certifier, a, signature);
       await expect(attestBy(f, f.certifier, a, signature))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerCertificationExists")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryCertificationExists")
         .withArgs(certificationIdFor(f.certifier.address, ZHENPIN_SCHEME, a.certificateNo));
     });
 
@@ -354,7 +354,7 @@ describe("CertificationRegistry", function () {
       const t = await now();
       const id = await attested(f, attestation(ofProductLine(f.producer.address), period(t, t + DAY)));
       await expect(attestBy(f, f.certifier, attestation(ofBatch(batch), period(t, t + 2n * DAY))))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerCertificationExists")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryCertificationExists")
         .withArgs(id);
     });
 
@@ -413,7 +413,7 @@ describe("CertificationRegistry", function () {
       it(`reverts when the signer (the ${who}) is neither the certifier nor an admin`, async function () {
         const { f, id } = await withCertification();
         await expect(revokeBy(f, f[who], id))
-          .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerNotCertificationIssuer")
+          .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryNotCertificationIssuer")
           .withArgs(id, f[who].address);
       });
     }
@@ -422,7 +422,7 @@ describe("CertificationRegistry", function () {
       const { f } = await withCertification();
       const unknown = certificationIdFor(f.certifier.address, ZHENPIN_SCHEME, "SZP-NEVER");
       await expect(revokeBy(f, f.certifier, unknown))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnknownCertification")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryUnknownCertification")
         .withArgs(unknown);
     });
 
@@ -431,7 +431,7 @@ describe("CertificationRegistry", function () {
       await revokeBy(f, f.certifier, id);
       for (const who of [f.certifier, f.admin]) {
         await expect(revokeBy(f, who, id, "again"))
-          .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerCertificationAlreadyRevoked")
+          .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryCertificationAlreadyRevoked")
           .withArgs(id);
       }
     });
@@ -448,7 +448,7 @@ describe("CertificationRegistry", function () {
       );
       expect(seenAs).not.to.equal(f.certifier.address);
       await expect(revokeBy(f, f.certifier, id, submitted, signature))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerNotCertificationIssuer")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryNotCertificationIssuer")
         .withArgs(id, seenAs);
     });
 
@@ -467,7 +467,7 @@ describe("CertificationRegistry", function () {
         Signature.from(signature),
       );
       await expect(revokeBy(f, f.certifier, otherId, REASON, signature))
-        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerNotCertificationIssuer")
+        .to.be.revertedWithCustomError(f.ledger, "CertificationRegistryNotCertificationIssuer")
         .withArgs(otherId, seenAs);
     });
 
@@ -476,7 +476,7 @@ describe("CertificationRegistry", function () {
       const signature = await signRevocation(f.certifier, f.domain, id, REASON);
       await expect(revokeBy(f, f.certifier, id, REASON, highS(signature))).to.be.revertedWithCustomError(
         f.ledger,
-        "ProvenanceLedgerInvalidCertificationSignature",
+        "CertificationRegistryInvalidSignature",
       );
       expect((await f.ledger.certification(id)).revoked).to.equal(false);
     });

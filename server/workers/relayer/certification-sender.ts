@@ -39,8 +39,8 @@ export interface CertificationSender {
 }
 
 const DONE_ALREADY: Record<CertificationWrite["action"], string> = {
-  attest: "ProvenanceLedgerCertificationExists",
-  revoke: "ProvenanceLedgerCertificationAlreadyRevoked",
+  attest: "CertificationRegistryCertificationExists",
+  revoke: "CertificationRegistryCertificationAlreadyRevoked",
 };
 
 export function createCertificationSender(options: CertificationSenderOptions): CertificationSender {
@@ -60,7 +60,7 @@ export function createCertificationSender(options: CertificationSenderOptions): 
       const reason = revertName(ledger.interface, data);
       if (reason === DONE_ALREADY[write.action]) {
         repo.setStatus(write.id, "confirmed");
-      } else if (reason === "ProvenanceLedgerUnknownBatch" && write.batchId && options.batchOnItsWay?.(write.batchId)) {
+      } else if (reason === "CertificationRegistryUnknownBatch" && write.batchId && options.batchOnItsWay?.(write.batchId)) {
         return; // the harvest it certifies is still in the outbox: try again next tick
       } else {
         repo.setStatus(write.id, "failed", { error: explainRevert(ledger.interface, data) });

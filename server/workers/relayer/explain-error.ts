@@ -1,6 +1,7 @@
 /**
- * Turns the ledger's revert data (a custom error, as `EventRejected` carries it or a call
- * reverts with) into words for the organisation whose event failed, e.g.
+ * Turns the ledger's revert data (a custom error of the ledger or of its certification registry,
+ * as `EventRejected` carries it or a call reverts with) into words for the organisation whose
+ * event failed, e.g.
  * "ProvenanceLedgerUnauthorizedSigner(0xabc…, 2): the signer does not hold a role for this kind of event".
  */
 import { Interface, type ErrorDescription } from "ethers";
@@ -20,6 +21,7 @@ const MEANINGS: Record<string, string> = {
   ProvenanceLedgerInvalidInput: "an input batch is the output itself or is named twice",
   ProvenanceLedgerInputCountMismatch: "the inputs do not match the events' input counts",
   ProvenanceLedgerEmptyBatch: "the batch of events was empty",
+  CertificationRegistryUnknownBatch: "no batch has this id (a batch certification needs an existing batch)",
 };
 
 /** The error's name, when the data is one of the ledger's (or a standard) errors. */
