@@ -1,6 +1,6 @@
 /**
  * The index (tables idx_*): what the chain says about batches, events, lineage and
- * certifications, written by server/indexer from the ledger's logs and read by the API. The
+ * certifications, written by server/workers/indexer from the ledger's logs and read by the API. The
  * index is a cache of the chain: it may be cleared and rebuilt at any time.
  */
 import { AbiCoder, decodeBytes32String, getAddress, keccak256, ZeroAddress } from "ethers";
