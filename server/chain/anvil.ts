@@ -1,12 +1,14 @@
 /**
  * The embedded chain: the anvil binary that the npm package @foundry-rs/anvil ships, listening on
- * loopback, its state kept in a file so that the ledger survives restarts. anvil writes that file
- * on a clean exit and every `stateInterval` seconds, so after a hard kill it may come back
- * without its latest blocks; the relayer notices and sends those events again.
+ * loopback, its state kept in a file so that the ledger survives restarts. The file is a
+ * snapshot taken every `stateInterval` seconds and on a clean stop (see anvil-snapshots.ts for
+ * why we take it rather than anvil), so after a hard kill anvil may come back without its
+ * latest blocks; the relayer notices and sends those events again.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
+import { saveSnapshot, usableSnapshot } from "./anvil-snapshots";
 
 /** anvil's first development account: the embedded chain's admin (deploys, grants roles). */
 export const ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -24,7 +26,9 @@ export interface AnvilOptions {
 export interface AnvilHandle {
   rpcUrl: string;
   process: ChildProcess;
-  /** Stops anvil with SIGTERM (it writes its state) and waits for it to exit. */
+  /** Takes a snapshot now; false when there is no state file or the dump failed its check. */
+  snapshot(): Promise<boolean>;
+  /** Takes a last snapshot, stops anvil with SIGTERM and waits for it to exit. */
   stop(): Promise<void>;
 }
 
@@ -45,9 +49,12 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
     throw new Error(`something already answers on ${rpcUrl}: stop it (an anvil left from an earlier run?) or set CHAIN_PORT`);
   }
   const args = ["--host", "127.0.0.1", "--port", String(options.port), "--silent"];
-  if (options.stateFile) {
-    mkdirSync(path.dirname(options.stateFile), { recursive: true });
-    args.push("--state", options.stateFile, "--state-interval", String(options.stateInterval ?? 5));
+  const stateFile = options.stateFile;
+  if (stateFile) {
+    mkdirSync(path.dirname(stateFile), { recursive: true });
+    const { load, notes } = usableSnapshot(stateFile);
+    for (const note of notes) options.log?.(note);
+    if (load) args.push("--load-state", load);
   }
   const child = spawn(anvilBinaryPath(), args, { stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
@@ -60,15 +67,54 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
   child.stderr?.on("data", collect);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
+  let alive = true;
+  child.once("exit", () => {
+    alive = false;
+  });
+
   await waitForRpc(rpcUrl, child, () => output.join(""));
+  const snapshots = stateFile ? snapshotLoop(rpcUrl, stateFile, (options.stateInterval ?? 5) * 1000, () => alive, options.log) : undefined;
+  child.once("exit", () => snapshots?.stop());
   return {
     rpcUrl,
     process: child,
+    snapshot: () => snapshots?.takeNow() ?? Promise.resolve(false),
     async stop() {
+      if (alive && snapshots) {
+        snapshots.stop();
+        await snapshots.takeNow();
+      }
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       await exited;
     },
   };
+}
+
+/** Snapshots every `intervalMs`, one at a time; a dump that fails its check is retried at once, a few times. */
+function snapshotLoop(rpcUrl: string, file: string, intervalMs: number, alive: () => boolean, log?: (line: string) => void) {
+  let inFlight: Promise<boolean> | undefined;
+  const attempt = async (): Promise<boolean> => {
+    for (let tries = 0; tries < 5 && alive(); tries++) {
+      try {
+        const problem = await saveSnapshot(rpcUrl, file, alive);
+        if (!problem) return true;
+        if (alive()) log?.(`chain snapshot skipped: ${problem}`);
+      } catch (error) {
+        if (alive()) log?.(`chain snapshot failed: ${(error as Error).message}`);
+        return false;
+      }
+    }
+    return false;
+  };
+  const takeNow = (): Promise<boolean> => {
+    inFlight ??= attempt().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+  const timer = setInterval(() => void takeNow(), intervalMs);
+  timer.unref();
+  return { takeNow, stop: () => clearInterval(timer) };
 }
 
 async function waitForRpc(rpcUrl: string, child: ChildProcess, output: () => string): Promise<void> {

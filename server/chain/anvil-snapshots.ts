@@ -1,0 +1,138 @@
+/**
+ * The embedded chain's state on disk, written by us rather than by anvil's `--state-interval`.
+ * anvil's own periodic dump has two faults that a hard kill exposes:
+ * - it rewrites the file in place, so a kill during the write leaves a file cut short, and anvil
+ *   then refuses to start;
+ * - it reads its blocks and its account state at different moments, so a transaction mined in
+ *   between is in the saved state (its batch exists, its sender's nonce counts it) but not in the
+ *   saved blocks (no receipt, no log): after a restart the chain holds an effect that no log
+ *   explains, and the event can never be proven.
+ * So each snapshot is taken over RPC (`anvil_dumpState`), checked, written to a temporary file
+ * and renamed over the last one; a snapshot that fails the check is not written.
+ */
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
+
+interface DumpedAccount {
+  nonce: number | string;
+  code?: string;
+}
+
+interface DumpedTransaction {
+  info: { from: string; nonce: number | string };
+  block_number: number | string;
+}
+
+interface DumpedState {
+  accounts: Record<string, DumpedAccount>;
+  best_block_number: number | string;
+  transactions: DumpedTransaction[];
+}
+
+const toNumber = (value: number | string): number => (typeof value === "number" ? value : Number(BigInt(value)));
+
+/**
+ * Why the dump cannot be used, or undefined when it can: it must be complete JSON, and every
+ * account without code must have each of its transactions in the saved blocks (its last one is
+ * enough: nonces leave no gaps). Contracts are skipped: their nonce counts contracts they created.
+ */
+export function snapshotProblem(json: string): string | undefined {
+  let state: DumpedState;
+  try {
+    state = JSON.parse(json) as DumpedState;
+  } catch {
+    return "it is not complete JSON (a write cut short)";
+  }
+  if (!state || typeof state.accounts !== "object" || !Array.isArray(state.transactions) || state.best_block_number === undefined) {
+    return "it is not an anvil state dump (accounts, transactions or best_block_number missing)";
+  }
+  const best = toNumber(state.best_block_number);
+  const lastNonceInBlocks = new Map<string, number>();
+  for (const tx of state.transactions) {
+    if (toNumber(tx.block_number) > best) continue;
+    const from = tx.info.from.toLowerCase();
+    lastNonceInBlocks.set(from, Math.max(lastNonceInBlocks.get(from) ?? -1, toNumber(tx.info.nonce)));
+  }
+  for (const [address, account] of Object.entries(state.accounts)) {
+    if (account.code && account.code !== "0x") continue;
+    const sent = toNumber(account.nonce);
+    const inBlocks = (lastNonceInBlocks.get(address.toLowerCase()) ?? -1) + 1;
+    if (sent !== inBlocks) {
+      return (
+        `account ${address} has sent ${sent} transaction(s) but the saved blocks hold ${inBlocks}: ` +
+        "the state was saved apart from its blocks"
+      );
+    }
+  }
+  return undefined;
+}
+
+/** Where the snapshot before the current one is kept, as a fallback. */
+export const previousSnapshotPath = (file: string): string => `${file}.previous`;
+
+/**
+ * The file anvil should load: the snapshot if it is usable, else the one before it. A file that
+ * fails the check is renamed aside (`.unusable-<time>`) and named in the returned notes, never
+ * deleted. Undefined when there is nothing to load (a new chain).
+ */
+export function usableSnapshot(file: string): { load?: string; notes: string[] } {
+  const notes: string[] = [];
+  for (const candidate of [file, previousSnapshotPath(file)]) {
+    if (!existsSync(candidate)) continue;
+    const problem = snapshotProblem(readFileSync(candidate, "utf8"));
+    if (!problem) return { load: candidate, notes };
+    const aside = `${candidate}.unusable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    renameSync(candidate, aside);
+    notes.push(`the chain's state file ${candidate} cannot be used (${problem}); it was moved to ${aside}`);
+  }
+  if (notes.length > 0) {
+    throw new Error(`${notes.join("; ")}; no usable state is left, and starting an empty chain would lose the ledger`);
+  }
+  return { notes };
+}
+
+/**
+ * Takes one snapshot of the anvil at `rpcUrl` into `file`: the dump is checked, written to a
+ * temporary file, flushed, and renamed over `file` (the one before becomes `.previous`), so that
+ * `file` is always a complete snapshot. Returns the problem when the dump fails the check (then
+ * nothing is written; the next attempt usually succeeds).
+ */
+export async function saveSnapshot(rpcUrl: string, file: string, stillWanted: () => boolean = () => true): Promise<string | undefined> {
+  const response = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "anvil_dumpState", params: [] }),
+    signal: AbortSignal.timeout(60_000), // a hung anvil must not hold up a stop for ever
+  });
+  const answer = (await response.json()) as { result?: string; error?: { message: string } };
+  if (!answer.result) throw new Error(`anvil_dumpState failed: ${answer.error?.message ?? response.status}`);
+  const json = gunzipSync(Buffer.from(answer.result.replace(/^0x/, ""), "hex")).toString("utf8");
+  const problem = snapshotProblem(json);
+  if (problem) return problem;
+  // From here on synchronous: an anvil killed meanwhile (a restarted one may have loaded `file`)
+  // must not have its last answer written over the newer chain's file.
+  if (!stillWanted()) return "anvil stopped before the snapshot was written";
+
+  const temporary = `${file}.tmp`;
+  const fd = openSync(temporary, "w");
+  try {
+    writeSync(fd, json);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (existsSync(file)) renameSync(file, previousSnapshotPath(file));
+  renameSync(temporary, file);
+  syncDirectory(path.dirname(file)); // the renames themselves survive a power cut
+  return undefined;
+}
+
+function syncDirectory(directory: string): void {
+  const fd = openSync(directory, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
