@@ -35,6 +35,7 @@ import type { Db } from "./store/database";
 import { AcceptedEventReads, BatchListReads, ChainCertificationReads } from "./store/gateway-reads";
 import { GroupCommit } from "./store/group-commit";
 import { IdempotencyRepository } from "./store/idempotency-repository";
+import { IndexCursor } from "./store/index-cursor";
 import { IndexRepository } from "./store/index-repository";
 import { OrgRepository } from "./store/org-repository";
 import { OutboxRepository } from "./store/outbox-repository";
@@ -132,6 +133,7 @@ export function createGateway(options: GatewayOptions) {
   const listing = new BatchListReads(db);
   const batches = new BatchViews({
     index,
+    blocks: new IndexCursor(db),
     accepted,
     orgs,
     chain: { chainId: deployment.chainId, contract: deployment.address },

@@ -1,28 +1,15 @@
 /**
  * The index (tables idx_*): what the chain says about batches, events, lineage and
  * certifications, written by server/workers/indexer from the ledger's logs and read by the API. The
- * index is a cache of the chain: it may be cleared and rebuilt at any time.
+ * index is a cache of the chain: it may be cleared and rebuilt at any time. Its cursor and block
+ * hashes are IndexCursor's (index-cursor.ts).
  */
 import { AbiCoder, decodeBytes32String, getAddress, keccak256, ZeroAddress } from "ethers";
 import { EventKind } from "../domain/event-kinds";
 import { normalizeGtin } from "../domain/gs1";
 import type { Db } from "./database";
+import { IndexCursor } from "./index-cursor";
 import { statementCache, type Sql } from "./statement-cache";
-
-/** The last block fully indexed, and the ledger the index belongs to. */
-export interface IndexCursor {
-  blockNumber: number;
-  address: string;
-  deployBlock: number;
-}
-
-export interface IndexedBlock {
-  number: number;
-  hash: string;
-  timestamp: number;
-  /** Whether ledger logs were indexed from it (else it is a recent cursor block). */
-  hasLogs: boolean;
-}
 
 export interface IndexedBatch {
   batchId: string;
@@ -117,14 +104,15 @@ export function productLineKey(producer: string, gtin: string): string {
   return key;
 }
 
-const IDX_TABLES = ["idx_events", "idx_lineage", "idx_certifications", "idx_batches", "idx_blocks", "idx_cursor"] as const;
-
 export class IndexRepository {
   /** Statements are prepared once per repository: the indexer runs the same few many times. */
   private readonly sql: Sql;
+  /** The cursor that rewindTo moves back, on the same connection, so in the same transaction. */
+  private readonly cursor: IndexCursor;
 
   constructor(private readonly db: Db) {
     this.sql = statementCache(db);
+    this.cursor = new IndexCursor(db);
   }
 
   /** Runs `fn` in one SQLite transaction: all of it is written, or none. */
@@ -132,67 +120,7 @@ export class IndexRepository {
     return this.db.transaction(fn)();
   }
 
-  // ---- cursor and block hashes -------------------------------------------------------------
-
-  getCursor(): IndexCursor | undefined {
-    const row = this.sql(`SELECT block_number, address, deploy_block FROM idx_cursor WHERE id = 1`).get() as
-      | { block_number: number; address: string; deploy_block: number }
-      | undefined;
-    return row && { blockNumber: row.block_number, address: row.address, deployBlock: row.deploy_block };
-  }
-
-  /**
-   * Makes the index belong to the ledger at `address` deployed in `deployBlock`: an index of
-   * another deployment (a reset chain, a new address) is cleared. Returns the cursor.
-   */
-  useLedger(address: string, deployBlock: number): { cursor: IndexCursor; cleared: boolean } {
-    return this.transaction(() => {
-      const current = this.getCursor();
-      const checksummed = getAddress(address);
-      if (current && current.address === checksummed && current.deployBlock === deployBlock) {
-        return { cursor: current, cleared: false };
-      }
-      this.clear();
-      this.sql(`INSERT INTO idx_cursor (id, block_number, address, deploy_block) VALUES (1, ?, ?, ?)`).run(
-        deployBlock - 1,
-        checksummed,
-        deployBlock,
-      );
-      return { cursor: this.getCursor()!, cleared: current !== undefined };
-    });
-  }
-
-  setCursor(blockNumber: number): void {
-    this.sql(`UPDATE idx_cursor SET block_number = ? WHERE id = 1`).run(blockNumber);
-  }
-
-  blockHash(number: number): string | undefined {
-    const row = this.sql(`SELECT hash FROM idx_blocks WHERE number = ?`).get(number) as { hash: string } | undefined;
-    return row?.hash;
-  }
-
-  /** The stored block hashes at or below `number`, lowest first. */
-  blocksUpTo(number: number): Array<{ number: number; hash: string }> {
-    return this.sql(`SELECT number, hash FROM idx_blocks WHERE number <= ? ORDER BY number`).all(number) as Array<{
-      number: number;
-      hash: string;
-    }>;
-  }
-
-  /** Upserts a block; a block once seen with logs keeps has_logs. */
-  saveBlock(block: IndexedBlock): void {
-    this.sql(
-      `INSERT INTO idx_blocks (number, hash, timestamp, has_logs) VALUES (?, ?, ?, ?)
-       ON CONFLICT (number) DO UPDATE SET hash = excluded.hash, timestamp = excluded.timestamp,
-         has_logs = max(has_logs, excluded.has_logs)`,
-    ).run(block.number, block.hash, block.timestamp, block.hasLogs ? 1 : 0);
-  }
-
-  /** Forgets the hashes of log-less blocks below `number` (old cursor blocks). */
-  pruneEmptyBlocks(below: number): void {
-    this.sql(`DELETE FROM idx_blocks WHERE has_logs = 0 AND number < ?`).run(below);
-  }
-
+  // Here, not in IndexCursor: undoing facts is this file's job; the cursor moves back in its transaction.
   /**
    * Removes everything indexed above `blockNumber` and moves the cursor there: a reorg replaced
    * those blocks. Batches that lost events get their head, count and recall flag back from the
@@ -219,15 +147,8 @@ export class IndexRepository {
          WHERE batch_id = ?`,
       );
       for (const batchId of touched) recompute.run(batchId);
-      this.sql(`DELETE FROM idx_blocks WHERE number > ?`).run(blockNumber);
-      this.setCursor(blockNumber);
-    });
-  }
-
-  /** Empties every idx_ table, the cursor included. */
-  clear(): void {
-    this.transaction(() => {
-      for (const table of IDX_TABLES) this.db.prepare(`DELETE FROM ${table}`).run();
+      this.cursor.forgetBlocksAbove(blockNumber);
+      this.cursor.setCursor(blockNumber);
     });
   }
 
@@ -298,12 +219,6 @@ export class IndexRepository {
   }
 
   // ---- reads of the API ---------------------------------------------------------------------
-
-  /** The time (unix seconds) of an indexed block that had ledger logs; undefined if not kept. */
-  blockTime(blockNumber: number): number | undefined {
-    const row = this.sql(`SELECT timestamp FROM idx_blocks WHERE number = ?`).get(blockNumber) as { timestamp: number } | undefined;
-    return row?.timestamp;
-  }
 
   /** A batch with its events, lineage and certifications; undefined when not indexed. */
   getBatch(batchId: string): BatchDetail | undefined {

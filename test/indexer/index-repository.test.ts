@@ -103,13 +103,4 @@ describe("IndexRepository reads", function () {
     const mangoByProcessor = repo.listBatches({ gtin: MANGO_GTIN, creator: f.processor.address, limit: 10, offset: 0 });
     expect(ids(mangoByProcessor)).to.deep.equal([C]);
   });
-
-  it("getCursor says which ledger the index follows and how far", async function () {
-    const { f, repo } = await indexedStory();
-    expect(repo.getCursor()).to.deep.equal({
-      blockNumber: await ethers.provider.getBlockNumber(),
-      address: f.deployment.address,
-      deployBlock: f.deployment.deployBlock,
-    });
-  });
 });

@@ -6,7 +6,8 @@ import { batchId, deployLedgerFixture, MANGO_GTIN, KIWI_GTIN, type LedgerFixture
 import { hashDetail, ZERO_HASH } from "../../server/domain/hashes";
 import { EventKind } from "../../server/domain/event-kinds";
 import { openDatabase, type Db } from "../../server/store/database";
-import { IndexRepository, productLineKey } from "../../server/store/index-repository";
+import { IndexCursor } from "../../server/store/index-cursor";
+import { productLineKey } from "../../server/store/index-repository";
 import { createIndexer, rebuildIndex, IndexInconsistencyError, type IndexerOptions } from "../../server/workers/indexer";
 import { LEDGER_EVENTS_ABI } from "../../server/chain/ledger-events";
 import { expectIndexMatchesChain, snapshotIndex } from "./helpers";
@@ -171,7 +172,7 @@ describe("indexer on the Hardhat network", function () {
     expect(snapshotIndex(db)).to.deep.equal(indexed);
 
     // Every log applied a second time over the rows it already made.
-    new IndexRepository(db).setCursor(f.deployment.deployBlock - 1);
+    new IndexCursor(db).setCursor(f.deployment.deployBlock - 1);
     expect(await indexer.tick()).to.deep.equal(first);
     expect(snapshotIndex(db)).to.deep.equal(indexed);
   });

@@ -8,6 +8,7 @@
  */
 import type { ConsoleBatchReads } from "../../store/console-batch-reads";
 import type { BatchListItem, BatchListReads } from "../../store/gateway-reads";
+import type { IndexCursor } from "../../store/index-cursor";
 import type { IndexRepository } from "../../store/index-repository";
 import type { Org, OrgRepository } from "../../store/org-repository";
 import type { ProgrammeCountyRepository } from "../../store/programme-county-repository";
@@ -17,6 +18,8 @@ import { ProvenanceViews, type ProvenanceView } from "./provenance-view";
 
 export interface BatchViewSources {
   index: IndexRepository;
+  /** The indexed blocks' times (a revocation is dated by its block). */
+  blocks: IndexCursor;
   accepted: AcceptedEvents;
   orgs: OrgRepository;
   chain: ChainIdentity;
@@ -40,7 +43,7 @@ export class BatchViews {
 
   constructor(private readonly sources: BatchViewSources) {
     this.reader = new BatchReader(sources.index, sources.accepted, sources.orgs, sources.chain);
-    this.pages = new ProvenanceViews(this.reader, sources.index, sources.orgs, sources.counties);
+    this.pages = new ProvenanceViews(this.reader, sources.blocks, sources.orgs, sources.counties);
   }
 
   /** The batch as the API shows it; undefined when the chain has no such batch yet. */

@@ -7,7 +7,7 @@
  */
 import { parseBatchId } from "../../domain/gs1";
 import type { BatchReader } from "./batch-reader";
-import type { IndexRepository } from "../../store/index-repository";
+import type { IndexCursor } from "../../store/index-cursor";
 import type { OrgRepository } from "../../store/org-repository";
 import type { ProgrammeCountyRepository } from "../../store/programme-county-repository";
 
@@ -82,7 +82,7 @@ export interface ProvenanceView {
 export class ProvenanceViews {
   constructor(
     private readonly reader: BatchReader,
-    private readonly index: IndexRepository,
+    private readonly blocks: IndexCursor,
     private readonly orgs: OrgRepository,
     private readonly counties: ProgrammeCountyRepository,
     private readonly now: () => number = Date.now,
@@ -223,7 +223,7 @@ export class ProvenanceViews {
   }
 
   private blockTime(blockNumber: number): string | null {
-    const seconds = this.index.blockTime(blockNumber);
+    const seconds = this.blocks.blockTime(blockNumber);
     return seconds === undefined ? null : new Date(seconds * 1000).toISOString();
   }
 }

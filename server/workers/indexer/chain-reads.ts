@@ -7,7 +7,7 @@
  * reorg from the re-reads below.
  */
 import type { Block, Provider } from "ethers";
-import type { IndexedBlock } from "../../store/index-repository";
+import type { IndexedBlock } from "../../store/index-cursor";
 import { decodeLedgerLogs, type LedgerLog } from "../../chain/ledger-events";
 
 export interface Chunk {

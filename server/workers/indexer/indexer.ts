@@ -11,6 +11,7 @@
  */
 import { getAddress, type Provider } from "ethers";
 import type { Db } from "../../store/database";
+import { IndexCursor } from "../../store/index-cursor";
 import { IndexRepository } from "../../store/index-repository";
 import { applyLogs } from "./apply-logs";
 import { findForkPoint, readChunk, type Chunk } from "./chain-reads";
@@ -65,33 +66,34 @@ export function createIndexer(options: IndexerOptions): Indexer {
   const { db, provider, deployBlock, confirmations, chunkSize = 2_000, log = () => {} } = options;
   const address = getAddress(options.address);
   const repo = new IndexRepository(db);
+  const indexCursor = new IndexCursor(db);
   let chainHead: number | null = null;
 
   /** Claims the index for this ledger; tables of another deployment (or none) start afresh. */
   const useLedger = () => {
-    if (repo.useLedger(address, deployBlock).cleared) {
+    if (indexCursor.useLedger(address, deployBlock).cleared) {
       log(`the index belonged to another ledger deployment: cleared; indexing ${address} from block ${deployBlock}`);
     }
   };
   useLedger();
-  const cursor = () => repo.getCursor()?.blockNumber ?? deployBlock - 1;
+  const cursor = () => indexCursor.getCursor()?.blockNumber ?? deployBlock - 1;
 
   /** The block to go back to when the chain no longer has the cursor block; else undefined. */
   async function forkPoint(latest: number): Promise<number | undefined> {
     const current = cursor();
     if (current < deployBlock) return undefined; // nothing indexed
-    const stored = repo.blockHash(current);
+    const stored = indexCursor.blockHash(current);
     if (stored !== undefined && current <= latest && (await provider.getBlock(current))?.hash === stored) return undefined;
-    return findForkPoint(provider, repo.blocksUpTo(Math.min(current, latest)), deployBlock - 1);
+    return findForkPoint(provider, indexCursor.blocksUpTo(Math.min(current, latest)), deployBlock - 1);
   }
 
   function commit(chunk: Chunk, to: number): void {
     const timestamps = new Map(chunk.blocks.map((block) => [block.number, block.timestamp]));
     repo.transaction(() => {
       applyLogs(repo, chunk.logs, timestamps);
-      for (const block of chunk.blocks) repo.saveBlock(block);
-      repo.setCursor(to);
-      repo.pruneEmptyBlocks(to - RECENT_BLOCKS);
+      for (const block of chunk.blocks) indexCursor.saveBlock(block);
+      indexCursor.setCursor(to);
+      indexCursor.pruneEmptyBlocks(to - RECENT_BLOCKS);
     });
   }
 
@@ -115,7 +117,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       let consistent = true;
       while (done < target) {
         const to = Math.min(done + chunkSize, target);
-        const hash = repo.blockHash(done);
+        const hash = indexCursor.blockHash(done);
         const chunk = await readChunk(provider, address, done + 1, to, hash === undefined ? undefined : { number: done, hash });
         if (!chunk) {
           consistent = false;

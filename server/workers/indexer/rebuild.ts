@@ -4,7 +4,7 @@
  */
 import type { Provider } from "ethers";
 import type { Db } from "../../store/database";
-import { IndexRepository } from "../../store/index-repository";
+import { IndexCursor } from "../../store/index-cursor";
 import { createIndexer, type IndexerOptions, type TickResult } from "./indexer";
 
 /** Ticks allowed for the rebuild to catch up with a chain that keeps changing under it. */
@@ -17,7 +17,7 @@ export async function rebuildIndex(
   deployBlock: number,
   options: Pick<IndexerOptions, "confirmations" | "chunkSize" | "log"> = { confirmations: 0 },
 ): Promise<TickResult> {
-  new IndexRepository(db).clear();
+  new IndexCursor(db).clear();
   const indexer = createIndexer({ db, provider, address, deployBlock, ...options });
   for (let ticks = 1; ; ticks++) {
     const result = await indexer.tick();
