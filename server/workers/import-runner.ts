@@ -14,6 +14,7 @@ import type { Org } from "../store/org-repository";
 import { DomainError } from "../domain/errors";
 import type { EventService } from "../services/event-service";
 import type { WriteRequest } from "../domain/ledger-types";
+import { createTicker } from "./ticker";
 
 export interface ImportRunnerOptions {
   imports: ImportRepository;
@@ -45,9 +46,6 @@ export function createImportRunner(options: ImportRunnerOptions): ImportRunner {
   const log = options.log ?? (() => {});
   /** The last line settled per import, so each tick reads on from there (rows are never skipped: see waitingRows). */
   const cursor = new Map<string, number>();
-  let running: Promise<boolean> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = true;
 
   const runTick = async (): Promise<boolean> => {
     const job = imports.nextImporting();
@@ -92,42 +90,17 @@ export function createImportRunner(options: ImportRunnerOptions): ImportRunner {
     return firstError < 0 ? { outcomes: settled } : { outcomes: settled, interrupted: (results[firstError] as { error: unknown }).error };
   };
 
-  const tick = (): Promise<boolean> => {
-    running ??= runTick().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const schedule = (ms: number) => {
-    clearTimeout(timer);
-    if (!stopped) timer = setTimeout(() => void loop(), ms);
-  };
-
-  const loop = async (): Promise<void> => {
-    let busy = false;
-    try {
-      busy = await tick();
-    } catch (error) {
-      log(`import tick failed: ${(error as Error).message}`);
-    }
-    schedule(busy ? 0 : (options.idleMs ?? DEFAULT_IDLE_MS));
-  };
+  const ticker = createTicker({
+    run: runTick,
+    first: "now",
+    pause: (busy, idleMs) => (busy ? 0 : idleMs), // a busy runner goes on at once
+    onError: (error) => log(`import tick failed: ${(error as Error).message}`),
+  });
 
   return {
-    tick,
-    start() {
-      if (!stopped) return;
-      stopped = false;
-      void loop();
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running?.catch(() => {});
-    },
-    wake() {
-      if (!stopped && !running) schedule(0);
-    },
+    tick: ticker.tick,
+    start: () => ticker.start(options.idleMs ?? DEFAULT_IDLE_MS),
+    stop: ticker.stop,
+    wake: ticker.wake,
   };
 }

@@ -212,7 +212,8 @@ describe("relayer", function () {
   });
 
   it("replaces a stuck transaction with higher fees, and sends the events of a dropped one again", async function () {
-    const { db, relayer, writer, outbox, txs } = await setup({ replaceAfterMs: 50 });
+    let now = Date.now(); // the relayer's clock: moved on by hand, not by waiting
+    const { db, relayer, writer, outbox, txs } = await setup({ replaceAfterMs: 50, now: () => now });
     const { producer, carrier } = chain.orgs;
     await chain.provider.send("evm_setAutomine", [false]);
     try {
@@ -225,7 +226,7 @@ describe("relayer", function () {
       expect(first.status).to.equal("sent");
 
       // Not mined within replaceAfterMs: same nonce and call, fees up by at least 12.5%.
-      await sleep(80);
+      now += 80;
       expect((await relayer.tick()).replaced).to.equal(1);
       const bumped = txs.byNonce(first.nonce)!;
       expect(bumped.hashes).to.deep.equal([first.hash, bumped.hash]);
@@ -256,5 +257,3 @@ describe("relayer", function () {
 });
 
 const allIds = (db: Db): string[] => (db.prepare(`SELECT id FROM outbox`).all() as { id: string }[]).map((r) => r.id);
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

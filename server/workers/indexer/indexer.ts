@@ -13,6 +13,7 @@ import { getAddress, type Provider } from "ethers";
 import type { Db } from "../../store/database";
 import { IndexCursor } from "../../store/index-cursor";
 import { IndexRepository } from "../../store/index-repository";
+import { createTicker } from "../ticker";
 import { applyLogs } from "./apply-logs";
 import { findForkPoint, readChunk, type Chunk } from "./chain-reads";
 
@@ -134,42 +135,17 @@ export function createIndexer(options: IndexerOptions): Indexer {
     }
   }
 
-  let queue: Promise<unknown> = Promise.resolve();
-  let running = false;
-  let timer: NodeJS.Timeout | undefined;
-  // Each start() begins a new loop; a loop of an earlier start() (stopped, then restarted while
-  // its tick was in flight) sees a newer generation and ends instead of running beside it.
-  let generation = 0;
-
-  const tick = (): Promise<TickResult> => {
-    const run = queue.then(tickOnce);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const ticker = createTicker({
+    run: tickOnce,
+    first: "next-turn",
+    whileRunning: "queue", // a tick() after the chain moved sees the move
+    onError: (error) => log(`indexer tick failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
 
   return {
-    tick,
-    start(intervalMs: number) {
-      if (running) return;
-      running = true;
-      const mine = ++generation;
-      const loop = async () => {
-        timer = undefined;
-        try {
-          await tick();
-        } catch (error) {
-          log(`indexer tick failed: ${error instanceof Error ? error.message : String(error)}`);
-        }
-        if (running && generation === mine) timer = setTimeout(loop, intervalMs);
-      };
-      timer = setTimeout(loop, 0);
-    },
-    async stop() {
-      running = false;
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      await queue;
-    },
+    tick: ticker.tick,
+    start: ticker.start,
+    stop: ticker.stop,
     status() {
       const current = cursor();
       return { cursor: current, chainHead, caughtUp: chainHead !== null && current >= chainHead - confirmations };

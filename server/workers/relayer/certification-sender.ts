@@ -10,6 +10,7 @@ import type { Contract, ContractRunner, Provider } from "ethers";
 import { decodeCertification, encodeAttest, encodeCertification, encodeRevoke, type SignatureParts } from "../../chain/ledger-calls";
 import type { Attestation } from "../../chain/typed-data";
 import type { CertificationOutboxRepository, CertificationWrite } from "../../store/certification-outbox-repository";
+import { createTicker } from "../ticker";
 import { explainRevert, revertDataOf, revertName } from "./explain-error";
 
 export interface CertificationSenderOptions {
@@ -31,10 +32,13 @@ export interface CertificationSenderOptions {
 }
 
 export interface CertificationSender {
+  /** Settles the next unsettled writes; a call while a tick runs returns that tick. */
   tick(): Promise<void>;
   /** Requeues confirmed writes the chain does not show (it lost blocks). */
   reconcile(): Promise<number>;
+  /** Reconciles, then ticks every intervalMs (the first tick one interval after the reconcile). */
   start(intervalMs: number): void;
+  /** Stops ticking; resolves once the reconcile or tick under way has finished. */
   stop(): Promise<void>;
 }
 
@@ -45,8 +49,7 @@ const DONE_ALREADY: Record<CertificationWrite["action"], string> = {
 
 export function createCertificationSender(options: CertificationSenderOptions): CertificationSender {
   const { repo, ledger, provider, log = () => {} } = options;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  /** Set by stop(): a tick under way stops before its next write. */
   let stopped = false;
 
   async function send(write: CertificationWrite): Promise<void> {
@@ -75,7 +78,7 @@ export function createCertificationSender(options: CertificationSenderOptions): 
     else repo.setStatus(write.id, "pending"); // simulated again next tick, which names the reason
   }
 
-  async function tick(): Promise<void> {
+  async function runTick(): Promise<void> {
     for (const write of repo.unsettled(20)) {
       if (stopped) return;
       if (write.status === "submitted" && write.txHash) {
@@ -107,31 +110,25 @@ export function createCertificationSender(options: CertificationSenderOptions): 
     return requeued;
   }
 
-  const loop = (intervalMs: number) => {
-    timer = setTimeout(() => {
-      running = tick()
-        .catch((error) => log(`certification sender: ${(error as Error).message}`))
-        .finally(() => {
-          if (!stopped) loop(intervalMs);
-        });
-    }, intervalMs);
-  };
+  const logError = (error: unknown) => log(`certification sender: ${(error as Error).message}`);
+  const ticker = createTicker({ run: runTick, first: "after-interval", onError: logError });
+  /** start()'s reconcile, after which the loop starts (settled either way). */
+  let starting: Promise<void> = Promise.resolve();
 
   return {
-    tick,
+    tick: ticker.tick,
     reconcile,
     start(intervalMs) {
       stopped = false;
-      running = reconcile()
-        .catch((error) => log(`certification sender: ${(error as Error).message}`))
+      starting = reconcile()
+        .catch(logError)
         .then(() => {
-          if (!stopped) loop(intervalMs);
+          if (!stopped) ticker.start(intervalMs);
         });
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
+      await Promise.all([ticker.stop(), starting]);
     },
   };
 }

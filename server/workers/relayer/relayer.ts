@@ -9,6 +9,7 @@ import { Interface, type BaseWallet, type InterfaceAbi } from "ethers";
 import { ledgerDomain } from "../../chain/typed-data";
 import type { Db } from "../../store/database";
 import { ChainTxRepository, OutboxRepository } from "../../store/outbox-repository";
+import { createTicker } from "../ticker";
 import { ChainHistory } from "./chain-history";
 import { emptyReport, type RelayerContext, type ResignEvent, type TickReport } from "./context";
 import { followSentTxs, recoverLostBlocks } from "./reconcile";
@@ -49,9 +50,6 @@ export function createRelayer(options: RelayerOptions): Relayer {
   const rpc = ChainRpc.of(options.wallet.provider);
   const log = options.log ?? (() => {});
   let context: Promise<RelayerContext> | undefined;
-  let running: Promise<TickReport> | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = true;
 
   const makeContext = async (): Promise<RelayerContext> => {
     const chainId = await rpc.chainId();
@@ -90,33 +88,10 @@ export function createRelayer(options: RelayerOptions): Relayer {
     return report;
   };
 
-  const tick = (): Promise<TickReport> => {
-    running ??= runTick().finally(() => {
-      running = undefined;
-    });
-    return running;
-  };
-
-  const loop = async (intervalMs: number): Promise<void> => {
-    try {
-      await tick();
-    } catch (error) {
-      log(`relayer tick failed: ${(error as Error).message}`);
-    }
-    if (!stopped) timer = setTimeout(() => void loop(intervalMs), intervalMs);
-  };
-
-  return {
-    tick,
-    start(intervalMs) {
-      if (!stopped) return;
-      stopped = false;
-      void loop(intervalMs);
-    },
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running?.catch(() => {});
-    },
-  };
+  const ticker = createTicker({
+    run: runTick,
+    first: "now", // reconcile what the chain lost while we were away before anything waits
+    onError: (error) => log(`relayer tick failed: ${(error as Error).message}`),
+  });
+  return { tick: ticker.tick, start: ticker.start, stop: ticker.stop };
 }
