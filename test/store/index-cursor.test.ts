@@ -6,7 +6,7 @@ import { deployLedgerFixture } from "../helpers/ledger-fixture";
 import { openDatabase } from "../../server/store/database";
 import { IndexCursor } from "../../server/store/index-cursor";
 import { createIndexer } from "../../server/workers/indexer";
-import { recordStory } from "../indexer/story";
+import { recordStory } from "../workers/indexer/story";
 
 /** The story, indexed. */
 async function indexedStory() {

@@ -3,8 +3,8 @@
  * the harvest to reach the chain; it never fails as "unknown batch" for being sent first.
  */
 import { expect } from "chai";
-import { startHarness, type Harness } from "../helpers/gateway-harness";
-import * as payload from "../../scripts/lib/payloads";
+import { startHarness, type Harness } from "../../helpers/gateway-harness";
+import * as payload from "../../../scripts/lib/payloads";
 
 describe("certification sender and the relayer's order", function () {
   this.timeout(60_000);

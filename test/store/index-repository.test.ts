@@ -6,7 +6,7 @@ import { EventKind } from "../../server/domain/event-kinds";
 import { openDatabase } from "../../server/store/database";
 import { IndexRepository, productLineKey } from "../../server/store/index-repository";
 import { createIndexer } from "../../server/workers/indexer";
-import { recordStory, STORY } from "./story";
+import { recordStory, STORY } from "../workers/indexer/story";
 
 const { Harvest, Processing, Shipment, Recall } = EventKind;
 

@@ -1,10 +1,10 @@
 import { expect } from "chai";
-import { signEvent } from "../../server/chain/typed-data";
-import { type LedgerEvent } from "../../server/domain/ledger-types";
-import { ZERO_HASH } from "../../server/domain/hashes";
-import { createRelayer, type RelayerOptions } from "../../server/workers/relayer";
-import type { Db } from "../../server/store/database";
-import { ChainTxRepository, OutboxRepository } from "../../server/store/outbox-repository";
+import { signEvent } from "../../../server/chain/typed-data";
+import { type LedgerEvent } from "../../../server/domain/ledger-types";
+import { ZERO_HASH } from "../../../server/domain/hashes";
+import { createRelayer, type RelayerOptions } from "../../../server/workers/relayer";
+import type { Db } from "../../../server/store/database";
+import { ChainTxRepository, OutboxRepository } from "../../../server/store/outbox-repository";
 import {
   KIND,
   LEDGER_ARTIFACT,

@@ -4,9 +4,9 @@
  * two events on one batch in one transaction, a rejected event, a recall, certifications of a
  * batch and of a product line, and a revocation.
  */
-import { batchId, KIWI_GTIN, MANGO_GTIN, type LedgerFixture } from "../helpers/ledger-fixture";
-import { nextHead } from "../../server/chain/typed-data";
-import { EventKind } from "../../server/domain/event-kinds";
+import { batchId, KIWI_GTIN, MANGO_GTIN, type LedgerFixture } from "../../helpers/ledger-fixture";
+import { nextHead } from "../../../server/chain/typed-data";
+import { EventKind } from "../../../server/domain/event-kinds";
 import { LedgerWriter } from "./helpers";
 
 const { Harvest, Processing, Shipment, Recall } = EventKind;

@@ -3,12 +3,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { toQuantity, type Provider } from "ethers";
-import { batchId, MANGO_GTIN } from "../helpers/ledger-fixture";
-import { startAnvil, type AnvilHandle } from "../../server/chain/anvil";
-import { ZERO_HASH } from "../../server/domain/hashes";
-import { EventKind } from "../../server/domain/event-kinds";
-import { openDatabase, type Db } from "../../server/store/database";
-import { createIndexer, rebuildIndex, type IndexerOptions } from "../../server/workers/indexer";
+import { batchId, MANGO_GTIN } from "../../helpers/ledger-fixture";
+import { startAnvil, type AnvilHandle } from "../../../server/chain/anvil";
+import { ZERO_HASH } from "../../../server/domain/hashes";
+import { EventKind } from "../../../server/domain/event-kinds";
+import { openDatabase, type Db } from "../../../server/store/database";
+import { createIndexer, rebuildIndex, type IndexerOptions } from "../../../server/workers/indexer";
 import { expectIndexMatchesChain, freePort, snapshotIndex, type Prepared } from "./helpers";
 import { ledgerOnAnvil, newOrgs, type AnvilLedger } from "./anvil-ledger";
 

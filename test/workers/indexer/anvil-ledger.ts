@@ -8,10 +8,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { artifacts } from "hardhat";
 import { JsonRpcProvider, toQuantity, Wallet, type HDNodeWallet } from "ethers";
-import { ProvenanceLedger__factory, type ProvenanceLedger } from "../../typechain-types";
-import { ANVIL_DEV_KEY } from "../../server/chain/anvil";
-import { deployLedger, type Deployment } from "../../server/chain/deploy-ledger";
-import { ledgerDomain } from "../../server/chain/typed-data";
+import { ProvenanceLedger__factory, type ProvenanceLedger } from "../../../typechain-types";
+import { ANVIL_DEV_KEY } from "../../../server/chain/anvil";
+import { deployLedger, type Deployment } from "../../../server/chain/deploy-ledger";
+import { ledgerDomain } from "../../../server/chain/typed-data";
 import { LedgerWriter } from "./helpers";
 
 export interface Orgs {

@@ -6,12 +6,12 @@
 import { expect } from "chai";
 import { createServer, type AddressInfo } from "node:net";
 import { ZeroAddress, type Signer, type TypedDataDomain } from "ethers";
-import type { ProvenanceLedger } from "../../typechain-types";
-import type { Db } from "../../server/store/database";
-import { signAttestation, signEvent, signRevocation, ZHENPIN_SCHEME, type Attestation, type SignedEventStruct } from "../../server/chain/typed-data";
-import { type LedgerEvent } from "../../server/domain/ledger-types";
-import { hashDetail, isRecalledHead, ZERO_HASH } from "../../server/domain/hashes";
-import { EventKind, SubjectKind } from "../../server/domain/event-kinds";
+import type { ProvenanceLedger } from "../../../typechain-types";
+import type { Db } from "../../../server/store/database";
+import { signAttestation, signEvent, signRevocation, ZHENPIN_SCHEME, type Attestation, type SignedEventStruct } from "../../../server/chain/typed-data";
+import { type LedgerEvent } from "../../../server/domain/ledger-types";
+import { hashDetail, isRecalledHead, ZERO_HASH } from "../../../server/domain/hashes";
+import { EventKind, SubjectKind } from "../../../server/domain/event-kinds";
 
 export type Actor = Signer & { address: string };
 

@@ -11,20 +11,20 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Contract, Interface, JsonRpcProvider, Wallet, hexlify, randomBytes, type TypedDataDomain } from "ethers";
-import { startAnvil, ANVIL_DEV_KEY, type AnvilHandle } from "../../server/chain/anvil";
-import { deployLedger, type Deployment } from "../../server/chain/deploy-ledger";
-import { ledgerDomain, nextHead, signEvent } from "../../server/chain/typed-data";
-import { type LedgerEvent } from "../../server/domain/ledger-types";
-import { hashDetail, ZERO_HASH } from "../../server/domain/hashes";
-import { canonicalize } from "../../server/domain/canonical-json";
-import { batchIdFor } from "../../server/domain/gs1";
-import { openDatabase, type Db } from "../../server/store/database";
-import { OrgRepository } from "../../server/store/org-repository";
-import { OutboxRepository, type OutboxEvent } from "../../server/store/outbox-repository";
-import type { RoleName } from "../../server/domain/event-kinds";
+import { startAnvil, ANVIL_DEV_KEY, type AnvilHandle } from "../../../server/chain/anvil";
+import { deployLedger, type Deployment } from "../../../server/chain/deploy-ledger";
+import { ledgerDomain, nextHead, signEvent } from "../../../server/chain/typed-data";
+import { type LedgerEvent } from "../../../server/domain/ledger-types";
+import { hashDetail, ZERO_HASH } from "../../../server/domain/hashes";
+import { canonicalize } from "../../../server/domain/canonical-json";
+import { batchIdFor } from "../../../server/domain/gs1";
+import { openDatabase, type Db } from "../../../server/store/database";
+import { OrgRepository } from "../../../server/store/org-repository";
+import { OutboxRepository, type OutboxEvent } from "../../../server/store/outbox-repository";
+import type { RoleName } from "../../../server/domain/event-kinds";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-export const LEDGER_ARTIFACT = require("../../artifacts/contracts/ProvenanceLedger.sol/ProvenanceLedger.json") as {
+export const LEDGER_ARTIFACT = require("../../../artifacts/contracts/ProvenanceLedger.sol/ProvenanceLedger.json") as {
   abi: object[];
   bytecode: string;
 };
