@@ -49,7 +49,7 @@ import { ProgrammeCountyRepository } from "./store/programme-county-repository";
 import { SerialRepository } from "./store/serial-repository";
 import { webRoutes } from "./web/web-routes";
 import { photoRoutes } from "./web/photo-routes";
-import { ConsoleBatchReads } from "./store/console-batch-reads";
+import { AcceptedBatchReads } from "./store/accepted-batch-reads";
 import { CertificationReads } from "./store/certification-reads";
 import { OrgEventReads } from "./store/org-event-reads";
 import { SalesReads } from "./store/sales-reads";
@@ -129,7 +129,7 @@ export function createGateway(options: GatewayOptions) {
     domain,
     answers,
   );
-  const batchReads = new ConsoleBatchReads(db);
+  const batchReads = new AcceptedBatchReads(db);
   const listing = new BatchListReads(db);
   const batches = new BatchViews({
     index,

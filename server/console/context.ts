@@ -12,7 +12,7 @@ import type { ProgrammeCountyService } from "../services/programme-counties";
 import type { PurchaseGroups } from "../services/purchase-groups";
 import type { CertificationOutboxRepository } from "../store/certification-outbox-repository";
 import type { CertificationReads } from "../store/certification-reads";
-import type { ConsoleBatchReads } from "../store/console-batch-reads";
+import type { AcceptedBatchReads } from "../store/accepted-batch-reads";
 import type { OrgEventReads } from "../store/org-event-reads";
 import type { BatchListReads } from "../store/gateway-reads";
 import type { MemberRepository } from "../store/member-repository";
@@ -31,7 +31,7 @@ export interface ConsoleDeps {
   batches: BatchViews;
   listing: BatchListReads;
   /** A producer's batches and their events as the console shows them (accepted and on chain). */
-  batchReads: ConsoleBatchReads;
+  batchReads: AcceptedBatchReads;
   certificationReads: CertificationReads;
   /** The certification send queue: whose a just-recorded attestation is. */
   certificationWrites: CertificationOutboxRepository;

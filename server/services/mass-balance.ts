@@ -21,7 +21,7 @@ export interface Quantity {
   unit: string;
 }
 
-/** What the check needs to know about batches (ConsoleBatchReads answers it from the outbox). */
+/** What the check needs to know about batches (AcceptedBatchReads answers it from the outbox). */
 export interface QuantitySource {
   /** The quantity the batch was created with; undefined when unknown. */
   quantityOf(batchId: string): Quantity | undefined;

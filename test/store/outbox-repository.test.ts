@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { openDatabase, type Db } from "../../server/store/database";
 import { OrgRepository } from "../../server/store/org-repository";
-import { ChainTxRepository, OutboxRepository, type NewOutboxEvent } from "../../server/store/outbox-repository";
+import { ChainTxRepository } from "../../server/store/chain-tx-repository";
+import { OutboxRepository, type NewOutboxEvent } from "../../server/store/outbox-repository";
 
 const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 const BATCH = hash(0xb1);

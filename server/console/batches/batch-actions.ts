@@ -7,7 +7,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { recallBody } from "../../domain/request-shapes";
 import { issueSerialsBody } from "../../domain/request-shapes";
 import { DomainError } from "../../domain/errors";
-import type { ConsoleBatchReads } from "../../store/console-batch-reads";
+import type { AcceptedBatchReads } from "../../store/accepted-batch-reads";
 import { html, type SafeHtml } from "../../html/html";
 import { LABELS_PER_SHEET } from "../../html/label-sheet";
 import {

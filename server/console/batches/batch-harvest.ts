@@ -9,7 +9,7 @@ import { harvestBody } from "../../domain/request-shapes";
 import { allCounties, countyByCode, provinceList, type County } from "../../domain/divisions";
 import { DomainError } from "../../domain/errors";
 import { httpStatusOf } from "../../api/error-handler";
-import type { ConsoleBatchReads } from "../../store/console-batch-reads";
+import type { AcceptedBatchReads } from "../../store/accepted-batch-reads";
 import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
 import { readPhotos, MAX_PHOTOS, type PhotoUploads } from "./batch-photos";
@@ -124,7 +124,7 @@ const FIELD_OF_PATH: Record<string, string> = {
   photoHashes: "photos",
 };
 
-export function harvestRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads, uploads: PhotoUploads): Router {
+export function harvestRoutes(deps: ConsoleDeps, reads: AcceptedBatchReads, uploads: PhotoUploads): Router {
   const router = express.Router();
   const producers = requireMember({ roles: ["producer"] });
 
@@ -206,7 +206,7 @@ export function countyName(county: County): string {
 }
 
 /** The product and origin of the organisation's latest harvest: most lots repeat them. */
-function lastOrigin(deps: ConsoleDeps, reads: ConsoleBatchReads, context: ConsoleRequest): HarvestValues {
+function lastOrigin(deps: ConsoleDeps, reads: AcceptedBatchReads, context: ConsoleRequest): HarvestValues {
   const org = context.org!;
   const latest = reads.notYetIndexed(org.address)[0]?.batchId ?? deps.listing.list({ creator: org.address, limit: 1, offset: 0 }).batches[0]?.batchId;
   const detail = latest ? reads.creation(latest)?.detail : undefined;

@@ -4,7 +4,7 @@
  * itself while anything is on its way.
  */
 import express, { type Router } from "express";
-import type { ConsoleBatchReads, Creation } from "../../store/console-batch-reads";
+import type { AcceptedBatchReads, Creation } from "../../store/accepted-batch-reads";
 import type { BatchListItem } from "../../store/gateway-reads";
 import { html, type SafeHtml } from "../../html/html";
 import { BATCH_WORDS } from "./batch-messages";
@@ -49,7 +49,7 @@ interface Row {
   unsettled: boolean;
 }
 
-export function batchListRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): Router {
+export function batchListRoutes(deps: ConsoleDeps, reads: AcceptedBatchReads): Router {
   const router = express.Router();
   router.get("/console/batches", requireMember({ roles: ["producer", "processor"] }), (req, res) => {
     const context = consoleOf(res);

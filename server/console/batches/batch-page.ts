@@ -9,7 +9,7 @@ import express, { type Router } from "express";
 import { digitalLinkPath } from "../../domain/digital-link";
 import { eventKindName } from "../../domain/event-kinds";
 import { parseBatchId } from "../../domain/gs1";
-import type { AcceptedEvent, ConsoleBatchReads } from "../../store/console-batch-reads";
+import type { AcceptedEvent, AcceptedBatchReads } from "../../store/accepted-batch-reads";
 import { html, type SafeHtml } from "../../html/html";
 import { formatDateTime, type Lang } from "../../html/i18n";
 import {

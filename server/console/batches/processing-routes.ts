@@ -10,7 +10,7 @@ import { processingBody } from "../../domain/request-shapes";
 import { parseBatchId } from "../../domain/gs1";
 import { DomainError } from "../../domain/errors";
 import { checkMassBalance, type MassBalance, type Quantity, type QuantitySource } from "../../services/mass-balance";
-import type { ConsoleBatchReads } from "../../store/console-batch-reads";
+import type { AcceptedBatchReads } from "../../store/accepted-batch-reads";
 import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
 import { refuseOwnKey, serviceFieldErrors, signsForOrg } from "./batch-forms";
@@ -53,7 +53,7 @@ const M = messages({
   },
 });
 
-export function processingRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): Router {
+export function processingRoutes(deps: ConsoleDeps, reads: AcceptedBatchReads): Router {
   const router = express.Router();
   const processors = requireMember({ roles: ["processor", "producer"] });
 
@@ -111,13 +111,13 @@ export function processingRoutes(deps: ConsoleDeps, reads: ConsoleBatchReads): R
   return router;
 }
 
-function exists(reads: ConsoleBatchReads, batchId: string): boolean {
+function exists(reads: AcceptedBatchReads, batchId: string): boolean {
   const creation = reads.creation(batchId);
   return (creation !== undefined && creation.status !== "failed") || reads.onChain(batchId) !== undefined;
 }
 
 /** The quantities batches were created with and what was split off them, from the gateway's records. */
-function quantitiesIn(reads: ConsoleBatchReads): QuantitySource {
+function quantitiesIn(reads: AcceptedBatchReads): QuantitySource {
   const quantityIn = (detail: Record<string, unknown> | undefined): Quantity | undefined => {
     const quantity = (detail?.quantity ?? (detail?.output as Record<string, unknown> | undefined)?.quantity) as Partial<Quantity> | undefined;
     return typeof quantity?.amount === "number" && typeof quantity.unit === "string" ? { amount: quantity.amount, unit: quantity.unit } : undefined;
@@ -150,7 +150,7 @@ function savedEventIds(query: unknown): string[] {
 }
 
 /** The events just written, each with its way to the chain and a link to its batch. */
-function savedCard(context: ConsoleRequest, reads: ConsoleBatchReads, statuses: Array<NonNullable<ReturnType<ConsoleDeps["eventStatus"]>>>): SafeHtml | null {
+function savedCard(context: ConsoleRequest, reads: AcceptedBatchReads, statuses: Array<NonNullable<ReturnType<ConsoleDeps["eventStatus"]>>>): SafeHtml | null {
   if (statuses.length === 0) return null;
   const t = M[context.lang];
   const w = BATCH_WORDS[context.lang];

@@ -6,7 +6,7 @@
  * - forCreator: the batch as its creator's console shows it, with writes still on their way;
  * - list: the batches on chain, newest first, by GTIN, origin county or producing organisation.
  */
-import type { ConsoleBatchReads } from "../../store/console-batch-reads";
+import type { AcceptedBatchReads } from "../../store/accepted-batch-reads";
 import type { BatchListItem, BatchListReads } from "../../store/gateway-reads";
 import type { IndexCursor } from "../../store/index-cursor";
 import type { IndexRepository } from "../../store/index-repository";
@@ -24,7 +24,7 @@ export interface BatchViewSources {
   orgs: OrgRepository;
   chain: ChainIdentity;
   counties: ProgrammeCountyRepository;
-  creatorReads: ConsoleBatchReads;
+  creatorReads: AcceptedBatchReads;
   listing: BatchListReads;
 }
 

@@ -6,7 +6,7 @@
  */
 import { EventKind } from "../../domain/event-kinds";
 import { Gs1Error, parseBatchId } from "../../domain/gs1";
-import type { AcceptedEvent, ConsoleBatchReads, Creation, Draw } from "../../store/console-batch-reads";
+import type { AcceptedEvent, AcceptedBatchReads, Creation, Draw } from "../../store/accepted-batch-reads";
 import type { Org } from "../../store/org-repository";
 
 export interface BatchCreatorView {
@@ -42,7 +42,7 @@ export function recallState(view: BatchCreatorView): "recalled" | "recalling" | 
  * batch the gateway did not accept itself (one only the chain knows).
  */
 export function creatorView(
-  reads: ConsoleBatchReads,
+  reads: AcceptedBatchReads,
   chainCreator: (batchId: string) => string | undefined,
   batchId: string,
   org: Org,

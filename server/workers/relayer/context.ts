@@ -2,7 +2,8 @@
 import type { BaseWallet, Interface, TypedDataDomain } from "ethers";
 import type { SignedEventStruct } from "../../chain/typed-data";
 import type { Db } from "../../store/database";
-import type { ChainTxRepository, OutboxEvent, OutboxRepository } from "../../store/outbox-repository";
+import type { ChainTxRepository } from "../../store/chain-tx-repository";
+import type { OutboxEvent, OutboxRepository } from "../../store/outbox-repository";
 import type { ChainRpc } from "./rpc";
 
 /**

@@ -9,7 +9,7 @@
  * Sending an event twice is harmless (it signs the head it extends, so the chain records it
  * once); losing track of one is not, so doubt always resolves to "send it again".
  */
-import type { ChainTx } from "../../store/outbox-repository";
+import type { ChainTx } from "../../store/chain-tx-repository";
 import type { ChainHistory } from "./chain-history";
 import type { RelayerContext, TickReport } from "./context";
 import type { RpcReceipt } from "./rpc";

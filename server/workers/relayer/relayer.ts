@@ -8,7 +8,8 @@
 import { Interface, type BaseWallet, type InterfaceAbi } from "ethers";
 import { ledgerDomain } from "../../chain/typed-data";
 import type { Db } from "../../store/database";
-import { ChainTxRepository, OutboxRepository } from "../../store/outbox-repository";
+import { ChainTxRepository } from "../../store/chain-tx-repository";
+import { OutboxRepository } from "../../store/outbox-repository";
 import { createTicker } from "../ticker";
 import { ChainHistory } from "./chain-history";
 import { emptyReport, type RelayerContext, type ResignEvent, type TickReport } from "./context";

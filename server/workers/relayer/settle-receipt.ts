@@ -6,7 +6,7 @@
  */
 import { decodeLedgerLogs, type EventRecordedLog } from "../../chain/ledger-events";
 import type { OutboxEvent } from "../../store/outbox-repository";
-import type { ChainTx } from "../../store/outbox-repository";
+import type { ChainTx } from "../../store/chain-tx-repository";
 import type { ChainHistory } from "./chain-history";
 import type { RelayerContext, TickReport } from "./context";
 import { explainRevert, revertDataOf, revertName } from "./explain-error";

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { JsonRpcProvider, Wallet, hexlify, randomBytes } from "ethers";
 import { createRelayer, type RelayerOptions } from "../../../server/workers/relayer";
 import { openDatabase, type Db } from "../../../server/store/database";
-import { ChainTxRepository, OutboxRepository } from "../../../server/store/outbox-repository";
+import { ChainTxRepository } from "../../../server/store/chain-tx-repository";
+import { OutboxRepository } from "../../../server/store/outbox-repository";
 import {
   KIND,
   LEDGER_ARTIFACT,

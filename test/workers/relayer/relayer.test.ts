@@ -4,7 +4,8 @@ import { type LedgerEvent } from "../../../server/domain/ledger-types";
 import { ZERO_HASH } from "../../../server/domain/hashes";
 import { createRelayer, type RelayerOptions } from "../../../server/workers/relayer";
 import type { Db } from "../../../server/store/database";
-import { ChainTxRepository, OutboxRepository } from "../../../server/store/outbox-repository";
+import { ChainTxRepository } from "../../../server/store/chain-tx-repository";
+import { OutboxRepository } from "../../../server/store/outbox-repository";
 import {
   KIND,
   LEDGER_ARTIFACT,

@@ -1,8 +1,8 @@
 /**
- * What the producer's and processor's console reads about batches beyond the public index: the
- * gateway's own records of accepted events (some still on their way to the chain), the
- * quantities batches were created with and what was split off them (for mass balance), and the
- * unit serials issued.
+ * What the gateway knows about batches beyond the public index: its own records of accepted
+ * events (some still on their way to the chain), the quantities batches were created with and
+ * what was split off them, and the unit serials issued. Read by the creator's batch view
+ * (services/batches), the mass balance and the console's batch forms.
  */
 import { ZERO_HASH } from "../domain/hashes";
 import { EventKind } from "../domain/event-kinds";
@@ -89,7 +89,7 @@ const NOT_YET_INDEXED = `WITH not_yet_indexed(seq) AS (
     SELECT nonce FROM chain_txs
     WHERE status = 'mined' AND block_number > (SELECT coalesce(max(block_number), -1) FROM idx_cursor)))`;
 
-export class ConsoleBatchReads {
+export class AcceptedBatchReads {
   private readonly sql: Sql;
 
   constructor(db: Db) {
