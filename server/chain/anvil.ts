@@ -68,13 +68,14 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
   let alive = true;
+  let snapshots: ReturnType<typeof snapshotLoop> | undefined;
   child.once("exit", () => {
     alive = false;
+    snapshots?.stop();
   });
 
   await waitForRpc(rpcUrl, child, () => output.join(""));
-  const snapshots = stateFile ? snapshotLoop(rpcUrl, stateFile, (options.stateInterval ?? 5) * 1000, () => alive, options.log) : undefined;
-  child.once("exit", () => snapshots?.stop());
+  if (stateFile) snapshots = snapshotLoop(rpcUrl, stateFile, (options.stateInterval ?? 5) * 1000, () => alive, options.log);
   return {
     rpcUrl,
     process: child,

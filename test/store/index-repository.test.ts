@@ -1,28 +1,15 @@
 import { expect } from "chai";
-import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { ethers } from "hardhat";
-import { deployLedgerFixture, KIWI_GTIN, MANGO_GTIN } from "../helpers/ledger-fixture";
+import { KIWI_GTIN, MANGO_GTIN } from "../helpers/ledger-fixture";
 import { EventKind } from "../../server/domain/event-kinds";
-import { openDatabase } from "../../server/store/database";
 import { IndexRepository, productLineKey } from "../../server/store/index-repository";
-import { createIndexer } from "../../server/workers/indexer";
-import { recordStory, STORY } from "../workers/indexer/story";
+import { indexedStoryDb, STORY } from "../workers/indexer/story";
 
 const { Harvest, Processing, Shipment, Recall } = EventKind;
 
 /** The story, indexed. */
 async function indexedStory() {
-  const f = await loadFixture(deployLedgerFixture);
-  const certs = await recordStory(f);
-  const db = openDatabase(":memory:");
-  const indexer = createIndexer({
-    db,
-    provider: ethers.provider,
-    address: f.deployment.address,
-    deployBlock: f.deployment.deployBlock,
-    confirmations: 0,
-  });
-  await indexer.tick();
+  const { f, certs, db } = await indexedStoryDb();
   return { f, certs, repo: new IndexRepository(db) };
 }
 

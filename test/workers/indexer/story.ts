@@ -4,7 +4,11 @@
  * two events on one batch in one transaction, a rejected event, a recall, certifications of a
  * batch and of a product line, and a revocation.
  */
-import { batchId, KIWI_GTIN, MANGO_GTIN, type LedgerFixture } from "../../helpers/ledger-fixture";
+import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
+import { ethers } from "hardhat";
+import { batchId, deployLedgerFixture, KIWI_GTIN, MANGO_GTIN, type LedgerFixture } from "../../helpers/ledger-fixture";
+import { openDatabase } from "../../../server/store/database";
+import { createIndexer } from "../../../server/workers/indexer";
 import { nextHead } from "../../../server/chain/typed-data";
 import { EventKind } from "../../../server/domain/event-kinds";
 import { LedgerWriter } from "./helpers";
@@ -60,4 +64,20 @@ export async function recordStory(f: LedgerFixture, between: () => Promise<unkno
   await between();
   await step(() => w.revoke(f.otherCertifier, certA, "failed a spot check"));
   return { certC, certLine, certA };
+}
+
+/** The story recorded on a fresh fixture and indexed into an in-memory database by one tick. */
+export async function indexedStoryDb() {
+  const f = await loadFixture(deployLedgerFixture);
+  const certs = await recordStory(f);
+  const db = openDatabase(":memory:");
+  const indexer = createIndexer({
+    db,
+    provider: ethers.provider,
+    address: f.deployment.address,
+    deployBlock: f.deployment.deployBlock,
+    confirmations: 0,
+  });
+  await indexer.tick();
+  return { f, certs, db };
 }
