@@ -4,7 +4,9 @@ pragma solidity ^0.8.24;
 /**
  * @title IProvenanceLedger
  * @notice The provenance ledger of poverty-alleviation produce: per batch, an append-only chain of
- * signed events (harvest, processing, shipment, receipt, sale, recall). The 圳品 certifications of
+ * signed events (harvest, processing, shipment, receipt, sale, recall, correction). A wrong event
+ * is never edited: a correction, a later event of the same batch, declares it void or superseded
+ * (EPCIS errorDeclaration). The 圳品 certifications of
  * batches and product lines are the registry's: see ICertificationRegistry.
  *
  * Every event is EIP-712 typed data signed by the organisation that makes it; anyone may relay
@@ -34,10 +36,11 @@ interface IProvenanceLedger {
     enum EventKind {
         Harvest, // creates the batch; producer
         Processing, // sorts, packs, splits or merges; processor or producer; may name inputs
-        Shipment, // carrier
-        Receipt, // carrier or retailer
+        Shipment, // the holder (producer, processor, retailer) or a carrier taking the batch over
+        Receipt, // the organisation the batch was shipped to: processor, carrier or retailer
         Sale, // retailer
-        Recall // the batch's creator (producer or processor) or an admin
+        Recall, // the batch's creator (producer or processor) or an admin
+        Correction // voids or supersedes an earlier event of the batch; any organisation or an admin
     }
 
     /**
@@ -116,7 +119,8 @@ interface IProvenanceLedger {
     /// a reordering, or an event signed before another was recorded.
     error ProvenanceLedgerStaleHead(bytes32 batchId, bytes32 currentHead, bytes32 signedHead);
 
-    /// @notice The batch is recalled: no shipment, receipt, sale, processing or second recall.
+    /// @notice The batch is recalled: no shipment, receipt, sale, processing or second recall
+    /// (a correction is still accepted, so that a mistaken record can be put right).
     error ProvenanceLedgerBatchRecalled(bytes32 batchId);
 
     /// @notice Only the batch's creator or an admin may recall it.

@@ -153,7 +153,9 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
     ) private pure returns (bytes memory failure) {
         if (current == bytes32(0)) return _error(ProvenanceLedgerUnknownBatch.selector, e.batchId);
         if (e.prevHead != current) return _staleHead(e.batchId, current, e.prevHead);
-        if (BatchHead.isRecalled(current)) return _error(ProvenanceLedgerBatchRecalled.selector, e.batchId);
+        if (BatchHead.isRecalled(current) && e.kind != EventKind.Correction) {
+            return _error(ProvenanceLedgerBatchRecalled.selector, e.batchId);
+        }
         if (e.kind != EventKind.Processing && inputCount != 0) {
             return abi.encodeWithSelector(ProvenanceLedgerUnexpectedInputs.selector, e.batchId, e.kind);
         }
@@ -175,15 +177,33 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
         // success: `failure` stays the empty bytes at the zero slot, nothing allocated
     }
 
-    /// @dev Whether `signer` holds a role that may make events of `kind`.
+    /**
+     * @dev Whether `signer` holds a role that may make events of `kind`. Which organisation of
+     * that role may (the batch's holder, the consignee of a shipment) is the rules layer's check,
+     * repeated by every independent audit.
+     */
     function _mayMake(EventKind kind, address signer) private view returns (bool) {
-        if (kind == EventKind.Shipment) return hasRole(CARRIER_ROLE, signer);
         if (kind == EventKind.Sale) return hasRole(RETAILER_ROLE, signer);
         if (kind == EventKind.Harvest) return hasRole(PRODUCER_ROLE, signer);
-        if (kind == EventKind.Receipt) return hasRole(RETAILER_ROLE, signer) || hasRole(CARRIER_ROLE, signer);
         if (kind == EventKind.Processing) return hasRole(PROCESSOR_ROLE, signer) || hasRole(PRODUCER_ROLE, signer);
-        // Recall
-        return hasRole(PRODUCER_ROLE, signer) || hasRole(PROCESSOR_ROLE, signer) || _isAdmin(signer);
+        if (kind == EventKind.Receipt) {
+            return hasRole(RETAILER_ROLE, signer) || hasRole(CARRIER_ROLE, signer) || hasRole(PROCESSOR_ROLE, signer);
+        }
+        if (kind == EventKind.Shipment) return _holdsStock(signer);
+        if (kind == EventKind.Recall) {
+            return hasRole(PRODUCER_ROLE, signer) || hasRole(PROCESSOR_ROLE, signer) || _isAdmin(signer);
+        }
+        // Correction: whoever may record events at all, or an admin.
+        return _holdsStock(signer) || _isAdmin(signer);
+    }
+
+    /// @dev Roles whose organisations hold or move produce: every role but the certifier's.
+    function _holdsStock(address signer) private view returns (bool) {
+        return
+            hasRole(CARRIER_ROLE, signer) ||
+            hasRole(PRODUCER_ROLE, signer) ||
+            hasRole(PROCESSOR_ROLE, signer) ||
+            hasRole(RETAILER_ROLE, signer);
     }
 
     function _headOf(bytes32 batchId) internal view override returns (bytes32) {

@@ -4,7 +4,7 @@
  * reads no environment: server/index.ts (or a test) supplies the chain, keys and settings.
  */
 import type { Logger } from "pino";
-import type { JsonRpcProvider, Signer, Wallet } from "ethers";
+import type { JsonRpcProvider, Wallet } from "ethers";
 import { createApp } from "./app";
 import { certificationRoutes } from "./api/certification-routes";
 import { openApiDocument } from "./api/openapi";
@@ -38,6 +38,7 @@ import { IdempotencyRepository } from "./store/idempotency-repository";
 import { IndexCursor } from "./store/index-cursor";
 import { IndexRepository } from "./store/index-repository";
 import { OrgRepository } from "./store/org-repository";
+import { LedgerEntryReads } from "./store/ledger-entry-reads";
 import { OutboxRepository } from "./store/outbox-repository";
 import { EventDetails } from "./store/event-details";
 import { SigningRequestRepository } from "./store/signing-request-repository";
@@ -72,7 +73,8 @@ export interface GatewayOptions {
   /** A provider that does not cache reads (JsonRpcProvider with cacheTimeout -1). */
   provider: JsonRpcProvider;
   relayerWallet: Wallet;
-  adminSigner: Signer;
+  /** The ledger admin's key: deploys, grants roles, relays certifications, signs the programme office's corrections. */
+  adminSigner: Wallet;
   deployment: Deployment;
   adminToken: string;
   masterSecret: string;
@@ -95,6 +97,8 @@ export interface GatewayOptions {
 }
 
 const WEB_DEFAULTS = { rateLimitPerMinute: 600, scanWarnThreshold: 30 };
+/** How pages and details name the ledger admin's corrections and recalls. */
+const LEDGER_ADMIN_NAME = "消费帮扶办公室 (programme office)";
 
 export function createGateway(options: GatewayOptions) {
   const { db, deployment, logger } = options;
@@ -115,7 +119,21 @@ export function createGateway(options: GatewayOptions) {
   const commits = new GroupCommit(db);
   const answers = new IdempotencyRepository(db);
   const details = new EventDetails(db);
-  const events = new EventService(details, new EventPlanner(batchState), outbox, answers, keys, domain, commits);
+  const ledgerAdminOrg = orgs.ensureLedgerAdmin(deployment.admin, LEDGER_ADMIN_NAME);
+  const isAdmin = (address: string) => address.toLowerCase() === deployment.admin.toLowerCase();
+  const entryReads = new LedgerEntryReads(db);
+  const planner = new EventPlanner({
+    batches: batchState,
+    entries: entryReads,
+    orgs,
+    isAdmin,
+    eventById: (eventId) => {
+      const event = outbox.byId(eventId);
+      return event && event.status !== "failed" ? { batchId: event.batchId, dataHash: event.dataHash } : undefined;
+    },
+  });
+  const events = new EventService(details, planner, outbox, answers, keys, domain, commits);
+  const adminWriter = { org: ledgerAdminOrg, privateKey: options.adminSigner.privateKey };
   const importRows = new ImportRepository(db);
   const importRunner = createImportRunner({ imports: importRows, events, orgs, log: log("imports") });
   const imports = new ImportService(importRows, batchState, () => importRunner.wake());
@@ -196,7 +214,12 @@ export function createGateway(options: GatewayOptions) {
     }),
     ...orgRoutes(orgService),
     ...memberRoutes(accounts),
-    ...writeRoutes({ events, eventStatus, waitForSettled: (ids, timeoutMs) => statuses.waitForSettled(ids, timeoutMs) }),
+    ...writeRoutes({
+      events,
+      admin: adminWriter,
+      eventStatus,
+      waitForSettled: (ids, timeoutMs) => statuses.waitForSettled(ids, timeoutMs),
+    }),
     ...certificationRoutes(certifications),
     ...signingRoutes({
       events,

@@ -8,8 +8,9 @@ export function harvest(lot: string, overrides: Record<string, unknown> = {}) {
   return {
     product: { name: "田阳香芒", gtin: MANGO_GTIN, variety: "台农一号" },
     lot,
-    origin: { countyCode: "451003", county: "百色市田阳区", village: "那坡镇", base: "田阳芒果供深基地", povertyCounty: true },
+    origin: { countyCode: "451003", county: "百色市田阳区", village: "那坡镇", base: "田阳芒果供深基地" },
     quantity: { amount: 1200, unit: "kg" },
+    conversion: { unit: "box", kg: 5 },
     harvestedAt: "2026-06-01T08:00:00+08:00",
     ...overrides,
   };
@@ -19,14 +20,19 @@ export function harvestedBatchId(lot: string, gtin = MANGO_GTIN): string {
   return batchIdFor(gtin, lot);
 }
 
-export const shipment = {
-  type: "shipment",
-  from: "百色市田阳区",
-  to: "深圳市福田区",
-  vehicle: "桂L·12345",
-  temperature: { min: 8, max: 12 },
-  shippedAt: "2026-06-02T06:00:00+08:00",
-};
+/** A cold-chain shipment to `consignee` (an organisation's id or address), which records the receipt. */
+export function shipment(consignee: string, overrides: Record<string, unknown> = {}) {
+  return {
+    type: "shipment",
+    consignee,
+    from: "百色市田阳区",
+    to: "深圳市福田区",
+    vehicle: "桂L·12345",
+    temperature: { min: 8, max: 12 },
+    shippedAt: "2026-06-02T06:00:00+08:00",
+    ...overrides,
+  };
+}
 
 export const receipt = { type: "receipt", location: "福田区消费扶贫专柜", receivedAt: "2026-06-03T09:00:00+08:00" };
 

@@ -14,6 +14,7 @@ const STATUS_OF_CODE: Record<DomainErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  confirmation_required: 409,
   payload_too_large: 413,
   unsupported_encoding: 415,
   idempotency_key_reused: 422,

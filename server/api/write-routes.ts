@@ -4,11 +4,14 @@ import type { EventStatusView } from "../services/event-status";
 import type { WriteRequest } from "../domain/ledger-types";
 import { invalidField } from "../domain/errors";
 import type { StoredAnswer } from "../store/idempotency-repository";
-import { eventBody, harvestBody } from "../domain/request-shapes";
+import { correctionBody, eventBody, harvestBody } from "../domain/request-shapes";
+import type { Org } from "../store/org-repository";
 import { BATCH_ID, UUID, idempotencyOf, route, type RouteContext, type RouteSpec } from "./route-spec";
 
 export interface WriteRouteDeps {
   events: EventService;
+  /** The programme office: the ledger admin's organisation and key. */
+  admin: { org: Org; privateKey: string };
   eventStatus(eventId: string): EventStatusView | undefined;
   /** Resolves once every event is confirmed or failed, or the timeout passed. */
   waitForSettled(eventIds: string[], timeoutMs: number): Promise<void>;
@@ -20,7 +23,7 @@ const WRITE_RESPONSES = {
   401: "missing, unknown or revoked API key",
   403: "the organisation's role may not write this",
   404: "unknown batch",
-  409: "the batch exists already, is recalled, or moved on",
+  409: "the ledger refuses it (who holds the batch, what remains, a recall upstream, a batch that exists), or a price to confirm (code confirmation_required)",
   413: "body over 100 kB",
   422: "Idempotency-Key reused with another body",
 };
@@ -52,13 +55,30 @@ export function writeRoutes(deps: WriteRouteDeps): RouteSpec[] {
       method: "post",
       path: "/api/v1/batches/{batchId}/events",
       tag: "writes",
-      summary: "Record processing (in place, split or merge), shipment, receipt, sale or recall on a batch",
+      summary: "Record processing (in place, split or merge), shipment, receipt, sale, recall or a correction on a batch",
       auth: "org",
       params: { batchId: BATCH_ID },
       body: eventBody,
       query: WAIT_QUERY,
       responses: WRITE_RESPONSES,
       handle: (context) => write(context, { type: "event", batchId: context.params.batchId.toLowerCase(), body: context.body }),
+    }),
+    route({
+      method: "post",
+      path: "/api/v1/batches/{batchId}/corrections",
+      tag: "writes",
+      summary: "Correct an event of any batch as the programme office, under the ledger admin's own signature (admin token)",
+      auth: "admin",
+      params: { batchId: BATCH_ID },
+      body: correctionBody,
+      query: WAIT_QUERY,
+      responses: { ...WRITE_RESPONSES, 401: "missing or wrong admin token", 403: "never: the admin may correct any event" },
+      handle: async (context) => {
+        if (context.query.wait !== undefined && context.query.wait !== "confirmed") throw invalidField("wait", "must be confirmed");
+        const request: WriteRequest = { type: "event", batchId: context.params.batchId.toLowerCase(), body: context.body };
+        const answer = await deps.events.writeAsAdmin(deps.admin, request, idempotencyOf(context));
+        return settle(deps, answer, context.query.wait);
+      },
     }),
     route({
       method: "get",

@@ -143,7 +143,7 @@ export function appErrorFields(error: DomainError, lang: Lang, rename: Record<st
   const errors: FieldErrors = {};
   for (const problem of error.fields) {
     const name = rename[problem.field] ?? problem.field;
-    errors[name] = lang === "zh" ? (ZH_MESSAGES[problem.message] ?? `${problem.message}`) : problem.message;
+    errors[name] = lang === "zh" ? (problem.zh ?? ZH_MESSAGES[problem.message] ?? problem.message) : problem.message;
   }
   if (Object.keys(errors).length === 0) errors._form = error.message;
   return errors;

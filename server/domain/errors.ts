@@ -6,6 +6,8 @@
 export interface FieldProblem {
   field: string;
   message: string;
+  /** The same in Chinese, where the rules wrote it in both languages. */
+  zh?: string;
 }
 
 export type DomainErrorCode =
@@ -15,6 +17,7 @@ export type DomainErrorCode =
   | "forbidden"
   | "not_found"
   | "conflict"
+  | "confirmation_required"
   | "payload_too_large"
   | "unsupported_encoding"
   | "idempotency_key_reused"

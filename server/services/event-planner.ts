@@ -1,101 +1,101 @@
 /**
- * Turns a validated write request into the ledger events it needs, checked against what the
- * gateway knows: the outbox (accepted events, some still in flight) and the index (the chain).
+ * Turns a validated write request into the ledger events it needs, checked against the ledger's
+ * rules (services/ledger-rules) over what the gateway knows: the index (the chain) and the send
+ * queue (accepted events, some still in flight). Every entry point — API, console, CSV import,
+ * CLI, self-signed relays — plans through here, so every one gets the same answers.
+ *
  * A harvest is one event; processing in place is one event; a split makes one event per new
- * output batch, each naming its inputs. Each event extends the head it will find on chain once
- * everything accepted before it is recorded, so several writes to one batch can be in flight.
+ * output batch, each naming its inputs; a correction is one event on the corrected batch. Each
+ * event extends the head it will find on chain once everything accepted before it is recorded,
+ * so several writes to one batch can be in flight.
  */
-import { randomUUID } from "node:crypto";
-import { canonicalize } from "../domain/canonical-json";
-import { EventKind, ROLES_FOR_KIND, eventKindName, type EventKindNumber } from "../domain/event-kinds";
-import { batchIdFor, normalizeGtin, parseBatchId } from "../domain/gs1";
-import { keccak256, toUtf8Bytes } from "ethers";
+import { EventKind, roleMayRecord, type EventKindName } from "../domain/event-kinds";
+import { conflict, forbidden, notFound } from "../domain/errors";
+import { parseBatchId } from "../domain/gs1";
 import { isRecalledHead, ZERO_HASH } from "../domain/hashes";
+import type { PlannedEvent, WriteRequest } from "../domain/ledger-types";
+import type { LedgerEntryReads } from "../store/ledger-entry-reads";
 import type { Org } from "../store/org-repository";
 import type { BatchStateSource } from "./batch-state";
-import type { PlannedEvent, WriteRequest } from "../domain/ledger-types";
-import { conflict, forbidden, invalidField, notFound } from "../domain/errors";
+import { LedgerFacts } from "./ledger-rules/ledger-facts";
+import { PlanContext, type OrgDirectory } from "./planning/plan-context";
+import { planCorrection } from "./planning/plan-correction";
+import { planHarvest } from "./planning/plan-harvest";
+import { planReceipt, planSale, planShipment } from "./planning/plan-movement";
+import { planProcessing } from "./planning/plan-processing";
 
+export interface PlannerSources {
+  batches: BatchStateSource;
+  entries: LedgerEntryReads;
+  orgs: OrgDirectory;
+  /** Whether the address holds the ledger's admin role. */
+  isAdmin(address: string): boolean;
+  /** The batch and data hash of an accepted event, by the id the gateway gave it. */
+  eventById(eventId: string): { batchId: string; dataHash: string } | undefined;
+}
 
-const KIND_OF_TYPE: Record<string, EventKindNumber> = {
-  harvest: EventKind.Harvest,
-  processing: EventKind.Processing,
-  shipment: EventKind.Shipment,
-  receipt: EventKind.Receipt,
-  sale: EventKind.Sale,
-  recall: EventKind.Recall,
-};
+/** What the programme office's admin key may sign: corrections and recalls of any batch. */
+const ADMIN_KINDS: readonly EventKindName[] = ["correction", "recall"];
 
 export class EventPlanner {
   constructor(
-    private readonly batches: BatchStateSource,
+    private readonly sources: PlannerSources,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
   /** The events of one write, in order; throws a DomainError when the write is not allowed. */
   plan(org: Org, request: WriteRequest): PlannedEvent[] {
-    const kind = KIND_OF_TYPE[request.type === "harvest" ? "harvest" : request.body.type];
-    if (!ROLES_FOR_KIND[eventKindName(kind)].includes(org.role)) {
-      throw forbidden(`a ${org.role} may not record a ${eventKindName(kind)}`);
-    }
-    const recordedAt = this.now().toISOString();
-    const common = { v: 1, org: { id: org.id, name: org.name, role: org.role, address: org.address }, recordedAt };
+    const kind: EventKindName = request.type === "harvest" ? "harvest" : request.body.type;
+    const allowed = org.role === "admin" ? ADMIN_KINDS.includes(kind) : roleMayRecord(org.role, kind);
+    if (!allowed) throw forbidden(`a ${org.role} may not record a ${kind}`);
+    const now = this.now().getTime();
+    const facts = new LedgerFacts(this.sources.entries, "accepted", { isAdmin: this.sources.isAdmin, now });
+    const context = new PlanContext(org, now, facts, this.sources.orgs);
+    const exists = (batchId: string) => this.sources.batches.expectedHead(batchId) !== undefined;
 
-    if (request.type === "harvest") {
-      const { body } = request;
-      const gtin = normalizeGtin(body.product.gtin);
-      const batchId = batchIdFor(gtin, body.lot);
-      if (this.batches.expectedHead(batchId)) throw conflict(`batch ${gtin}/${body.lot} exists already`, "lot");
-      const detail = { ...common, ...body, type: "harvest", batch: { id: batchId, gtin, lot: body.lot }, product: { ...body.product, gtin } };
-      return [this.planned(batchId, kind, ZERO_HASH, detail, [])];
-    }
+    if (request.type === "harvest") return planHarvest(context, request.body, exists);
 
     const { batchId, body } = request;
     const head = this.existingHead(batchId, "batchId");
-    const batch = { id: batchId, ...parseBatchId(batchId) };
-    if (isRecalledHead(head)) throw conflict("the batch is recalled: no further events are accepted", "batchId");
-    if (body.type === "recall") {
-      const creator = this.batches.creatorOf(batchId);
-      if (creator !== org.address) throw forbidden("only the organisation that created the batch may recall it");
-      return [this.planned(batchId, kind, head, { ...common, ...body, batch }, [])];
+    if (isRecalledHead(head) && body.type !== "correction") {
+      throw conflict("the batch is recalled: no further events are accepted but corrections", "batchId");
     }
-    if (body.type !== "processing") return [this.planned(batchId, kind, head, { ...common, ...body, batch }, [])];
+    const target = { batchId, head };
+    switch (body.type) {
+      case "recall":
+        return this.planRecall(context, target, body);
+      case "correction":
+        return planCorrection(context, { ...target, eventById: this.sources.eventById }, body);
+      case "processing":
+        return planProcessing(context, { ...target, exists, inputHead: (id, field) => this.inputHead(id, field) }, body);
+      case "shipment":
+        return planShipment(context, target, body);
+      case "receipt":
+        return planReceipt(context, target, body);
+      case "sale":
+        return planSale(context, target, body);
+    }
+  }
 
-    const others = body.inputs ?? [];
-    others.forEach((input, i) => {
-      if (input === batchId || others.indexOf(input) !== i) throw invalidField(`inputs[${i}]`, "names this batch or repeats an input");
-      if (isRecalledHead(this.existingHead(input, `inputs[${i}]`))) throw conflict("an input batch is recalled", `inputs[${i}]`);
-    });
-    if (!body.outputs?.length) {
-      return [this.planned(batchId, kind, head, { ...common, ...body, batch }, others)];
+  private planRecall(context: PlanContext, target: { batchId: string; head: string }, body: Extract<WriteRequest, { type: "event" }>["body"] & { type: "recall" }): PlannedEvent[] {
+    const creator = this.sources.batches.creatorOf(target.batchId);
+    if (creator !== context.org.address && context.org.role !== "admin") {
+      throw forbidden("only the organisation that created the batch may recall it");
     }
-    const inputs = [batchId, ...others];
-    const seen = new Set<string>();
-    return body.outputs.map((output, i) => {
-      const gtin = normalizeGtin(output.gtin);
-      const outputId = batchIdFor(gtin, output.lot);
-      if (seen.has(outputId) || this.batches.expectedHead(outputId)) {
-        throw conflict(`batch ${gtin}/${output.lot} exists already`, `outputs[${i}].lot`);
-      }
-      seen.add(outputId);
-      const { outputs: _all, inputs: _others, ...step } = body;
-      const detail = { ...common, ...step, batch: { id: outputId, gtin, lot: output.lot }, output: { ...output, gtin }, inputs };
-      return this.planned(outputId, kind, ZERO_HASH, detail, inputs);
-    });
+    context.checkNotFuture("recalledAt", body.recalledAt);
+    const detail = { ...context.common(), ...body, batch: { id: target.batchId, ...parseBatchId(target.batchId) } };
+    return [context.planned(target.batchId, EventKind.Recall, target.head, detail, [])];
   }
 
   private existingHead(batchId: string, field: string): string {
-    const head = this.batches.expectedHead(batchId);
+    const head = this.sources.batches.expectedHead(batchId);
     if (!head || head === ZERO_HASH) throw notFound(`no batch ${batchId}`, field);
     return head;
   }
 
-  private planned(batchId: string, kind: number, prevHead: string, detail: object, inputs: string[]): PlannedEvent {
-    const canonical = canonicalize(detail);
-    return {
-      id: randomUUID(),
-      event: { batchId, kind, prevHead, dataHash: keccak256(toUtf8Bytes(canonical)), inputs },
-      detail: canonical,
-    };
+  private inputHead(batchId: string, field: string): string {
+    const head = this.existingHead(batchId, field);
+    if (isRecalledHead(head)) throw conflict("an input batch is recalled", field);
+    return head;
   }
 }

@@ -10,7 +10,7 @@ import { isImportKind, type Header, type ImportKind } from "../csv/columns";
 import { readImportFile, type ImportRow } from "../csv/import-file";
 import { stored, type CellProblem, type StoredProblem } from "../csv/problems";
 import { isRecalledHead, ZERO_HASH } from "../domain/hashes";
-import { ROLES_FOR_KIND } from "../domain/event-kinds";
+import { roleMayRecord } from "../domain/event-kinds";
 import { batchIdFor } from "../domain/gs1";
 import type { ImportRecord, ImportRepository, ImportStatus, NewImportRow } from "../store/import-repository";
 import type { Org } from "../store/org-repository";
@@ -172,7 +172,7 @@ export class ImportService {
 
 /** Only a role that may write the kind's events imports them, and only with a key the gateway keeps. */
 function assertMayImport(org: Org, kind: ImportKind): void {
-  if (!ROLES_FOR_KIND[kind].includes(org.role)) throw forbidden(`a ${org.role} may not record a ${kind}`);
+  if (!roleMayRecord(org.role, kind)) throw forbidden(`a ${org.role} may not record a ${kind}`);
   if (!org.custodial) throw forbidden("this organisation signs its own events: the gateway cannot record an import for it");
 }
 

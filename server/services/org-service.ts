@@ -62,7 +62,7 @@ export class OrgService {
     };
     const apiKey = `plk_${randomBytes(24).toString("base64url")}`;
     this.orgs.insert(org, hashSecret(apiKey));
-    return { id: org.id, name: org.name, role: org.role, address, custodial: org.custodial, apiKey, roleGrantTx };
+    return { id: org.id, name: org.name, role: input.role, address, custodial: org.custodial, apiKey, roleGrantTx };
   }
 
   /** The organisation of an API key; unknown and revoked keys fail alike. */

@@ -1,12 +1,15 @@
 /** Organisations and their API keys (stored only as sha256 hashes). */
 import type { Db } from "./database";
 import { statementCache, type Sql } from "./statement-cache";
-import type { RoleName } from "../domain/event-kinds";
+import type { OrgRole } from "../domain/event-kinds";
+
+/** The id of the ledger admin's organisation row (see ensureLedgerAdmin). */
+export const LEDGER_ADMIN_ORG_ID = "ledger-admin";
 
 export interface Org {
   id: string;
   name: string;
-  role: RoleName;
+  role: OrgRole;
   address: string;
   custodial: boolean;
   keystore: string | null;
@@ -16,7 +19,7 @@ export interface Org {
 interface OrgRow {
   id: string;
   name: string;
-  role: RoleName;
+  role: OrgRole;
   address: string;
   custodial: number;
   keystore: string | null;
@@ -53,6 +56,22 @@ export class OrgRepository {
         .prepare(`INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?)`)
         .run(apiKeyHash, org.id, org.createdAt);
     })();
+  }
+
+  /**
+   * The ledger's admin as an organisation of its own (role admin): the programme office, whose
+   * corrections and recalls the gateway signs with the admin key. Made once; the address follows
+   * the deployment.
+   */
+  ensureLedgerAdmin(address: string, name: string): Org {
+    this.db
+      .prepare(
+        `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at)
+         VALUES (@id, @name, 'admin', @address, 0, NULL, @at)
+         ON CONFLICT (id) DO UPDATE SET address = excluded.address`,
+      )
+      .run({ id: LEDGER_ADMIN_ORG_ID, name, address, at: new Date().toISOString() });
+    return this.byId(LEDGER_ADMIN_ORG_ID)!;
   }
 
   byId(id: string): Org | undefined {

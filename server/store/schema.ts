@@ -327,4 +327,10 @@ export const MIGRATIONS: readonly string[] = [
     WHERE action = 'attest' GROUP BY payload ->> '$.attestation.dataHash'
     ON CONFLICT (data_hash) DO NOTHING;
   `,
+  `
+  -- The ledger's rules read a batch's events by their data hash (a correction names the event it
+  -- corrects by it), and the programme's figures drop sales that a correction declared void.
+  CREATE INDEX idx_events_by_batch_hash ON idx_events(batch_id, data_hash);
+  CREATE INDEX outbox_corrections ON outbox(batch_id, (detail ->> '$.corrects')) WHERE kind = 6;
+  `,
 ];

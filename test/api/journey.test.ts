@@ -29,6 +29,17 @@ describe("gateway API (in-process Hardhat chain)", function () {
     await h?.stop();
   });
 
+  /** The carrier takes the batch from its holder to `to`, which records the receipt. */
+  async function handOver(batchId: string, to: Org): Promise<void> {
+    for (const [org, body] of [
+      [carrier, payload.shipment(to.id, { shippedAt: "2026-06-01T12:00:00+08:00" })],
+      [to, { ...payload.receipt, receivedAt: "2026-06-01T16:00:00+08:00" }],
+    ] as const) {
+      const { status, body: answer } = await h.call("POST", `/api/v1/batches/${batchId}/events`, { token: org.apiKey, body });
+      expect(status, JSON.stringify(answer)).to.equal(202);
+    }
+  }
+
   describe("POST /api/v1/orgs", function () {
     it("creates an organisation, grants its role on chain and keeps only a hash of its API key", async function () {
       expect(await ledger.hasRole(roleId("carrier"), carrier.address)).to.equal(true);
@@ -56,10 +67,13 @@ describe("gateway API (in-process Hardhat chain)", function () {
       expect(harvest.status).to.equal(202);
       batchId = harvest.body.batchId;
       eventIds.push(harvest.body.eventId);
-      // Several writes in flight on one batch before the relayer has sent any of them.
+      // Several writes in flight on one batch before the relayer has sent any of them: the
+      // carrier takes the harvest to the packing house, which packs it and sends it to the counter.
       for (const [org, body] of [
+        [carrier, payload.shipment(processor.id, { to: "百色分拣中心", shippedAt: "2026-06-01T12:00:00+08:00" })],
+        [processor, { ...payload.receipt, location: "百色分拣中心", receivedAt: "2026-06-01T16:00:00+08:00" }],
         [processor, payload.packing],
-        [carrier, payload.shipment],
+        [carrier, payload.shipment(retailer.id)],
         [retailer, payload.receipt],
         [retailer, payload.sale],
       ] as const) {
@@ -92,7 +106,7 @@ describe("gateway API (in-process Hardhat chain)", function () {
     it("reads the batch back: events in order, detail, proofs, head equal to the chain's", async function () {
       const { status, body } = await h.call("GET", `/api/v1/batches/${batchId}`);
       expect(status).to.equal(200);
-      expect(body.events.map((e: { type: string }) => e.type)).to.deep.equal(["harvest", "processing", "shipment", "receipt", "sale"]);
+      expect(body.events.map((e: { type: string }) => e.type)).to.deep.equal(["harvest", "shipment", "receipt", "processing", "shipment", "receipt", "sale"]);
       expect(body.events.map((e: { eventId: string }) => e.eventId)).to.deep.equal(eventIds);
       expect(body.product).to.deep.include({ name: "田阳香芒", gtin: payload.MANGO_GTIN });
       expect(body.origin).to.deep.include({ countyCode: "451003" });
@@ -101,16 +115,16 @@ describe("gateway API (in-process Hardhat chain)", function () {
         expect(event.signedWith).to.equal("custodial-key");
         expect(event.proof.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
       }
-      expect(body.events[2].detail).to.deep.include({ from: "百色市田阳区", to: "深圳市福田区" });
+      expect(body.events[4].detail).to.deep.include({ from: "百色市田阳区", to: "深圳市福田区" });
       expect(body.certification).to.deep.include({ status: "valid", certificateNo: "ZP-2026-0001", scheme: "圳品" });
       expect(body.unconfirmedEvents).to.deep.equal([]);
     });
 
     it("leaves sale amounts out for anonymous readers and shows them to the seller", async function () {
-      const anonymous = (await h.call("GET", `/api/v1/batches/${batchId}`)).body.events[4].detail;
+      const anonymous = (await h.call("GET", `/api/v1/batches/${batchId}`)).body.events[6].detail;
       expect(anonymous).not.to.have.property("amountCny");
       expect(anonymous).to.deep.include({ channel: "counter" });
-      const seller = (await h.call("GET", `/api/v1/batches/${batchId}`, { token: retailer.apiKey })).body.events[4].detail;
+      const seller = (await h.call("GET", `/api/v1/batches/${batchId}`, { token: retailer.apiKey })).body.events[6].detail;
       expect(seller.amountCny).to.equal(1580.5);
     });
 
@@ -118,12 +132,12 @@ describe("gateway API (in-process Hardhat chain)", function () {
       const { status, body } = await h.call("GET", `/api/v1/batches/${batchId}/verify`);
       expect(status).to.equal(200);
       expect(body.ok, JSON.stringify(body.problems)).to.equal(true);
-      expect(body.events).to.have.length(5);
+      expect(body.events).to.have.length(7);
       expect(body.recomputedHead).to.equal(body.chainHead);
     });
 
     it("names the event whose stored detail no longer matches the chain", async function () {
-      const row = h.db.prepare(`SELECT id, detail, data_hash FROM outbox WHERE batch_id = ? AND kind = 2`).get(batchId) as { id: string; detail: string; data_hash: string };
+      const row = h.db.prepare(`SELECT id, detail, data_hash FROM outbox WHERE batch_id = ? AND kind = 2 ORDER BY seq DESC`).get(batchId) as { id: string; detail: string; data_hash: string };
       const tampered = row.detail.replace("深圳市福田区", "深圳市南山区");
       // The pages and verify read the detail the gateway keeps by its hash (event_details).
       h.db.prepare(`UPDATE event_details SET detail = ? WHERE data_hash = ?`).run(tampered, row.data_hash);
@@ -131,8 +145,8 @@ describe("gateway API (in-process Hardhat chain)", function () {
         // The stored detail no longer hashes to what the chain recorded; verify names the event.
         const { body } = await h.call("GET", `/api/v1/batches/${batchId}/verify`);
         expect(body.ok).to.equal(false);
-        expect(body.events[2].ok).to.equal(false);
-        expect(body.problems.join(" ")).to.match(/event 2/);
+        expect(body.events[4].ok).to.equal(false);
+        expect(body.problems.join(" ")).to.match(/event 4/);
       } finally {
         h.db.prepare(`UPDATE event_details SET detail = ? WHERE data_hash = ?`).run(row.detail, row.data_hash);
       }
@@ -155,13 +169,14 @@ describe("gateway API (in-process Hardhat chain)", function () {
   describe("split and merge", function () {
     it("splits a batch into retail packs that name it as their input", async function () {
       const parent = (await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: payload.harvest("TY-S1") })).body.batchId;
+      await handOver(parent, processor);
       const split = await h.call("POST", `/api/v1/batches/${parent}/events`, {
         token: processor.apiKey,
         body: {
           ...payload.packing,
           outputs: [
-            { gtin: payload.TEA_GTIN, lot: "PK-S1-A", quantity: { amount: 100, unit: "box" }, product: { name: "田阳香芒礼盒" } },
-            { gtin: payload.TEA_GTIN, lot: "PK-S1-B", quantity: { amount: 100, unit: "box" } },
+            { gtin: payload.TEA_GTIN, lot: "PK-S1-A", quantity: { amount: 100, unit: "box" }, conversion: { unit: "box", kg: 5 }, product: { name: "田阳香芒礼盒" } },
+            { gtin: payload.TEA_GTIN, lot: "PK-S1-B", quantity: { amount: 100, unit: "box" }, conversion: { unit: "box", kg: 5 } },
           ],
         },
       });
@@ -176,9 +191,10 @@ describe("gateway API (in-process Hardhat chain)", function () {
 
     it("shows a recall of an input on the derived batch", async function () {
       const parent = (await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: payload.harvest("TY-R1") })).body.batchId;
+      await handOver(parent, processor);
       const split = await h.call("POST", `/api/v1/batches/${parent}/events`, {
         token: processor.apiKey,
-        body: { ...payload.packing, outputs: [{ gtin: payload.TEA_GTIN, lot: "PK-R1", quantity: { amount: 10, unit: "box" } }] },
+        body: { ...payload.packing, outputs: [{ gtin: payload.TEA_GTIN, lot: "PK-R1", quantity: { amount: 10, unit: "box" }, conversion: { unit: "box", kg: 5 } }] },
       });
       await h.settle();
       const recall = await h.call("POST", `/api/v1/batches/${parent}/events`, { token: producer.apiKey, body: payload.recall });
@@ -186,7 +202,7 @@ describe("gateway API (in-process Hardhat chain)", function () {
       await h.settle();
       const pack = (await h.call("GET", `/api/v1/batches/${split.body.batchId}`)).body;
       expect(pack.recall).to.deep.equal({ recalled: true, self: false, viaInputs: [parent] });
-      const refused = await h.call("POST", `/api/v1/batches/${parent}/events`, { token: carrier.apiKey, body: payload.shipment });
+      const refused = await h.call("POST", `/api/v1/batches/${parent}/events`, { token: carrier.apiKey, body: payload.shipment(retailer.id) });
       expect(refused.status).to.equal(409);
     });
   });

@@ -9,7 +9,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { IMPORT_KINDS, isImportKind, type ImportKind } from "../../csv/columns";
 import { CsvFileError, rowProblemText } from "../../csv/problems";
 import { templateCsv } from "../../csv/templates";
-import { ROLES_FOR_KIND } from "../../domain/event-kinds";
+import { ROLES_FOR_KIND, roleMayRecord } from "../../domain/event-kinds";
 import { DomainError } from "../../domain/errors";
 import type { ImportReport } from "../../services/import-service";
 import type { ImportRecord } from "../../store/import-repository";
@@ -115,7 +115,7 @@ const M = messages({
 
 /** Roles that import something; each imports the kinds it may record. */
 const IMPORT_ROLES = [...new Set(IMPORT_KINDS.flatMap((kind) => ROLES_FOR_KIND[kind]))];
-const kindsOf = (org: Org): ImportKind[] => IMPORT_KINDS.filter((kind) => ROLES_FOR_KIND[kind].includes(org.role));
+const kindsOf = (org: Org): ImportKind[] => IMPORT_KINDS.filter((kind) => roleMayRecord(org.role, kind));
 const IMPORT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** Bad rows listed on the report page; the API lists all of them. */
 const PROBLEMS_SHOWN = 500;

@@ -1,0 +1,97 @@
+/**
+ * What every kind of write is planned with: the organisation writing, the moment, the facts of
+ * the batches involved (accepted view, folded once per write), the organisations a write may
+ * name, and the refusals that turn a rule's finding into a DomainError naming the field.
+ */
+import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { canonicalize } from "../../domain/canonical-json";
+import { DomainError, notFound, type DomainErrorCode } from "../../domain/errors";
+import type { EventKindName } from "../../domain/event-kinds";
+import type { PlannedEvent } from "../../domain/ledger-types";
+import type { Org } from "../../store/org-repository";
+import { randomUUID } from "node:crypto";
+import type { LedgerFacts } from "../ledger-rules/ledger-facts";
+import type { Finding, LedgerEntry } from "../ledger-rules/entries";
+import { futureProblem } from "../ledger-rules/origin-rules";
+
+/** The organisations a write may name (a shipment's consignee), by id or address. */
+export interface OrgDirectory {
+  byId(id: string): Org | undefined;
+  byAddress(address: string): Org | undefined;
+}
+
+/** Rule findings that are about the request's own values (400); the others are about the ledger (409). */
+const INPUT_PROBLEMS = new Set(["in_future", "county_unknown", "county_name", "unit_mismatch", "units_unchecked", "ship_to_self", "shipper_unclear", "replacement_kind", "replacement_batch", "supersede_kind"]);
+
+export class PlanContext {
+  /** Planned entries get orders after everything accepted, in the order they are planned. */
+  private nextOrder = 0;
+
+  constructor(
+    readonly org: Org,
+    readonly now: number,
+    readonly facts: LedgerFacts,
+    readonly orgs: OrgDirectory,
+  ) {}
+
+  /** The part every detail begins with: who wrote it and when. */
+  common(): Record<string, unknown> {
+    const { id, name, role, address } = this.org;
+    return { v: 2, org: { id, name, role, address }, recordedAt: new Date(this.now).toISOString() };
+  }
+
+  /** A planned event: its detail canonicalised and hashed, with a new event id. */
+  planned(batchId: string, kind: number, prevHead: string, detail: object, inputs: string[]): PlannedEvent {
+    const canonical = canonicalize(detail);
+    return {
+      id: randomUUID(),
+      event: { batchId, kind, prevHead, dataHash: keccak256(toUtf8Bytes(canonical)), inputs },
+      detail: canonical,
+    };
+  }
+
+  /** The rules' view of a planned event: after everything accepted so far. */
+  entryOf(planned: PlannedEvent, kind: EventKindName): LedgerEntry {
+    return {
+      ref: planned.event.dataHash.toLowerCase(),
+      batchId: planned.event.batchId.toLowerCase(),
+      kind,
+      signer: this.org.address.toLowerCase(),
+      detail: JSON.parse(planned.detail) as Record<string, unknown>,
+      inputs: planned.event.inputs.map((id) => id.toLowerCase()),
+      order: [2, this.nextOrder++, 0],
+      eventId: planned.id,
+    };
+  }
+
+  /** Refuses with the first finding, naming its field (or `fallbackField`). */
+  refuseIf(findings: readonly Omit<Finding, "ref">[], fallbackField = "batchId"): void {
+    const finding = findings[0];
+    if (finding) throw refusal(finding, fallbackField);
+  }
+
+  /** Refuses an event time in the future (beyond the clock allowance). */
+  checkNotFuture(field: string, value: string | undefined): void {
+    const problem = value === undefined ? undefined : futureProblem(field, value, this.now);
+    if (problem) throw refusal(problem, field);
+  }
+
+  /** The organisation named by id or address; 404 naming the field when there is none. */
+  organisation(reference: string, field: string): Org {
+    const org = isAddress(reference) ? this.orgs.byAddress(getAddress(reference)) : this.orgs.byId(reference);
+    if (!org) throw notFound(`no organisation ${reference}`, field);
+    return org;
+  }
+}
+
+/** A finding as the error a writer gets: 400 for a bad value, 409 for what the ledger holds. */
+export function refusal(finding: Omit<Finding, "ref">, fallbackField = "batchId"): DomainError {
+  const code: DomainErrorCode = INPUT_PROBLEMS.has(finding.code) ? "invalid_request" : "conflict";
+  const field = finding.field ?? fallbackField;
+  return new DomainError(code, finding.en, [{ field, message: finding.en, zh: finding.zh }]);
+}
+
+/** An org as a detail names it. */
+export function orgSummary(org: Org) {
+  return { id: org.id, name: org.name, role: org.role, address: org.address };
+}
