@@ -39,6 +39,8 @@ import { IndexCursor } from "./store/index-cursor";
 import { IndexRepository } from "./store/index-repository";
 import { OrgRepository } from "./store/org-repository";
 import { LedgerEntryReads } from "./store/ledger-entry-reads";
+import { StockReads } from "./store/stock-reads";
+import { CustodyStock } from "./services/custody-stock";
 import { OutboxRepository } from "./store/outbox-repository";
 import { EventDetails } from "./store/event-details";
 import { SigningRequestRepository } from "./store/signing-request-repository";
@@ -247,6 +249,7 @@ export function createGateway(options: GatewayOptions) {
     certificationReads: new CertificationReads(db),
     certificationWrites: certificationOutbox,
     orgEvents: new OrgEventReads(db),
+    stock: new CustodyStock(new StockReads(db), entryReads, isAdmin),
     purchaseGroups: new PurchaseGroups(new SalesReads(db), dataVersion(db)),
     programmeCounties: new ProgrammeCountyService(new ProgrammeCountyRepository(db)),
     photos,

@@ -19,6 +19,7 @@ import type { MemberRepository } from "../store/member-repository";
 import type { OrgRepository } from "../store/org-repository";
 import type { PhotoRepository } from "../store/photo-repository";
 import type { EventStatusView } from "../services/event-status";
+import type { CustodyStock } from "../services/custody-stock";
 
 export interface ConsoleDeps {
   accounts: AccountService;
@@ -37,6 +38,8 @@ export interface ConsoleDeps {
   certificationWrites: CertificationOutboxRepository;
   /** An organisation's own recent writes. */
   orgEvents: OrgEventReads;
+  /** What an organisation holds by the ledger's rules, and which of it a recall reaches. */
+  stock: CustodyStock;
   purchaseGroups: PurchaseGroups;
   programmeCounties: ProgrammeCountyService;
   /** Harvest photos, by the hash their harvest puts on chain. */

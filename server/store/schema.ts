@@ -12,7 +12,8 @@
  * fourth indexes the sales for the programme's purchase figures; the fifth, an organisation's
  * own writes, newest first (the console's recent records); the sixth keeps every accepted
  * detail by its data hash (event_details), apart from the send queue, and copies in those the
- * queue already held.
+ * queue already held. The seventh indexes what the ledger's rules look up: events by batch and
+ * data hash, corrections by the event they correct, shipments by their consignee.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -332,5 +333,7 @@ export const MIGRATIONS: readonly string[] = [
   -- corrects by it), and the programme's figures drop sales that a correction declared void.
   CREATE INDEX idx_events_by_batch_hash ON idx_events(batch_id, data_hash);
   CREATE INDEX outbox_corrections ON outbox(batch_id, (detail ->> '$.corrects')) WHERE kind = 6;
+  -- An organisation's stock includes what is on its way to it: shipments by their consignee.
+  CREATE INDEX outbox_by_consignee ON outbox((detail ->> '$.consignee.id'), seq) WHERE kind = 2;
   `,
 ];

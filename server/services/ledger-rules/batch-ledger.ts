@@ -64,6 +64,8 @@ export class BatchLedger {
   measure?: Measure;
   creator?: string;
   creationTime?: string;
+  /** The product's name as the creating event gives it (a split's output may rename it). */
+  productName?: string;
   /** The batch's creating event was declared void. */
   voided = false;
   recall?: { ref: string; reason: string | null };
@@ -245,6 +247,7 @@ export class BatchLedger {
     this.creator = entry.signer;
     if (!detail) return; // a batch whose detail is unknown here: its quantities cannot be checked
     const made = entry.kind === "harvest" ? detail : ((detail.output ?? {}) as Detail);
+    this.productName = ((made.product as Detail | undefined)?.name as string | undefined) ?? this.productName;
     const quantity = made.quantity as Quantity | undefined;
     if (quantity) {
       this.measure = measureOf(quantity, made.conversion as Conversion | undefined);
