@@ -41,6 +41,7 @@ import { OrgRepository } from "./store/org-repository";
 import { LedgerEntryReads } from "./store/ledger-entry-reads";
 import { StockReads } from "./store/stock-reads";
 import { CustodyStock } from "./services/custody-stock";
+import { LedgerFacts } from "./services/ledger-rules/ledger-facts";
 import { OutboxRepository } from "./store/outbox-repository";
 import { EventDetails } from "./store/event-details";
 import { SigningRequestRepository } from "./store/signing-request-repository";
@@ -138,7 +139,7 @@ export function createGateway(options: GatewayOptions) {
   const adminWriter = { org: ledgerAdminOrg, privateKey: options.adminSigner.privateKey };
   const importRows = new ImportRepository(db);
   const importRunner = createImportRunner({ imports: importRows, events, orgs, log: log("imports") });
-  const imports = new ImportService(importRows, batchState, () => importRunner.wake());
+  const imports = new ImportService(importRows, events, orgs, () => importRunner.wake());
   const certifications = new CertificationService(
     details,
     certificationOutbox,
@@ -160,6 +161,7 @@ export function createGateway(options: GatewayOptions) {
     counties: new ProgrammeCountyRepository(db),
     creatorReads: batchReads,
     listing,
+    rules: (batchId) => new LedgerFacts(entryReads, "chain", { isAdmin, now: Date.now() }).ledger(batchId),
   });
   const verifier = new BatchVerifier(options.provider, deployment.address, deployment.deployBlock, (batchId, dataHash) =>
     accepted.detail(batchId, dataHash),

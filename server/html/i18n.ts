@@ -4,6 +4,8 @@
  * comes from these tables, so the two languages cannot drift apart: `en` must have every key
  * `zh` has.
  */
+import { isPlainDate, startOf } from "../domain/china-dates";
+
 export type Lang = "zh" | "en";
 
 const zh = {
@@ -20,7 +22,7 @@ const zh = {
   county: "县区",
   village: "乡镇/村",
   base: "基地",
-  povertyCounty: "消费扶贫帮扶县产品",
+  povertyCounty: "消费帮扶地区产品",
   producer: "生产合作社",
   harvested: "采收日期",
   quantity: "数量",
@@ -92,6 +94,7 @@ const zh = {
     receipt: "收货",
     sale: "销售",
     recall: "召回",
+    correction: "更正",
     certification: "圳品认证",
     revocation: "圳品认证撤销",
   } as Record<string, string>,
@@ -103,7 +106,7 @@ const zh = {
     "cold-storage": "冷藏",
     other: "加工",
   } as Record<string, string>,
-  channels: { counter: "消费扶贫专柜", store: "门店", online: "网上商城", "832-platform": "832 平台" } as Record<string, string>,
+  channels: { counter: "消费帮扶专柜", store: "门店", online: "网上商城", "832-platform": "832 平台" } as Record<string, string>,
   units: { kg: "公斤", t: "吨", jin: "斤", box: "箱", piece: "件", crate: "筐", bag: "袋" } as Record<string, string>,
   temperature: "温度",
   vehicle: "车辆",
@@ -114,6 +117,18 @@ const zh = {
   notes: "备注",
   madeInto: "由本批次制成的批次",
   timeZoneNote: "时间为北京时间。",
+  remaining: "剩余",
+  receiver: "收货方",
+  certRecalled: "已召回：认证不再适用于这批产品",
+  statusVoid: "已作废",
+  statusSuperseded: "已更正",
+  correctedBecause: (by: string, reason: string) => `${by}声明这条记录${reason ? `有误：${reason}` : "有误"}`,
+  correctedTo: "更正后",
+  correctsKind: (declaration: string, kind: string) => (declaration === "void" ? `声明一条${kind}记录作废` : `更正一条${kind}记录`),
+  ruleBreak: "不符合账本规则",
+  ruleBreaksBanner: (n: number) => `这一批次有 ${n} 条记录不符合账本规则（标在下面的记录上）。这些记录仍在链上，但它们所说的事情不可能发生。`,
+  voidedTitle: "批次已作废",
+  voidedText: "登记这个批次的记录已被声明作废：这个批次并不存在。",
 };
 
 export type Messages = typeof zh;
@@ -132,7 +147,7 @@ const en: Messages = {
   county: "County",
   village: "Township / village",
   base: "Farm base",
-  povertyCounty: "From a county the consumption-aid programme supports",
+  povertyCounty: "From a region the consumption-aid programme (消费帮扶) supports",
   producer: "Producing cooperative",
   harvested: "Harvested",
   quantity: "Quantity",
@@ -205,6 +220,7 @@ const en: Messages = {
     receipt: "Receipt",
     sale: "Sale",
     recall: "Recall",
+    correction: "Correction",
     certification: "圳品 certification",
     revocation: "圳品 certificate revoked",
   },
@@ -220,6 +236,18 @@ const en: Messages = {
   notes: "Notes",
   madeInto: "Batches made from this one",
   timeZoneNote: "Times are China Standard Time.",
+  remaining: "remaining",
+  receiver: "Received by",
+  certRecalled: "Recalled: the certificate no longer stands for this produce",
+  statusVoid: "Void",
+  statusSuperseded: "Corrected",
+  correctedBecause: (by: string, reason: string) => `${by} declared this record wrong${reason ? `: ${reason}` : ""}`,
+  correctedTo: "Corrected to",
+  correctsKind: (declaration: string, kind: string) => (declaration === "void" ? `declared a ${kind.toLowerCase()} record void` : `corrected a ${kind.toLowerCase()} record`),
+  ruleBreak: "Breaks a rule of the ledger",
+  ruleBreaksBanner: (n: number) => `${n} ${n === 1 ? "record" : "records"} of this batch break a rule of the ledger (marked below). They are on the chain, but what they say could not have happened.`,
+  voidedTitle: "Batch void",
+  voidedText: "The record that created this batch was declared void: this batch does not exist.",
 };
 
 export const MESSAGES: Record<Lang, Messages> = { zh, en };
@@ -252,13 +280,15 @@ const dateFormats: Record<Lang, Intl.DateTimeFormat> = {
   en: new Intl.DateTimeFormat("en-GB", { timeZone: "Asia/Shanghai", dateStyle: "long" }),
 };
 
-/** A moment as people in China read it (China Standard Time). */
+/** A moment as people in China read it (China Standard Time); a plain date stays a date. */
 export function formatDateTime(iso: string, lang: Lang): string {
+  if (isPlainDate(iso)) return formatDate(iso, lang);
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : dateTimeFormats[lang].format(date);
 }
 
+/** The China date of a moment, or a plain date as it is. */
 export function formatDate(iso: string, lang: Lang): string {
-  const date = new Date(iso);
+  const date = new Date(isPlainDate(iso) ? startOf(iso) : iso);
   return Number.isNaN(date.getTime()) ? iso : dateFormats[lang].format(date);
 }

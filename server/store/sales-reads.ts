@@ -16,6 +16,8 @@
  * - The product is the nearest name on that way back: a processing output's own product name
  *   if it gave one, else the name of the product harvested.
  * - Amounts are summed in fen (each sale rounded to the fen), so totals are exact.
+ * - A sale that a correction on chain declared void is not counted; one it superseded counts
+ *   with the corrected facts (the latest correction of it decides).
  */
 import { ZERO_HASH } from "../domain/hashes";
 import { EventKind } from "../domain/event-kinds";
@@ -63,19 +65,33 @@ const MAX_LINEAGE_DEPTH = 32;
 const creationOf = (alias: string) =>
   `${alias}.batch_id = c.batch_id AND ${alias}.prev_head = '${ZERO_HASH}' AND ${alias}.data_hash = c.data_hash`;
 
+/** A superseded sale's fact: the correction's replacement's, else the sale's own. */
+const corrected = (own: string, path: string) => `coalesce(c.replacement ->> '${path}', ${own})`;
+
 const GROUPS_SQL = `
 WITH RECURSIVE
+  -- The latest correction on chain of each corrected event (corrections are few).
+  correction AS (
+    SELECT k.batch_id, k.detail ->> '$.corrects' AS corrects, k.detail ->> '$.declaration' AS declaration,
+           k.detail -> '$.replacement' AS replacement, max(k.seq) AS seq
+    FROM outbox k
+    WHERE k.kind = ${EventKind.Correction} AND k.status != 'failed'
+      AND EXISTS (SELECT 1 FROM idx_events x WHERE x.batch_id = k.batch_id AND x.data_hash = k.data_hash)
+    GROUP BY k.batch_id, k.detail ->> '$.corrects'
+  ),
   sale AS (
     SELECT e.batch_id,
-           coalesce(${SOLD_MONTH}, strftime('%Y-%m', e.timestamp, 'unixepoch', '+8 hours')) AS month,
-           ${CHANNEL} AS channel,
-           ${UNIT} AS unit,
-           ${QUANTITY} AS quantity,
-           CAST(round(${AMOUNT} * 100) AS INTEGER) AS amount_fen
+           coalesce(strftime('%Y-%m', c.replacement ->> '$.soldAt', '+8 hours'), ${SOLD_MONTH},
+                    strftime('%Y-%m', e.timestamp, 'unixepoch', '+8 hours')) AS month,
+           ${corrected(CHANNEL, "$.channel")} AS channel,
+           ${corrected(UNIT, "$.quantity.unit")} AS unit,
+           ${corrected(QUANTITY, "$.quantity.amount")} AS quantity,
+           CAST(round(${corrected(AMOUNT, "$.amountCny")} * 100) AS INTEGER) AS amount_fen
     FROM idx_events e
     JOIN outbox o ON o.kind = ${EventKind.Sale}
                  AND o.batch_id = e.batch_id AND o.prev_head = e.prev_head AND o.data_hash = e.data_hash
-    WHERE e.kind = ${EventKind.Sale}
+    LEFT JOIN correction c ON c.batch_id = e.batch_id AND c.corrects = e.data_hash
+    WHERE e.kind = ${EventKind.Sale} AND coalesce(c.declaration, '') != 'void'
   ),
   in_period AS MATERIALIZED (
     SELECT * FROM sale WHERE month BETWEEN @fromMonth AND @toMonth

@@ -27,17 +27,20 @@ export function renderProvenancePage(view: ProvenanceView, options: PageOptions)
   const body = html`<main>
 ${unitBanner(options.unit, t)}
 ${recallBanner(view, t)}
+${voidedBanner(view, t)}
+${ruleBreaksBanner(view, t)}
 <section class="card" aria-labelledby="product-heading">
 <h1 id="product-heading">${title}</h1>
 <dl class="facts">
 ${view.variety ? html`<dt>${t.variety}</dt><dd>${view.variety}</dd>` : null}
 <dt>${t.gtin}</dt><dd><code>${batch.gtin}</code></dd>
 <dt>${t.lot}</dt><dd><code>${batch.lot}</code></dd>
+${view.quantity.created ? html`<dt>${t.quantity}</dt><dd data-quantity="own">${quantity(view.quantity.created, t)}${remainingNote(view, t)}</dd>` : null}
 ${options.unit ? html`<dt>${t.serial}</dt><dd><code>${options.unit.serial}</code></dd>` : null}
 </dl>
 </section>
 ${certificationBadge(view, t, options.lang)}
-${view.origins.map((origin) => originCard(origin, t, options.lang, view.origins.length > 1))}
+${view.origins.map((origin) => originCard(origin, t, options.lang, view.origins.length > 1, origin.lot === batch.lot))}
 <section class="card" aria-labelledby="journey-heading">
 <h2 id="journey-heading">${t.journey}</h2>
 <p>${t.journeyIntro}${options.lang === "en" ? " " : ""}${t.timeZoneNote}</p>
@@ -80,13 +83,35 @@ ${view.recalls.map((recall) =>
 </section>`;
 }
 
+function voidedBanner(view: ProvenanceView, t: Messages): SafeHtml | null {
+  if (!view.voided) return null;
+  return html`<section class="banner banner-danger" role="alert" data-warning="voided"><h2>${t.voidedTitle}</h2><p>${t.voidedText}</p></section>`;
+}
+
+function ruleBreaksBanner(view: ProvenanceView, t: Messages): SafeHtml | null {
+  if (view.ruleBreaks === 0) return null;
+  return html`<section class="banner banner-danger" role="alert" data-warning="rule-breaks"><p>${t.ruleBreaksBanner(view.ruleBreaks)}</p></section>`;
+}
+
+function remainingNote(view: ProvenanceView, t: Messages): SafeHtml | null {
+  const { created, remaining } = view.quantity;
+  if (!created || !remaining || remaining.amount === created.amount || remaining.unit !== created.unit) return null;
+  return html` <span class="remaining" data-quantity="remaining">(${t.remaining} ${quantity(remaining, t)})</span>`;
+}
+
+/**
+ * The 圳品 badge. A recalled batch never shows the mark as valid: a certificate says how the
+ * produce was grown, not that this recalled produce may be eaten.
+ */
 function certificationBadge(view: ProvenanceView, t: Messages, lang: Lang): SafeHtml {
   const c = view.certification;
-  const status = c.status;
-  return html`<section class="card badge badge-${status}" aria-labelledby="cert-heading" data-certification="${status}">
+  const recalled = view.batch.recall.recalled;
+  const status = recalled && c.status === "valid" ? "recalled" : c.status;
+  const statusText = status === "recalled" ? t.certRecalled : t.certStatus[status];
+  return html`<section class="card badge badge-${status === "recalled" ? "revoked" : status}" aria-labelledby="cert-heading" data-certification="${status}">
 <div class="badge-mark" aria-hidden="true"><span>圳品</span></div>
 <div>
-<h2 id="cert-heading">${t.certTitle}${t.colon}<span class="badge-status">${t.certStatus[status]}</span></h2>
+<h2 id="cert-heading">${t.certTitle}${t.colon}<span class="badge-status">${statusText}</span></h2>
 ${status !== "valid" && status !== "none" ? html`<p>${t.certNotValidHint}</p>` : null}
 ${status === "none" && view.certifiedInput ? html`<p data-certified-input="true">${t.certViaInput(view.certifiedInput)}</p>` : null}
 ${c.certificateNo
@@ -101,7 +126,7 @@ ${status === "revoked" && c.revokedReason ? html`<dt>${t.revokedReason}</dt><dd>
 </section>`;
 }
 
-function originCard(origin: Origin, t: Messages, lang: Lang, several: boolean): SafeHtml {
+function originCard(origin: Origin, t: Messages, lang: Lang, several: boolean, own: boolean): SafeHtml {
   return html`<section class="card" aria-label="${t.origin}${several ? ` ${origin.lot}` : ""}">
 <h2>${t.origin}${several ? html` · <code>${origin.lot}</code>` : null}</h2>
 ${origin.programmeCounty ? html`<p><span class="tag tag-programme" data-programme-county="true">${t.povertyCounty}</span></p>` : null}
@@ -111,19 +136,25 @@ ${origin.village ? html`<dt>${t.village}</dt><dd>${origin.village}</dd>` : null}
 ${origin.base ? html`<dt>${t.base}</dt><dd>${origin.base}</dd>` : null}
 <dt>${t.producer}</dt><dd>${origin.producer?.name ?? t.unknownOrg}</dd>
 ${origin.harvestedAt ? html`<dt>${t.harvested}</dt><dd>${formatDate(origin.harvestedAt, lang)}</dd>` : null}
-${origin.quantity ? html`<dt>${t.quantity}</dt><dd>${quantity(origin.quantity, t)}</dd>` : null}
+${own && origin.quantity ? html`<dt>${t.quantity}</dt><dd>${quantity(origin.quantity, t)}</dd>` : null}
 </dl>
 </section>`;
 }
 
 function journeyItem(entry: JourneyEntry, t: Messages, options: PageOptions): SafeHtml {
   const d = entry.detail ?? {};
-  const classes = `kind-${entry.kind}${entry.batch.own ? "" : " lineage"}`;
-  return html`<li class="${classes}" data-kind="${entry.kind}">
+  const status = entry.status ?? "live";
+  const broken = (entry.findings?.length ?? 0) > 0;
+  const classes = `kind-${entry.kind}${entry.batch.own ? "" : " lineage"}${status !== "live" ? ` status-${status}` : ""}${broken ? " breaks-rule" : ""}`;
+  // A corrected record stays visible, struck through, with the correction beside it.
+  const facts = describe(entry.kind, d, t);
+  return html`<li class="${classes}" data-kind="${entry.kind}" data-status="${status}">
 ${entry.at ? html`<time class="when" datetime="${entry.at}">${formatDateTime(entry.at, options.lang)}</time>` : null}
-<p><span class="what">${what(entry, t)}</span>${entry.batch.own ? null : html` <span class="from-input">(${t.fromInputBatch(entry.batch.lot)})</span>`}</p>
+<p><span class="what">${status === "live" ? what(entry, t) : html`<del>${what(entry, t)}</del>`}</span>${status !== "live" ? html` <span class="tag tag-corrected">${status === "void" ? t.statusVoid : t.statusSuperseded}</span>` : null}${entry.batch.own ? null : html` <span class="from-input">(${t.fromInputBatch(entry.batch.lot)})</span>`}</p>
 <p>${t.who}${t.colon}${entry.org?.name ?? t.unknownOrg}</p>
-${describe(entry.kind, d, t)}
+${status === "live" ? facts : html`<div class="struck">${facts.map((line) => html`<del>${line}</del>`)}</div>`}
+${correctionNote(entry, t)}
+${broken ? html`<div class="rule-break" role="note" data-rule-break="${entry.findings!.map((f) => f.code).join(" ")}"><p><strong>${t.ruleBreak}</strong></p>${entry.findings!.map((f) => html`<p>${options.lang === "zh" ? f.zh : f.en}</p>`)}</div>` : null}
 <p class="signed">${signedWith(entry.signedWith, t)} · <span class="check check-${entry.check}">${checkText(entry.check, t)}</span></p>
 <p class="proof">${t.block} ${link(options.explorerUrl, "block", String(entry.proof.blockNumber), String(entry.proof.blockNumber))}${
     entry.proof.transactionHash
@@ -131,6 +162,14 @@ ${describe(entry.kind, d, t)}
       : null
   }</p>
 </li>`;
+}
+
+/** Who corrected the record, why, and (for a supersede) the facts as corrected. */
+function correctionNote(entry: JourneyEntry, t: Messages): SafeHtml | null {
+  const c = entry.correction;
+  if (!c) return null;
+  return html`<div class="correction-note"><p>${t.correctedBecause(c.by?.name ?? t.unknownOrg, c.reason)}</p>
+${c.replacement ? html`<p>${t.correctedTo}${t.colon}</p>${describe(entry.kind, c.replacement, t)}` : null}</div>`;
 }
 
 function what(entry: JourneyEntry, t: Messages): string {
@@ -162,6 +201,8 @@ function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHt
     }
     case "shipment": {
       line(t.where, d.from && d.to ? `${String(d.from)} → ${String(d.to)}` : (d.from ?? d.to));
+      line(t.receiver, (d.consignee as { name?: string } | undefined)?.name);
+      if (d.quantity) line(t.quantity, quantity(d.quantity as { amount: number; unit: string }, t));
       line(t.vehicle, d.vehicle);
       const range = d.temperature as { min: number; max: number } | undefined;
       if (range) line(t.temperature, `${range.min} – ${range.max} °C`);
@@ -169,6 +210,7 @@ function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHt
     }
     case "receipt":
       line(t.where, d.location);
+      if (d.quantity) line(t.quantity, quantity(d.quantity as { amount: number; unit: string }, t));
       line(t.condition, d.condition);
       break;
     case "sale":
@@ -176,6 +218,10 @@ function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHt
       line(t.where, t.channels[d.channel as string] ?? d.channel);
       break;
     case "recall":
+      line(t.recallReason, d.reason);
+      break;
+    case "correction":
+      lines.push(html`<p>${t.correctsKind(String(d.declaration), t.kinds[String(d.correctsKind)] ?? String(d.correctsKind))}</p>`);
       line(t.recallReason, d.reason);
       break;
     case "certification":

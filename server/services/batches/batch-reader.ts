@@ -9,6 +9,8 @@ import { eventKindName } from "../../domain/event-kinds";
 import { certificationStatusAt } from "../../domain/certification-status";
 import type { BatchDetail, IndexedCertification, IndexRepository } from "../../store/index-repository";
 import type { Org, OrgRepository } from "../../store/org-repository";
+import type { BatchLedger } from "../ledger-rules/batch-ledger";
+import type { Finding } from "../ledger-rules/entries";
 
 /** Fields of a detail that only its own organisation reads, whatever the detail says. */
 const ALWAYS_PRIVATE: Record<string, readonly string[]> = { sale: ["amountCny"] };
@@ -38,12 +40,16 @@ export interface ChainIdentity {
   contract: string;
 }
 
+/** The ledger's rules over what the chain holds: a batch folded over its indexed events. */
+export type ChainRules = (batchId: string) => BatchLedger;
+
 export class BatchReader {
   constructor(
     private readonly index: IndexRepository,
     private readonly accepted: AcceptedEvents,
     private readonly orgs: OrgRepository,
     private readonly chain: ChainIdentity,
+    private readonly rules: ChainRules,
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
@@ -53,6 +59,8 @@ export class BatchReader {
     const detail = this.index.getBatch(id);
     if (!detail) return undefined;
     const { batch } = detail;
+    const ledger = this.rules(id);
+    const corrections = correctionsByTarget(ledger);
     const events = detail.events.map((event) => {
       const accepted = this.accepted.accepted(id, event.dataHash);
       const text = accepted?.detail;
@@ -66,6 +74,9 @@ export class BatchReader {
         detail: text === undefined ? null : visibleDetail(JSON.parse(text), eventKindName(event.kind), viewer),
         /** Whether the detail's keccak256 is the data hash the chain holds (null: detail not held here). */
         detailMatchesChain: text === undefined ? null : hashesTo(text, event.dataHash),
+        /** live, or declared void or superseded by a later correction of the batch. */
+        status: ledger.statusOf(event.dataHash.toLowerCase()),
+        ...(corrections.has(event.dataHash.toLowerCase()) ? { correctedBy: corrections.get(event.dataHash.toLowerCase()) } : {}),
         inputs: event.inputs,
         proof: {
           dataHash: event.dataHash,
@@ -106,6 +117,9 @@ export class BatchReader {
         status: e.status,
         detail: visibleDetail(JSON.parse(e.detail), eventKindName(e.kind), viewer),
       })),
+      custody: custodyView(ledger),
+      /** The ledger's rules that events on chain break (whoever relayed them), by the event's data hash. */
+      findings: ledger.findings.map(findingView),
       proof: { chainId: this.chain.chainId, contract: this.chain.contract, head: batch.head, eventCount: batch.eventCount },
     };
   }
@@ -137,6 +151,26 @@ export class BatchReader {
     const org = this.orgs.byAddress(address);
     return org ? orgView(org) : null;
   }
+}
+
+/** Who holds the batch and how much remains, by the ledger's rules over the chain's events. */
+function custodyView(ledger: BatchLedger) {
+  return {
+    remaining: ledger.remaining() ?? null,
+    holders: ledger.holders().map((h) => ({ address: h.address, name: h.party.name, role: h.party.role ?? null, quantity: h.quantity })),
+    inTransit: ledger.inTransit().map((t) => ({ to: { address: t.toAddress, name: t.to.name }, quantity: t.quantity })),
+    voided: ledger.voided,
+  };
+}
+
+function correctionsByTarget(ledger: BatchLedger) {
+  const byTarget = new Map<string, { dataHash: string; declaration: string; reason: string; signer: string }>();
+  for (const [target, c] of ledger.corrections) byTarget.set(target, { dataHash: c.ref, declaration: c.declaration, reason: c.reason, signer: c.signer });
+  return byTarget;
+}
+
+function findingView(finding: Finding) {
+  return { dataHash: finding.ref, code: finding.code, message: finding.en, zh: finding.zh };
 }
 
 const checkedDetails = new Map<string, boolean>();

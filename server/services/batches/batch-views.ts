@@ -12,7 +12,7 @@ import type { IndexCursor } from "../../store/index-cursor";
 import type { IndexRepository } from "../../store/index-repository";
 import type { Org, OrgRepository } from "../../store/org-repository";
 import type { ProgrammeCountyRepository } from "../../store/programme-county-repository";
-import { BatchReader, type AcceptedEvents, type ChainIdentity } from "./batch-reader";
+import { BatchReader, type AcceptedEvents, type ChainIdentity, type ChainRules } from "./batch-reader";
 import { creatorView, type BatchCreatorView, type NoCreatorView } from "./creator-view";
 import { ProvenanceViews, type ProvenanceView } from "./provenance-view";
 
@@ -26,6 +26,8 @@ export interface BatchViewSources {
   counties: ProgrammeCountyRepository;
   creatorReads: AcceptedBatchReads;
   listing: BatchListReads;
+  /** The ledger's rules over the chain's events of a batch. */
+  rules: ChainRules;
 }
 
 export interface BatchListQuery {
@@ -42,7 +44,7 @@ export class BatchViews {
   private readonly pages: ProvenanceViews;
 
   constructor(private readonly sources: BatchViewSources) {
-    this.reader = new BatchReader(sources.index, sources.accepted, sources.orgs, sources.chain);
+    this.reader = new BatchReader(sources.index, sources.accepted, sources.orgs, sources.chain, sources.rules);
     this.pages = new ProvenanceViews(this.reader, sources.blocks, sources.orgs, sources.counties);
   }
 

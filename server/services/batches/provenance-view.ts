@@ -5,7 +5,9 @@
  * the page renders it in Chinese or English. The work is proportional to the batch's own
  * events and ancestry, never to the size of the ledger.
  */
+import { getAddress } from "ethers";
 import { parseBatchId } from "../../domain/gs1";
+import { chinaDateOf, isPlainDate, startOf } from "../../domain/china-dates";
 import type { BatchReader } from "./batch-reader";
 import type { IndexCursor } from "../../store/index-cursor";
 import type { OrgRepository } from "../../store/org-repository";
@@ -52,6 +54,11 @@ export interface JourneyEntry {
   check: "match" | "not-held" | "mismatch";
   proof: { transactionHash: string; blockNumber: number };
   order: [number, number];
+  /** A later correction declared this event void, or superseded it with `correction.replacement`. */
+  status?: "live" | "void" | "superseded";
+  correction?: { declaration: string; reason: string; by: OrgLabel | null; replacement: Record<string, unknown> | null };
+  /** The ledger's rules this event breaks (whoever relayed it), in both languages. */
+  findings?: Array<{ code: string; en: string; zh: string }>;
 }
 
 export interface Recall {
@@ -77,6 +84,12 @@ export interface ProvenanceView {
   certifiedInput?: string;
   /** Batches made from this one (retail packs of a split, or merges). */
   madeInto: Array<{ batchId: string; lot: string }>;
+  /** The batch's own quantity as created (a pack's, not its input's harvest) and what remains. */
+  quantity: { created: { amount: number; unit: string } | null; remaining: { amount: number; unit: string } | null };
+  /** The batch's creation was declared void: it does not exist. */
+  voided: boolean;
+  /** How many events of the journey break a rule of the ledger. */
+  ruleBreaks: number;
 }
 
 export class ProvenanceViews {
@@ -95,9 +108,18 @@ export class ProvenanceViews {
     const ancestors = this.ancestorsOf(batch);
     const family = [batch, ...ancestors];
 
+    // A split's breaks are found on its input's side: gather every member's by event.
+    const findings = new Map<string, Array<{ code: string; en: string; zh: string }>>();
+    for (const member of family) {
+      for (const f of member.findings) {
+        const list = findings.get(f.dataHash) ?? [];
+        if (!list.some((known) => known.code === f.code)) list.push({ code: f.code, en: f.message, zh: f.zh });
+        findings.set(f.dataHash, list);
+      }
+    }
     const journey = family
       .flatMap((member) => [
-        ...member.events.map((event) => this.eventEntry(member, event, member === batch)),
+        ...member.events.map((event) => this.eventEntry(member, event, member === batch, findings)),
         ...member.certifications.flatMap((c) => this.certificationEntries(member, c, member === batch)),
       ])
       .sort(byWhenThenChainOrder);
@@ -135,6 +157,9 @@ export class ProvenanceViews {
         this.now(),
       ),
       certifiedInput: ancestors.find((ancestor) => ancestor.certification.status === "valid")?.lot,
+      quantity: { created: ownQuantity(creating), remaining: batch.custody.remaining },
+      voided: batch.custody.voided,
+      ruleBreaks: journey.filter((entry) => (entry.findings?.length ?? 0) > 0).length,
     };
   }
 
@@ -155,9 +180,21 @@ export class ProvenanceViews {
     return found;
   }
 
-  private eventEntry(member: BatchView, event: EventView, own: boolean): JourneyEntry {
+  private eventEntry(member: BatchView, event: EventView, own: boolean, findings: Map<string, JourneyEntry["findings"]>): JourneyEntry {
     const org = event.signer.organisation;
+    const correctedBy = "correctedBy" in event ? event.correctedBy : undefined;
+    const correction = correctedBy
+      ? {
+          declaration: correctedBy.declaration,
+          reason: correctedBy.reason,
+          by: this.orgLabel(correctedBy.signer),
+          replacement: (member.events.find((e) => e.proof.dataHash.toLowerCase() === correctedBy.dataHash)?.detail?.replacement ?? null) as Record<string, unknown> | null,
+        }
+      : undefined;
     return {
+      status: event.status,
+      ...(correction ? { correction } : {}),
+      ...(findings.get(event.proof.dataHash.toLowerCase()) ? { findings: findings.get(event.proof.dataHash.toLowerCase()) } : {}),
       kind: event.type,
       at: occurredAt(event.detail) ?? event.proof.timestamp,
       batch: { batchId: member.batchId, lot: member.lot, own },
@@ -222,6 +259,11 @@ export class ProvenanceViews {
     };
   }
 
+  private orgLabel(address: string): OrgLabel | null {
+    const org = this.orgs.byAddress(getAddress(address));
+    return org ? { name: org.name, role: org.role } : null;
+  }
+
   private blockTime(blockNumber: number): string | null {
     const seconds = this.blocks.blockTime(blockNumber);
     return seconds === undefined ? null : new Date(seconds * 1000).toISOString();
@@ -237,10 +279,24 @@ function nextStatusChange(certifications: BatchView["certifications"], now: numb
   return moments.length > 0 ? Math.min(...moments) : undefined;
 }
 
+/**
+ * By when each happened; a plain date is a whole China day, so an event dated by its day and
+ * one with a time on that day keep the chain's order.
+ */
 function byWhenThenChainOrder(a: JourneyEntry, b: JourneyEntry): number {
-  const byWhen = (a.at ? Date.parse(a.at) : Infinity) - (b.at ? Date.parse(b.at) : Infinity);
-  if (byWhen) return byWhen;
-  return a.order[0] - b.order[0] || a.order[1] - b.order[1];
+  const chainOrder = a.order[0] - b.order[0] || a.order[1] - b.order[1];
+  if (!a.at || !b.at) return (a.at ? 0 : 1) - (b.at ? 0 : 1) || chainOrder;
+  const atA = startOf(a.at);
+  const atB = startOf(b.at);
+  if ((isPlainDate(a.at) || isPlainDate(b.at)) && chinaDateOf(atA) === chinaDateOf(atB)) return chainOrder;
+  return atA - atB || chainOrder;
+}
+
+/** The quantity a batch was created with: its harvest's, or the split output's. */
+function ownQuantity(creating: Record<string, unknown> | null | undefined): { amount: number; unit: string } | null {
+  if (!creating) return null;
+  const made = (creating.output as Record<string, unknown> | undefined) ?? creating;
+  return (made.quantity as { amount: number; unit: string } | undefined) ?? null;
 }
 
 const OCCURRED_AT_FIELDS = ["harvestedAt", "occurredAt", "shippedAt", "receivedAt", "soldAt", "recalledAt"];
