@@ -190,7 +190,15 @@ export function createGateway(options: GatewayOptions) {
     fromBlock: deployment.deployBlock,
     batchSize: options.relayer.batchSize,
     replaceAfterMs: options.relayer.replaceAfterMs,
-    resign: createEventResigner(orgs, keys, domain),
+    resign: createEventResigner(orgs, keys, domain, (event) => {
+      const facts = new LedgerFacts(entryReads, "accepted", { isAdmin, now: Date.now() });
+      const ref = event.dataHash.toLowerCase();
+      for (const batchId of [event.batchId, ...event.inputs]) {
+        const finding = facts.ledger(batchId).findings.find((f) => f.ref === ref);
+        if (finding) return finding.en;
+      }
+      return undefined;
+    }),
     log: log("relayer"),
   });
   const certificationSender = createCertificationSender({

@@ -5,6 +5,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { TypedDataEncoder, ZeroAddress, keccak256, toUtf8Bytes, type TypedDataDomain } from "ethers";
+import { endOf, startOf } from "../domain/china-dates";
+import { orgSummary } from "./planning/plan-context";
 import { canonicalize } from "../domain/canonical-json";
 import { SubjectKind } from "../domain/event-kinds";
 import { normalizeGtin } from "../domain/gs1";
@@ -113,8 +115,9 @@ export class CertificationService {
     body: BatchCertificationBody,
     subject: Pick<Attestation, "subjectKind" | "batchId" | "producer" | "gtin">,
   ): Omit<Attestation, "dataHash"> {
-    const validFrom = BigInt(Math.floor(Date.parse(body.validFrom) / 1000));
-    const validUntil = BigInt(Math.floor(Date.parse(body.validUntil) / 1000));
+    // A plain date covers its whole China day: valid from its first second to its last.
+    const validFrom = BigInt(Math.floor(startOf(body.validFrom) / 1000));
+    const validUntil = BigInt(Math.floor(endOf(body.validUntil) / 1000));
     if (validFrom > validUntil) throw invalidField("validUntil", "must not be before validFrom");
     return { scheme: ZHENPIN_SCHEME, certificateNo: body.certificateNo, ...subject, validFrom, validUntil };
   }
@@ -163,8 +166,4 @@ export class CertificationService {
     });
     return { eventId: id, certificationId, batchId, status: "pending" };
   }
-}
-
-function orgSummary(org: Org) {
-  return { id: org.id, name: org.name, role: org.role, address: org.address };
 }
