@@ -163,8 +163,14 @@ export function createGateway(options: GatewayOptions) {
     listing,
     rules: (batchId) => new LedgerFacts(entryReads, "chain", { isAdmin, now: Date.now() }).ledger(batchId),
   });
-  const verifier = new BatchVerifier(options.provider, deployment.address, deployment.deployBlock, (batchId, dataHash) =>
-    accepted.detail(batchId, dataHash),
+  const verifier = new BatchVerifier(
+    options.provider,
+    deployment.address,
+    deployment.deployBlock,
+    // Details are kept by their hash, whoever wrote them: the chain's data hash finds them.
+    (_batchId, dataHash) => details.get(dataHash)?.detail,
+    (dataHash) => details.get(dataHash)?.detail,
+    isAdmin,
   );
   const serials = new SerialRepository(db);
   const serialService = new SerialService(serials, answers, batchState.creatorOf, options.publicBaseUrl);

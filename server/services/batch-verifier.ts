@@ -2,13 +2,17 @@
  * Verifies a batch against the chain itself, not the index: reads the batch's EventRecorded and
  * BatchDerived logs from the node, recomputes each event's detail hash from the detail the
  * gateway serves and the head chain from the logs, and compares the result with the contract's
- * headOf. Says ok, or which event differs and how.
+ * headOf. Says ok, or which event differs and how. It also checks the ledger's rules (custody,
+ * quantities, recalls, origins, corrections) over what the chain's logs hold, with the details
+ * it can find, and lists what breaks them.
  */
 import { keccak256, toUtf8Bytes, type Provider } from "ethers";
 import { decodeHeadOf, encodeHeadOf } from "../chain/ledger-calls";
 import { batchHistoryFilter, decodeLedgerLogs, replayBatch } from "../chain/ledger-events";
 import { eventKindName } from "../domain/event-kinds";
 import { ZERO_HASH } from "../domain/hashes";
+import { BatchLedger } from "./ledger-rules/batch-ledger";
+import { ChainEntries, type DetailSource } from "./ledger-rules/chain-entries";
 
 export interface VerifiedEvent {
   position: number;
@@ -30,6 +34,8 @@ export interface Verification {
   recomputedHead: string;
   events: VerifiedEvent[];
   problems: string[];
+  /** The ledger's rules over the chain's own logs: ok when no event breaks one. */
+  rules: { ok: boolean; findings: Array<{ dataHash: string; code: string; message: string; zh: string }> };
 }
 
 /** The canonical detail the gateway holds for an event, found by its batch and data hash. */
@@ -41,6 +47,8 @@ export class BatchVerifier {
     private readonly address: string,
     private readonly deployBlock: number,
     private readonly detailOf: DetailLookup,
+    private readonly detailByHash: DetailSource,
+    private readonly isAdmin: (address: string) => boolean,
   ) {}
 
   async verify(batchId: string): Promise<Verification> {
@@ -79,6 +87,13 @@ export class BatchVerifier {
       problems.push(`the head recomputed from the chain's logs is ${head}, the contract's is ${chainHead}`);
     }
     if (events.length === 0) problems.push("the chain holds no events for this batch");
-    return { batchId, ok: problems.length === 0, chainHead, recomputedHead: head, events, problems };
+    const entries = await new ChainEntries(this.provider, this.address, this.deployBlock, this.detailByHash).entries(batchId);
+    const findings = BatchLedger.fold(entries, { isAdmin: this.isAdmin, now: Date.now() }).findings.map((f) => ({
+      dataHash: f.ref,
+      code: f.code,
+      message: f.en,
+      zh: f.zh,
+    }));
+    return { batchId, ok: problems.length === 0, chainHead, recomputedHead: head, events, problems, rules: { ok: findings.length === 0, findings } };
   }
 }

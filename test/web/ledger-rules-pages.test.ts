@@ -70,6 +70,10 @@ describe("pages and reads under the ledger's rules", function () {
     expect(item, "the voided sale is on the page").to.contain("<del>").and.to.contain("已作废").and.to.contain("录入错误：重复登记");
     expect(html).to.match(/data-kind="correction"/);
     expect(html).not.to.contain('data-warning="rule-breaks"');
+    // The live check reads the chain's own logs and finds no rule broken either.
+    const verified = (await h.call("GET", `/api/v1/batches/${batchId}/verify`)).body;
+    expect(verified.ok, JSON.stringify(verified.problems)).to.equal(true);
+    expect(verified.rules).to.deep.equal({ ok: true, findings: [] });
   });
 
   it("shows a superseded shipment with its corrected quantity, and custody follows the correction", async function () {
@@ -130,6 +134,8 @@ describe("pages and reads under the ledger's rules", function () {
     expect(origin).to.contain("百色市田阳区").and.not.to.contain("1200");
     const input = (await h.call("GET", `/api/v1/batches/${batchId}`)).body;
     expect(input.custody.remaining).to.deep.equal({ amount: 1000, unit: "kg" });
+    // From the chain's logs: the split found as a draw on its input, within what the packer held.
+    for (const id of [batchId, pack]) expect((await h.call("GET", `/api/v1/batches/${id}/verify`)).body.rules).to.deep.equal({ ok: true, findings: [] });
   });
 
   it("keeps a plain date a date, on the page and in the detail", async function () {
@@ -175,6 +181,10 @@ describe("pages and reads under the ledger's rules", function () {
     expect(html).to.contain('data-warning="rule-breaks"');
     expect(html).to.match(/data-rule-break="not_received"/);
     expect(html).to.contain("没有收到过这个批次");
+    const verified = (await h.call("GET", `/api/v1/batches/${batchId}/verify`)).body;
+    expect(verified.ok).to.equal(true); // every hash matches: the chain holds what was signed
+    expect(verified.rules.ok).to.equal(false);
+    expect(verified.rules.findings.map((f: { code: string }) => f.code)).to.deep.equal(["not_received"]);
     // The sale broke custody: it moved nothing, the producer still holds all of it.
     expect(read.custody.holders.map((x: { name: string }) => x.name)).to.deep.equal(["田阳芒果专业合作社"]);
   });
