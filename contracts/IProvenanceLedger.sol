@@ -6,11 +6,13 @@ pragma solidity ^0.8.24;
  * @notice The provenance ledger of poverty-alleviation produce: per batch, an append-only chain of
  * signed events (harvest, processing, shipment, receipt, sale, recall, correction). A wrong event
  * is never edited: a correction, a later event of the same batch, declares it void or superseded
- * (EPCIS errorDeclaration). The 圳品 certifications of
- * batches and product lines are the registry's: see ICertificationRegistry.
+ * (EPCIS errorDeclaration). The 圳品 certifications of batches and product lines are the
+ * registry's: see ICertificationRegistry.
  *
  * Every event is EIP-712 typed data signed by the organisation that makes it; anyone may relay
- * it. The contract checks that the signer holds the role the event needs.
+ * it. The contract checks that the signer holds a role the event's kind allows; which
+ * organisation of that role may (the batch's holder, a shipment's consignee) is checked off
+ * chain, by the gateway's rules and by every independent audit.
  *
  * On chain per event goes only what trust needs: the batch id, the kind, the signer, the block
  * (and so its timestamp) and the keccak256 of the event's full off-chain detail, canonicalised
@@ -40,7 +42,9 @@ interface IProvenanceLedger {
         Receipt, // the organisation the batch was shipped to: processor, carrier or retailer
         Sale, // retailer
         Recall, // the batch's creator (producer or processor) or an admin
-        Correction // voids or supersedes an earlier event of the batch; any organisation or an admin
+        // Voids or supersedes an earlier event of the batch, even after a recall: producer,
+        // processor, carrier, retailer or an admin (not a certifier).
+        Correction
     }
 
     /**

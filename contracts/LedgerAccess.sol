@@ -12,15 +12,16 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
  * functions, which emit RoleGranted and RoleRevoked.
  */
 abstract contract LedgerAccess is AccessControl, EIP712 {
-    /// @notice Farmers and cooperatives: harvest, processing, recall of their own batches.
+    /// @notice Farmers and cooperatives: harvest, processing, shipment, correction; recall of their own batches.
     bytes32 public constant PRODUCER_ROLE = keccak256("PRODUCER_ROLE");
-    /// @notice Packing houses: processing (split, merge), recall of the batches they made.
+    /// @notice Packing houses: processing (split, merge), receipt, shipment, correction; recall of
+    /// the batches they made.
     bytes32 public constant PROCESSOR_ROLE = keccak256("PROCESSOR_ROLE");
     /// @notice 圳品 certification bodies: attest and revoke certifications.
     bytes32 public constant CERTIFIER_ROLE = keccak256("CERTIFIER_ROLE");
-    /// @notice Logistics: shipment and receipt.
+    /// @notice Logistics: shipment (taking a batch over from its holder), receipt, correction.
     bytes32 public constant CARRIER_ROLE = keccak256("CARRIER_ROLE");
-    /// @notice Counters and stores: receipt and sale.
+    /// @notice Counters and stores: receipt, sale, shipment, correction.
     bytes32 public constant RETAILER_ROLE = keccak256("RETAILER_ROLE");
 
     /// @param admin The first admin.

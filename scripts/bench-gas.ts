@@ -4,7 +4,8 @@
  *
  *   - a shipment alone in its transaction through `record` (and a harvest, for context);
  *   - `recordBatch` of 10, 100 and 500 shipments, receipts and sales, each on its own batch;
- *   - `recordBatch` of 100 events chained on one batch.
+ *   - `recordBatch` of 100 events chained on one batch;
+ *   - a correction alone, signed by the producer (the kind `_mayMake` tries last), for context.
  *
  * Prints a table, then as its last line a JSON object of the figures.
  *
@@ -24,7 +25,7 @@ import { hashDetail, ZERO_HASH } from "../server/domain/hashes";
 import { EventKind, eventKindName } from "../server/domain/event-kinds";
 import { batchIdFor } from "../server/domain/gs1";
 
-const { Harvest, Shipment, Receipt, Sale } = EventKind;
+const { Harvest, Shipment, Receipt, Sale, Correction } = EventKind;
 
 const GTIN = "06901234567892";
 const BATCH_SIZES = [10, 100, 500] as const;
@@ -164,6 +165,10 @@ async function measure(bench: Bench): Promise<Row[]> {
   const [chained] = await bench.harvested(1);
   const events = await bench.signChain(chained, SAME_BATCH_EVENTS);
   rows.push({ label: `recordBatch, ${SAME_BATCH_EVENTS} events chained on 1 batch`, events: SAME_BATCH_EVENTS, gasUsed: await bench.recordBatch(events) });
+
+  const [corrected] = await bench.harvested(1);
+  const correction = await bench.sign(bench.orgs.producer, corrected.event.batchId, Correction, corrected.head);
+  rows.push({ label: "correction alone, record", events: 1, gasUsed: await bench.record(correction) });
   return rows;
 }
 
@@ -185,12 +190,13 @@ function printTable(rows: Row[]): void {
 function report(rows: Row[]): void {
   const [harvest, single, ...rest] = rows;
   const batched = rest.slice(0, BATCH_SIZES.length);
-  const sameBatch = rest[BATCH_SIZES.length];
+  const [sameBatch, correction] = rest.slice(BATCH_SIZES.length);
   const figures = {
     singleEventGas: perEvent(single),
     batchedEventGas: Object.fromEntries(batched.map((row) => [String(row.events), perEvent(row)])),
     harvestGas: perEvent(harvest),
     sameBatch100: perEvent(sameBatch),
+    correctionGas: perEvent(correction),
   };
   printTable(rows);
   const verdict = (value: number, target: number) => `${value.toLocaleString("en-US")} (target ≤ ${target.toLocaleString("en-US")}: ${value <= target ? "met" : "MISSED"})`;

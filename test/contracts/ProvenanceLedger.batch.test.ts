@@ -4,7 +4,7 @@ import { deployLedgerFixture, batchId, type LedgerFixture, type PreparedEvent } 
 import { nextHead } from "../../server/chain/typed-data";
 import { EventKind } from "../../server/domain/event-kinds";
 
-const { Harvest, Processing, Shipment, Receipt } = EventKind;
+const { Harvest, Processing, Shipment, Receipt, Recall, Correction } = EventKind;
 
 /** `count` harvested batches. */
 async function harvestedBatches(f: LedgerFixture, count: number): Promise<string[]> {
@@ -83,6 +83,21 @@ describe("ProvenanceLedger", function () {
         .to.emit(f.ledger, "EventRejected")
         .withArgs(1, id, encodedError(f, "ProvenanceLedgerStaleHead", [id, nextHead(shipment.event, f.carrier.address), shipment.event.prevHead]));
       expect(await f.ledger.headOf(id)).to.equal(nextHead(shipment.event, f.carrier.address));
+    });
+
+    it("records a correction after a recall in the same transaction, and skips a shipment after both", async function () {
+      const f = await loadFixture(deployLedgerFixture);
+      const [id] = await harvestedBatches(f, 1);
+      const recall = await f.driver.prepare(f.producer, id, Recall);
+      const correction = await f.driver.prepare(f.admin, id, Correction, { prevHead: nextHead(recall.event, f.producer.address) });
+      const shipment = await f.driver.prepare(f.carrier, id, Shipment, { prevHead: nextHead(correction.event, f.admin.address) });
+      const tx = f.driver.recordBatch([recall, correction, shipment]);
+      await expect(tx).to.emit(f.ledger, "EventRecorded").withArgs(id, f.admin.address, Correction, correction.event.dataHash);
+      await expect(tx)
+        .to.emit(f.ledger, "EventRejected")
+        .withArgs(2, id, encodedError(f, "ProvenanceLedgerBatchRecalled", [id]));
+      expect(await f.ledger.headOf(id)).to.equal(nextHead(correction.event, f.admin.address));
+      expect(await f.ledger.isRecalled(id)).to.equal(true);
     });
 
     it("hands each processing event its own slice of the inputs", async function () {

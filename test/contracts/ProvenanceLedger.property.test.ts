@@ -18,8 +18,8 @@ import { ZERO_HASH } from "../../server/domain/hashes";
 import { roleId } from "../../server/chain/roles";
 import { EventKind } from "../../server/domain/event-kinds";
 
-const { Harvest, Processing, Shipment, Receipt, Sale, Recall } = EventKind;
-const KINDS = [Harvest, Processing, Shipment, Receipt, Sale, Recall];
+const { Harvest, Processing, Shipment, Receipt, Sale, Recall, Correction } = EventKind;
+const KINDS = [Harvest, Processing, Shipment, Receipt, Sale, Recall, Correction];
 
 type Role = "admin" | "producer" | "processor" | "certifier" | "carrier" | "retailer";
 type Org = "admin" | "producer" | "otherProducer" | "processor" | "certifier" | "carrier" | "retailer" | "outsider";
@@ -37,14 +37,18 @@ const ORG_ROLES: Record<Org, readonly Role[]> = {
 };
 const ORGS = Object.keys(ORG_ROLES) as Org[];
 
+/** Roles whose organisations hold or move produce: every role but the certifier's (and the admin's). */
+const STOCK_ROLES: readonly Role[] = ["producer", "processor", "carrier", "retailer"];
+
 /** The roles that may sign each kind; a recall also needs the batch's creator, unless by an admin. */
 const KIND_ROLES: Record<number, readonly Role[]> = {
   [Harvest]: ["producer"],
   [Processing]: ["processor", "producer"],
-  [Shipment]: ["carrier"],
-  [Receipt]: ["carrier", "retailer"],
+  [Shipment]: STOCK_ROLES,
+  [Receipt]: ["processor", "carrier", "retailer"],
   [Sale]: ["retailer"],
   [Recall]: ["producer", "processor", "admin"],
+  [Correction]: [...STOCK_ROLES, "admin"],
 };
 
 /** A well-formed id with a stray trailing byte: never a batch, not even as an input. */
@@ -93,10 +97,14 @@ function batchChoiceArb(weights: Record<BatchPool, number>): fc.Arbitrary<BatchC
   );
 }
 
-/** A harvest mostly creates a batch, processing creates one or works in place, the others extend one. */
+/**
+ * A harvest mostly creates a batch, processing creates one or works in place, the others extend
+ * one; a correction often targets a recalled batch, the one place it differs from the others.
+ */
 function targetArb(kind: number): fc.Arbitrary<BatchChoice> {
   if (kind === Harvest) return batchChoiceArb({ existing: 1, fresh: 6, recalled: 0, any: 1 });
   if (kind === Processing) return batchChoiceArb({ existing: 3, fresh: 3, recalled: 1, any: 1 });
+  if (kind === Correction) return batchChoiceArb({ existing: 5, fresh: 1, recalled: 4, any: 1 });
   return batchChoiceArb({ existing: 8, fresh: 1, recalled: 1, any: 1 });
 }
 
@@ -112,7 +120,15 @@ const prevHeadArb: fc.Arbitrary<PrevHeadChoice> = fc.oneof(
 );
 
 /** Many harvests, so that batches exist early; fewer recalls, so that batches live a while. */
-const KIND_WEIGHTS: Record<number, number> = { [Harvest]: 5, [Processing]: 4, [Shipment]: 3, [Receipt]: 3, [Sale]: 3, [Recall]: 2 };
+const KIND_WEIGHTS: Record<number, number> = {
+  [Harvest]: 5,
+  [Processing]: 4,
+  [Shipment]: 3,
+  [Receipt]: 3,
+  [Sale]: 3,
+  [Recall]: 2,
+  [Correction]: 2,
+};
 const kindArb = fc.oneof(...KINDS.map((kind) => ({ weight: KIND_WEIGHTS[kind], arbitrary: fc.constant(kind) })));
 
 /** Processing names 0 to 3 inputs (duplicates and the output itself included); other kinds rarely one. */
@@ -216,7 +232,10 @@ class LedgerModel {
     const creates = kind === Harvest || (kind === Processing && !exists);
     const fitsBatch = creates
       ? !exists && batch !== MALFORMED_ID && prevHead === ZERO_HASH && (kind === Harvest) === (inputs.length === 0)
-      : exists && prevHead === this.head(batch) && !this.isRecalled(batch) && (kind === Processing || inputs.length === 0);
+      : exists &&
+        prevHead === this.head(batch) &&
+        (!this.isRecalled(batch) || kind === Correction) &&
+        (kind === Processing || inputs.length === 0);
     return fitsBatch && this.mayMake(kind, batch, signer, roles) && this.validInputs(batch, inputs);
   }
 
@@ -313,6 +332,8 @@ interface Coverage {
   acceptedKinds: Set<number>;
   acceptedBy: Set<"record" | "recordBatch">;
   rejectedBy: Set<"record" | "recordBatch">;
+  /** How many corrections were accepted on a batch already recalled. */
+  correctionsAfterRecall: number;
 }
 
 interface Planned {
@@ -398,6 +419,7 @@ class Run {
       expect(log.signer).to.equal(prepared.signer);
       expect(log.inputs).to.deep.equal(prepared.event.inputs);
       await this.checkAccepted(log);
+      if (log.kind === Correction && this.model.isRecalled(log.batchId)) this.coverage.correctionsAfterRecall++;
       this.model.apply(prepared.event, log.signer);
       this.coverage.acceptedKinds.add(log.kind);
       this.coverage.acceptedBy.add(path);
@@ -410,8 +432,10 @@ class Run {
 
   /** The rules that an accepted event must satisfy, judged by the log and the chain's roles. */
   private async checkAccepted(log: RecordedLog): Promise<void> {
-    // (3) nothing after a recall
-    expect(this.model.isRecalled(log.batchId), `event of kind ${log.kind} accepted after the recall`).to.equal(false);
+    // (3) nothing but a correction after a recall
+    if (log.kind !== Correction) {
+      expect(this.model.isRecalled(log.batchId), `event of kind ${log.kind} accepted after the recall`).to.equal(false);
+    }
     // (2) the signer holds a role for the kind; a recall comes from the creator or an admin
     const roles = await this.rolesOnChain(log.signer, KIND_ROLES[log.kind]);
     const allowed =
@@ -450,7 +474,7 @@ describe("ProvenanceLedger", function () {
     this.timeout(600_000);
 
     it("accepts exactly the events the rules allow, and each head commits to the accepted events", async function () {
-      const coverage: Coverage = { acceptedKinds: new Set(), acceptedBy: new Set(), rejectedBy: new Set() };
+      const coverage: Coverage = { acceptedKinds: new Set(), acceptedBy: new Set(), rejectedBy: new Set(), correctionsAfterRecall: 0 };
       await fc.assert(
         fc.asyncProperty(segmentsArb, async (segments) => {
           const run = new Run(await loadFixture(deployLedgerFixture), coverage);
@@ -462,6 +486,7 @@ describe("ProvenanceLedger", function () {
       expect([...coverage.acceptedKinds].sort((a, b) => a - b), "kinds ever accepted").to.deep.equal(KINDS);
       expect([...coverage.acceptedBy].sort(), "paths that accepted events").to.deep.equal(["record", "recordBatch"]);
       expect([...coverage.rejectedBy].sort(), "paths that rejected events").to.deep.equal(["record", "recordBatch"]);
+      expect(coverage.correctionsAfterRecall, "corrections accepted on a recalled batch").to.be.greaterThan(0);
     });
   });
 });

@@ -5,7 +5,7 @@ import { nextHead } from "../../server/chain/typed-data";
 import { ZERO_HASH } from "../../server/domain/hashes";
 import { EventKind, eventKindName } from "../../server/domain/event-kinds";
 
-const { Harvest, Processing, Shipment, Receipt, Sale, Recall } = EventKind;
+const { Harvest, Processing, Shipment, Receipt, Sale, Recall, Correction } = EventKind;
 
 /** A harvested batch, ready for further events. */
 async function harvested(f: LedgerFixture, lot = "TY-001") {
@@ -117,13 +117,16 @@ describe("ProvenanceLedger", function () {
   });
 
   describe("record: who may make each kind of event", function () {
-    // kind → the fixture accounts that may sign it on a batch the producer created
+    // kind → the fixture accounts that may sign it on a batch the producer created. The chain
+    // checks the role only; which holder or consignee of that role may is the rules layer's.
+    const stockHolders: (keyof LedgerFixture)[] = ["producer", "otherProducer", "processor", "carrier", "retailer"];
     const allowed: Record<number, (keyof LedgerFixture)[]> = {
       [Processing]: ["processor", "producer", "otherProducer"],
-      [Shipment]: ["carrier"],
-      [Receipt]: ["carrier", "retailer"],
+      [Shipment]: stockHolders,
+      [Receipt]: ["processor", "carrier", "retailer"],
       [Sale]: ["retailer"],
       [Recall]: ["producer", "admin"],
+      [Correction]: [...stockHolders, "admin"],
     };
     const accounts = ["admin", "producer", "otherProducer", "processor", "certifier", "carrier", "retailer", "outsider"] as const;
 
@@ -280,6 +283,7 @@ describe("ProvenanceLedger", function () {
       ["processing", Processing],
       ["second recall", Recall],
     ] as const) {
+      // only a correction is still accepted afterwards: see "record: correction"
       it(`refuses a ${name} afterwards`, async function () {
         const f = await loadFixture(deployLedgerFixture);
         const id = await harvested(f);
@@ -299,6 +303,87 @@ describe("ProvenanceLedger", function () {
       await expect(f.driver.record(f.processor, output, Recall)).to.emit(f.ledger, "EventRecorded");
       expect(await f.ledger.isRecalled(output)).to.equal(true);
       expect(await f.ledger.isRecalled(input)).to.equal(false);
+    });
+  });
+
+  describe("record: correction", function () {
+    it("records a correction on an existing batch: the head moves and EventRecorded carries kind 6", async function () {
+      const f = await loadFixture(deployLedgerFixture);
+      const id = await harvested(f);
+      await f.driver.record(f.carrier, id, Shipment);
+      const correction = await f.driver.prepare(f.carrier, id, Correction, { detail: { declaration: "void", reason: "数量录错 wrong quantity" } });
+      // 6 written out: the kind's number is part of every signature and must never move
+      await expect(f.driver.recordPrepared(correction))
+        .to.emit(f.ledger, "EventRecorded")
+        .withArgs(id, f.carrier.address, 6, correction.event.dataHash);
+      expect(await f.ledger.headOf(id)).to.equal(nextHead(correction.event, f.carrier.address));
+      expect(await f.ledger.isRecalled(id)).to.equal(false);
+    });
+
+    it("lets the admin correct under its own signature without touching the batch's origin", async function () {
+      const f = await loadFixture(deployLedgerFixture);
+      const id = await harvested(f);
+      const correction = await f.driver.prepare(f.admin, id, Correction);
+      await expect(f.driver.recordPrepared(correction))
+        .to.emit(f.ledger, "EventRecorded")
+        .withArgs(id, f.admin.address, Correction, correction.event.dataHash);
+      const origin = await f.ledger.originOf(id);
+      expect(origin.creator).to.equal(f.producer.address);
+      expect(origin.createdBy).to.equal(Harvest);
+    });
+
+    it("reverts when the batch is unknown", async function () {
+      const f = await loadFixture(deployLedgerFixture);
+      const id = batchId("NOPE");
+      await expect(f.driver.record(f.producer, id, Correction, { prevHead: ZERO_HASH }))
+        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnknownBatch")
+        .withArgs(id);
+      expect(await f.ledger.headOf(id)).to.equal(ZERO_HASH);
+    });
+
+    it("reverts when it names inputs", async function () {
+      const f = await loadFixture(deployLedgerFixture);
+      const id = await harvested(f);
+      const other = await harvested(f, "TY-002");
+      await expect(f.driver.record(f.producer, id, Correction, { inputs: [other] }))
+        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnexpectedInputs")
+        .withArgs(id, Correction);
+    });
+
+    it("reverts when it extends an older head", async function () {
+      const f = await loadFixture(deployLedgerFixture);
+      const id = await harvested(f);
+      const older = await f.ledger.headOf(id);
+      await f.driver.record(f.carrier, id, Shipment);
+      const current = await f.ledger.headOf(id);
+      await expect(f.driver.record(f.carrier, id, Correction, { prevHead: older }))
+        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerStaleHead")
+        .withArgs(id, current, older);
+    });
+
+    it("is accepted on a recalled batch, by its creator and by the admin, and the recall holds", async function () {
+      const f = await loadFixture(deployLedgerFixture);
+      const id = await harvested(f);
+      await f.driver.record(f.producer, id, Recall);
+      for (const signer of [f.producer, f.admin]) {
+        const correction = await f.driver.prepare(signer, id, Correction);
+        await expect(f.driver.recordPrepared(correction))
+          .to.emit(f.ledger, "EventRecorded")
+          .withArgs(id, signer.address, Correction, correction.event.dataHash);
+        expect(await f.ledger.isRecalled(id)).to.equal(true);
+        // the recall flag in the head's low byte is carried over; the correction sets none itself
+        const head = await f.ledger.headOf(id);
+        expect(head).to.equal(nextHead(correction.event, signer.address));
+        expect(BigInt(head) & 0xffn).to.equal(1n);
+      }
+      for (const [signer, kind] of [
+        [f.carrier, Shipment],
+        [f.retailer, Sale],
+      ] as const) {
+        await expect(f.driver.record(signer, id, kind))
+          .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerBatchRecalled")
+          .withArgs(id);
+      }
     });
   });
 });
