@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import express, { type RequestHandler } from "express";
 import { z } from "zod";
+import { rowProblemText } from "../csv/problems";
 import type { ImportReport, ImportService } from "../services/import-service";
 import { DomainError, invalidField } from "../domain/errors";
 import type { Authenticator } from "./mount-routes";
@@ -58,7 +59,7 @@ export function importRoutes(imports: ImportService): RouteSpec[] {
       query: { kind: { description: "what each row records", schema: { type: "string", enum: ["harvest", "shipment"] } } },
       responses: {
         200: "this file was uploaded before: the import made then",
-        201: "checked and stored: the rows' problems, each with its line and column",
+        201: "checked and stored: the rows' problems, each with its line, column, code and words (message in English, zh in Chinese); a row the ledger's rules refuse has the words the API answers for that write",
         400: "the kind, the file (empty, not CSV, no rows) or a column of its header is wrong (named)",
         401: "missing, unknown or revoked API key",
         403: "the organisation's role may not record this kind, or it signs its own events",
@@ -136,8 +137,18 @@ export function importRoutes(imports: ImportService): RouteSpec[] {
   ];
 }
 
-function problemsOf(report: ImportReport): Array<{ line: number; field: string; message: string }> {
-  return report.problems.map(({ line, field, message }) => ({ line, field, message }));
+/**
+ * Each bad row's problem: its line and column, its code, and its words in English and Chinese.
+ * A row the ledger's rules refused (code "refused") has the words the API answers for that write.
+ */
+function problemsOf(report: ImportReport): Array<{ line: number; field: string; code: string; message: string; zh: string }> {
+  return report.problems.map((problem) => ({
+    line: problem.line,
+    field: problem.field,
+    code: problem.code,
+    message: problem.message,
+    zh: rowProblemText(problem, "zh"),
+  }));
 }
 
 /** X-File-Name, percent-encoded when the name is not ASCII (header values are bytes, not UTF-8). */

@@ -9,7 +9,7 @@ import { EXIT, UsageError } from "./failures";
 import { BATCH_TARGET_OPTIONS, batchTarget } from "./batch-target";
 import { apiKey, KEY_OPTION, KEY_USAGE } from "./credentials";
 
-const EVENT_TYPES = ["processing", "shipment", "receipt", "sale", "recall"] as const;
+const EVENT_TYPES = ["processing", "shipment", "receipt", "sale", "recall", "correction"] as const;
 
 const DATA_USAGE = `  --data JSON|@FILE    the body: JSON, or @ and a file holding it (@- reads stdin)
 ${KEY_USAGE}
@@ -21,8 +21,11 @@ export const harvestRecord: Command = {
   usage: `harvest record --data JSON|@FILE --key API_KEY [--wait]
 ${DATA_USAGE}
   e.g. --data '{"product":{"name":"田阳香芒","gtin":"06901234567892"},"lot":"TY2026-001",
-    "origin":{"countyCode":"451003","county":"百色市田阳区"},"quantity":{"amount":1200,"unit":"kg"},
-    "harvestedAt":"2026-06-01T08:00:00+08:00"}'`,
+    "origin":{"countyCode":"451003"},"quantity":{"amount":1200,"unit":"kg"},
+    "conversion":{"unit":"box","kg":5},"harvestedAt":"2026-06-01"}'
+  origin.countyCode is a current GB/T 2260 county-level code; the county's name comes from it
+  (a name given in origin.county must agree). conversion (optional): what one counted unit weighs.
+  The harvest may not be in the future.`,
   options: { data: { type: "string" }, wait: { type: "boolean" }, ...KEY_OPTION },
   positionals: { min: 0, max: 0 },
   async run(context) {
@@ -33,13 +36,31 @@ ${DATA_USAGE}
 
 export const eventRecord: Command = {
   words: ["event", "record"],
-  summary: "record processing, shipment, receipt, sale or recall on a batch",
+  summary: "record processing, shipment, receipt, sale, recall or a correction on a batch",
   usage: `event record (--batch BATCH_ID | --gtin GTIN --lot LOT) --type TYPE --data JSON|@FILE --key API_KEY [--wait]
   --batch BATCH_ID     the batch (0x…), or:
   --gtin GTIN --lot LOT
   --type TYPE          ${EVENT_TYPES.join(", ")}
 ${DATA_USAGE}
-  e.g. --type shipment --data '{"from":"百色市田阳区","to":"深圳市福田区","shippedAt":"2026-06-02T06:00:00+08:00"}'`,
+  shipment: "consignee" (required) is the organisation the batch goes to, by its id or address;
+    it alone records the receipt. "quantity" ({"amount":300,"unit":"kg"}) is optional: all the
+    shipper holds when left out. A carrier taking over from one of several holders names it in "shipper".
+    e.g. --type shipment --data '{"consignee":"<organisation id>","from":"百色市田阳区","to":"深圳市福田区",
+      "shippedAt":"2026-06-02T06:00:00+08:00"}'
+  receipt: by the consignee; takes in all that was shipped to it.
+    e.g. --type receipt --data '{"location":"福田区消费扶贫专柜","receivedAt":"2026-06-03"}'
+  sale: by the holder, in the batch's unit (or one it states a weight for); a price far from the
+    batch's usual one, or ¥0, is refused until confirmed with "priceConfirmed":true.
+    e.g. --type sale --data '{"quantity":{"amount":20,"unit":"box"},"amountCny":1580.5,"channel":"counter","soldAt":"2026-06-03"}'
+  correction: declares an earlier event of the batch void, or superseded by the event as it
+    should have been ("replacement", of the same type); the original stays on the ledger.
+    "corrects" is the event id the gateway gave it (or its data hash); by the organisation
+    that recorded it.
+    e.g. --type correction --data '{"corrects":"<event id>","declaration":"void","reason":"录错了 (entered by mistake)"}'
+    e.g. --type correction --data '{"corrects":"<event id>","declaration":"supersede","reason":"数量录错",
+      "replacement":{"type":"sale","quantity":{"amount":2,"unit":"box"},"amountCny":158,"channel":"counter","soldAt":"2026-06-03"}}'
+  dates: a plain date (2026-07-15, a day in China) or a date-time with offset (2026-07-15T08:00:00+08:00).
+  A refusal prints each field the rules name and why (exit 1); nothing is recorded.`,
   options: { ...BATCH_TARGET_OPTIONS, type: { type: "string" }, data: { type: "string" }, wait: { type: "boolean" }, ...KEY_OPTION },
   positionals: { min: 0, max: 0 },
   async run(context) {

@@ -21,7 +21,7 @@ export interface RequestOptions {
 }
 
 interface ErrorBody {
-  error?: { code?: string; message?: string; fields?: { field: string; message: string }[] };
+  error?: { code?: string; message?: string; fields?: { field: string; message: string; zh?: string }[] };
 }
 
 export class GatewayClient {
@@ -65,11 +65,14 @@ export class GatewayClient {
   }
 }
 
-/** The gateway's refusal as the CLI reports it: status, message and each field it named. */
+/**
+ * The gateway's refusal as the CLI reports it: status, message and each field it named, with
+ * the rules' Chinese words beneath where they gave them.
+ */
 export function refusal(answer: GatewayAnswer<ErrorBody | string>): CliFailure {
   const error = typeof answer.body === "object" && answer.body ? answer.body.error : undefined;
   const message = error?.message ?? (typeof answer.body === "string" && answer.body ? answer.body.slice(0, 200) : "no reason given");
-  const fields = (error?.fields ?? []).map((f) => `\n  ${f.field}: ${f.message}`).join("");
+  const fields = (error?.fields ?? []).map((f) => `\n  ${f.field}: ${f.message}${f.zh ? `\n    ${f.zh}` : ""}`).join("");
   const json = typeof answer.body === "object" && answer.body ? answer.body : { error: { code: "refused", message } };
   return new CliFailure(EXIT.refused, `refused (${answer.status}): ${message}${fields}`, json);
 }

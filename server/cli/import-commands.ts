@@ -24,7 +24,10 @@ type ImportKind = "harvest" | "shipment";
 interface Problem {
   line: number;
   field: string;
+  code?: string;
   message: string;
+  /** The same in Chinese. */
+  zh?: string;
 }
 
 /** The import as POST /api/v1/imports and GET /api/v1/imports/{id} answer it. */
@@ -43,12 +46,23 @@ interface ImportView {
 }
 
 const COLUMNS: Record<ImportKind, string> = {
-  harvest: "产品名称(product) 品种(variety) 商品条码(gtin) 批次号(lot) 县区代码(countyCode) 乡镇村(village) 基地(base) 数量(quantity) 单位(unit) 采收时间(harvestedAt) 备注(notes)",
-  shipment: "商品条码(gtin) 批次号(lot) 发出地(from) 目的地(to) 车辆(vehicle) 最低温度(minTemperature) 最高温度(maxTemperature) 发运时间(shippedAt) 备注(notes)",
+  harvest:
+    "产品名称(product) 品种(variety) 商品条码(gtin) 批次号(lot) 县区代码(countyCode) 县区名称(county) 乡镇村(village) 基地(base) " +
+    "数量(quantity) 单位(unit) 每件重量(unitWeightKg) 计件单位(countedUnit) 采收时间(harvestedAt) 备注(notes)",
+  shipment:
+    "商品条码(gtin) 批次号(lot) 收货方(consignee) 数量(quantity) 单位(unit) 发出地(from) 目的地(to) 车辆(vehicle) " +
+    "最低温度(minTemperature) 最高温度(maxTemperature) 发运时间(shippedAt) 备注(notes)",
+};
+
+const KIND_NOTES: Record<ImportKind, string> = {
+  harvest: `县区名称 may be left empty: the name comes from the code (one given must agree).
+                       每件重量 (kg) with 计件单位 (箱, 件, 筐, 袋) states one counted unit's weight.`,
+  shipment: `收货方: the receiving organisation's exact name on the gateway, its id or its address.
+                       数量 and 单位: how much; empty ships all the shipper holds.`,
 };
 
 export const importHarvest = importCommand("harvest", "producer");
-export const importShipment = importCommand("shipment", "carrier");
+export const importShipment = importCommand("shipment", "the holder, or a carrier taking over");
 
 function importCommand(kind: ImportKind, role: string): Command {
   return {
@@ -57,7 +71,11 @@ function importCommand(kind: ImportKind, role: string): Command {
     usage: `import ${kind} FILE --key API_KEY [--good-only]
   FILE                 a CSV file, UTF-8, with a header row; its columns (Chinese or English):
                        ${COLUMNS[kind]}
-                       times as "2026-06-01 08:00" (China Standard Time) or ISO 8601 with an offset
+                       ${KIND_NOTES[kind]}
+                       dates as "2026-06-01" (a day in China), times as "2026-06-01 08:00" (China
+                       Standard Time), or ISO 8601 with an offset
+                       each good row is checked by the ledger's rules as the API checks it: a row
+                       they refuse is a bad row, with the API's words
   --good-only          when some rows are bad, record the others (without it nothing is recorded)
 ${KEY_USAGE}
   every row is checked before any is recorded; exit 1 when rows are bad and --good-only is absent.
@@ -145,7 +163,7 @@ function validationReport(view: ImportView, file: string): string {
 }
 
 function problemLine(p: Problem): string {
-  return `  line ${p.line}, ${p.field}: ${p.message}`;
+  return `  line ${p.line}, ${p.field}: ${p.message}${p.zh && p.zh !== p.message ? `\n    ${p.zh}` : ""}`;
 }
 
 /** Polls the import until the gateway has recorded every row it will, drawing the progress. */

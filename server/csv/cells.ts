@@ -1,9 +1,10 @@
 /**
  * Cells as people type them in Excel, turned into what the API's schemas take: full-width
  * digits (a Chinese input method's) made ASCII, "1,200" a number, "8℃" a temperature, 公斤 the
- * unit kg, and "2026-06-01 08:00" or "2026/6/1 8:00" (Excel's way of writing dates back) China
- * Standard Time in ISO 8601. A cell that cannot be converted is passed on unchanged, for the
- * schema to refuse with its own words.
+ * unit kg, "2026-06-01 08:00" or "2026/6/1 8:00" (Excel's way of writing dates back) China
+ * Standard Time in ISO 8601, and a date alone ("2026/6/1") a plain date, which the ledger keeps as
+ * a day in China. A cell that cannot be converted is passed on unchanged, for the schema to
+ * refuse with its own words.
  */
 
 /** Full-width ASCII and the minus sign as plain ASCII (NFKC), trimmed. */
@@ -32,6 +33,8 @@ const UNITS: Record<string, string> = {
 
 /** The units a quantity may have, as a list for a problem's words. */
 export const UNIT_CHOICES = "kg (公斤), t (吨), jin (斤), box (箱), piece (件), crate (筐), bag (袋)";
+/** The units counted by the piece, whose weight a batch may state. */
+export const COUNTED_UNIT_CHOICES = "box (箱), piece (件), crate (筐), bag (袋)";
 
 export function unitCell(cell: string): string | undefined {
   const value = ascii(cell);
@@ -40,22 +43,25 @@ export function unitCell(cell: string): string | undefined {
 }
 
 /**
- * A time: "2026-06-01 08:00", "2026/6/1 8:00[:00]", "2026-06-01T08:00" or a date alone, as
- * China Standard Time; ISO 8601 with an offset passes through. A date that does not exist
- * (2026-02-30) is returned unchanged, so that the schema refuses it.
+ * A time: "2026-06-01 08:00", "2026/6/1 8:00[:00]" or "2026-06-01T08:00" as China Standard Time
+ * (ISO 8601 with +08:00); a date alone ("2026-06-01", "2026/6/1") as a plain date, a day in
+ * China, never a made-up midnight; ISO 8601 with an offset passes through. A date that does not
+ * exist (2026-02-30) is returned unchanged, so that the schema refuses it.
  */
 export function timeCell(cell: string): string | undefined {
   const value = ascii(cell);
   if (value === "") return undefined;
   const match = /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/.exec(value);
   if (!match) return value;
+  const hasTime = match[4] !== undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? 0));
   const utc = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
   const exists =
     utc.getUTCFullYear() === year && utc.getUTCMonth() === month - 1 && utc.getUTCDate() === day && hour < 24 && minute < 60 && second < 60;
   if (!exists) return cell;
   const two = (n: number) => String(n).padStart(2, "0");
-  return `${year}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}+08:00`;
+  const date = `${year}-${two(month)}-${two(day)}`;
+  return hasTime ? `${date}T${two(hour)}:${two(minute)}:${two(second)}+08:00` : date;
 }
 
 /** Text, or undefined when empty (so an optional field stays absent). */

@@ -28,16 +28,27 @@ export const COLUMNS: Record<ImportKind, readonly Column[]> = {
     column("gtin", "商品条码", true),
     column("lot", "批次号", true),
     column("countyCode", "县区代码", true),
+    // Optional: the name comes from the code; a name given must agree with it.
+    column("county", "县区名称", false),
     column("village", "乡镇村", false),
     column("base", "基地", false),
     column("quantity", "数量", true),
     column("unit", "单位", true),
+    // Optional: what one counted unit weighs (the batch's conversion), e.g. 箱 = 5 kg, so the
+    // batch can later be sold or shipped by the box as well as by weight.
+    column("unitWeightKg", "每件重量", false),
+    column("countedUnit", "计件单位", false),
     column("harvestedAt", "采收时间", true),
     column("notes", "备注", false),
   ],
   shipment: [
     column("gtin", "商品条码", true),
     column("lot", "批次号", true),
+    // The organisation the batch goes to, which records its receipt: its name, id or address.
+    column("consignee", "收货方", true),
+    // Optional: how much is shipped; all the shipper holds when empty.
+    column("quantity", "数量", false),
+    column("unit", "单位", false),
     column("from", "发出地", true),
     column("to", "目的地", true),
     column("vehicle", "车辆", false),

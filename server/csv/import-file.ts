@@ -6,7 +6,7 @@
 import { readHeader, type Header, type ImportKind } from "./columns";
 import { CsvFileError } from "./problems";
 import { readCsv } from "./read-csv";
-import { rowRequest, type RowResult } from "./rows";
+import { rowRequest, type RowContext, type RowResult } from "./rows";
 
 export type ImportRow = RowResult & { line: number };
 
@@ -15,9 +15,10 @@ export interface ImportFile {
   rows: ImportRow[];
 }
 
-export function readImportFile(kind: ImportKind, bytes: Buffer): ImportFile {
+/** `context` finds the organisations a shipment row names by name (none are known without it). */
+export function readImportFile(kind: ImportKind, bytes: Buffer, context?: RowContext): ImportFile {
   const table = readCsv(bytes);
   const header = readHeader(kind, table.header.cells);
   if (table.rows.length === 0) throw new CsvFileError("file", "no_rows");
-  return { header, rows: table.rows.map((row) => ({ line: row.line, ...rowRequest(header, row.cells) })) };
+  return { header, rows: table.rows.map((row) => ({ line: row.line, ...rowRequest(header, row.cells, context) })) };
 }

@@ -1,8 +1,9 @@
 /**
  * What can be wrong with a CSV import, as codes with their words in Chinese and English. A row's
- * problem names its column as the file's header wrote it; the API shows the English words, the
- * console the user's language. A problem with the file as a whole (CsvFileError) refuses the
- * upload: nothing is stored.
+ * problem names its column as the file's header wrote it; the API shows both languages, the
+ * console the user's language. A row the ledger's rules refuse (code "refused") carries the
+ * rules' own words, the very ones the API answers for the same write. A problem with the file
+ * as a whole (CsvFileError) refuses the upload: nothing is stored.
  */
 import { DomainError } from "../domain/errors";
 import type { Lang } from "../html/i18n";
@@ -18,7 +19,7 @@ const ROW_TEXTS = {
     not_positive: () => "must be more than 0",
     at_least: (n) => `must be at least ${n}`,
     at_most: (n) => `must be at most ${n}`,
-    not_a_time: () => "must be a date and time such as 2026-06-01 08:00 (China time) or ISO 8601 with an offset",
+    not_a_time: () => "must be a date such as 2026-07-15 or a date and time such as 2026-07-15 08:00 (China time), or ISO 8601 with an offset",
     bad_gtin: () => "must be a GTIN-8, -12, -13 or -14 with a correct check digit",
     gtin_as_number: () => "was shortened by Excel into a number such as 6.90123E+12: format the column as text and type the code again",
     bad_lot: () => "must be 1 to 20 letters, digits or GS1 symbols",
@@ -32,6 +33,9 @@ const ROW_TEXTS = {
     unknown_batch: () => "no batch with this GTIN and lot is recorded",
     recalled: () => "the batch is recalled: no further events are accepted",
     extra_cell: () => "has a value but its column has no name",
+    unknown_org: (name) => `no organisation of this gateway is named “${name}”: write its exact name, its id or its address`,
+    ambiguous_org: (name) => `several organisations are named “${name}”: write its id or address instead`,
+    refused: (message) => `${message}`,
     not_recorded: (message) => `could not be recorded: ${message}`,
     invalid: (message) => `${message}`,
   },
@@ -42,7 +46,7 @@ const ROW_TEXTS = {
     not_positive: () => "必须大于 0",
     at_least: (n) => `不能小于 ${n}`,
     at_most: (n) => `不能大于 ${n}`,
-    not_a_time: () => "请写成 2026-06-01 08:00 这样的日期时间（北京时间）",
+    not_a_time: () => "请写成 2026-07-15 这样的日期，或 2026-07-15 08:00 这样的日期时间（北京时间）",
     bad_gtin: () => "商品条码位数或校验位不对",
     gtin_as_number: () => "商品条码被 Excel 改成了 6.90123E+12 这样的数字：请把这一列设为“文本”格式后重新填写",
     bad_lot: () => "批次号须为 1–20 个字母、数字或 GS1 允许的符号",
@@ -56,6 +60,9 @@ const ROW_TEXTS = {
     unknown_batch: () => "还没有这个批次（商品条码 + 批次号）的记录",
     recalled: () => "这个批次已被召回，不能再记录",
     extra_cell: () => "这一格有内容，但所在的列没有列名",
+    unknown_org: (name) => `没有名为“${name}”的机构：请填写机构的完整名称、编号或地址`,
+    ambiguous_org: (name) => `有多个机构名为“${name}”：请改填机构编号或地址`,
+    refused: (message) => `${message}`,
     not_recorded: (message) => `未能记录：${message}`,
     invalid: (message) => `格式不对（${message}）`,
   },
@@ -93,6 +100,8 @@ export interface CellProblem {
   field: string;
   code: RowProblemCode;
   arg?: string | number;
+  /** A refusal's Chinese words, as the rules wrote them (code "refused"; arg holds the English). */
+  zh?: string;
 }
 
 /** A row's problem as the import keeps it: with its English words, which the API shows. */
@@ -101,6 +110,7 @@ export interface StoredProblem extends CellProblem {
 }
 
 export function rowProblemText(problem: CellProblem, lang: Lang): string {
+  if (lang === "zh" && problem.zh) return problem.zh;
   return (ROW_TEXTS[lang][problem.code] as Text)(problem.arg);
 }
 
@@ -126,13 +136,26 @@ export class CsvFileError extends DomainError {
 }
 
 /**
- * A row's write refused when recorded (its batch changed since the file was checked), as a
- * problem of the row's lot column: the batch exists already, is unknown or is recalled.
+ * A row's write refused by the ledger's rules (when the file is checked, or when it is recorded
+ * and the ledger moved on since), as a problem of the column the refused field came from, in the
+ * rules' own words. `columnOf` names the column of a request field; without it (the import
+ * runner, which no longer knows the file's header) every refusal is the lot column's.
  */
-export function refusalProblem(error: DomainError, lotColumn: string): CellProblem {
-  const field = error.fields[0]?.field;
-  if (error.code === "conflict" && field === "lot") return { field: lotColumn, code: "batch_exists" };
-  if (error.code === "not_found" && field === "batchId") return { field: lotColumn, code: "unknown_batch" };
-  if (error.code === "conflict" && field === "batchId") return { field: lotColumn, code: "recalled" };
-  return { field: lotColumn, code: "not_recorded", arg: error.message };
+export function refusalProblem(error: DomainError, lotColumn: string, columnOf: (field: string) => string | undefined = () => undefined): CellProblem {
+  const problem = error.fields[0];
+  const field = problem?.field ?? "batchId";
+  const column = columnOf(field) ?? lotColumn;
+  // The API names the batch by its hex id, which no one wrote in the file: say GTIN and lot.
+  if (error.code === "not_found" && field === "batchId") return { field: column, code: "unknown_batch" };
+  const message = problem?.message ?? error.message;
+  return { field: column, code: "refused", arg: message, zh: problem?.zh ?? chineseOf(error.code, field) ?? message };
+}
+
+/** Chinese for the few refusals the planner words in English only. */
+function chineseOf(code: DomainError["code"], field: string): string | undefined {
+  if (code === "conflict" && field === "batchId") return "这个批次已被召回：除更正外不能再登记";
+  if (code === "not_found" && field.endsWith("consignee")) return "没有这个机构（收货方）";
+  if (code === "not_found" && field.endsWith("shipper")) return "没有这个机构（发货方）";
+  if (field.endsWith("conversion.unit")) return "计件单位须为这个批次自己的单位";
+  return undefined;
 }

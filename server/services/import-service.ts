@@ -1,21 +1,29 @@
 /**
- * CSV imports: a file is checked whole first (each row against the API's schemas, the batches
- * the gateway holds and the file's other rows) and stored with each row's write request or
- * problems; nothing reaches the outbox until the organisation starts the import, and then only
- * through EventService, row by row, by the import runner. The same file uploaded again by the
- * same organisation is the same import, so a client that lost an answer can simply start over.
+ * CSV imports: a file is checked whole first — each row against the API's schemas, then planned
+ * by the ledger's rules exactly as the API would plan it (EventService.prepare, which stores
+ * nothing), and against the file's other rows — and stored with each row's write request or
+ * problems. A row the rules refuse is a bad row in the rules' own words, in the column the
+ * refused field came from: the CSV gives the same answers as the API. Nothing reaches the
+ * outbox until the organisation starts the import, and then only through EventService, row by
+ * row, by the import runner (a row may still be refused there if the ledger moved on). The same
+ * file uploaded again by the same organisation is the same import, so a client that lost an
+ * answer can simply start over.
+ *
+ * Rows of one file that name the same batch: the second is refused ("names the same batch as
+ * line N"), as each row is checked against the ledger alone, not against what the file's earlier
+ * rows would do to it. A batch shipped in parts to several consignees takes one file per part.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { isImportKind, type Header, type ImportKind } from "../csv/columns";
 import { readImportFile, type ImportRow } from "../csv/import-file";
-import { stored, type CellProblem, type StoredProblem } from "../csv/problems";
-import { isRecalledHead, ZERO_HASH } from "../domain/hashes";
+import { refusalProblem, stored, type CellProblem, type StoredProblem } from "../csv/problems";
+import { columnOfField, type OrgByName } from "../csv/rows";
 import { roleMayRecord } from "../domain/event-kinds";
 import { batchIdFor } from "../domain/gs1";
 import type { ImportRecord, ImportRepository, ImportStatus, NewImportRow } from "../store/import-repository";
 import type { Org } from "../store/org-repository";
-import { conflict, forbidden, invalidField, notFound } from "../domain/errors";
-import type { BatchStateSource } from "./batch-state";
+import { conflict, DomainError, forbidden, invalidField, notFound } from "../domain/errors";
+import type { EventService } from "./event-service";
 import type { WriteRequest } from "../domain/ledger-types";
 
 export interface ImportProblem extends StoredProblem {
@@ -52,8 +60,10 @@ const FILE_NAME_MAX = 200;
 export class ImportService {
   constructor(
     private readonly imports: ImportRepository,
-    /** The batches the gateway holds, accepted or on chain: what the planner checks writes against. */
-    private readonly batches: Pick<BatchStateSource, "expectedHead">,
+    /** Plans a write by the ledger's rules without storing anything: the API's own answers. */
+    private readonly planner: Pick<EventService, "prepare">,
+    /** The gateway's organisations, which a shipment row may name by name. */
+    private readonly orgs: { list(): Org[] },
     /** Tells the import runner that an import is waiting to be recorded. */
     private readonly wake: () => void = () => {},
   ) {}
@@ -67,7 +77,7 @@ export class ImportService {
     const earlier = this.imports.byFile(org.id, kind, fileHash);
     if (earlier) return { report: this.reportOf(earlier), created: false };
 
-    const file = readImportFile(kind, upload.bytes);
+    const file = readImportFile(kind, upload.bytes, { orgByName: this.orgByName() });
     const rows = await this.checkAgainstLedger(org, file.header, file.rows);
     const { record, created } = this.imports.create(
       {
@@ -133,9 +143,9 @@ export class ImportService {
   }
 
   /**
-   * The rows the schemas accepted, checked against the batches the gateway holds as the planner
-   * will check each write (a harvest's batch must be new, a shipment's must exist and not be
-   * recalled), and against the file's earlier rows: a second row naming the same batch is bad.
+   * The rows the schemas accepted, each planned by the ledger's rules as the API plans the same
+   * write (nothing is stored), and checked against the file's earlier rows: a second row naming
+   * the same batch is bad.
    */
   private async checkAgainstLedger(org: Org, header: Header, rows: ImportRow[]): Promise<NewImportRow[]> {
     const lotColumn = header.names.get("lot")!;
@@ -154,19 +164,40 @@ export class ImportService {
         continue;
       }
       firstLineOf.set(batchId, row.line);
-      const problem = this.batchProblem(row.request, batchId, lotColumn);
+      const problem = this.ruleProblem(org, row.request, header);
       checked.push(problem ? { line: row.line, problems: [stored(problem)] } : { line: row.line, request: JSON.stringify(row.request) });
     }
     return checked;
   }
 
-  /** The planner's rules for the batch a harvest creates or a shipment extends (see EventPlanner.plan). */
-  private batchProblem(request: WriteRequest, batchId: string, lotColumn: string): CellProblem | undefined {
-    const head = this.batches.expectedHead(batchId);
-    if (request.type === "harvest") return head ? { field: lotColumn, code: "batch_exists" } : undefined;
-    if (!head || head === ZERO_HASH) return { field: lotColumn, code: "unknown_batch" };
-    if (isRecalledHead(head)) return { field: lotColumn, code: "recalled" };
-    return undefined;
+  /** What the ledger's rules say of the row's write, in the column of the field they refuse. */
+  private ruleProblem(org: Org, request: WriteRequest, header: Header): CellProblem | undefined {
+    try {
+      this.planner.prepare(org, request);
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const columnOf = (field: string) => {
+        const key = columnOfField(header.kind, field);
+        return key === undefined ? undefined : header.names.get(key);
+      };
+      return refusalProblem(error, header.names.get("lot")!, columnOf);
+    }
+  }
+
+  /** Organisations by their exact name, for shipment rows that name their consignee so. */
+  private orgByName(): OrgByName {
+    let byName: Map<string, Org[]> | undefined;
+    return (name) => {
+      if (!byName) {
+        byName = new Map();
+        // The programme office's own row is no trading partner: it receives nothing.
+        for (const org of this.orgs.list()) if (org.role !== "admin") byName.set(org.name, [...(byName.get(org.name) ?? []), org]);
+      }
+      const found = byName.get(name) ?? [];
+      if (found.length === 0) return "unknown";
+      return found.length === 1 ? { id: found[0].id } : "ambiguous";
+    };
   }
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { expect } from "chai";
 import { runCli } from "../../server/cli";
+import { formatJourney } from "../../server/cli/journey";
 import { progressLine, ProgressBar } from "../../server/cli/progress";
 import type { Terminal } from "../../server/cli/terminal";
 import { ConsoleClient } from "../helpers/console-client";
@@ -19,8 +20,11 @@ function typing(...answers: string[]): Terminal {
   return { stdout: () => {}, stderr: () => {}, stderrIsTty: false, askSecret: async () => answers.shift() ?? "" };
 }
 
-/** The shipment body without its type: what --type supplies. */
-const { type: _shipmentType, ...shipmentData } = shipment;
+/** A shipment body to `consignee` without its type: what --type supplies. */
+function shipmentData(consignee: string, overrides: Record<string, unknown> = {}) {
+  const { type: _type, ...data } = shipment(consignee, overrides);
+  return data;
+}
 
 describe("cli", function () {
   this.timeout(120_000);
@@ -29,6 +33,7 @@ describe("cli", function () {
   let nowhere: Record<string, string>;
   let producer: { id: string; address: string; apiKey: string };
   let carrier: { id: string; address: string; apiKey: string };
+  let counter: { id: string; address: string; apiKey: string };
 
   const outboxCount = () => (h.db.prepare(`SELECT count(*) AS n FROM outbox`).get() as { n: number }).n;
 
@@ -38,6 +43,7 @@ describe("cli", function () {
     nowhere = { ...env, GATEWAY_URL: `http://127.0.0.1:${await freePort()}` };
     producer = await h.org("田阳芒果专业合作社", "producer");
     carrier = await h.org("顺丰冷运", "carrier");
+    counter = await h.org("福田区消费扶贫专柜", "retailer");
   });
 
   after(async function () {
@@ -96,6 +102,15 @@ describe("cli", function () {
       const group = await runCli(["batch", "--help"], env);
       expect(group.stdout).to.contain("batch show").and.to.contain("batch verify");
       expect(JSON.parse((await runCli(["import", "harvest", "--help", "--json"], env)).stdout).usage).to.contain("--good-only");
+      expect((await runCli(["import", "shipment", "--help"], env)).stdout).to.contain("收货方(consignee)").and.to.contain("数量(quantity)");
+    });
+
+    it("documents in event record's help the shipment's consignee and quantity, and corrections", async function () {
+      const { exitCode, stdout } = await runCli(["event", "record", "--help"], env);
+      expect(exitCode).to.equal(0);
+      expect(stdout).to.match(/--type TYPE\s+processing, shipment, receipt, sale, recall, correction/);
+      expect(stdout).to.contain('"consignee" (required)').and.to.contain('"quantity"');
+      expect(stdout).to.contain('"declaration":"void"').and.to.contain('"declaration":"supersede"').and.to.contain('"replacement"');
     });
 
     it("exits 2 with the command's usage on an unknown option, a missing argument or no command", async function () {
@@ -222,7 +237,7 @@ describe("cli", function () {
       );
       expect(byGs1.exitCode, byGs1.output).to.equal(0);
       const byId = await runCli(
-        ["event", "record", "--batch", harvestedBatchId("CLI-E1"), "--type", "shipment", "--data", JSON.stringify(shipmentData), "--key", carrier.apiKey, "--wait", "--json"],
+        ["event", "record", "--batch", harvestedBatchId("CLI-E1"), "--type", "shipment", "--data", JSON.stringify(shipmentData(counter.id)), "--key", carrier.apiKey, "--wait", "--json"],
         env,
       );
       expect(byId.exitCode, byId.output).to.equal(0);
@@ -241,22 +256,52 @@ describe("cli", function () {
       expect(foreignRecall.exitCode).to.equal(1);
       expect(foreignRecall.stderr).to.contain("refused (403)");
 
-      const coldInverted = { ...shipmentData, temperature: { min: 12, max: 8 } };
+      const coldInverted = shipmentData(counter.id, { temperature: { min: 12, max: 8 } });
       const bad = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-E2", "--type", "shipment", "--data", JSON.stringify(coldInverted), "--key", carrier.apiKey], env);
       expect(bad.exitCode).to.equal(1);
       expect(bad.stderr).to.match(/\n {2}temperature\.min: /);
 
-      const unknown = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "NO-SUCH-LOT", "--type", "shipment", "--data", JSON.stringify(shipmentData), "--key", carrier.apiKey], env);
+      const unknown = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "NO-SUCH-LOT", "--type", "shipment", "--data", JSON.stringify(shipmentData(counter.id)), "--key", carrier.apiKey], env);
       expect(unknown.exitCode).to.equal(1);
       expect(unknown.stderr).to.match(/\n {2}batchId: /);
       expect(outboxCount()).to.equal(before);
 
       const usage = async (...args: string[]) => (await runCli(["event", "record", ...args, "--key", carrier.apiKey], env)).exitCode;
       expect(await usage("--gtin", MANGO_GTIN, "--lot", "CLI-E2", "--type", "teleport", "--data", "{}")).to.equal(2);
-      expect(await usage("--gtin", MANGO_GTIN, "--lot", "CLI-E2", "--type", "receipt", "--data", JSON.stringify(shipment))).to.equal(2);
+      expect(await usage("--gtin", MANGO_GTIN, "--lot", "CLI-E2", "--type", "receipt", "--data", JSON.stringify(shipment(counter.id)))).to.equal(2);
       expect(await usage("--gtin", "06901234567890", "--lot", "CLI-E2", "--type", "shipment", "--data", "{}")).to.equal(2);
       expect(await usage("--type", "shipment", "--data", "{}")).to.equal(2);
       expect(await usage("--batch", "0x1234", "--type", "shipment", "--data", "{}")).to.equal(2);
+    });
+
+    it("prints the rules' refusal, each field named with its words in English and Chinese (exit 1), and records nothing", async function () {
+      await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-RULES"))], key());
+      const before = outboxCount();
+      const { consignee: _consignee, ...noConsignee } = shipmentData(counter.id);
+      const unnamed = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-RULES", "--type", "shipment", "--data", JSON.stringify(noConsignee)], key());
+      expect(unnamed.exitCode).to.equal(1);
+      expect(unnamed.stderr).to.match(/\n {2}consignee: /);
+
+      const sale = { quantity: { amount: 3, unit: "box" }, amountCny: 237, channel: "counter", soldAt: "2026-06-03" };
+      const neverReceived = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-RULES", "--type", "sale", "--data", JSON.stringify(sale), "--key", counter.apiKey], env);
+      expect(neverReceived.exitCode).to.equal(1);
+      expect(neverReceived.stderr).to.contain("refused (409)");
+      expect(neverReceived.stderr).to.contain(
+        "\n  batchId: this counter (福田区消费扶贫专柜) has not received this batch: it is held by 田阳芒果专业合作社 (1200 kg)" +
+          "\n    这个专柜（福田区消费扶贫专柜）没有收到过这个批次：它现由田阳芒果专业合作社（1200 kg）持有",
+      );
+
+      const tooMuch = shipmentData(counter.id, { quantity: { amount: 300, unit: "box" } });
+      const more = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-RULES", "--type", "shipment", "--data", JSON.stringify(tooMuch), "--json"], key());
+      expect(more.exitCode).to.equal(1);
+      expect(JSON.parse(more.stdout).error.fields).to.deep.equal([
+        {
+          field: "quantity.amount",
+          message: "田阳芒果专业合作社 holds 1200 kg of this batch, less than the 300 box recorded",
+          zh: "田阳芒果专业合作社只持有这个批次 1200 kg，少于登记的 300 box",
+        },
+      ]);
+      expect(outboxCount()).to.equal(before);
     });
 
     it("refuses to write for an organisation that signs with its own key (exit 1)", async function () {
@@ -278,7 +323,7 @@ describe("cli", function () {
       const withKey = { ...env, PROVENANCE_API_KEY: producer.apiKey };
       await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-SHOW"))], withKey);
       await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "processing", "--data", JSON.stringify(packing)], withKey);
-      await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "shipment", "--data", JSON.stringify(shipmentData), "--key", carrier.apiKey], env);
+      await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "shipment", "--data", JSON.stringify(shipmentData(counter.id)), "--key", carrier.apiKey], env);
       await h.settle();
       const certifier = await h.org("深圳标准认证", "certifier");
       const certified = await h.call("POST", `/api/v1/batches/${harvestedBatchId("CLI-SHOW")}/certifications`, {
@@ -293,7 +338,7 @@ describe("cli", function () {
     it("prints the journey: product, origin, each event in order with who, when and what, 圳品 status and the recall", async function () {
       const { exitCode, stdout } = await runCli(["batch", "show", harvestedBatchId("CLI-SHOW")], env);
       expect(exitCode).to.equal(0);
-      expect(stdout).to.contain("田阳香芒 · 台农一号").and.to.contain("百色市田阳区 那坡镇 田阳芒果供深基地 (451003, programme county)");
+      expect(stdout).to.contain("田阳香芒 · 台农一号").and.to.contain("百色市田阳区 那坡镇 田阳芒果供深基地 (451003)");
       expect(stdout).to.match(/圳品\s+valid: certificate SZ-CLI-0001, until 2099-12-31 23:59/);
       expect(stdout).to.contain("RECALLED: 农残抽检超标 (2026-06-04 10:00)");
       const journey = stdout.split("\n").filter((line) => /^ {2}\d+\. /.test(line));
@@ -303,7 +348,8 @@ describe("cli", function () {
         "  3. 2026-06-02 06:00  shipment   顺丰冷运 (carrier)",
         "  4. 2026-06-04 10:00  recall     田阳芒果专业合作社 (producer)",
       ]);
-      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 桂L·12345, 8–12 °C");
+      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 桂L·12345, 8–12 °C, 1200 kg, to 福田区消费扶贫专柜, taken over from 田阳芒果专业合作社");
+      expect(stdout).to.match(/\n {2}custody +on its way to 福田区消费扶贫专柜 \(1200 kg\)\n/);
     });
 
     it("finds the batch by --gtin and --lot, and prints the API's JSON with --json", async function () {
@@ -347,6 +393,66 @@ describe("cli", function () {
       const json = await runCli(["batch", "verify", harvestedBatchId("CLI-TAMPER"), "--json"], env);
       expect(json.exitCode).to.equal(4);
       expect(JSON.parse(json.stdout)).to.include({ ok: false });
+    });
+  });
+
+  describe("a correction round trip", function () {
+    it("records a sale, voids it with --type correction, and batch show says the sale is void", async function () {
+      const producerKey = { ...env, PROVENANCE_API_KEY: producer.apiKey };
+      const counterKey = { ...env, PROVENANCE_API_KEY: counter.apiKey };
+      const on = ["--gtin", MANGO_GTIN, "--lot", "CLI-CORR"];
+      const steps: Array<[string[], Record<string, string>]> = [
+        [["harvest", "record", "--data", JSON.stringify(harvest("CLI-CORR"))], producerKey],
+        [["event", "record", ...on, "--type", "shipment", "--data", JSON.stringify(shipmentData(counter.id))], producerKey],
+        [["event", "record", ...on, "--type", "receipt", "--data", JSON.stringify({ location: "福田区消费扶贫专柜", receivedAt: "2026-06-03T09:00:00+08:00" })], counterKey],
+      ];
+      for (const [argv, withKey] of steps) {
+        const step = await runCli(argv, withKey);
+        expect(step.exitCode, step.output).to.equal(0);
+      }
+      const sale = { quantity: { amount: 20, unit: "box" }, amountCny: 1580.5, channel: "counter", soldAt: "2026-06-03T15:00:00+08:00" };
+      const sold = await runCli(["event", "record", ...on, "--type", "sale", "--data", JSON.stringify(sale), "--json"], counterKey);
+      expect(sold.exitCode, sold.output).to.equal(0);
+      const saleId = JSON.parse(sold.stdout).eventId;
+      await h.settle();
+
+      // Only the organisation that recorded the sale (or the programme office) may correct it.
+      const stranger = await runCli(
+        ["event", "record", ...on, "--type", "correction", "--data", JSON.stringify({ corrects: saleId, declaration: "void", reason: "不是我们卖的" })],
+        { ...env, PROVENANCE_API_KEY: carrier.apiKey },
+      );
+      expect(stranger.exitCode).to.equal(1);
+      expect(stranger.stderr).to.match(/\n {2}corrects: only the organisation that recorded the event \(福田区消费扶贫专柜\)/);
+
+      const voided = await runCli(
+        ["event", "record", ...on, "--type", "correction", "--data", JSON.stringify({ corrects: saleId, declaration: "void", reason: "录错了：这笔没有卖出" }), "--wait"],
+        counterKey,
+      );
+      expect(voided.exitCode, voided.output).to.equal(0);
+      await h.settle();
+
+      const { exitCode, stdout } = await runCli(["batch", "show", ...on], env);
+      expect(exitCode).to.equal(0);
+      const journey = stdout.split("\n").filter((line) => /^ {2}\d+\. /.test(line));
+      expect(journey.map((line) => line.replace(/^ {2}\d+\. \S+ \S+ {2}/, ""))).to.deep.equal([
+        "harvest    田阳芒果专业合作社 (producer)",
+        "shipment   田阳芒果专业合作社 (producer)",
+        "receipt    福田区消费扶贫专柜 (retailer)",
+        "sale       福田区消费扶贫专柜 (retailer)   VOID",
+        "correction 福田区消费扶贫专柜 (retailer)",
+      ]);
+      expect(stdout).to.contain("       void, declared by event 5: 录错了：这笔没有卖出");
+      expect(stdout).to.contain("       declares event 4 (sale) void: 录错了：这笔没有卖出");
+      // The voided sale no longer took anything: the counter holds all it received.
+      expect(stdout).to.match(/\n {2}custody +held by 福田区消费扶贫专柜 \(1200 kg\)\n/);
+
+      // A void is final: the same sale cannot be voided twice.
+      const again = await runCli(
+        ["event", "record", ...on, "--type", "correction", "--data", JSON.stringify({ corrects: saleId, declaration: "void", reason: "再次作废" })],
+        counterKey,
+      );
+      expect(again.exitCode).to.equal(1);
+      expect(again.stderr).to.match(/\n {2}corrects: this event is void already\n {4}这条记录已经作废/);
     });
   });
 
@@ -459,9 +565,9 @@ describe("cli", function () {
 
     it("imports shipments with the carrier's key", async function () {
       const file = csv("发运.csv", [
-        "商品条码,批次号,发出地,目的地,车辆,最低温度,最高温度,发运时间,备注",
-        `${MANGO_GTIN},CLIIMP-01,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02 06:00,`,
-        `${MANGO_GTIN},CLIIMP-04,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02T06:00:00+08:00,`,
+        "商品条码,批次号,收货方,发出地,目的地,车辆,最低温度,最高温度,发运时间,备注",
+        `${MANGO_GTIN},CLIIMP-01,福田区消费扶贫专柜,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02 06:00,`,
+        `${MANGO_GTIN},CLIIMP-04,${counter.id},百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02,`,
       ]);
       const { exitCode, stdout } = await runCli(["import", "shipment", file, "--key", carrier.apiKey, "--json"], env, { pollIntervalMs: 20 });
       expect(exitCode).to.equal(0);
@@ -475,8 +581,8 @@ describe("cli", function () {
     it("exits 1 naming the row when a good row is refused while recording (its batch was recalled meanwhile)", async function () {
       await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: harvest("CLIIMP-R") });
       const file = csv("发运-召回.csv", [
-        "商品条码,批次号,发出地,目的地,车辆,最低温度,最高温度,发运时间,备注",
-        `${MANGO_GTIN},CLIIMP-R,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02 06:00,`,
+        "商品条码,批次号,收货方,发出地,目的地,车辆,最低温度,最高温度,发运时间,备注",
+        `${MANGO_GTIN},CLIIMP-R,福田区消费扶贫专柜,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02 06:00,`,
       ]);
       await h.gateway.importRunner.stop();
       // Once the import is started (the first progress line), the producer recalls the batch; then the runner goes on.
@@ -543,6 +649,68 @@ describe("cli", function () {
       expect(unreachable.stdout).to.equal("");
       expect(unreachable.stderr).to.contain("cannot reach the gateway");
     });
+  });
+});
+
+describe("cli: a journey as batch show prints it", function () {
+  const event = (position: number, type: string, detail: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    position,
+    type,
+    signer: { address: "0x1", organisation: { name: "福田区消费扶贫专柜", role: "retailer" } },
+    detail,
+    detailMatchesChain: true,
+    inputs: [],
+    proof: { timestamp: "2026-06-05T02:00:00.000Z", transactionHash: "0xt", blockNumber: 1, dataHash: `0x${String(position).repeat(64)}` },
+    ...extra,
+  });
+  const view = (events: ReturnType<typeof event>[], extra: Record<string, unknown> = {}) => ({
+    batchId: "0xb",
+    gtin: MANGO_GTIN,
+    lot: "J-1",
+    product: { name: "田阳香芒" },
+    origin: null,
+    creator: { address: "0x1", organisation: null },
+    createdAt: "2026-06-01T00:00:00.000Z",
+    recall: { recalled: false, self: false, viaInputs: [] },
+    certification: { status: "none" },
+    lineage: { inputs: [], outputs: [] },
+    events,
+    unconfirmedEvents: [],
+    proof: { chainId: 31337, contract: "0xc", head: "0xh", eventCount: events.length },
+    ...extra,
+  });
+  const sale = { quantity: { amount: 20, unit: "box" }, channel: "counter", soldAt: "2026-06-03T15:00:00+08:00" };
+
+  it("marks a superseded event and says what the correction put in its place; marks an event that breaks a rule", function () {
+    const text = formatJourney(
+      view(
+        [
+          event(0, "sale", sale, { status: "superseded" }),
+          event(1, "correction", {
+            corrects: `0x${"0".repeat(64)}`,
+            correctsKind: "sale",
+            declaration: "supersede",
+            reason: "数量录错",
+            replacement: { ...sale, type: "sale", quantity: { amount: 2, unit: "box" } },
+          }),
+          event(2, "sale", sale),
+        ],
+        { findings: [{ dataHash: `0x${"2".repeat(64)}`, message: "this counter has not received this batch" }] },
+      ) as never,
+    );
+    const lines = text.split("\n");
+    expect(lines.find((line) => line.startsWith("  1. "))).to.match(/sale +福田区消费扶贫专柜 \(retailer\) {3}SUPERSEDED$/);
+    expect(text).to.contain("       superseded by event 2: 数量录错");
+    expect(text).to.contain("       supersedes event 1 (sale): 数量录错; now: 2 box, counter");
+    expect(lines.find((line) => line.startsWith("  3. "))).not.to.match(/SUPERSEDED|VOID/);
+    expect(text).to.contain("       ! breaks a rule: this counter has not received this batch");
+  });
+
+  it("works out void from the correction itself when the gateway gives no status", function () {
+    const text = formatJourney(
+      view([event(0, "sale", sale), event(1, "correction", { corrects: `0x${"0".repeat(64)}`, correctsKind: "sale", declaration: "void", reason: "录错" })]) as never,
+    );
+    expect(text).to.match(/ {2}1\. .* {3}VOID\n/).and.to.contain("void, declared by event 2: 录错").and.to.contain("declares event 1 (sale) void: 录错");
   });
 });
 

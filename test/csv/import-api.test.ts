@@ -10,6 +10,7 @@ describe("CSV imports over the API", function () {
   let producer: { id: string; apiKey: string };
   let otherProducer: { id: string; apiKey: string };
   let carrier: { id: string; apiKey: string };
+  let counter: { id: string; apiKey: string };
 
   const upload = async (apiKey: string | undefined, kind: string, bytes: Buffer, headers: Record<string, string> = {}) => {
     const response = await fetch(`${h.base}/api/v1/imports?kind=${kind}`, {
@@ -31,6 +32,7 @@ describe("CSV imports over the API", function () {
     producer = await h.org("田阳芒果专业合作社", "producer");
     otherProducer = await h.org("乐业猕猴桃合作社", "producer");
     carrier = await h.org("深圳冷链物流", "carrier");
+    counter = await h.org("福田区消费扶贫专柜", "retailer");
   });
 
   after(async function () {
@@ -130,32 +132,44 @@ describe("CSV imports over the API", function () {
     expect(marked.map((r) => r.event_id)).to.deep.equal(ids.map((r) => r.id));
   });
 
-  it("finds lots recorded already, and shipments of batches that are unknown or recalled", async function () {
+  it("finds lots recorded already, and shipments of batches that are unknown or recalled, in the rules' words", async function () {
     await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: harvest("SH-1") });
     await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: harvest("SH-2") });
     await h.call("POST", `/api/v1/batches/${harvestedBatchId("SH-2")}/events`, { token: producer.apiKey, body: recall });
     const harvests = `产品名称,商品条码,批次号,县区代码,数量,单位,采收时间\n田阳香芒,${MANGO_GTIN},SH-1,451003,1,kg,2026-06-01 08:00\n`;
     const taken = await upload(producer.apiKey, "harvest", Buffer.from(harvests));
-    expect(taken.body.problems).to.deep.equal([{ line: 2, field: "批次号", message: "a batch with this GTIN and lot exists already" }]);
+    expect(taken.body.problems).to.deep.equal([
+      { line: 2, field: "批次号", code: "refused", message: `batch ${MANGO_GTIN}/SH-1 exists already`, zh: `批次 ${MANGO_GTIN}/SH-1 已经存在` },
+    ]);
 
+    // The carrier takes SH-1 over from its only holder, the cooperative, to the counter.
     const shipments = [
-      "gtin,lot,from,to,shippedAt",
-      `${MANGO_GTIN},SH-1,百色,深圳,2026-06-02 06:00`,
-      `${MANGO_GTIN},SH-2,百色,深圳,2026-06-02 06:00`,
-      `${MANGO_GTIN},NOPE,百色,深圳,2026-06-02 06:00`,
-      `${MANGO_GTIN},SH-1,百色,广州,2026-06-03 06:00`,
+      "gtin,lot,consignee,from,to,shippedAt",
+      `${MANGO_GTIN},SH-1,福田区消费扶贫专柜,百色,深圳,2026-06-02 06:00`,
+      `${MANGO_GTIN},SH-2,福田区消费扶贫专柜,百色,深圳,2026-06-02 06:00`,
+      `${MANGO_GTIN},NOPE,福田区消费扶贫专柜,百色,深圳,2026-06-02 06:00`,
+      `${MANGO_GTIN},SH-1,福田区消费扶贫专柜,百色,广州,2026-06-03 06:00`,
     ].join("\n");
     const shipped = await upload(carrier.apiKey, "shipment", Buffer.from(shipments));
     expect(shipped.status).to.equal(201);
+    const recalledRefusal = await h.call("POST", `/api/v1/batches/${harvestedBatchId("SH-2")}/events`, {
+      token: carrier.apiKey,
+      body: { type: "shipment", consignee: counter.id, from: "百色", to: "深圳", shippedAt: "2026-06-02T06:00:00+08:00" },
+    });
+    expect(recalledRefusal.status).to.equal(409);
     expect(shipped.body.problems).to.deep.equal([
-      { line: 3, field: "lot", message: "the batch is recalled: no further events are accepted" },
-      { line: 4, field: "lot", message: "no batch with this GTIN and lot is recorded" },
-      { line: 5, field: "lot", message: "names the same batch as line 2" },
+      { line: 3, field: "lot", code: "refused", message: recalledRefusal.body.error.fields[0].message, zh: "这个批次已被召回：除更正外不能再登记" },
+      { line: 4, field: "lot", code: "unknown_batch", message: "no batch with this GTIN and lot is recorded", zh: "还没有这个批次（商品条码 + 批次号）的记录" },
+      { line: 5, field: "lot", code: "duplicate", message: "names the same batch as line 2", zh: "与第 2 行是同一批次" },
     ]);
+    expect(recalledRefusal.body.error.fields[0].message).to.match(/recalled/);
     await h.call("POST", `/api/v1/imports/${shipped.body.importId}/run`, { token: carrier.apiKey, body: { goodOnly: true } });
     await runImports();
     const events = outboxOf(carrier.id);
     expect(events.map((e) => [e.batch_id, e.kind])).to.deep.equal([[harvestedBatchId("SH-1"), 2]]);
+    const detail = JSON.parse((h.db.prepare(`SELECT detail FROM outbox WHERE org_id = ?`).get(carrier.id) as { detail: string }).detail);
+    expect(detail.consignee).to.deep.include({ id: counter.id, name: "福田区消费扶贫专柜" });
+    expect(detail.shipper).to.deep.include({ id: producer.id });
   });
 
   it("keeps an import to its organisation", async function () {
@@ -182,7 +196,7 @@ describe("CSV imports over the API", function () {
       [producer.apiKey, "harvest", good, { "content-type": "text/plain" }, 400, "Content-Type"],
       [producer.apiKey, "harvest", Buffer.from("{}"), { "content-type": "application/json" }, 400, "Content-Type"],
       [carrier.apiKey, "harvest", good, {}, 403, undefined],
-      [producer.apiKey, "shipment", good, {}, 403, undefined],
+      [counter.apiKey, "harvest", good, {}, 403, undefined],
     ];
     for (const [apiKey, kind, bytes, headers, status, field] of cases) {
       const answer = await upload(apiKey, kind, bytes, headers);

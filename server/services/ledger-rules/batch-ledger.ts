@@ -363,7 +363,8 @@ export class BatchLedger {
     if (amount === undefined || problems.some((p) => BLOCKING.has(p.code))) return;
     this.add(entry.signer, -amount);
     this.sold += amount;
-    if (typeof detail.amountCny === "number" && amount > 0) this.unitPrices.push(detail.amountCny / amount);
+    // A gift (¥0) is no price: it must not widen the range later sales are compared with.
+    if (typeof detail.amountCny === "number" && detail.amountCny > 0 && amount > 0) this.unitPrices.push(detail.amountCny / amount);
   }
 
   /** A split or merge recorded on another batch that takes from this one. */
@@ -489,9 +490,9 @@ export class BatchLedger {
 
   private consumedInMeasure(item: ConsumedItem): number | undefined {
     if (!this.measure) return undefined;
-    const direct = inMeasure(item.quantity, this.measure);
-    if (direct !== undefined) return direct;
-    return item.kg !== undefined ? inMeasure({ amount: item.kg, unit: "kg" }, this.measure) : undefined;
+    // By weight first: the input's counted unit may weigh otherwise than this batch's (5 kg boxes into 10 kg boxes).
+    const byWeight = item.kg !== undefined ? inMeasure({ amount: item.kg, unit: "kg" }, this.measure) : undefined;
+    return byWeight ?? inMeasure(item.quantity, this.measure);
   }
 
   private held(): Held[] {

@@ -128,11 +128,16 @@ export const RULES = {
     finding("replacement_kind", { en: `the replacement must be a ${kind}, as the event it supersedes`, zh: `改写后的记录须与原记录同为“${kindZh(kind)}”` }, "replacement.type"),
   replacementBatch: () =>
     finding("replacement_batch", { en: "a replacement harvest keeps the batch's GTIN and lot", zh: "改写后的采收记录须保持原来的商品条码和批次号" }, "replacement.lot"),
-  correctionBreaks: (broken: Omit<Finding, "ref">) =>
-    finding("correction_breaks", {
-      en: `after this correction, a later event would break a rule: ${broken.en} (correct or void that event first)`,
-      zh: `这样更正后，后面的一条记录将不符合规则：${broken.zh}（请先更正或作废那条记录）`,
-    }, "corrects"),
+  /** `later`: the event that would break, named so the writer can find it (e.g. "the receipt of 2026-06-03T09:00:00+08:00"). */
+  correctionBreaks: (broken: Omit<Finding, "ref">, later?: { kind: string; at?: string; eventId?: string }) => {
+    const when = later?.at ? ` of ${later.at}` : "";
+    const id = later?.eventId ? ` (event ${later.eventId})` : "";
+    const whenZh = later?.at ? `${later.at}的` : "";
+    return finding("correction_breaks", {
+      en: `after this correction, ${later ? `the ${later.kind}${when}${id}` : "a later event"} would break a rule: ${broken.en} (correct or void that event first)`,
+      zh: `这样更正后，${later ? `后面${whenZh}“${kindZh(later.kind)}”记录${later.eventId ? `（${later.eventId}）` : ""}` : "后面的一条记录"}将不符合规则：${broken.zh}（请先更正或作废那条记录）`,
+    }, "corrects");
+  },
   detailUnknown: () =>
     finding("detail_unknown", { en: "this event's detail is not known here, so its rules cannot be checked", zh: "这里没有这条记录的详情，无法核对规则" }),
 };

@@ -9,7 +9,7 @@ import { notFound } from "../../domain/errors";
 import { parseBatchId } from "../../domain/gs1";
 import type { PlannedEvent } from "../../domain/ledger-types";
 import type { CorrectionBody, EventBody, HarvestBody } from "../../domain/request-shapes";
-import type { LedgerEntry } from "../ledger-rules/entries";
+import { occurredAt, type LedgerEntry } from "../ledger-rules/entries";
 import { RULES } from "../ledger-rules/rule-messages";
 import { harvestFacts } from "./plan-harvest";
 import { receiptFacts, shipmentFacts } from "./plan-movement";
@@ -47,7 +47,10 @@ export function planCorrection(context: PlanContext, target: CorrectionTarget, b
   const fresh = after.filter((f) => !before.some((b) => b.ref === f.ref && b.code === f.code));
   const ownProblem = fresh.find((f) => f.ref === entry.ref);
   if (ownProblem) throw refusal(ownProblem, "corrects");
-  if (fresh.length > 0) throw refusal(RULES.correctionBreaks(fresh[0]), "corrects");
+  if (fresh.length > 0) {
+    const later = [...entries.own, ...entries.draws].find((e) => e.ref === fresh[0].ref);
+    throw refusal(RULES.correctionBreaks(fresh[0], later && { kind: later.kind, at: occurredAt(later), eventId: later.eventId }), "corrects");
+  }
   return [planned];
 }
 
