@@ -61,7 +61,7 @@ function load(): Divisions {
       name,
       prefecture,
       province,
-      shortName: `${prefecture}${name}`,
+      shortName: prefecture === name ? name : `${prefecture}${name}`,
       fullName: [province, prefecture, name].filter(Boolean).join(" "),
       current,
     };

@@ -372,7 +372,10 @@ export class BatchLedger {
     const problems: Problem[] = [];
     const detail = entry.detail;
     this.learnParties(detail, entry.signer);
-    if (this.voided) problems.push(RULES.voidedBatch("inputs"));
+    if (this.voided) {
+      this.record(entry, [RULES.voidedBatch("inputs")]);
+      return;
+    }
     this.checkRecallReach(entry, problems, "inputs");
     const named = detail && Array.isArray(detail.consumed);
     const item = detail ? consumedOf(detail).find((c) => c.batchId === this.batchId) : undefined;
