@@ -9,15 +9,21 @@ import { importRoutes } from "./imports/import-routes";
 import { batchRoutes } from "./batches/batch-routes";
 import { certificationRoutes } from "./certifications/certification-routes";
 import { eventRoutes } from "./events/event-routes";
+import { correctionRoutes } from "./events/correction-routes";
+import { recallNotice, stockRoutes } from "./stock/stock-routes";
 import { programmeRoutes } from "./programme/programme-routes";
 
 export function consoleFeatures(deps: ConsoleDeps): Router[] {
   return [
+    // First: it only notes, for the main pages, how much held stock a recall reaches.
+    recallNotice(deps),
     membersRoutes(deps),
     importRoutes(deps),
     batchRoutes(deps),
     certificationRoutes(deps),
     eventRoutes(deps),
+    correctionRoutes(deps),
+    stockRoutes(deps),
     programmeRoutes(deps),
   ];
 }

@@ -17,7 +17,7 @@ export type FieldErrors = Record<string, string>;
 export interface FieldSpec {
   name: string;
   label: string;
-  type?: "text" | "number" | "date" | "datetime-local" | "password" | "textarea" | "select" | "file" | "checkbox" | "hidden";
+  type?: "text" | "number" | "date" | "time" | "datetime-local" | "password" | "textarea" | "select" | "file" | "checkbox" | "hidden";
   value?: string | number | null;
   error?: string;
   required?: boolean;
@@ -133,6 +133,7 @@ function issueText(issue: z.core.$ZodIssue, lang: Lang, t: (typeof COMMON)["zh"]
   if (issue.code === "too_big" && issue.origin === "string") return t.tooLong(Number(issue.maximum));
   if (issue.code === "invalid_type" && issue.expected === "number") return t.mustBeNumber;
   if (issue.code === "invalid_format" && issue.format === "datetime") return t.mustBeDate;
+  if (issue.code === "custom" && issue.message.startsWith("must be a date such as")) return t.mustBeDate;
   if (issue.code === "invalid_value") return lang === "zh" ? "请从列表中选择" : "Choose one from the list";
   if (lang === "zh") return ZH_MESSAGES[issue.message] ?? t.invalid;
   return issue.message;
@@ -149,17 +150,55 @@ export function appErrorFields(error: DomainError, lang: Lang, rename: Record<st
   return errors;
 }
 
+/**
+ * A write's refusal as errors beside the form's fields: each problem's field renamed to the
+ * form's (`rename`), in the rules' own words in the member's language. A problem about a field
+ * the form does not show (`shown`) goes to the top of the form, so none is lost.
+ */
+export function refusalErrors(error: DomainError, lang: Lang, rename: Record<string, string>, shown: readonly string[]): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const [name, message] of Object.entries(appErrorFields(error, lang, rename))) {
+    const target = name === "_form" || shown.includes(name) ? name : "_form";
+    errors[target] ??= message;
+  }
+  return errors;
+}
+
 /** Now in China Standard Time, as a datetime-local value ("2026-06-01T08:00"): what time fields start with. */
 export function chinaNow(now = new Date()): string {
   return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 16);
 }
 
-/** A datetime-local value ("2026-06-01T08:00") as China Standard Time, in ISO 8601 with offset. */
+/**
+ * A datetime-local value ("2026-06-01T08:00") as China Standard Time, in ISO 8601 with offset. A
+ * plain date ("2026-06-01") stays a date: the ledger keeps it as the China day it names.
+ */
 export function chinaTime(value: unknown): string | undefined {
   if (typeof value !== "string" || value.trim() === "") return undefined;
-  const match = /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}:\d{2})(?::(\d{2}))?)?$/.exec(value.trim());
+  const trimmed = value.trim();
+  if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) return trimmed;
+  const match = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::(\d{2}))?$/.exec(trimmed);
   if (!match) return value; // left for the schema to refuse, naming the field
-  return `${match[1]}T${match[2] ?? "00:00"}:${match[3] ?? "00"}+08:00`;
+  return `${match[1]}T${match[2]}:${match[3] ?? "00"}+08:00`;
+}
+
+/** A date and an optional time of day, as two inputs post them: a plain date without the time. */
+export function chinaDateAndTime(date: unknown, time: unknown): string | undefined {
+  const day = text(date);
+  const clock = text(time);
+  if (day === undefined || clock === undefined || day.includes("T")) return chinaTime(day);
+  return chinaTime(`${day}T${clock}`);
+}
+
+/**
+ * A time the ledger holds (a plain date, or a date-time with offset) as a datetime-local value
+ * in China time, to prefill a form with it; a plain date becomes that day's midnight.
+ */
+export function chinaLocalValue(value: unknown): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${value}T00:00`;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : chinaNow(new Date(ms));
 }
 
 /** A form's text field: trimmed, and undefined when empty (so optional fields stay absent). */

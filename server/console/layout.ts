@@ -1,7 +1,9 @@
 /**
  * The frame of every console page: who is logged in, the menu of what their role does, the
- * language switch and a logout button (a POST form, so a link cannot log anyone out).
+ * language switch, a logout button (a POST form, so a link cannot log anyone out) and, on the
+ * main pages of an organisation holding stock a recall reaches, the recall banner.
  */
+import { ROLES_FOR_KIND, STOCK_ROLES, type EventKindName } from "../domain/event-kinds";
 import { html, type SafeHtml } from "../html/html";
 import { MESSAGES } from "../html/i18n";
 import { documentStart } from "../html/layout";
@@ -19,6 +21,7 @@ const NAV = messages({
     sale: "销售",
     imports: "CSV 导入",
     records: "最近的记录",
+    stock: "库存",
     members: "成员",
     programme: "采购统计",
     counties: "帮扶县名单",
@@ -33,6 +36,7 @@ const NAV = messages({
     sale: "Sell",
     imports: "CSV import",
     records: "Recent records",
+    stock: "Stock",
     members: "Members",
     programme: "Purchases",
     counties: "Programme counties",
@@ -41,14 +45,54 @@ const NAV = messages({
 
 type NavKey = keyof (typeof NAV)["zh"];
 
-/** The console's menu for each role: [label, path]. Feature routers serve these paths. */
-export const MENU: Record<string, Array<[NavKey, string]>> = {
-  producer: [["batches", "/console/batches"], ["harvest", "/console/batches/new"], ["processing", "/console/processing/new"], ["imports", "/console/imports"]],
+/** What each role's menu starts with: its own work, before the forms that move produce. */
+const OWN_WORK: Record<string, Array<[NavKey, string]>> = {
+  producer: [["batches", "/console/batches"], ["harvest", "/console/batches/new"], ["processing", "/console/processing/new"]],
   processor: [["batches", "/console/batches"], ["processing", "/console/processing/new"]],
   certifier: [["certifications", "/console/certifications"]],
-  carrier: [["shipment", "/console/events/new?type=shipment"], ["receipt", "/console/events/new?type=receipt"], ["records", "/console/events"], ["imports", "/console/imports"]],
-  retailer: [["receipt", "/console/events/new?type=receipt"], ["sale", "/console/events/new?type=sale"], ["records", "/console/events"]],
+};
+
+/** The forms that move produce, in the order work happens; who gets each is the ledger's role rule. */
+const MOVES: Array<[NavKey & EventKindName, string]> = [
+  ["receipt", "/console/events/new?type=receipt"],
+  ["shipment", "/console/events/new?type=shipment"],
+  ["sale", "/console/events/new?type=sale"],
+];
+
+/** Where CSV imports are offered (harvests and shipments, for the roles that record them most). */
+const IMPORT_ROLES = ["producer", "carrier"];
+
+function menuFor(role: string): Array<[NavKey, string]> {
+  const menu = [...(OWN_WORK[role] ?? [])];
+  // A carrier's first page is the shipment form: it takes batches over before it receives any.
+  const moves = role === "carrier" ? [MOVES[1], MOVES[0], MOVES[2]] : MOVES;
+  menu.push(...moves.filter(([kind]) => (ROLES_FOR_KIND[kind] as readonly string[]).includes(role)));
+  if ((STOCK_ROLES as readonly string[]).includes(role)) menu.push(["records", "/console/events"], ["stock", "/console/stock"]);
+  if (IMPORT_ROLES.includes(role)) menu.push(["imports", "/console/imports"]);
+  return menu;
+}
+
+/** The console's menu for each role: [label, path]. Feature routers serve these paths. */
+export const MENU: Record<string, Array<[NavKey, string]>> = {
+  producer: menuFor("producer"),
+  processor: menuFor("processor"),
+  certifier: menuFor("certifier"),
+  carrier: menuFor("carrier"),
+  retailer: menuFor("retailer"),
   programme: [["programme", "/programme"], ["counties", "/programme/counties"]],
+};
+
+/** The recall banner: N batches the organisation holds are reached by a recall. */
+function recallBanner(context: ConsoleRequest): SafeHtml | null {
+  const count = context.recallNotice ?? 0;
+  if (count === 0) return null;
+  const t = RECALL[context.lang];
+  return html`<p class="banner banner-danger recall-notice" role="alert" data-recall-notice="${count}"><a href="/console/stock">${t(count)}</a></p>`;
+}
+
+const RECALL = {
+  zh: (n: number) => `召回：你持有的 ${n} 个批次受召回影响，请查看库存并下架。`,
+  en: (n: number) => `Recall: ${n} ${n === 1 ? "batch" : "batches"} you hold ${n === 1 ? "is" : "are"} affected. See your stock and take ${n === 1 ? "it" : "them"} off the shelves.`,
 };
 
 export interface ConsolePage {
@@ -89,6 +133,7 @@ ${menu.map(([key, href]) => html`<li><a href="${href}">${nav[key]}</a></li>`)}
 </nav>`
   : null}
 <main>
+${recallBanner(context)}
 <h1>${page.title}</h1>
 ${page.body}
 </main>

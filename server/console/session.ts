@@ -23,6 +23,8 @@ export interface ConsoleRequest {
   org?: Org;
   csrfToken: string;
   sessionId?: string;
+  /** How many batches the organisation holds that a recall reaches (set on its main pages; see stock-routes.ts). */
+  recallNotice?: number;
 }
 
 export function consoleOf(res: Response): ConsoleRequest {

@@ -10,7 +10,7 @@
  * so several writes to one batch can be in flight.
  */
 import { EventKind, roleMayRecord, type EventKindName } from "../domain/event-kinds";
-import { conflict, forbidden, notFound } from "../domain/errors";
+import { DomainError, forbidden } from "../domain/errors";
 import { parseBatchId } from "../domain/gs1";
 import { isRecalledHead, ZERO_HASH } from "../domain/hashes";
 import type { PlannedEvent, WriteRequest } from "../domain/ledger-types";
@@ -58,7 +58,7 @@ export class EventPlanner {
     const { batchId, body } = request;
     const head = this.existingHead(batchId, "batchId");
     if (isRecalledHead(head) && body.type !== "correction") {
-      throw conflict("the batch is recalled: no further events are accepted but corrections", "batchId");
+      throw refused("conflict", "batchId", "the batch is recalled: no further events are accepted but corrections", "这个批次已召回：除更正外不能再登记");
     }
     const target = { batchId, head };
     switch (body.type) {
@@ -89,13 +89,18 @@ export class EventPlanner {
 
   private existingHead(batchId: string, field: string): string {
     const head = this.sources.batches.expectedHead(batchId);
-    if (!head || head === ZERO_HASH) throw notFound(`no batch ${batchId}`, field);
+    if (!head || head === ZERO_HASH) throw refused("not_found", field, `no batch ${batchId}`, "没有这个批次：请核对商品条码和批次号");
     return head;
   }
 
   private inputHead(batchId: string, field: string): string {
     const head = this.existingHead(batchId, field);
-    if (isRecalledHead(head)) throw conflict("an input batch is recalled", field);
+    if (isRecalledHead(head)) throw refused("conflict", field, "an input batch is recalled", "这个原料批次已召回，不能再加工");
     return head;
   }
+}
+
+/** A refusal naming its field, in both languages. */
+function refused(code: "conflict" | "not_found", field: string, en: string, zh: string): DomainError {
+  return new DomainError(code, en, [{ field, message: en, zh }]);
 }

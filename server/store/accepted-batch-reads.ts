@@ -2,7 +2,7 @@
  * What the gateway knows about batches beyond the public index: its own records of accepted
  * events (some still on their way to the chain), the quantities batches were created with and
  * what was split off them, and the unit serials issued. Read by the creator's batch view
- * (services/batches), the mass balance and the console's batch forms.
+ * (services/batches) and the console's batch forms.
  */
 import { ZERO_HASH } from "../domain/hashes";
 import { EventKind } from "../domain/event-kinds";
@@ -162,11 +162,6 @@ export class AcceptedBatchReads {
       .map(toEvent)
       .filter((event) => event.inputs.includes(id))
       .map((event) => ({ batchId: event.batchId, inputs: event.inputs, detail: event.detail }));
-  }
-
-  /** Whether a write with this Idempotency-Key was answered already (a form submitted twice). */
-  answered(orgId: string, key: string): boolean {
-    return this.sql(`SELECT 1 FROM idempotency WHERE org_id = ? AND key = ?`).get(orgId, key) !== undefined;
   }
 
   serialCount(batchId: string): number {

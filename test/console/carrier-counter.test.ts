@@ -1,34 +1,32 @@
 /**
- * The carrier's and the counter's console over HTTP: shipments, receipts and sales recorded by
- * GTIN and lot or by a pasted QR link, followed from pending to confirmed; the sale's takings
- * in the event's detail; bad fields, unknown and recalled batches refused beside their field
- * with nothing written; and a member acts only as their own organisation, in their role.
+ * The forms that move produce, over HTTP: a carrier takes a cooperative's batch over and ships it
+ * to the organisation it picks (never itself, never a cooperative), that organisation alone
+ * receives it, a counter sells what it holds. The ledger's rules answer beside the right field,
+ * in Chinese or English: a sale of a batch never received, of more than is held, in boxes of a
+ * batch with no box weight; a sale for ¥0 or far from the usual price is recorded once the member
+ * ticks "I confirm this price". Bad fields, unknown and recalled batches are refused with nothing
+ * written, and a member acts only as their own organisation, in their role.
  */
 import { expect } from "chai";
 import { Wallet } from "ethers";
-import { ConsoleClient } from "../helpers/console-client";
+import { ConsoleClient, errorBeside, eventRow, formKeyOf, recordedId } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId, MANGO_GTIN, recall } from "../../scripts/lib/payloads";
+import { harvest, harvestedBatchId, MANGO_GTIN, receipt, recall, shipment } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 
-/** The form's key (one form, one write), from a page the client loaded. */
-function formKeyOf(page: string): string {
-  return /name="formKey" value="([^"]+)"/.exec(page)![1];
-}
-
-/** The row of one event on the recent-records page. */
-function eventRow(page: string, eventId: string): string {
-  const match = new RegExp(`<tr data-event="${eventId}"[\\s\\S]*?</tr>`).exec(page);
-  if (!match) throw new Error(`no row for event ${eventId}`);
-  return match[0];
-}
-
-/** The form row of a field, asserting it carries an error. */
+/** The error beside a field, failing when there is none. */
 function fieldError(page: string, field: string): string {
-  const row = new RegExp(`<div class="form-row has-error" data-field="${field}">[\\s\\S]*?</div>`).exec(page);
-  if (!row) throw new Error(`no error beside ${field}`);
-  return /<p class="field-error"[^>]*>([^<]*)<\/p>/.exec(row[0])![1];
+  const error = errorBeside(page, field);
+  if (error === undefined) throw new Error(`no error beside ${field}`);
+  return error;
+}
+
+/** The values of a select's options. */
+function optionsOf(page: string, name: string): string[] {
+  const select = new RegExp(`<select id="f-${name}" name="${name}"[\\s\\S]*?</select>`).exec(page);
+  if (!select) throw new Error(`no select ${name}`);
+  return [...select[0].matchAll(/<option value="([^"]*)"/g)].map((m) => m[1]).filter((v) => v !== "");
 }
 
 const SHIPMENT = {
@@ -43,13 +41,18 @@ const SHIPMENT = {
 const RECEIPT = { location: "福田区消费扶贫专柜", receivedAt: "2026-06-03T09:00", condition: "完好" };
 const SALE = { quantityAmount: "20", quantityUnit: "box", amountCny: "1580.50", channel: "counter", soldAt: "2026-06-03T15:00" };
 
+type Org = { id: string; address: string; apiKey: string };
+
 describe("console: carrier and counter", function () {
   this.timeout(120_000);
   let h: Harness;
-  let producer: { id: string; address: string; apiKey: string };
-  let carrier: { id: string; address: string; apiKey: string };
-  let otherCarrier: { id: string; address: string };
-  let retailer: { id: string; address: string; apiKey: string };
+  let producer: Org;
+  let certifier: Org;
+  let carrier: Org;
+  let otherCarrier: Org;
+  let retailer: Org;
+  let packer: Org;
+  let ownKeyCarrier: Org;
   const outboxCount = () => (h.db.prepare(`SELECT count(*) AS n FROM outbox`).get() as { n: number }).n;
 
   async function loggedIn(username: string) {
@@ -65,23 +68,38 @@ describe("console: carrier and counter", function () {
     return client.post(`/console/events/new?type=${type}`, { formKey: formKeyOf(form.text), ...fields });
   }
 
-  const recordedId = (location: string | null) => new URL(location!, "http://x").searchParams.get("recorded")!;
+  async function api(org: Org, lot: string, body: unknown) {
+    const answer = await h.call("POST", `/api/v1/batches/${harvestedBatchId(lot)}/events`, { token: org.apiKey, body });
+    expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+  }
+
+  /** The batch's event of this id, as the API shows it to `token`'s organisation. */
+  async function eventOnChain(lot: string, eventId: string, token?: string) {
+    const batch = await h.call("GET", `/api/v1/batches/${harvestedBatchId(lot)}`, { token });
+    return batch.body.events.find((e: { eventId: string }) => e.eventId === eventId);
+  }
 
   before(async function () {
     h = await startHarness();
     producer = await h.org("田阳芒果专业合作社", "producer");
+    certifier = await h.org("深圳市标准技术研究院", "certifier");
     carrier = await h.org("顺丰冷运", "carrier");
     otherCarrier = await h.org("另一家冷链", "carrier");
     retailer = await h.org("福田区消费扶贫专柜", "retailer");
-    const ownKeyCarrier = await h.org("自有密钥承运商", "carrier", Wallet.createRandom().address);
+    packer = await h.org("百色分拣中心", "processor");
+    ownKeyCarrier = await h.org("自有密钥承运商", "carrier", Wallet.createRandom().address);
     await h.member(producer.id, "tianyang.admin", PASSWORD, true);
+    await h.member(certifier.id, "sist.lin", PASSWORD);
     await h.member(carrier.id, "sf.wang", PASSWORD);
     await h.member(otherCarrier.id, "other.zhao", PASSWORD);
     await h.member(retailer.id, "futian.chen", PASSWORD);
     await h.member(ownKeyCarrier.id, "ownkey.liu", PASSWORD);
-    for (const lot of ["TY-E1", "TY-E2", "TY-E3"]) {
+    for (const lot of ["TY-E1", "TY-E2", "TY-E3", "TY-E5", "TY-E6"]) {
       expect((await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: harvest(lot) })).status).to.equal(202);
     }
+    // A batch in kg that states no box weight: it cannot be sold by the box.
+    const { conversion: _conversion, ...noBoxWeight } = harvest("TY-E4");
+    expect((await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: noBoxWeight })).status).to.equal(202);
     await h.settle();
   });
 
@@ -89,11 +107,19 @@ describe("console: carrier and counter", function () {
     await h?.stop();
   });
 
-  it("lets a carrier ship by GTIN and lot, and shows the shipment pending, then confirmed", async function () {
+  it("offers a carrier the organisations that may receive, never itself nor a cooperative or certifier", async function () {
     const client = await loggedIn("sf.wang");
     const form = await client.get("/console/events/new?type=shipment");
     expect(form.text, "the time starts as now").to.match(/name="shippedAt" value="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"/);
-    const answer = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E1", ...SHIPMENT });
+    expect(optionsOf(form.text, "consignee")).to.have.members([otherCarrier.id, retailer.id, packer.id, ownKeyCarrier.id]);
+    expect(form.text).to.contain("福田区消费扶贫专柜（消费扶贫专柜）").and.to.contain("百色分拣中心（加工厂）");
+    // A carrier may take a batch over from any organisation that holds stock.
+    expect(optionsOf(form.text, "shipper")).to.have.members([producer.id, otherCarrier.id, retailer.id, packer.id, ownKeyCarrier.id]);
+  });
+
+  it("lets a carrier take a batch over from the cooperative and ship part of it to a counter, pending, then confirmed", async function () {
+    const client = await loggedIn("sf.wang");
+    const answer = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E1", consignee: retailer.id, quantityAmount: "700", quantityUnit: "kg", ...SHIPMENT });
     expect(answer.status, answer.text).to.equal(303);
     expect(answer.location).to.match(/^\/console\/events\?recorded=/);
     const eventId = recordedId(answer.location);
@@ -101,58 +127,145 @@ describe("console: carrier and counter", function () {
     const pending = await client.get(answer.location!);
     expect(pending.text).to.contain(`data-recorded="${eventId}"`);
     expect(pending.text, "reloads itself while pending").to.match(/<meta http-equiv="refresh" content="\d+">/);
-    expect(eventRow(pending.text, eventId)).to.contain(`data-status="pending"`).and.to.contain("百色市田阳区 → 深圳市福田区").and.to.contain("8–12\u00a0°C");
+    expect(eventRow(pending.text, eventId)).to.contain(`data-status="pending"`).and.to.contain("百色市田阳区 → 深圳市福田区").and.to.contain("8–12\u00a0°C").and.to.contain("福田区消费扶贫专柜").and.to.contain("700 公斤");
 
     await h.settle();
     const confirmed = await client.get("/console/events");
     expect(eventRow(confirmed.text, eventId)).to.contain(`data-status="confirmed"`);
     expect(confirmed.text, "no reload once settled").not.to.contain(`http-equiv="refresh"`);
-    const batch = await h.call("GET", `/api/v1/batches/${harvestedBatchId("TY-E1")}`);
-    const shipment = batch.body.events.find((e: { eventId: string }) => e.eventId === eventId);
-    expect(shipment.type).to.equal("shipment");
-    expect(shipment.detail).to.include({ from: "百色市田阳区", to: "深圳市福田区", shippedAt: "2026-06-02T06:00:00+08:00" });
-    expect(shipment.detail.temperature).to.deep.equal({ min: 8, max: 12 });
+    const shipped = await eventOnChain("TY-E1", eventId);
+    expect(shipped.type).to.equal("shipment");
+    expect(shipped.detail).to.include({ from: "百色市田阳区", to: "深圳市福田区", shippedAt: "2026-06-02T06:00:00+08:00" });
+    expect(shipped.detail.consignee).to.include({ id: retailer.id, name: "福田区消费扶贫专柜" });
+    expect(shipped.detail.shipper, "taken over from the only holder").to.include({ id: producer.id });
+    expect(shipped.detail.quantity).to.deep.equal({ amount: 700, unit: "kg" });
+    expect(shipped.detail.temperature).to.deep.equal({ min: 8, max: 12 });
   });
 
-  it("lets a carrier receive a batch named by the link its QR code holds", async function () {
-    const client = await loggedIn("sf.wang");
-    const answer = await record(client, "receipt", { batchId: `${h.base}/01/${MANGO_GTIN}/10/TY-E1`, ...RECEIPT, location: "深圳冷库" });
+  it("lets only the consignee receive: the counter, by the link its QR code holds; another carrier is refused beside the batch", async function () {
+    const other = await loggedIn("other.zhao");
+    const before = outboxCount();
+    const refused = await record(other, "receipt", { gtin: MANGO_GTIN, lot: "TY-E1", ...RECEIPT, location: "深圳冷库" });
+    expect(refused.status).to.equal(409);
+    expect(fieldError(refused.text, "lot")).to.contain("这个承运方（另一家冷链）").and.to.contain("没有发给");
+    expect(outboxCount()).to.equal(before);
+
+    const counter = await loggedIn("futian.chen");
+    const answer = await record(counter, "receipt", { batchId: `${h.base}/01/${MANGO_GTIN}/10/TY-E1`, ...RECEIPT });
     expect(answer.status, answer.text).to.equal(303);
     await h.settle();
-    const batch = await h.call("GET", `/api/v1/batches/${harvestedBatchId("TY-E1")}`);
-    const receipt = batch.body.events.find((e: { eventId: string }) => e.eventId === recordedId(answer.location));
-    expect(receipt.type).to.equal("receipt");
-    expect(receipt.signer.address).to.equal(carrier.address);
-    expect(receipt.detail).to.include({ location: "深圳冷库", condition: "完好" });
+    const received = await eventOnChain("TY-E1", recordedId(answer.location));
+    expect(received.type).to.equal("receipt");
+    expect(received.signer.address).to.equal(retailer.address);
+    expect(received.detail).to.include({ location: "福田区消费扶贫专柜", condition: "完好" });
+    expect(received.detail.quantity, "all that was shipped to it").to.deep.equal({ amount: 700, unit: "kg" });
   });
 
-  it("lets a counter receive and sell; the takings in CNY are in the sale's detail, for the counter's eyes", async function () {
+  it("lets a counter sell what it received; the takings in CNY are in the sale's detail, for the counter's eyes", async function () {
     const client = await loggedIn("futian.chen");
-    const received = await record(client, "receipt", { batchId: harvestedBatchId("TY-E1"), ...RECEIPT });
-    expect(received.status, received.text).to.equal(303);
     const sold = await record(client, "sale", { gtin: "0 6901234 567892", lot: "TY-E1", ...SALE }); // as printed, in groups
     expect(sold.status, sold.text).to.equal(303);
     const saleId = recordedId(sold.location);
     const list = await client.get(sold.location!);
-    expect(eventRow(list.text, saleId)).to.contain("20 箱").and.to.contain("¥1,580.50").and.to.contain("消费扶贫专柜");
+    expect(eventRow(list.text, saleId)).to.contain("20 箱").and.to.contain("¥1,580.50").and.to.contain("消费帮扶专柜");
 
     await h.settle();
-    const own = await h.call("GET", `/api/v1/batches/${harvestedBatchId("TY-E1")}`, { token: retailer.apiKey });
-    const sale = own.body.events.find((e: { eventId: string }) => e.eventId === saleId);
-    expect(sale.signer.address).to.equal(retailer.address);
-    expect(sale.detail).to.include({ amountCny: 1580.5, channel: "counter", soldAt: "2026-06-03T15:00:00+08:00" });
-    expect(sale.detail.quantity).to.deep.equal({ amount: 20, unit: "box" });
-    const anonymous = await h.call("GET", `/api/v1/batches/${harvestedBatchId("TY-E1")}`);
-    expect(anonymous.body.events.find((e: { eventId: string }) => e.eventId === saleId).detail).not.to.have.property("amountCny");
+    const own = await eventOnChain("TY-E1", saleId, retailer.apiKey);
+    expect(own.signer.address).to.equal(retailer.address);
+    expect(own.detail).to.include({ amountCny: 1580.5, channel: "counter", soldAt: "2026-06-03T15:00:00+08:00" });
+    expect(own.detail.quantity).to.deep.equal({ amount: 20, unit: "box" });
+    const anonymous = await eventOnChain("TY-E1", saleId);
+    expect(anonymous.detail).not.to.have.property("amountCny");
   });
 
-  it("offers each role only its own forms: a counter cannot ship, a carrier cannot sell, a cooperative has neither", async function () {
+  it("refuses the sales the ledger cannot stand behind, beside the right field, in Chinese or English, writing nothing", async function () {
+    const client = await loggedIn("futian.chen");
+    const before = outboxCount();
+    // A batch the counter never received (it is still the cooperative's).
+    const neverReceived = await record(client, "sale", { gtin: MANGO_GTIN, lot: "TY-E5", ...SALE });
+    expect(neverReceived.status).to.equal(409);
+    expect(fieldError(neverReceived.text, "lot")).to.contain("这个专柜（福田区消费扶贫专柜）没有收到过这个批次").and.to.contain("田阳芒果专业合作社");
+    expect(neverReceived.text, "the form keeps what was typed").to.contain(`value="1580.50"`);
+    // 99,999 kg from the 600 kg it holds.
+    const tooMuch = await record(client, "sale", { gtin: MANGO_GTIN, lot: "TY-E1", ...SALE, quantityAmount: "99999", quantityUnit: "kg", amountCny: "1" });
+    expect(tooMuch.status).to.equal(409);
+    expect(fieldError(tooMuch.text, "quantityAmount")).to.contain("只持有这个批次 600 kg").and.to.contain("99999 kg");
+
+    // Boxes of a batch in kg that states no box weight.
+    await h.call("POST", `/api/v1/batches/${harvestedBatchId("TY-E4")}/events`, { token: carrier.apiKey, body: shipment(retailer.id) });
+    await h.call("POST", `/api/v1/batches/${harvestedBatchId("TY-E4")}/events`, { token: retailer.apiKey, body: receipt });
+    const afterReceipt = outboxCount();
+    const boxes = await record(client, "sale", { gtin: MANGO_GTIN, lot: "TY-E4", ...SALE, quantityAmount: "3" });
+    expect(boxes.status).to.equal(400);
+    expect(fieldError(boxes.text, "quantityUnit")).to.contain("以“公斤”计量").and.to.contain("每箱多重");
+
+    await client.get("/console/events/new?type=sale&lang=en");
+    const english = await client.post("/console/events/new?type=sale", { gtin: MANGO_GTIN, lot: "TY-E5", ...SALE });
+    expect(english.status).to.equal(409);
+    expect(fieldError(english.text, "lot")).to.contain("this counter (福田区消费扶贫专柜) has not received this batch");
+    await client.get("/console/events/new?type=sale&lang=zh");
+    expect(outboxCount(), "nothing written").to.equal(afterReceipt);
+    expect(afterReceipt).to.equal(before + 2);
+    await h.settle();
+  });
+
+  it("asks to confirm a sale for ¥0 or far from the usual price beside the amount, and records it once confirmed", async function () {
+    const client = await loggedIn("futian.chen");
+    const before = outboxCount();
+    const form = await client.get("/console/events/new?type=sale");
+    expect(form.text, "no confirmation box until one is asked for").not.to.contain(`name="priceConfirmed"`);
+    const key = formKeyOf(form.text);
+    const free = { formKey: key, gtin: MANGO_GTIN, lot: "TY-E1", ...SALE, quantityAmount: "1", amountCny: "0" };
+    const asked = await client.post("/console/events/new?type=sale", free);
+    expect(asked.status).to.equal(409);
+    expect(fieldError(asked.text, "amountCny")).to.contain("销售金额为 0 元");
+    expect(asked.text).to.match(/<div class="form-row" data-field="priceConfirmed">[\s\S]*?我确认这个价格无误/);
+    expect(outboxCount()).to.equal(before);
+
+    const confirmed = await client.post("/console/events/new?type=sale", { ...free, priceConfirmed: "1" });
+    expect(confirmed.status, confirmed.text).to.equal(303);
+    await h.settle();
+    const sale = await eventOnChain("TY-E1", recordedId(confirmed.location), retailer.apiKey);
+    expect(sale.detail).to.include({ amountCny: 0, priceConfirmed: true });
+
+    // The usual price is ¥15.81 a kg (20 boxes of 5 kg for ¥1,580.50): ¥1,000 for 10 kg is far above it.
+    const dear = await record(client, "sale", { gtin: MANGO_GTIN, lot: "TY-E1", ...SALE, quantityAmount: "10", quantityUnit: "kg", amountCny: "1000" });
+    expect(dear.status).to.equal(409);
+    expect(fieldError(dear.text, "amountCny")).to.contain("远高于这个批次通常的每公斤");
+    expect(dear.text).to.contain(`name="priceConfirmed"`);
+  });
+
+  it("lets a cooperative ship to a counter and a carrier take over from the holder it names when several hold the batch", async function () {
+    const cooperative = await loggedIn("tianyang.admin");
+    const coopForm = await cooperative.get("/console/events/new?type=shipment");
+    expect(coopForm.text, "a cooperative takes nothing over").not.to.contain(`name="shipper"`);
+    const part = await record(cooperative, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: retailer.id, quantityAmount: "40", quantityUnit: "box", ...SHIPMENT });
+    expect(part.status, part.text).to.equal(303);
+    await h.call("POST", `/api/v1/batches/${harvestedBatchId("TY-E2")}/events`, { token: retailer.apiKey, body: receipt });
+    await h.settle();
+
+    // Now the cooperative holds 1,000 kg and the counter 200 kg: the carrier must say whose it takes.
+    const client = await loggedIn("sf.wang");
+    const before = outboxCount();
+    const unclear = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: packer.id, ...SHIPMENT, shippedAt: "2026-06-04T06:00" });
+    expect(unclear.status).to.equal(400);
+    expect(fieldError(unclear.text, "shipper")).to.contain("田阳芒果专业合作社").and.to.contain("福田区消费扶贫专柜");
+    expect(outboxCount()).to.equal(before);
+    const named = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: packer.id, shipper: producer.id, ...SHIPMENT, shippedAt: "2026-06-04T06:00" });
+    expect(named.status, named.text).to.equal(303);
+    await h.settle();
+    const shipped = await eventOnChain("TY-E2", recordedId(named.location));
+    expect(shipped.detail.shipper).to.include({ id: producer.id });
+    expect(shipped.detail.consignee).to.include({ id: packer.id });
+    expect(shipped.detail.quantity, "all the cooperative held").to.deep.equal({ amount: 1000, unit: "kg" });
+  });
+
+  it("offers each role the forms the ledger's role rules give it", async function () {
     const before = outboxCount();
     const counter = await loggedIn("futian.chen");
     const page = await counter.get("/console/events/new?type=receipt");
-    expect(page.text).to.contain(`href="/console/events/new?type=sale"`).and.not.to.contain(`href="/console/events/new?type=shipment"`);
-    expect((await counter.get("/console/events/new?type=shipment")).status).to.equal(403);
-    expect((await counter.post("/console/events/new?type=shipment", { gtin: MANGO_GTIN, lot: "TY-E2", ...SHIPMENT })).status).to.equal(403);
+    expect(page.text).to.contain(`href="/console/events/new?type=sale"`).and.to.contain(`href="/console/events/new?type=shipment"`).and.to.contain(`href="/console/stock"`);
+    expect((await counter.get("/console/events/new?type=shipment")).status).to.equal(200);
 
     const carrierClient = await loggedIn("sf.wang");
     expect((await carrierClient.get("/console/events/new?type=sale")).status).to.equal(403);
@@ -161,32 +274,43 @@ describe("console: carrier and counter", function () {
     expect((await carrierClient.get("/console/events/new")).location).to.equal("/console/events/new?type=shipment");
 
     const cooperative = await loggedIn("tianyang.admin");
-    expect((await cooperative.get("/console/events")).status).to.equal(403);
-    expect((await cooperative.get("/console/events/new?type=shipment")).status).to.equal(403);
+    expect((await cooperative.get("/console/events")).status).to.equal(200);
+    expect((await cooperative.get("/console/events/new?type=shipment")).status).to.equal(200);
+    expect((await cooperative.get("/console/events/new?type=receipt")).status).to.equal(403);
+    expect((await cooperative.get("/console/events/new?type=sale")).status).to.equal(403);
+    const certifierClient = await loggedIn("sist.lin");
+    expect((await certifierClient.get("/console/events/new?type=shipment")).status).to.equal(403);
     expect(outboxCount(), "nothing written").to.equal(before);
   });
 
   it("refuses bad fields beside each field, in the user's language, and writes nothing", async function () {
     const client = await loggedIn("sf.wang");
     const before = outboxCount();
-    const shipment = await record(client, "shipment", {
+    const shipmentForm = await record(client, "shipment", {
       gtin: MANGO_GTIN,
-      lot: "TY-E2",
+      lot: "TY-E3",
       ...SHIPMENT,
       from: "",
       temperatureMin: "15",
       temperatureMax: "5",
       shippedAt: "yesterday",
+      quantityAmount: "10",
     });
-    expect(shipment.status).to.equal(400);
-    expect(fieldError(shipment.text, "from")).to.equal("必填");
-    expect(fieldError(shipment.text, "temperatureMin")).to.equal("最低温度不能高于最高温度");
-    expect(fieldError(shipment.text, "shippedAt")).to.equal("请填写日期时间");
-    expect(shipment.text, "the form keeps what was typed").to.contain(`value="深圳市福田区"`);
+    expect(shipmentForm.status).to.equal(400);
+    expect(fieldError(shipmentForm.text, "consignee")).to.equal("必填");
+    expect(fieldError(shipmentForm.text, "quantityUnit")).to.equal("请从列表中选择");
+    expect(fieldError(shipmentForm.text, "from")).to.equal("必填");
+    expect(fieldError(shipmentForm.text, "temperatureMin")).to.equal("最低温度不能高于最高温度");
+    expect(fieldError(shipmentForm.text, "shippedAt")).to.equal("请填写日期时间");
+    expect(shipmentForm.text, "the form keeps what was typed").to.contain(`value="深圳市福田区"`);
 
-    const halfRange = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", ...SHIPMENT, temperatureMax: "" });
+    const halfRange = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E3", consignee: retailer.id, ...SHIPMENT, temperatureMax: "" });
     expect(halfRange.status).to.equal(400);
     expect(fieldError(halfRange.text, "temperatureMax")).to.equal("必填");
+
+    const future = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E3", consignee: retailer.id, ...SHIPMENT, shippedAt: "2099-01-01T08:00" });
+    expect(future.status).to.equal(400);
+    expect(fieldError(future.text, "shippedAt")).to.equal("发运时间不能晚于现在");
 
     const noBatch = await record(client, "receipt", { ...RECEIPT });
     expect(noBatch.status).to.equal(400);
@@ -194,7 +318,7 @@ describe("console: carrier and counter", function () {
     expect(fieldError(noBatch.text, "lot")).to.equal("必填");
 
     const counter = await loggedIn("futian.chen");
-    const sale = await record(counter, "sale", { gtin: MANGO_GTIN, lot: "TY-E2", ...SALE, quantityAmount: "abc", amountCny: "-3", channel: "barter", quantityUnit: "" });
+    const sale = await record(counter, "sale", { gtin: MANGO_GTIN, lot: "TY-E3", ...SALE, quantityAmount: "abc", amountCny: "-3", channel: "barter", quantityUnit: "" });
     expect(sale.status).to.equal(400);
     expect(fieldError(sale.text, "quantityAmount")).to.equal("必须是数字");
     expect(fieldError(sale.text, "quantityUnit")).to.equal("请从列表中选择");
@@ -202,35 +326,42 @@ describe("console: carrier and counter", function () {
     expect(fieldError(sale.text, "channel")).to.equal("请从列表中选择");
 
     await counter.get("/console/events/new?type=sale&lang=en");
-    const english = await counter.post("/console/events/new?type=sale", { gtin: MANGO_GTIN, lot: "TY-E2", ...SALE, soldAt: "" });
+    const english = await counter.post("/console/events/new?type=sale", { gtin: MANGO_GTIN, lot: "TY-E3", ...SALE, soldAt: "" });
     expect(english.status).to.equal(400);
     expect(fieldError(english.text, "soldAt")).to.equal("Required");
+    await counter.get("/console/events/new?type=sale&lang=zh");
     expect(outboxCount(), "nothing written").to.equal(before);
   });
 
-  it("refuses an unknown batch and a recalled one beside the batch field", async function () {
+  it("refuses an unknown batch, a recalled one and one made from a recalled batch beside the batch field", async function () {
     const client = await loggedIn("sf.wang");
     const before = outboxCount();
-    const unknown = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "NO-SUCH-LOT", ...SHIPMENT });
+    const unknown = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "NO-SUCH-LOT", consignee: retailer.id, ...SHIPMENT });
     expect(unknown.status).to.equal(404);
     expect(fieldError(unknown.text, "lot")).to.contain("没有这个批次");
-    const badLink = await record(client, "shipment", { batchId: "https://example.cn/somewhere", ...SHIPMENT });
+    const badLink = await record(client, "shipment", { batchId: "https://example.cn/somewhere", consignee: retailer.id, ...SHIPMENT });
     expect(badLink.status).to.equal(400);
     expect(fieldError(badLink.text, "batchId")).to.contain("不是批次编号");
-    const mismatch = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", batchId: harvestedBatchId("TY-E3"), ...SHIPMENT });
+    const mismatch = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", batchId: harvestedBatchId("TY-E3"), consignee: retailer.id, ...SHIPMENT });
     expect(mismatch.status).to.equal(400);
     expect(fieldError(mismatch.text, "batchId")).to.contain("不是同一个批次");
     expect(outboxCount()).to.equal(before);
 
-    expect((await h.call("POST", `/api/v1/batches/${harvestedBatchId("TY-E3")}/events`, { token: producer.apiKey, body: recall })).status).to.equal(202);
+    // The cooperative packs TY-E6 into a pack, then recalls TY-E3 and TY-E6.
+    await api(producer, "TY-E6", { type: "processing", step: "packing", occurredAt: "2026-06-01T18:00:00+08:00", outputs: [{ gtin: MANGO_GTIN, lot: "TY-E6-PK", quantity: { amount: 100, unit: "kg" } }] });
+    await api(producer, "TY-E3", recall);
+    await api(producer, "TY-E6", recall);
     await h.settle();
     const recalledBefore = outboxCount();
-    const byLot = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E3", ...SHIPMENT });
+    const byLot = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E3", consignee: retailer.id, ...SHIPMENT });
     expect(byLot.status).to.equal(409);
     expect(fieldError(byLot.text, "lot")).to.contain("已召回");
     const byId = await record(client, "receipt", { batchId: harvestedBatchId("TY-E3"), ...RECEIPT });
     expect(byId.status).to.equal(409);
     expect(fieldError(byId.text, "batchId")).to.contain("已召回");
+    const derived = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E6-PK", consignee: retailer.id, ...SHIPMENT });
+    expect(derived.status).to.equal(409);
+    expect(fieldError(derived.text, "lot")).to.contain("由批次 TY-E6 加工而来，该批次已召回").and.to.contain("农残抽检超标");
     expect(outboxCount()).to.equal(recalledBefore);
   });
 
@@ -238,7 +369,8 @@ describe("console: carrier and counter", function () {
     const client = await loggedIn("sf.wang");
     const answer = await record(client, "shipment", {
       gtin: MANGO_GTIN,
-      lot: "TY-E2",
+      lot: "TY-E5",
+      consignee: retailer.id,
       ...SHIPMENT,
       org: otherCarrier.id,
       orgId: otherCarrier.id,
@@ -249,23 +381,22 @@ describe("console: carrier and counter", function () {
     const stored = h.db.prepare(`SELECT org_id, signer FROM outbox WHERE id = ?`).get(eventId) as { org_id: string; signer: string };
     expect(stored).to.deep.equal({ org_id: carrier.id, signer: carrier.address });
     await h.settle();
-    const batch = await h.call("GET", `/api/v1/batches/${harvestedBatchId("TY-E2")}`);
-    const shipment = batch.body.events.find((e: { eventId: string }) => e.eventId === eventId);
-    expect(shipment.signer.address).to.equal(carrier.address);
-    expect(shipment.detail.org.id).to.equal(carrier.id);
+    const shipped = await eventOnChain("TY-E5", eventId);
+    expect(shipped.signer.address).to.equal(carrier.address);
+    expect(shipped.detail.org.id).to.equal(carrier.id);
     // Nor does another carrier see it among its own records.
     const other = await loggedIn("other.zhao");
     expect((await other.get("/console/events")).text).not.to.contain(eventId);
   });
 
   it("records a form posted twice once", async function () {
-    const client = await loggedIn("sf.wang");
+    const client = await loggedIn("futian.chen");
     const form = await client.get("/console/events/new?type=receipt");
-    const fields = { formKey: formKeyOf(form.text), gtin: MANGO_GTIN, lot: "TY-E2", ...RECEIPT };
+    const fields = { formKey: formKeyOf(form.text), gtin: MANGO_GTIN, lot: "TY-E5", ...RECEIPT };
     const before = outboxCount();
     const first = await client.post("/console/events/new?type=receipt", fields);
     const second = await client.post("/console/events/new?type=receipt", fields);
-    expect(first.status).to.equal(303);
+    expect(first.status, first.text).to.equal(303);
     expect(second.location).to.equal(first.location);
     expect(outboxCount()).to.equal(before + 1);
     await h.settle();
@@ -277,7 +408,7 @@ describe("console: carrier and counter", function () {
     expect(form.status).to.equal(200);
     expect(form.text).to.contain(`data-error="own-key"`).and.not.to.contain(`name="from"`);
     const before = outboxCount();
-    const post = await client.post("/console/events/new?type=shipment", { gtin: MANGO_GTIN, lot: "TY-E2", ...SHIPMENT });
+    const post = await client.post("/console/events/new?type=shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: retailer.id, ...SHIPMENT });
     expect(post.status).to.equal(403);
     expect(outboxCount()).to.equal(before);
   });

@@ -3,23 +3,35 @@
  * no help from script): one batch of mangoes from harvest to sale, each step entered by the
  * member whose work it is through the console's own forms, each seen confirmed once the chain
  * has it (the pages reload themselves while a write is on its way), then the shopper's page and
- * the programme office's figures. Then what the console must refuse: a wrong password, a login
- * form without its CSRF token, a locked account, a carrier on a cooperative's pages, and a
- * cooperative on another cooperative's batch. Every page must load with no console error, no
- * page error and no failed request besides the refusals a step expects. Screenshots go to
- * test-results/console-*.png.
+ * the programme office's figures. Then what the ledger's rules refuse, beside the right field: a
+ * counter selling a batch it never received, 99,999 kg from a 700 kg pack, boxes of a batch in
+ * kg with no box weight; a shipment of a pack made from a recalled harvest (whose holder sees the
+ * recall on its console); a harvest dated in the future. A mistyped sale is voided through the
+ * console and shows struck through on the shopper's page. Then what the console must refuse: a
+ * wrong password, a login form without its CSRF token, a locked account, a carrier on a
+ * cooperative's pages, and a cooperative on another cooperative's batch. Every page must load
+ * with no console error, no page error and no failed request besides the refusals a step
+ * expects. Screenshots go to test-results/console-*.png.
  */
 import { expect } from "chai";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { launchBrowser, phoneContext, screenshot, watchedPage, type ExpectedStatus, type WatchedPage } from "../helpers/browser";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId, MANGO_GTIN } from "../../scripts/lib/payloads";
+import { batchIdFor } from "../../server/domain/gs1";
+import { harvest, harvestedBatchId, MANGO_GTIN, receipt, recall, shipment } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 const LOT = "TY2026-B07";
 const CERTIFICATE_NO = "ZP-2026-0421";
 const COUNTY_CODE = "451003"; // 百色市田阳区, on the programme's county list from the start
 const SALE_FEN = 158_050; // ¥1,580.50
+const PACK_GTIN = "06901234567847";
+/** A lot the counter never received (the cooperative still holds it). */
+const UNRECEIVED_LOT = "TY2026-B08";
+/** A 700 kg pack at the counter, in kg with no box weight. */
+const PACK_LOT = "PK2026-700";
+/** A pack made from a harvest recalled after packing. */
+const RECALLED_PACK_LOT = "PK2026-R01";
 /** Long enough for the relayer and indexer (20 ms loops) and a few of the pages' 3 s reloads. */
 const CHAIN_WAIT_MS = 30_000;
 
@@ -47,6 +59,7 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
   let browser: Browser;
   let h: Harness;
   let otherBatchId: string;
+  let counterId: string;
   const batchId = harvestedBatchId(LOT);
   const contexts: BrowserContext[] = [];
 
@@ -77,6 +90,30 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
     });
     expect(other.status, JSON.stringify(other.body)).to.equal(202);
     otherBatchId = other.body.batchId;
+    counterId = counter.id;
+
+    // The cooperative's other batches, through the API, for the refusals below: one it keeps,
+    // a 700 kg pack it sends the counter, and a pack of a harvest it then recalls.
+    const api = async (path: string, token: string, body: unknown) => {
+      const answer = await h.call("POST", path, { token, body });
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+    };
+    const { conversion: _noBoxWeight, ...inKgOnly } = harvest(UNRECEIVED_LOT);
+    await api("/api/v1/batches", cooperative.apiKey, inKgOnly);
+    for (const lot of ["TY2026-B09", "TY2026-R01"]) await api("/api/v1/batches", cooperative.apiKey, harvest(lot));
+    await h.settle();
+    const pack = (lot: string, kg: number) => ({
+      type: "processing",
+      step: "packing",
+      occurredAt: "2026-06-01T18:00:00+08:00",
+      outputs: [{ gtin: PACK_GTIN, lot, quantity: { amount: kg, unit: "kg" }, product: { name: "田阳香芒 整箱" } }],
+    });
+    await api(`/api/v1/batches/${harvestedBatchId("TY2026-B09")}/events`, cooperative.apiKey, pack(PACK_LOT, 700));
+    await api(`/api/v1/batches/${harvestedBatchId("TY2026-R01")}/events`, cooperative.apiKey, pack(RECALLED_PACK_LOT, 100));
+    await h.settle();
+    await api(`/api/v1/batches/${batchIdFor(PACK_GTIN, PACK_LOT)}/events`, cooperative.apiKey, shipment(counter.id));
+    await api(`/api/v1/batches/${batchIdFor(PACK_GTIN, PACK_LOT)}/events`, counter.apiKey, receipt);
+    await api(`/api/v1/batches/${harvestedBatchId("TY2026-R01")}/events`, cooperative.apiKey, recall);
     await h.settle();
   });
 
@@ -167,7 +204,11 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
       await page.fill('input[name="village"]', "那坡镇");
       await page.fill('input[name="amount"]', "1200");
       await page.selectOption('select[name="unit"]', "kg");
-      await page.fill('input[name="harvestedAt"]', chinaLocal(-3 * DAY_MS));
+      await page.fill('input[name="harvestedAt"]', chinaDate(-3 * DAY_MS));
+      await page.fill('input[name="harvestTime"]', "08:00");
+      // One box weighs 5 kg: the counter will sell it by the box.
+      await page.selectOption('select[name="conversionUnit"]', "box");
+      await page.fill('input[name="conversionKg"]', "5");
       await shot(page, "02-harvest-form");
 
       // The wrong GTIN comes back beside its field, and nothing is written.
@@ -229,6 +270,7 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
       expect(new URL(page.url()).pathname + new URL(page.url()).search).to.equal("/console/events/new?type=shipment");
       await page.fill('input[name="gtin"]', MANGO_GTIN);
       await page.fill('input[name="lot"]', LOT);
+      await page.selectOption('select[name="consignee"]', counterId);
       await page.fill('input[name="from"]', "百色市田阳区");
       await page.fill('input[name="to"]', "深圳市福田区");
       await page.fill('input[name="vehicle"]', "桂L·12345");
@@ -239,7 +281,10 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
 
       expect((await submit(page, "提交")).status()).to.equal(200);
       const eventId = await expectRecordedAndConfirmed(page);
-      expect(await page.locator(`tr[data-event="${eventId}"]`).innerText()).to.contain("百色市田阳区 → 深圳市福田区 · 桂L·12345 · 8–12\u00a0°C");
+      expect(await page.locator(`tr[data-event="${eventId}"]`).innerText())
+        .to.contain("百色市田阳区 → 深圳市福田区 · 桂L·12345 · 8–12\u00a0°C")
+        .and.to.contain("收货机构：福田区消费扶贫专柜")
+        .and.to.contain("1,200 公斤");
       await expectClean(w);
       await shot(page, "09-shipment-confirmed");
     });
@@ -269,8 +314,8 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
       await shot(page, "11-sale-form");
       expect((await submit(page, "提交")).status()).to.equal(200);
       const saleId = await expectRecordedAndConfirmed(page);
-      expect(await page.locator(`tr[data-event="${saleId}"]`).innerText()).to.contain("20 箱").and.to.contain("¥1,580.50").and.to.contain("消费扶贫专柜");
-      expect(await page.locator('tr[data-event][data-status="confirmed"]').count(), "receipt and sale").to.equal(2);
+      expect(await page.locator(`tr[data-event="${saleId}"]`).innerText()).to.contain("20 箱").and.to.contain("¥1,580.50").and.to.contain("消费帮扶专柜");
+      expect(await page.locator(`tr[data-event][data-status="confirmed"]`, { hasText: LOT }).count(), "receipt and sale of this batch").to.equal(2);
       await expectClean(w);
       await shot(page, "12-sale-confirmed");
     });
@@ -297,7 +342,7 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
       await shot(page, "13-public-page");
     });
 
-    it("the programme office sees the sale in its purchases: county, product, channel 消费扶贫专柜 and the CNY total", async function () {
+    it("the programme office sees the sale in its purchases: county, product, channel 消费帮扶专柜 and the CNY total", async function () {
       const w = await logIn("programme.office");
       const { page } = w;
       expect(new URL(page.url()).pathname).to.equal("/programme");
@@ -316,7 +361,7 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
       expect(await product.locator("th").innerText()).to.contain("20 箱");
       const channel = page.locator('table[data-figures="channel"] tbody tr[data-key="counter"]');
       expect(await channel.getAttribute("data-fen")).to.equal(String(SALE_FEN));
-      expect((await channel.locator("th").innerText()).trim()).to.equal("消费扶贫专柜");
+      expect((await channel.locator("th").innerText()).trim()).to.equal("消费帮扶专柜");
       expect(await channel.locator("td").nth(1).innerText()).to.equal("1,580.50");
       await expectClean(w);
       await shot(page, "14-programme-view");
@@ -340,6 +385,146 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
     expect(await page.locator('meta[http-equiv="refresh"]').count(), "it stops reloading once all is on chain").to.equal(0);
     return eventId!;
   }
+
+  /** Fills the sale form (the counter's) for a batch and submits it; returns the answer. */
+  async function trySale(w: WatchedPage, gtin: string, lot: string, amount: string, unit: string, cny: string, expectedStatus: number): Promise<Response> {
+    const { page } = w;
+    expect((await w.goto(`${h.base}/console/events/new?type=sale`)).status()).to.equal(200);
+    await page.fill('input[name="gtin"]', gtin);
+    await page.fill('input[name="lot"]', lot);
+    await page.fill('input[name="quantityAmount"]', amount);
+    await page.selectOption('select[name="quantityUnit"]', unit);
+    await page.fill('input[name="amountCny"]', cny);
+    await page.selectOption('select[name="channel"]', "counter");
+    await page.fill('input[name="soldAt"]', chinaLocal(-3_600_000));
+    w.expect({ url: `${h.base}/console/events/new?type=sale`, status: expectedStatus });
+    return submit(page, "提交");
+  }
+
+  /** The error written beside a field of the page's form. */
+  const errorBeside = (page: Page, name: string) => page.locator(`[data-field="${name}"] .field-error`).innerText();
+
+  describe("what the ledger's rules refuse, beside the right field", function () {
+    it("a counter selling a batch it never received: beside the lot, naming who holds it", async function () {
+      const w = await logIn("futian.chen");
+      const outboxBefore = h.gateway.outbox.countByStatus();
+      const answer = await trySale(w, MANGO_GTIN, UNRECEIVED_LOT, "3", "kg", "48", 409);
+      expect(answer.status()).to.equal(409);
+      expect(await errorBeside(w.page, "lot")).to.contain("这个专柜（福田区消费扶贫专柜）没有收到过这个批次").and.to.contain("田阳芒果专业合作社（1200 kg）");
+      expect(await w.page.inputValue('input[name="quantityAmount"]'), "the form keeps what was typed").to.equal("3");
+      expect(h.gateway.outbox.countByStatus(), "nothing written").to.deep.equal(outboxBefore);
+      await expectClean(w);
+      await shot(w.page, "30-sale-never-received");
+    });
+
+    it("a counter selling 99,999 kg from a 700 kg pack: beside the quantity", async function () {
+      const w = await logIn("futian.chen");
+      const outboxBefore = h.gateway.outbox.countByStatus();
+      expect((await trySale(w, PACK_GTIN, PACK_LOT, "99999", "kg", "1", 409)).status()).to.equal(409);
+      expect(await errorBeside(w.page, "quantityAmount")).to.contain("福田区消费扶贫专柜只持有这个批次 700 kg").and.to.contain("99999 kg");
+      expect(h.gateway.outbox.countByStatus()).to.deep.equal(outboxBefore);
+      await expectClean(w);
+      await shot(w.page, "31-sale-more-than-held");
+    });
+
+    it("a sale in 箱 of a batch in kg that states no box weight: beside the unit", async function () {
+      const w = await logIn("futian.chen");
+      const outboxBefore = h.gateway.outbox.countByStatus();
+      expect((await trySale(w, PACK_GTIN, PACK_LOT, "3", "box", "150", 400)).status()).to.equal(400);
+      expect(await errorBeside(w.page, "quantityUnit")).to.contain("这个批次以“公斤”计量").and.to.contain("须写明每箱多重");
+      expect(await w.page.locator('select[name="quantityUnit"]').inputValue()).to.equal("box");
+      expect(h.gateway.outbox.countByStatus()).to.deep.equal(outboxBefore);
+      await expectClean(w);
+      await shot(w.page, "32-sale-boxes-without-box-weight");
+    });
+
+    it("a shipment of a pack made from a recalled harvest: beside the lot, naming the harvest; its holder sees the recall", async function () {
+      const w = await logIn("baise.wei");
+      const { page } = w;
+      const outboxBefore = h.gateway.outbox.countByStatus();
+      await page.fill('input[name="gtin"]', PACK_GTIN);
+      await page.fill('input[name="lot"]', RECALLED_PACK_LOT);
+      await page.selectOption('select[name="consignee"]', counterId);
+      await page.fill('input[name="from"]', "百色市田阳区");
+      await page.fill('input[name="to"]', "深圳市福田区");
+      await page.fill('input[name="shippedAt"]', chinaLocal(-3_600_000));
+      w.expect({ url: `${h.base}/console/events/new?type=shipment`, status: 409 });
+      expect((await submit(page, "提交")).status()).to.equal(409);
+      expect(await errorBeside(page, "lot")).to.contain("由批次 TY2026-R01 加工而来，该批次已召回（农残抽检超标）");
+      expect(h.gateway.outbox.countByStatus()).to.deep.equal(outboxBefore);
+      await expectClean(w);
+      await shot(page, "33-shipment-of-recalled-pack");
+
+      // The cooperative holds the pack and what is left of the harvest: its pages say so.
+      const coop = await logIn("tianyang.huang");
+      const banner = coop.page.locator("[data-recall-notice]");
+      expect(await banner.getAttribute("data-recall-notice")).to.equal("2");
+      expect(await banner.innerText()).to.equal("召回：你持有的 2 个批次受召回影响，请查看库存并下架。");
+      expect((await follow(coop.page, await banner.innerText())).status()).to.equal(200);
+      expect(new URL(coop.page.url()).pathname).to.equal("/console/stock");
+      const packRow = coop.page.locator(`tr[data-batch="${batchIdFor(PACK_GTIN, RECALLED_PACK_LOT)}"]`);
+      expect(await packRow.getAttribute("data-recalled")).to.equal("upstream");
+      expect(await packRow.innerText()).to.contain("原料批次 TY2026-R01 已召回：农残抽检超标");
+      await expectClean(coop);
+      await shot(coop.page, "34-recalled-stock");
+    });
+
+    it("a harvest dated in the future: beside the date", async function () {
+      const w = await logIn("tianyang.huang");
+      const { page } = w;
+      expect((await follow(page, "登记采收")).status()).to.equal(200);
+      await page.fill('input[name="productName"]', "田阳香芒");
+      await page.fill('input[name="gtin"]', MANGO_GTIN);
+      await page.fill('input[name="lot"]', "TY2026-FUT");
+      await page.selectOption('select[name="countyCode"]', COUNTY_CODE); // the last harvest's province is listed
+      await page.fill('input[name="amount"]', "500");
+      await page.fill('input[name="harvestedAt"]', chinaDate(2 * DAY_MS));
+      await page.fill('input[name="harvestTime"]', "");
+      w.expect({ url: `${h.base}/console/batches/new`, status: 400 });
+      const outboxBefore = h.gateway.outbox.countByStatus();
+      expect((await submit(page, "登记采收")).status()).to.equal(400);
+      expect(await errorBeside(page, "harvestedAt")).to.equal("采收时间不能晚于现在");
+      expect(await page.inputValue('input[name="harvestedAt"]'), "the date stays").to.equal(chinaDate(2 * DAY_MS));
+      expect(h.gateway.outbox.countByStatus()).to.deep.equal(outboxBefore);
+      await expectClean(w);
+      await shot(page, "35-harvest-in-the-future");
+    });
+  });
+
+  describe("a correction round trip", function () {
+    it("the counter voids a sale recorded twice; the shopper's page shows it struck through", async function () {
+      const w = await logIn("futian.chen");
+      const { page } = w;
+      expect((await trySale(w, MANGO_GTIN, LOT, "20", "box", "1580.50", 200)).status()).to.equal(200);
+      const saleId = await expectRecordedAndConfirmed(page);
+
+      const correctLink = page.locator(`tr[data-event="${saleId}"] a.correct-link`);
+      const [opened] = await Promise.all([page.waitForNavigation({ waitUntil: "load" }), correctLink.click()]);
+      expect(opened!.status()).to.equal(200);
+      expect(new URL(page.url()).pathname).to.equal(`/console/events/${saleId}/correct`);
+      await page.fill('#void-form textarea[name="reason"]', "重复登记");
+      await shot(page, "36-correction-form");
+      expect((await submit(page, "作废这条记录")).status()).to.equal(200);
+      await expectRecordedAndConfirmed(page);
+      const original = page.locator(`tr[data-event="${saleId}"]`);
+      expect(await original.getAttribute("data-correction")).to.equal("void");
+      expect(await original.locator("del").count()).to.equal(1);
+      expect(await original.locator(".corrected-note").innerText()).to.equal("已作废：重复登记");
+      expect(await original.locator("a.correct-link").count(), "a void record is corrected no more").to.equal(0);
+      await expectClean(w);
+      await shot(page, "37-sale-voided");
+
+      const shopper = await phone();
+      expect((await shopper.goto(`${h.base}/p/${batchId}`)).status()).to.equal(200);
+      const voided = shopper.page.locator('ol.timeline > li[data-kind="sale"][data-status="void"]');
+      expect(await voided.count(), "the voided sale, struck through").to.equal(1);
+      expect(await voided.locator("del").count()).to.be.at.least(1);
+      expect(await voided.innerText()).to.contain("重复登记");
+      expect(await shopper.page.locator('ol.timeline > li[data-kind="sale"][data-status="live"]').count(), "the first sale stands").to.equal(1);
+      await expectClean(shopper);
+      await shot(shopper.page, "38-public-page-voided-sale");
+    });
+  });
 
   describe("what the console refuses", function () {
     const login = () => `${h.base}/console/login`;

@@ -1,14 +1,14 @@
 /**
- * The processor's console over HTTP: processing a cooperative's batch in place, splitting it
- * into new batches within its mass balance (and refused beyond it, with nothing written),
- * merging batches, units that do not compare, and the mass balance rules themselves.
+ * The processor's console over HTTP: a packing house processes what it received — in place,
+ * split into new batches within what it holds (refused beyond it, with nothing written), merged
+ * — and the ledger's rules answer beside the right field: a batch it never received, units that
+ * do not convert (unless a box weight is stated, or the member confirms the quantities).
  */
 import { expect } from "chai";
 import { batchIdFor } from "../../server/domain/gs1";
-import { checkMassBalance, type Quantity, type QuantitySource } from "../../server/services/mass-balance";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, MANGO_GTIN, TEA_GTIN } from "../../scripts/lib/payloads";
+import { harvest, MANGO_GTIN, receipt, shipment, TEA_GTIN } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 const PACK_GTIN = "06901234567816";
@@ -28,7 +28,7 @@ function splitForm(gtin: string, lot: string, outputs: Array<Record<string, stri
     "batch.gtin": gtin,
     "batch.lot": lot,
     step: "packing",
-    occurredAt: "2026-06-02T09:00",
+    occurredAt: "2026-06-04T09:00",
     facility: "百色分拣中心",
     ...extra,
   };
@@ -56,11 +56,25 @@ describe("console: the processor", function () {
       ["TY-P1", { amount: 1200, unit: "kg" }],
       ["TY-M1", { amount: 500, unit: "kg" }],
       ["TY-M2", { amount: 600, unit: "jin" }],
+      ["TY-M3", { amount: 50, unit: "kg" }],
+      ["TY-M4", { amount: 100, unit: "kg" }],
+      ["TY-M5", { amount: 100, unit: "kg" }],
       ["TY-BOX", { amount: 40, unit: "box" }],
       ["TY-P2", { amount: 100, unit: "kg" }],
+      ["TY-R1", { amount: 100, unit: "kg" }],
     ] as const) {
-      const written = await h.call("POST", "/api/v1/batches", { token: coop.apiKey, body: harvest(lot, { quantity }) });
-      expect(written.status).to.equal(202);
+      const { conversion: _conversion, ...noBoxWeight } = harvest(lot, { quantity });
+      const written = await h.call("POST", "/api/v1/batches", { token: coop.apiKey, body: noBoxWeight });
+      expect(written.status, JSON.stringify(written.body)).to.equal(202);
+    }
+    await h.settle();
+    // The cooperative ships every batch but TY-R1 to the packing house, which receives them.
+    for (const lot of ["TY-P1", "TY-M1", "TY-M2", "TY-M3", "TY-M4", "TY-M5", "TY-BOX", "TY-P2"]) {
+      const path = `/api/v1/batches/${batchIdFor(MANGO_GTIN, lot)}/events`;
+      for (const [token, body] of [[coop.apiKey, shipment(packingHouse.id)], [packingHouse.apiKey, { ...receipt, location: "百色分拣中心" }]] as const) {
+        const written = await h.call("POST", path, { token, body });
+        expect(written.status, JSON.stringify(written.body)).to.equal(202);
+      }
     }
     await h.settle();
     packer = new ConsoleClient(h.base);
@@ -95,7 +109,7 @@ describe("console: the processor", function () {
       const output = await h.call("GET", `/api/v1/batches/${batchIdFor(PACK_GTIN, lot)}`);
       expect(output.status).to.equal(200);
       expect(output.body.lineage.inputs).to.deep.equal([harvestId]);
-      expect(output.body.events[0].detail).to.include({ step: "packing", occurredAt: "2026-06-02T09:00:00+08:00", facility: "百色分拣中心" });
+      expect(output.body.events[0].detail).to.include({ step: "packing", occurredAt: "2026-06-04T09:00:00+08:00", facility: "百色分拣中心" });
     }
     const pk1 = await h.call("GET", `/api/v1/batches/${batchIdFor(PACK_GTIN, "PK-1")}`);
     expect(pk1.body.product).to.deep.equal({ name: "田阳香芒 5 kg 礼盒" });
@@ -112,8 +126,8 @@ describe("console: the processor", function () {
     await packer.get("/console/processing/new");
     // 1,200 kg − 600 kg − 0.6 t leaves nothing at all; even 1 jin is too much.
     const refused = await packer.post("/console/processing/new", splitForm(MANGO_GTIN, "TY-P1", [{ gtin: PACK_GTIN, lot: "PK-3", amount: "1", unit: "jin" }]));
-    expect(refused.status).to.equal(400);
-    expect(errorBeside(refused.text, "outputs")).to.contain("0.5 公斤").and.to.contain("超过了原料批次剩下的");
+    expect(refused.status).to.equal(409);
+    expect(errorBeside(refused.text, "outputs")).to.contain("新批次共 0.5 kg").and.to.contain("超过了").and.to.contain("0 kg");
     expect(refused.text).to.contain(`value="PK-3"`);
     expect(outboxCount(h)).to.equal(before);
     expect((await h.call("GET", `/api/v1/batches/${batchIdFor(PACK_GTIN, "PK-3")}`)).status).to.equal(404);
@@ -123,8 +137,8 @@ describe("console: the processor", function () {
     await packer.get("/console/processing/new");
     const before = outboxCount(h);
     const tooMuch = await packer.post("/console/processing/new", splitForm(MANGO_GTIN, "TY-M2", [{ gtin: PACK_GTIN, lot: "M2-A", amount: "300.001", unit: "kg" }]));
-    expect(tooMuch.status).to.equal(400);
-    expect(errorBeside(tooMuch.text, "outputs")).to.contain("300 公斤");
+    expect(tooMuch.status).to.equal(409);
+    expect(errorBeside(tooMuch.text, "outputs")).to.contain("300 kg");
     expect(outboxCount(h)).to.equal(before);
     const exact = await packer.post("/console/processing/new", splitForm(MANGO_GTIN, "TY-M2", [
       { gtin: PACK_GTIN, lot: "M2-A", amount: "0.1", unit: "t" },
@@ -141,8 +155,8 @@ describe("console: the processor", function () {
       splitForm(MANGO_GTIN, "TY-M1", [{ gtin: PACK_GTIN, lot, amount, unit: "kg" }], { "merge1.gtin": MANGO_GTIN, "merge1.lot": "TY-M2", step: "grading" });
     // TY-M1 has 500 kg, TY-M2 nothing left (300 kg, all split off above).
     const tooMuch = await packer.post("/console/processing/new", merged("MG-1", "501"));
-    expect(tooMuch.status).to.equal(400);
-    expect(errorBeside(tooMuch.text, "outputs")).to.contain("500 公斤");
+    expect(tooMuch.status).to.equal(409);
+    expect(errorBeside(tooMuch.text, "outputs")).to.contain("500 kg");
     expect(outboxCount(h)).to.equal(before);
 
     const answer = await packer.post("/console/processing/new", merged("MG-1", "500"));
@@ -155,12 +169,12 @@ describe("console: the processor", function () {
 
   it("records processing in place, and a merge into the batch, taking a pasted batch id or QR link", async function () {
     await packer.get("/console/processing/new");
-    const target = batchIdFor(MANGO_GTIN, "TY-P1");
+    const target = batchIdFor(MANGO_GTIN, "TY-P2");
     const inPlace = await packer.post("/console/processing/new", {
       "batch.gtin": target,
       step: "cold-storage",
-      occurredAt: "2026-06-02T20:00",
-      "merge1.gtin": `${h.base}/01/${MANGO_GTIN}/10/TY-BOX/qr.svg`,
+      occurredAt: "2026-06-04T20:00",
+      "merge1.gtin": `${h.base}/01/${MANGO_GTIN}/10/TY-M3/qr.svg`,
     });
     expect(inPlace.status, inPlace.text).to.equal(303);
     await h.settle();
@@ -168,13 +182,25 @@ describe("console: the processor", function () {
     const last = batch.body.events.at(-1);
     expect(last.type).to.equal("processing");
     expect(last.detail.step).to.equal("cold-storage");
-    expect(last.inputs).to.deep.equal([batchIdFor(MANGO_GTIN, "TY-BOX")]);
+    expect(last.inputs).to.deep.equal([batchIdFor(MANGO_GTIN, "TY-M3")]);
+    expect(last.detail.consumed, "all the packing house held of the batch merged in").to.deep.equal([
+      { batchId: batchIdFor(MANGO_GTIN, "TY-M3"), quantity: { amount: 50, unit: "kg" }, kg: 50 },
+    ]);
   });
 
-  it("cannot compare boxes with kilograms: refuses unless the member confirms checking the quantities", async function () {
+  it("refuses to process a batch the packing house never received, naming who holds it, beside the batch", async function () {
     await packer.get("/console/processing/new");
     const before = outboxCount(h);
-    const form = splitForm(MANGO_GTIN, "TY-M1", [{ gtin: TEA_GTIN, lot: "BX-1", amount: "20", unit: "box" }]);
+    const refused = await packer.post("/console/processing/new", { "batch.gtin": MANGO_GTIN, "batch.lot": "TY-R1", step: "cold-storage", occurredAt: "2026-06-04T20:00" });
+    expect(refused.status).to.equal(409);
+    expect(errorBeside(refused.text, "batch.gtin")).to.contain("这个加工厂（百色分拣中心）没有收到过这个批次").and.to.contain("田阳芒果专业合作社");
+    expect(outboxCount(h)).to.equal(before);
+  });
+
+  it("cannot compare boxes with kilograms: refuses unless a box weight is stated or the member confirms the quantities", async function () {
+    await packer.get("/console/processing/new");
+    const before = outboxCount(h);
+    const form = splitForm(MANGO_GTIN, "TY-M4", [{ gtin: TEA_GTIN, lot: "BX-1", amount: "20", unit: "box" }]);
     const refused = await packer.post("/console/processing/new", form);
     expect(refused.status).to.equal(400);
     expect(errorBeside(refused.text, "outputs")).to.contain("无法相互换算");
@@ -184,11 +210,28 @@ describe("console: the processor", function () {
     const confirmed = await packer.post("/console/processing/new", { ...form, unitsChecked: "1" });
     expect(confirmed.status, confirmed.text).to.equal(303);
     expect(outboxCount(h)).to.equal(before + 1);
+    await h.settle();
+    const boxed = await h.call("GET", `/api/v1/batches/${batchIdFor(TEA_GTIN, "BX-1")}`);
+    expect(boxed.body.events[0].detail.quantitiesConfirmed).to.equal(true);
+
+    // With a box weight the units convert: 21 boxes of 5 kg are more than 100 kg, 20 are not.
+    await packer.get("/console/processing/new");
+    const weighed = (lot: string, amount: string) =>
+      splitForm(MANGO_GTIN, "TY-M5", [{ gtin: TEA_GTIN, lot, amount, unit: "box", conversionUnit: "box", conversionKg: "5" }]);
+    const over = await packer.post("/console/processing/new", weighed("BX-21", "21"));
+    expect(over.status).to.equal(409);
+    expect(errorBeside(over.text, "outputs")).to.contain("105 kg");
+    expect(over.text, "no confirmation needed where the units convert").not.to.contain(`data-field="unitsChecked"`);
+    const fits = await packer.post("/console/processing/new", weighed("BX-20", "20"));
+    expect(fits.status, fits.text).to.equal(303);
+    await h.settle();
+    const pack = await h.call("GET", `/api/v1/batches/${batchIdFor(TEA_GTIN, "BX-20")}`);
+    expect(pack.body.events[0].detail.output.conversion).to.deep.equal({ unit: "box", kg: 5 });
 
     // Boxes split into boxes compare: 40 boxes, 41 refused, 40 pass.
     await packer.get("/console/processing/new");
     const boxes = (amount: string) => splitForm(MANGO_GTIN, "TY-BOX", [{ gtin: TEA_GTIN, lot: `BX-${amount}`, amount, unit: "box" }]);
-    expect((await packer.post("/console/processing/new", boxes("41"))).status).to.equal(400);
+    expect((await packer.post("/console/processing/new", boxes("41"))).status).to.equal(409);
     expect((await packer.post("/console/processing/new", boxes("40"))).status).to.equal(303);
   });
 
@@ -217,7 +260,7 @@ describe("console: the processor", function () {
 
     const taken = await packer.post("/console/processing/new", splitForm(MANGO_GTIN, "TY-P2", [{ gtin: PACK_GTIN, lot: "PK-1", amount: "1", unit: "kg" }]));
     expect(taken.status).to.equal(409);
-    expect(errorBeside(taken.text, "out1.lot")).to.contain("already has a batch with this lot");
+    expect(errorBeside(taken.text, "out1.lot")).to.contain("PK-1 exists already");
     expect(outboxCount(h)).to.equal(before);
     await packer.get("/console/processing/new?lang=zh");
   });
@@ -234,46 +277,5 @@ describe("console: the processor", function () {
     const own = await coop.get(`/console/batches/${harvestId}`);
     expect(own.status).to.equal(200);
     expect(own.text).to.contain(`data-split="${batchIdFor(PACK_GTIN, "PK-1")}"`);
-  });
-});
-
-describe("mass balance", function () {
-  const kg = (amount: number): Quantity => ({ amount, unit: "kg" });
-  /** A ledger of batches: each with its quantity and the inputs it was split from. */
-  function source(batches: Record<string, { quantity?: Quantity; from?: string[] }>): QuantitySource {
-    return {
-      quantityOf: (id) => batches[id]?.quantity,
-      drawsOn: (id) =>
-        Object.entries(batches)
-          .filter(([, b]) => b.from?.includes(id))
-          .map(([batchId, b]) => ({ batchId, inputs: b.from!, quantity: b.quantity })),
-    };
-  }
-
-  it("subtracts what was split off a single input", function () {
-    const ledger = source({ a: { quantity: kg(100) }, x: { quantity: kg(60), from: ["a"] } });
-    expect(checkMassBalance(ledger, ["a"], [kg(40)])).to.deep.include({ kind: "balanced", available: 40 });
-    expect(checkMassBalance(ledger, ["a"], [kg(40.5)])).to.deep.include({ kind: "exceeded", requested: 40.5, available: 40 });
-  });
-
-  it("lets an earlier merge draw from whichever input leaves the most for this split", function () {
-    // 150 kg came from a and c together: at best 100 from c and 50 from a.
-    const ledger = source({ a: { quantity: kg(100) }, c: { quantity: kg(100) }, m: { quantity: kg(150), from: ["a", "c"] } });
-    expect(checkMassBalance(ledger, ["a"], [kg(50)]).kind).to.equal("balanced");
-    expect(checkMassBalance(ledger, ["a"], [kg(51)]).kind).to.equal("exceeded");
-    expect(checkMassBalance(ledger, ["a", "c"], [kg(50)]).kind).to.equal("balanced");
-    // ...unless c was drawn on by another split as well.
-    const busier = source({ a: { quantity: kg(100) }, c: { quantity: kg(100) }, m: { quantity: kg(150), from: ["a", "c"] }, y: { quantity: kg(80), from: ["c"] } });
-    expect(checkMassBalance(busier, ["a"], [kg(0.1)]).kind).to.equal("exceeded");
-  });
-
-  it("converts t and jin, compares counted units only with themselves, and says when it cannot check", function () {
-    const ledger = source({ a: { quantity: { amount: 1, unit: "t" } }, b: { quantity: { amount: 10, unit: "box" } }, u: {} });
-    expect(checkMassBalance(ledger, ["a"], [{ amount: 2000, unit: "jin" }]).kind).to.equal("balanced");
-    expect(checkMassBalance(ledger, ["a"], [{ amount: 2001, unit: "jin" }]).kind).to.equal("exceeded");
-    expect(checkMassBalance(ledger, ["b"], [{ amount: 10, unit: "box" }]).kind).to.equal("balanced");
-    expect(checkMassBalance(ledger, ["b"], [{ amount: 1, unit: "piece" }])).to.deep.include({ kind: "uncheckable", reason: "units" });
-    expect(checkMassBalance(ledger, ["a", "b"], [kg(1)])).to.deep.include({ kind: "uncheckable", reason: "units" });
-    expect(checkMassBalance(ledger, ["u"], [kg(1)])).to.deep.include({ kind: "uncheckable", reason: "unknown-quantity" });
   });
 });

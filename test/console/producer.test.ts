@@ -38,7 +38,8 @@ function harvestForm(lot: string, overrides: Record<string, string> = {}): Recor
     base: "田阳芒果供深基地",
     amount: "1200",
     unit: "kg",
-    harvestedAt: "2026-06-01T08:00",
+    harvestedAt: "2026-06-01",
+    harvestTime: "08:00",
     notes: "头茬果",
     ...overrides,
   };
@@ -134,7 +135,7 @@ describe("console: the producer", function () {
     expect(bad.status).to.equal(400);
     expect(errorBeside(bad.text, "gtin")).to.equal("商品条码位数或校验位不对");
     expect(errorBeside(bad.text, "lot")).to.equal("必填");
-    expect(errorBeside(bad.text, "countyCode")).to.contain("没有这个县区代码");
+    expect(errorBeside(bad.text, "countyCode")).to.equal("459999 不是县级行政区划代码");
     expect(errorBeside(bad.text, "amount")).to.equal("必须是数字");
     expect(errorBeside(bad.text, "unit")).to.equal("请从列表中选择");
     expect(errorBeside(bad.text, "harvestedAt")).to.equal("必填");
@@ -164,9 +165,58 @@ describe("console: the producer", function () {
       files: { photos: { name: "second.png", type: "image/png", data: Buffer.concat([PNG, Buffer.from("second photo")]) } },
     });
     expect(taken.status).to.equal(409);
-    expect(errorBeside(taken.text, "lot")).to.contain("已经有这个批次号");
+    expect(errorBeside(taken.text, "lot")).to.equal(`批次 ${MANGO_GTIN}/TY2026-001 已经存在`);
     expect(countOf(h, "outbox")).to.equal(outbox);
     expect(countOf(h, "photos")).to.equal(photos);
+  });
+
+  it("sends the county code alone, keeps a date without a time as a date, and records a box weight", async function () {
+    await coop.get("/console/batches/new");
+    const form = await coop.get("/console/batches/new");
+    expect(form.text, "the day starts as today, the time empty").to.match(/name="harvestedAt" value="\d{4}-\d{2}-\d{2}"/).and.to.match(/name="harvestTime" value=""/);
+    const answer = await coop.post("/console/batches/new", harvestForm("TY2026-DAY", { harvestTime: "", conversionUnit: "box", conversionKg: "5" }));
+    expect(answer.status, answer.text).to.equal(303);
+    await h.settle();
+    const detail = (await h.call("GET", `/api/v1/batches/${batchIdFor(MANGO_GTIN, "TY2026-DAY")}`)).body.events[0].detail;
+    expect(detail.harvestedAt).to.equal("2026-06-01");
+    expect(detail.conversion).to.deep.equal({ unit: "box", kg: 5 });
+    expect(detail.origin.county, "named from the code").to.equal("百色市田阳区");
+    const row = h.db.prepare(`SELECT detail FROM outbox WHERE batch_id = ?`).get(batchIdFor(MANGO_GTIN, "TY2026-DAY")) as { detail: string };
+    expect(row.detail).to.contain(`"harvestedAt":"2026-06-01"`);
+  });
+
+  it("refuses a harvest dated in the future and a box weight without its unit, beside their fields", async function () {
+    const outbox = countOf(h, "outbox");
+    await coop.get("/console/batches/new");
+    const tomorrow = new Date(Date.now() + 8 * 3_600_000 + 86_400_000).toISOString().slice(0, 10);
+    const future = await coop.post("/console/batches/new", harvestForm("TY2026-FUT", { harvestedAt: tomorrow, harvestTime: "" }));
+    expect(future.status).to.equal(400);
+    expect(errorBeside(future.text, "harvestedAt")).to.equal("采收时间不能晚于现在");
+    const noUnit = await coop.post("/console/batches/new", harvestForm("TY2026-FUT", { conversionKg: "5" }));
+    expect(noUnit.status).to.equal(400);
+    expect(errorBeside(noUnit.text, "conversionUnit")).to.equal("请从列表中选择");
+    // A batch of boxes may state only a box's weight.
+    const otherUnit = await coop.post("/console/batches/new", harvestForm("TY2026-FUT", { amount: "40", unit: "box", conversionUnit: "crate", conversionKg: "5" }));
+    expect(otherUnit.status).to.equal(400);
+    expect(errorBeside(otherUnit.text, "conversionUnit")).to.contain("box");
+    expect(countOf(h, "outbox")).to.equal(outbox);
+  });
+
+  it("ships its own batch to the organisation it picks (only those that may receive)", async function () {
+    const batchId = batchIdFor(MANGO_GTIN, "TY2026-DAY");
+    const form = await coop.get(`/console/events/new?type=shipment&batchId=${batchId}`);
+    expect(form.status).to.equal(200);
+    expect(form.text).to.contain(`value="${batchId}"`).and.to.contain("百色分拣中心（加工厂）");
+    expect(form.text, "no cooperative is a consignee").not.to.contain("乐业猕猴桃合作社（");
+    const key = /name="formKey" value="([^"]+)"/.exec(form.text)![1];
+    const packerId = (h.db.prepare(`SELECT id FROM orgs WHERE name = '百色分拣中心'`).get() as { id: string }).id;
+    const answer = await coop.post("/console/events/new?type=shipment", {
+      formKey: key, batchId, consignee: packerId, quantityAmount: "100", quantityUnit: "box", from: "那坡镇", to: "百色分拣中心", shippedAt: "2026-06-02T06:00",
+    });
+    expect(answer.status, answer.text).to.equal(303);
+    await h.settle();
+    const page = await coop.get(`/console/batches/${batchId}`);
+    expect(page.text).to.match(/data-kind="shipment"/).and.to.contain("收货机构：百色分拣中心").and.to.contain("100 箱");
   });
 
   it("records a form submitted twice once", async function () {

@@ -11,7 +11,7 @@ import { batchIdFor } from "../../server/domain/gs1";
 import { SalesReads } from "../../server/store/sales-reads";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId } from "../../scripts/lib/payloads";
+import { harvest, harvestedBatchId, receipt, shipment } from "../../scripts/lib/payloads";
 
 const PASSWORD = "correct horse battery";
 const LYCHEE_GTIN = "06901234567830";
@@ -49,7 +49,7 @@ const csvFile = (text: string) => ({ files: { file: { name: "counties.csv", type
 describe("console: the programme view", function () {
   this.timeout(180_000);
   let h: Harness;
-  let retailer: { apiKey: string };
+  let retailer: { id: string; apiKey: string };
   const mango = harvestedBatchId("TY-P1");
   const lychee = batchIdFor(LYCHEE_GTIN, "NS-P1");
   const giftPack = batchIdFor(PACK_GTIN, "TY-GIFT1");
@@ -99,10 +99,16 @@ describe("console: the programme view", function () {
       step: "packing",
       occurredAt: "2026-06-01T18:00:00+08:00",
       outputs: [
-        { gtin: PACK_GTIN, lot: "TY-GIFT1", quantity: { amount: 10, unit: "box" }, product: { name: "田阳香芒礼盒" } },
-        { gtin: PACK_GTIN, lot: "TY-PACK2", quantity: { amount: 5, unit: "box" } },
+        { gtin: PACK_GTIN, lot: "TY-GIFT1", quantity: { amount: 10, unit: "box" }, conversion: { unit: "box", kg: 5 }, product: { name: "田阳香芒礼盒" } },
+        { gtin: PACK_GTIN, lot: "TY-PACK2", quantity: { amount: 5, unit: "box" }, conversion: { unit: "box", kg: 5 } },
       ],
     });
+    await h.settle();
+    // Each batch goes to the counter, which receives it before selling any.
+    for (const [batchId, shipper] of [[mango, tianyang], [lychee, nanshan], [giftPack, tianyang], [plainPack, tianyang]] as const) {
+      await accepted(`/api/v1/batches/${batchId}/events`, shipper.apiKey, shipment(counter.id));
+      await accepted(`/api/v1/batches/${batchId}/events`, counter.apiKey, receipt);
+    }
     await h.settle();
 
     await sell(mango, { amount: 20, unit: "box", amountCny: 1580.5, channel: "counter", soldAt: "2026-06-03T15:00:00+08:00" });
@@ -155,7 +161,7 @@ describe("console: the programme view", function () {
     expect(figureRow(page.text, "channel", "online")).to.include({ sales: "2", fen: "15990" });
     expect(figureRow(page.text, "channel", "store")).to.include({ sales: "1", fen: "50000" });
     expect(figureRow(page.text, "channel", "832-platform")).to.include({ sales: "1", fen: "30000" });
-    expect(page.text).to.contain("832 平台").and.to.contain("消费扶贫专柜");
+    expect(page.text).to.contain("832 平台").and.to.contain("消费帮扶专柜");
   });
 
   it("draws its charts as SVG with titles, no script and no inline style", async function () {
@@ -205,10 +211,10 @@ describe("console: the programme view", function () {
     const rows = parse(bytes.subarray(3).toString("utf8")) as string[][];
     expect(rows).to.deep.equal([
       ["月份", "县区代码", "县区", "帮扶县", "产品", "渠道", "笔数", "数量", "单位", "金额（元）"],
-      ["2026-06", "451003", "百色市田阳区", "是", "田阳香芒", "消费扶贫专柜", "1", "20", "box", "1580.50"],
+      ["2026-06", "451003", "百色市田阳区", "是", "田阳香芒", "消费帮扶专柜", "1", "20", "box", "1580.50"],
       ["2026-06", "451003", "百色市田阳区", "是", "田阳香芒", "网上商城", "1", "1", "box", "99.90"],
       ["2026-07", "440305", "深圳市南山区", "否", "南山荔枝", "门店", "1", "10", "kg", "500.00"],
-      ["2026-07", "451003", "百色市田阳区", "是", "田阳香芒", "消费扶贫专柜", "1", "1", "box", "200.00"],
+      ["2026-07", "451003", "百色市田阳区", "是", "田阳香芒", "消费帮扶专柜", "1", "1", "box", "200.00"],
       ["2026-07", "451003", "百色市田阳区", "是", "田阳香芒", "网上商城", "1", "1", "box", "60.00"],
       ["2026-07", "451003", "百色市田阳区", "是", "田阳香芒礼盒", "832 平台", "1", "2", "box", "300.00"],
     ]);

@@ -59,3 +59,31 @@ export class ConsoleClient {
     return this.cookies.get(name);
   }
 }
+
+/** The form's key (one form, one write), from a page the client loaded. */
+export function formKeyOf(page: string): string {
+  const match = /name="formKey" value="([^"]+)"/.exec(page);
+  if (!match) throw new Error("no form key on the page");
+  return match[1];
+}
+
+/** The error written beside a form field (its form row carries it), or undefined when there is none. */
+export function errorBeside(page: string, name: string): string | undefined {
+  const row = new RegExp(`<div class="form-row has-error" data-field="${name.replace(/[.[\]]/g, "\\$&")}"[^>]*>[\\s\\S]*?</div>`).exec(page);
+  if (!row) return undefined;
+  return /<p class="field-error"[^>]*>([^<]*)<\/p>/.exec(row[0])?.[1];
+}
+
+/** The table row of one event on a console page. */
+export function eventRow(page: string, eventId: string): string {
+  const match = new RegExp(`<tr data-event="${eventId}"[\\s\\S]*?</tr>`).exec(page);
+  if (!match) throw new Error(`no row for event ${eventId}`);
+  return match[0];
+}
+
+/** The event id a form's redirect names (/console/events?recorded=…). */
+export function recordedId(location: string | null): string {
+  const id = new URL(location ?? "", "http://console").searchParams.get("recorded");
+  if (!id) throw new Error(`no recorded event in ${location}`);
+  return id;
+}

@@ -5,6 +5,7 @@
  */
 import type { Response } from "express";
 import { DomainError } from "../../domain/errors";
+import { COUNTED_UNITS } from "../../domain/request-shapes";
 import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
 import { BATCH_WORDS, UNITS } from "./batch-messages";
@@ -15,6 +16,11 @@ import type { ConsoleRequest } from "../session";
 
 export function unitOptions(lang: Lang): Array<{ value: string; label: string }> {
   return UNITS.map((unit) => ({ value: unit, label: BATCH_WORDS[lang].units[unit] }));
+}
+
+/** The counted units a batch may state the weight of (a conversion: 1 box = 5 kg). */
+export function countedUnitOptions(lang: Lang): Array<{ value: string; label: string }> {
+  return COUNTED_UNITS.map((unit) => ({ value: unit, label: BATCH_WORDS[lang].units[unit] }));
 }
 
 
@@ -51,7 +57,8 @@ export function serviceFieldErrors(error: DomainError, lang: Lang, fieldOf: Reco
   const errors: FieldErrors = {};
   for (const problem of error.fields) {
     const name = names[problem.field] ?? "_form";
-    errors[name] ??= refusalWords(problem.message, lang) ?? translated[problem.field];
+    // The ledger's rules word their refusals in both languages; older refusals are worded here.
+    errors[name] ??= (problem.zh === undefined ? refusalWords(problem.message, lang) : undefined) ?? translated[problem.field];
   }
   if (error.fields.length === 0) errors._form = refusalWords(error.message, lang) ?? translated._form;
   return errors;

@@ -1,13 +1,18 @@
 /**
  * Registering a harvest (producers): the form, its county picker and the write. The origin
  * county is picked from the GB/T 2260 list: a province first (the form comes back with that
- * province's counties, grouped by prefecture; no script needed), then the county, whose name is
- * taken from the list. Photos go with the form; their hashes go on chain with the harvest.
+ * province's counties, grouped by prefecture; no script needed), then the county; only its code
+ * is sent, and the ledger names the county from it. The harvest day may come with a time of day
+ * or without (then it stays a plain date, a day in China). A batch may state what one box (or
+ * piece, crate, bag) weighs, so that it can be shipped and sold in either unit. Photos go with
+ * the form; their hashes go on chain with the harvest. The ledger's rules (a current county
+ * code, no date in the future) answer beside the field they are about.
  */
 import express, { type Request, type Router } from "express";
 import { harvestBody } from "../../domain/request-shapes";
-import { allCounties, countyByCode, provinceList, type County } from "../../domain/divisions";
+import { allCounties, provinceList, type County } from "../../domain/divisions";
 import { DomainError } from "../../domain/errors";
+import { checkCounty } from "../../services/ledger-rules/origin-rules";
 import { httpStatusOf } from "../../api/error-handler";
 import type { AcceptedBatchReads } from "../../store/accepted-batch-reads";
 import { html, type SafeHtml } from "../../html/html";
@@ -18,9 +23,10 @@ import {
   serviceFieldErrors,
   signsForOrg,
   unitOptions,
+  countedUnitOptions,
 } from "./batch-forms";
 import type { ConsoleDeps } from "../context";
-import { chinaNow, chinaTime, errorSummary, field, form, FORM_KEY_FIELD, formIdempotency, formKeyField, number, ownKeyBanner, text, zodFieldErrors, type FieldErrors } from "../forms";
+import { chinaDateAndTime, chinaNow, errorSummary, field, form, FORM_KEY_FIELD, formIdempotency, formKeyField, number, ownKeyBanner, text, zodFieldErrors, type FieldErrors } from "../forms";
 import { consoleLayout } from "../layout";
 import { messages } from "../messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "../session";
@@ -46,12 +52,18 @@ const M = messages({
     showCounties: "列出该省的县区",
     county: "县区",
     countyHint: "先选省份，再点“列出该省的县区”",
-    unknownCounty: "没有这个县区代码，请从列表中选择。",
+    conversionSection: "包装换算（可选）",
+    conversionIntro: "写明每箱（或每件、每筐、每袋）多重，这个批次就可以按箱或按公斤发运和销售。",
+    conversionUnit: "计数单位",
+    conversionKg: "每个单位的重量（公斤）",
+    conversionKgHint: "如 每箱 5 公斤",
     village: "乡镇/村",
     base: "基地",
     amount: "数量",
     unit: "单位",
-    harvestedAt: "采收时间",
+    harvestedAt: "采收日期",
+    harvestTime: "时间（可选）",
+    harvestTimeHint: "不填时间，就只记录日期",
     photos: "照片",
     photosHint: `可选，最多 ${MAX_PHOTOS} 张 JPEG、PNG 或 WebP，每张不超过 5 MB；照片的指纹会写入区块链`,
     photosAgain: "表单退回后照片不会保留：请重新选择照片（JPEG、PNG 或 WebP，每张不超过 5 MB）",
@@ -76,12 +88,18 @@ const M = messages({
     showCounties: "List this province's counties",
     county: "County",
     countyHint: "Pick the province first, then press “List this province's counties”",
-    unknownCounty: "There is no county with this code: pick one from the list.",
+    conversionSection: "Pack weight (optional)",
+    conversionIntro: "State what one box (or piece, crate, bag) weighs, and this batch can be shipped and sold by the box or by weight.",
+    conversionUnit: "Counted unit",
+    conversionKg: "Weight of one (kg)",
+    conversionKgHint: "e.g. 5 kg a box",
     village: "Township / village",
     base: "Production base",
     amount: "Amount",
     unit: "Unit",
-    harvestedAt: "Harvested at",
+    harvestedAt: "Harvest date",
+    harvestTime: "Time (optional)",
+    harvestTimeHint: "Leave empty to record the day only",
     photos: "Photos",
     photosHint: `Optional: up to ${MAX_PHOTOS} JPEG, PNG or WebP images of at most 5 MB each; their fingerprints go on the blockchain`,
     photosAgain: "Photos are not kept when a form comes back: choose them again (JPEG, PNG or WebP, at most 5 MB each)",
@@ -102,7 +120,10 @@ export interface HarvestValues {
   base?: string;
   amount?: string;
   unit?: string;
+  conversionUnit?: string;
+  conversionKg?: string;
   harvestedAt?: string;
+  harvestTime?: string;
   notes?: string;
 }
 
@@ -114,6 +135,9 @@ const FIELD_OF_PATH: Record<string, string> = {
   lot: "lot",
   "origin.countyCode": "countyCode",
   "origin.county": "countyCode",
+  conversion: "conversionKg",
+  "conversion.unit": "conversionUnit",
+  "conversion.kg": "conversionKg",
   "origin.village": "village",
   "origin.base": "base",
   quantity: "amount",
@@ -131,7 +155,7 @@ export function harvestRoutes(deps: ConsoleDeps, reads: AcceptedBatchReads, uplo
   router.get(PATH, producers, (req, res) => {
     const context = consoleOf(res);
     const province = typeof req.query.province === "string" && /^\d{2}$/.test(req.query.province) ? req.query.province : undefined;
-    const values = { ...lastOrigin(deps, reads, context), harvestedAt: chinaNow(), unit: "kg" };
+    const values = { ...lastOrigin(deps, reads, context), harvestedAt: chinaNow().slice(0, 10), unit: "kg" };
     if (province && province !== values.province) Object.assign(values, { province, countyCode: undefined });
     res.type("html").send(page(context, values, {}));
   });
@@ -148,9 +172,9 @@ export function harvestRoutes(deps: ConsoleDeps, reads: AcceptedBatchReads, uplo
     const upload = readPhotos(req.files, "photos", org.id, context.lang);
     const parsed = harvestBody.safeParse(requestBody(values, upload.photos.map((photo) => photo.hash)));
     const errors: FieldErrors = parsed.success ? {} : zodFieldErrors(parsed.error, context.lang, FIELD_OF_PATH);
-    if (values.countyCode && /^\d{6}$/.test(values.countyCode) && !countyByCode(values.countyCode)) {
-      errors.countyCode = M[context.lang].unknownCounty;
-    }
+    // The rules' own county check, so that a wrong county shows with the form's other problems.
+    const county = values.countyCode && /^\d{6}$/.test(values.countyCode) ? checkCounty(values.countyCode, undefined) : undefined;
+    if (county && "problem" in county) errors.countyCode = county.problem[context.lang];
     if (upload.error) errors.photos = upload.error;
     const photosDropped = upload.photos.length > 0 || upload.error !== undefined;
     if (!parsed.success || Object.keys(errors).length > 0) {
@@ -174,7 +198,7 @@ export function harvestRoutes(deps: ConsoleDeps, reads: AcceptedBatchReads, uplo
 
 function valuesOf(body: Record<string, unknown>): HarvestValues {
   const values: HarvestValues = {};
-  for (const name of ["productName", "variety", "gtin", "lot", "province", "countyCode", "village", "base", "amount", "unit", "harvestedAt", "notes"] as const) {
+  for (const name of ["productName", "variety", "gtin", "lot", "province", "countyCode", "village", "base", "amount", "unit", "conversionUnit", "conversionKg", "harvestedAt", "harvestTime", "notes"] as const) {
     values[name] = text(body[name]);
   }
   if (!values.province && values.countyCode) values.province = values.countyCode.slice(0, 2);
@@ -183,26 +207,22 @@ function valuesOf(body: Record<string, unknown>): HarvestValues {
 
 /** The write the form asks for, before validation (harvestBody decides what is wrong). */
 function requestBody(values: HarvestValues, photoHashes: string[]): unknown {
-  const county = values.countyCode ? countyByCode(values.countyCode) : undefined;
+  const hasConversion = values.conversionUnit !== undefined || values.conversionKg !== undefined;
   return {
     product: { name: values.productName, gtin: values.gtin, ...(values.variety ? { variety: values.variety } : {}) },
     lot: values.lot,
+    // The code alone: the ledger names the county from it.
     origin: {
       countyCode: values.countyCode,
-      county: county ? countyName(county) : undefined,
       ...(values.village ? { village: values.village } : {}),
       ...(values.base ? { base: values.base } : {}),
     },
     quantity: { amount: number(values.amount), unit: values.unit },
-    harvestedAt: chinaTime(values.harvestedAt),
+    ...(hasConversion ? { conversion: { unit: values.conversionUnit, kg: number(values.conversionKg) } } : {}),
+    harvestedAt: chinaDateAndTime(values.harvestedAt, values.harvestTime),
     ...(values.notes ? { notes: values.notes } : {}),
     ...(photoHashes.length ? { photoHashes } : {}),
   };
-}
-
-/** The county as people write it in an address: "百色市田阳区", "北京市东城区". */
-export function countyName(county: County): string {
-  return county.prefecture ? county.shortName : `${county.province}${county.name}`;
 }
 
 /** The product and origin of the organisation's latest harvest: most lots repeat them. */
@@ -263,7 +283,17 @@ ${field({ name: "base", label: t.base, value: values.base, error: errors.base, m
 ${field({ name: "amount", label: t.amount, type: "number", value: values.amount, error: errors.amount, required: true, step: "any", min: "0" })}
 ${field({ name: "unit", label: t.unit, type: "select", value: values.unit, error: errors.unit, required: true, options: unitOptions(context.lang) })}
 </div>
-${field({ name: "harvestedAt", label: t.harvestedAt, type: "datetime-local", value: values.harvestedAt, error: errors.harvestedAt, required: true })}
+<div class="field-pair">
+${field({ name: "harvestedAt", label: t.harvestedAt, type: "date", value: values.harvestedAt, error: errors.harvestedAt, required: true })}
+${field({ name: "harvestTime", label: t.harvestTime, type: "time", value: values.harvestTime, hint: t.harvestTimeHint })}
+</div>
+</fieldset>`,
+        html`<fieldset><legend>${t.conversionSection}</legend>
+<p class="hint">${t.conversionIntro}</p>
+<div class="field-pair">
+${field({ name: "conversionUnit", label: t.conversionUnit, type: "select", value: values.conversionUnit, error: errors.conversionUnit, options: countedUnitOptions(context.lang) })}
+${field({ name: "conversionKg", label: t.conversionKg, type: "number", value: values.conversionKg, error: errors.conversionKg, step: "any", min: "0", hint: t.conversionKgHint })}
+</div>
 </fieldset>`,
         html`<fieldset><legend>${t.moreSection}</legend>
 ${field({ name: "photos", label: t.photos, type: "file", error: errors.photos, accept: "image/jpeg,image/png,image/webp", multiple: true, hint: photosDropped ? t.photosAgain : t.photosHint })}

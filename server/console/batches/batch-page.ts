@@ -1,6 +1,8 @@
 /**
  * A batch's page in the console (its creator only): what it is, each event with its way to the
- * chain (pending → submitted → confirmed, or failed and why), lineage, photos, links to the
+ * chain (pending → submitted → confirmed, or failed and why) — an event a correction declared
+ * void or superseded struck through with the reason, and the organisation's own events with a
+ * link to correct them —, lineage, photos, links to the
  * public page, QR code and labels, and the serial and recall forms. While anything is on its
  * way, the page reloads itself every 3 seconds (a meta refresh: no script); the forms then move
  * to pages of their own so that a reload never wipes what someone is typing.
@@ -9,9 +11,11 @@ import express, { type Router } from "express";
 import { digitalLinkPath } from "../../domain/digital-link";
 import { eventKindName } from "../../domain/event-kinds";
 import { parseBatchId } from "../../domain/gs1";
-import type { AcceptedEvent, AcceptedBatchReads } from "../../store/accepted-batch-reads";
 import { html, type SafeHtml } from "../../html/html";
-import { formatDateTime, type Lang } from "../../html/i18n";
+import { formatDateTime } from "../../html/i18n";
+import { correctionPath, marksOf, mayCorrect } from "../events/event-corrections";
+import { what } from "../events/event-list-page";
+import { EVENT_WORDS } from "../events/event-messages";
 import {
   issuedNotice,
   MAX_LABEL_LINK_SERIALS,
@@ -181,6 +185,7 @@ function eventsCard(context: ConsoleRequest, view: BatchCreatorView): SafeHtml {
   const t = M[context.lang];
   const w = BATCH_WORDS[context.lang];
   const statusWords = COMMON[context.lang].status;
+  const marks = marksOf(view.events);
   return html`<section class="card" aria-labelledby="events-heading">
 <h2 id="events-heading">${t.journey}</h2>
 <div class="table-scroll"><table class="data">
@@ -189,49 +194,21 @@ function eventsCard(context: ConsoleRequest, view: BatchCreatorView): SafeHtml {
 ${view.events.map((event) => {
   const type = eventKindName(event.kind);
   const at = event.detail[TIME_FIELD[type]];
-  return html`<tr data-event="${event.eventId}" data-status="${event.status}">
-<td><strong>${w.types[type]}</strong><br>${eventSummary(context.lang, type, event)}${event.detail.org ? html`<br><span class="hint">${(event.detail.org as { name?: string }).name ?? ""}</span>` : null}</td>
+  const mark = marks.get(event.eventId);
+  const correctable = mayCorrect(event, event.orgId, context.org!, marks);
+  return html`<tr data-event="${event.eventId}" data-status="${event.status}" data-kind="${type}"${mark ? html` data-correction="${mark.declaration}" class="corrected"` : null}>
+<td>${what(type, event.detail, mark, context.lang)}${event.detail.org ? html`<br><span class="hint">${(event.detail.org as { name?: string }).name ?? ""}</span>` : null}</td>
 <td>${typeof at === "string" ? formatDateTime(at, context.lang) : "—"}</td>
 <td><span class="status status-${event.status}">${statusWords[event.status]}</span>
 ${event.transactionHash ? html`<br><code class="proof">${event.transactionHash.slice(0, 10)}…</code>` : null}
 ${event.blockNumber !== null ? html` <span class="proof">${t.block(event.blockNumber)}</span>` : null}
-${event.status === "failed" && event.error ? html`<br><span class="status-failed">${event.error}</span>` : null}</td>
+${event.status === "failed" && event.error ? html`<br><span class="status-failed">${event.error}</span>` : null}
+${correctable ? html`<br><a class="correct-link" href="${correctionPath(event.eventId)}">${EVENT_WORDS[context.lang].correct}</a>` : null}</td>
 </tr>`;
 })}
 </tbody>
 </table></div>
 </section>`;
-}
-
-/** One line on what the event says, in the member's words. */
-function eventSummary(lang: Lang, type: string, event: AcceptedEvent): string {
-  const w = BATCH_WORDS[lang];
-  const d = event.detail as {
-    step?: string;
-    output?: { quantity?: unknown };
-    facility?: string;
-    quantity?: unknown;
-    from?: string;
-    to?: string;
-    location?: string;
-    reason?: string;
-  };
-  switch (type) {
-    case "harvest":
-      return quantityText(d.quantity, lang);
-    case "processing":
-      return [d.step ? (w.steps[d.step] ?? d.step) : null, d.output ? quantityText(d.output.quantity, lang) : null, d.facility].filter(Boolean).join(" · ");
-    case "shipment":
-      return `${d.from ?? ""} → ${d.to ?? ""}`;
-    case "receipt":
-      return String(d.location ?? "");
-    case "sale":
-      return quantityText(d.quantity, lang);
-    case "recall":
-      return String(d.reason ?? "");
-    default:
-      return "";
-  }
 }
 
 function lineageCard(context: ConsoleRequest, view: BatchCreatorView): SafeHtml | null {

@@ -9,7 +9,7 @@ import { batchIdFromReference } from "../../domain/digital-link";
 import { batchIdFor, isValidGtin, parseBatchId } from "../../domain/gs1";
 import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
-import { groupError, unitOptions } from "./batch-forms";
+import { countedUnitOptions, groupError, unitOptions } from "./batch-forms";
 import { BATCH_WORDS, STEPS } from "./batch-messages";
 import { chinaTime, errorSummary, field, form, formKeyField, FORM_KEY_FIELD, number, text, type FieldErrors } from "../forms";
 import { COMMON, messages } from "../messages";
@@ -42,7 +42,9 @@ const M = messages({
     variety: "品种（可选）",
     badGtin: "商品条码位数或校验位不对，或不是批次编号、二维码链接",
     badLot: "批次号须为 1–20 个字母、数字或 GS1 允许的符号",
-    unitsChecked: "我已自己核对：新批次的数量没有超过原料批次的数量",
+    conversionUnit: "计数单位（可选）",
+    conversionKg: "每个单位的重量（公斤）",
+    unitsChecked: "我已核对数量：新批次的数量没有超过原料批次的数量",
     submit: "提交加工记录",
   },
   en: {
@@ -64,7 +66,9 @@ const M = messages({
     variety: "Variety (optional)",
     badGtin: "Not a GTIN with a correct check digit, a batch id or a QR code link",
     badLot: "A lot is 1 to 20 letters, digits or GS1 symbols",
-    unitsChecked: "I checked myself: the new batches do not hold more than the batches they are made from",
+    conversionUnit: "Counted unit (optional)",
+    conversionKg: "Weight of one (kg)",
+    unitsChecked: "I checked the quantities: the new batches do not hold more than the batches they are made from",
     submit: "Record the processing",
   },
 });
@@ -73,7 +77,7 @@ export type ProcessingValues = Record<string, string | undefined>;
 
 const mergeRow = (n: number) => `merge${n}`;
 const outputRow = (n: number) => `out${n}`;
-const OUTPUT_FIELDS = ["gtin", "lot", "amount", "unit", "productName", "variety"] as const;
+const OUTPUT_FIELDS = ["gtin", "lot", "amount", "unit", "conversionUnit", "conversionKg", "productName", "variety"] as const;
 
 /** Every field of the form, as typed. */
 export function processingValues(body: Record<string, unknown>): ProcessingValues {
@@ -132,6 +136,7 @@ export function processingRequest(values: ProcessingValues, lang: Lang): Process
       continue;
     }
     fieldOf[`inputs.${merged.length}`] = `${row}.gtin`;
+    fieldOf[`inputs.${merged.length}.batchId`] = `${row}.gtin`;
     merged.push(id);
     inputs.push({ batchId: id, row });
   }
@@ -151,12 +156,17 @@ export function processingRequest(values: ProcessingValues, lang: Lang): Process
       [`outputs.${i}.product`]: `${row}.productName`,
       [`outputs.${i}.product.name`]: `${row}.productName`,
       [`outputs.${i}.product.variety`]: `${row}.variety`,
+      [`outputs.${i}.conversion`]: `${row}.conversionKg`,
+      [`outputs.${i}.conversion.unit`]: `${row}.conversionUnit`,
+      [`outputs.${i}.conversion.kg`]: `${row}.conversionKg`,
     });
     const hasProduct = v("productName") !== undefined || v("variety") !== undefined;
+    const hasConversion = v("conversionUnit") !== undefined || v("conversionKg") !== undefined;
     outputs.push({
       gtin: v("gtin"),
       lot: v("lot"),
       quantity: { amount: number(v("amount")), unit: v("unit") },
+      ...(hasConversion ? { conversion: { unit: v("conversionUnit"), kg: number(v("conversionKg")) } } : {}),
       ...(hasProduct ? { product: { name: v("productName"), ...(v("variety") ? { variety: v("variety") } : {}) } } : {}),
     });
   }
@@ -168,6 +178,8 @@ export function processingRequest(values: ProcessingValues, lang: Lang): Process
     ...(values.notes ? { notes: values.notes } : {}),
     ...(merged.length ? { inputs: merged } : {}),
     ...(outputs.length ? { outputs } : {}),
+    // Ticked by the member when the rules could not compare the units: they checked by hand.
+    ...(values.unitsChecked === "1" ? { quantitiesConfirmed: true } : {}),
   };
   return { batchId: main, body, inputs, errors, fieldOf };
 }
@@ -234,6 +246,10 @@ ${field({ name: f("lot"), label: w.lot, value: values[f("lot")], error: errors[f
 ${field({ name: f("amount"), label: w.amount, type: "number", value: values[f("amount")], error: errors[f("amount")], step: "any", min: "0" })}
 ${field({ name: f("unit"), label: w.unit, type: "select", value: values[f("unit")] ?? "kg", error: errors[f("unit")], options: unitOptions(context.lang) })}
 </div>
+<div class="field-pair">
+${field({ name: f("conversionUnit"), label: t.conversionUnit, type: "select", value: values[f("conversionUnit")], error: errors[f("conversionUnit")], options: countedUnitOptions(context.lang) })}
+${field({ name: f("conversionKg"), label: t.conversionKg, type: "number", value: values[f("conversionKg")], error: errors[f("conversionKg")], step: "any", min: "0" })}
+</div>
 ${field({ name: f("productName"), label: t.productName, value: values[f("productName")], error: errors[f("productName")], maxLength: 100 })}
 ${field({ name: f("variety"), label: t.variety, value: values[f("variety")], error: errors[f("variety")], maxLength: 100 })}
 </fieldset>`);
@@ -268,7 +284,7 @@ ${outputRows.slice(0, OPEN_OUTPUT_ROWS)}
 
 /** Whether output row `n` holds anything (its unit select always does, so it does not count). */
 function outputRowFilled(values: ProcessingValues, n: number): boolean {
-  return ["gtin", "lot", "amount", "productName", "variety"].some((f) => values[`${outputRow(n)}.${f}`] !== undefined);
+  return ["gtin", "lot", "amount", "conversionUnit", "conversionKg", "productName", "variety"].some((f) => values[`${outputRow(n)}.${f}`] !== undefined);
 }
 
 function foldedRowsFilled(values: ProcessingValues): boolean {

@@ -88,14 +88,22 @@ export function resolveBatch(pick: BatchPick, lang: Lang): BatchChoice {
 }
 
 /**
- * The service's objection to the batch itself (404 unknown, 409 recalled), beside the field the
- * batch was named by; undefined for any other problem.
+ * The service's objection to the batch itself, beside the field the batch was named by: unknown
+ * (404), or recalled (409, the planner's own words). Undefined for any other refusal: the
+ * rules' refusals about the batch (who holds it, a recall upstream) carry their own words and
+ * go beside the batch field through `batchFieldRename`.
  */
 export function batchProblem(error: DomainError, via: BatchField, lang: Lang): FieldErrors | undefined {
-  if (!error.fields.some((f) => f.field === "batchId")) return undefined;
+  const problem = error.fields.find((f) => f.field === "batchId");
+  if (!problem) return undefined;
   if (error.code === "not_found") return { [via]: M[lang].unknown };
-  if (error.code === "conflict" && /recalled/.test(error.message)) return { [via]: M[lang].recalled };
+  if (error.code === "conflict" && problem.zh === undefined && /recalled/.test(problem.message)) return { [via]: M[lang].recalled };
   return undefined;
+}
+
+/** The rules name the batch `batchId`: their refusals about it go beside the field it was named by. */
+export function batchFieldRename(via: BatchField): Record<string, string> {
+  return { batchId: via };
 }
 
 export function batchPickerFields(pick: BatchPick, errors: FieldErrors, lang: Lang): SafeHtml {

@@ -1,16 +1,19 @@
 /**
- * The forms of the events carriers and counters record — shipment, receipt, sale — each as its
- * fields and the API body they make. Bodies are validated with the API's own schemas, so a form
- * and an API client are held to the same rules; the zod paths of the body are renamed to the
- * form's flat field names so each problem shows beside its field.
+ * The forms of the events that move produce — shipment, receipt, sale — each as its fields and
+ * the API body they make. Bodies are validated with the API's own schemas, so a form and an API
+ * client are held to the same rules; the zod paths of the body (and the rules' field names) are
+ * renamed to the form's flat field names so each problem shows beside its field. A correction
+ * that supersedes one of these events uses the same fields (correction-routes.ts).
  */
 import type { z } from "zod";
 import { receiptBody, saleBody, shipmentBody, type EventBody } from "../../domain/request-shapes";
-import { ROLES_FOR_KIND } from "../../domain/event-kinds";
-import type { SafeHtml } from "../../html/html";
+import { ROLES_FOR_KIND, roleMayRecord, STOCK_ROLES } from "../../domain/event-kinds";
+import type { Org } from "../../store/org-repository";
+import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
 import { EVENT_WORDS } from "./event-messages";
-import { chinaTime, field, number, text, type FieldErrors } from "../forms";
+import { chinaLocalValue, chinaTime, field, number, text, type FieldErrors } from "../forms";
+import { COMMON } from "../messages";
 
 export const CONSOLE_EVENT_TYPES = ["shipment", "receipt", "sale"] as const;
 export type ConsoleEventType = (typeof CONSOLE_EVENT_TYPES)[number];
@@ -30,16 +33,37 @@ export const EVENT_FORM_ROLES = [...new Set(CONSOLE_EVENT_TYPES.flatMap((type) =
 /** A form's posted values, as text (what the form shows again when it comes back with errors). */
 export type FormValues = Record<string, string | undefined>;
 
+export interface Option {
+  value: string;
+  label: string;
+}
+
+/** The choices a form offers besides its fixed lists: organisations, and the price confirmation. */
+export interface FormChoices {
+  /** Organisations a shipment may go to: those that may record a receipt, never the writer. */
+  consignees: Option[];
+  /** Organisations a carrier may take a batch over from (empty for other roles). */
+  shippers: Option[];
+  /** Show the "I confirm this price" box: the service asked for it, or it was ticked. */
+  confirmPrice: boolean;
+}
+
 interface EventForm {
   schema: z.ZodType<EventBody>;
   /** The field holding the event's time: prefilled with the current time. */
   timeField: string;
   /** The API body the form's values make; empty fields are left out. */
   body(values: FormValues): Record<string, unknown>;
-  /** Zod paths of the body → the form's field names. */
+  /** The form's values that show an event's detail again (a correction starts from them). */
+  values(detail: Record<string, unknown>): FormValues;
+  /** Zod paths of the body, and the rules' field names → the form's field names. */
   rename: Record<string, string>;
-  fields(values: FormValues, errors: FieldErrors, lang: Lang): SafeHtml[];
+  /** Every field the form shows (a refusal naming another goes to the top of the form). */
+  shown: readonly string[];
+  fields(values: FormValues, errors: FieldErrors, lang: Lang, choices: FormChoices): SafeHtml[];
 }
+
+const QUANTITY_RENAME = { "quantity.amount": "quantityAmount", "quantity.unit": "quantityUnit", quantity: "quantityAmount" };
 
 export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
   shipment: {
@@ -48,8 +72,13 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
     body: (v) => {
       const min = number(v.temperatureMin);
       const max = number(v.temperatureMax);
+      const amount = number(v.quantityAmount);
       return withoutEmpty({
         type: "shipment",
+        consignee: text(v.consignee),
+        // No amount: all the shipper holds (the ledger states how much in the shipment's detail).
+        quantity: amount === undefined ? undefined : withoutEmpty({ amount, unit: text(v.quantityUnit) }),
+        shipper: text(v.shipper),
         from: text(v.from),
         to: text(v.to),
         vehicle: text(v.vehicle),
@@ -58,10 +87,36 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
         notes: text(v.notes),
       });
     },
-    rename: { "temperature.min": "temperatureMin", "temperature.max": "temperatureMax", temperature: "temperatureMin" },
-    fields: (v, e, lang) => {
+    values: (d) => {
+      const quantity = d.quantity as { amount?: number; unit?: string } | undefined;
+      const range = d.temperature as { min?: number; max?: number } | undefined;
+      return {
+        consignee: idIn(d.consignee),
+        shipper: idIn(d.shipper),
+        quantityAmount: stringOf(quantity?.amount),
+        quantityUnit: quantity?.unit,
+        from: stringOf(d.from),
+        to: stringOf(d.to),
+        vehicle: stringOf(d.vehicle),
+        temperatureMin: stringOf(range?.min),
+        temperatureMax: stringOf(range?.max),
+        shippedAt: chinaLocalValue(d.shippedAt),
+        notes: stringOf(d.notes),
+      };
+    },
+    rename: { ...QUANTITY_RENAME, "temperature.min": "temperatureMin", "temperature.max": "temperatureMax", temperature: "temperatureMin" },
+    shown: ["consignee", "quantityAmount", "quantityUnit", "shipper", "from", "to", "vehicle", "temperatureMin", "temperatureMax", "shippedAt", "notes"],
+    fields: (v, e, lang, choices) => {
       const t = EVENT_WORDS[lang];
       return [
+        field({ name: "consignee", label: t.consignee, type: "select", options: choices.consignees, value: v.consignee, error: e.consignee ?? (choices.consignees.length ? undefined : t.noConsignees), hint: t.consigneeHint, required: true }),
+        pair(
+          field({ name: "quantityAmount", label: t.shipQuantity, type: "number", step: "any", min: "0", value: v.quantityAmount, error: e.quantityAmount, hint: t.shipQuantityHint }),
+          field({ name: "quantityUnit", label: t.quantityUnit, type: "select", options: labelled(SHIPMENT_UNITS, t.units), value: v.quantityUnit, error: e.quantityUnit }),
+        ),
+        choices.shippers.length
+          ? field({ name: "shipper", label: t.shipper, type: "select", options: choices.shippers, value: v.shipper, error: e.shipper, hint: t.shipperHint })
+          : null,
         field({ name: "from", label: t.from, value: v.from, error: e.from, required: true, maxLength: 200 }),
         field({ name: "to", label: t.to, value: v.to, error: e.to, required: true, maxLength: 200 }),
         field({ name: "vehicle", label: t.vehicle, value: v.vehicle, error: e.vehicle, hint: t.vehicleHint, maxLength: 50 }),
@@ -69,7 +124,7 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
         field({ name: "temperatureMax", label: t.temperatureMax, type: "number", step: "0.1", min: "-60", max: "60", value: v.temperatureMax, error: e.temperatureMax }),
         field({ name: "shippedAt", label: t.shippedAt, type: "datetime-local", value: v.shippedAt, error: e.shippedAt, required: true }),
         field({ name: "notes", label: t.notes, type: "textarea", value: v.notes, error: e.notes, maxLength: 2000 }),
-      ];
+      ].filter((part): part is SafeHtml => part !== null);
     },
   },
   receipt: {
@@ -77,7 +132,9 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
     timeField: "receivedAt",
     body: (v) =>
       withoutEmpty({ type: "receipt", location: text(v.location), receivedAt: chinaTime(v.receivedAt), condition: text(v.condition) }),
+    values: (d) => ({ location: stringOf(d.location), receivedAt: chinaLocalValue(d.receivedAt), condition: stringOf(d.condition) }),
     rename: {},
+    shown: ["location", "receivedAt", "condition"],
     fields: (v, e, lang) => {
       const t = EVENT_WORDS[lang];
       return [
@@ -97,37 +154,90 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
         amountCny: number(v.amountCny),
         channel: text(v.channel),
         soldAt: chinaTime(v.soldAt),
+        priceConfirmed: v.priceConfirmed === "1" ? true : undefined,
       }),
-    rename: { "quantity.amount": "quantityAmount", "quantity.unit": "quantityUnit", quantity: "quantityAmount" },
-    fields: (v, e, lang) => {
+    values: (d) => {
+      const quantity = d.quantity as { amount?: number; unit?: string } | undefined;
+      return {
+        quantityAmount: stringOf(quantity?.amount),
+        quantityUnit: quantity?.unit,
+        amountCny: stringOf(d.amountCny),
+        channel: stringOf(d.channel),
+        soldAt: chinaLocalValue(d.soldAt),
+      };
+    },
+    rename: { ...QUANTITY_RENAME },
+    shown: ["quantityAmount", "quantityUnit", "amountCny", "priceConfirmed", "channel", "soldAt"],
+    fields: (v, e, lang, choices) => {
       const t = EVENT_WORDS[lang];
       return [
         field({ name: "quantityAmount", label: t.quantityAmount, type: "number", step: "any", min: "0", value: v.quantityAmount, error: e.quantityAmount, required: true }),
-        field({ name: "quantityUnit", label: t.quantityUnit, type: "select", options: labelled(UNITS, t.units), value: v.quantityUnit, error: e.quantityUnit, required: true }),
+        field({ name: "quantityUnit", label: t.quantityUnit, type: "select", options: labelled(SALE_UNITS, t.units), value: v.quantityUnit, error: e.quantityUnit, required: true }),
         field({ name: "amountCny", label: t.amountCny, type: "number", step: "0.01", min: "0", value: v.amountCny, error: e.amountCny, hint: t.amountHint, required: true }),
+        // Asked for by the service (¥0, or far from the batch's usual price), beside the amount.
+        choices.confirmPrice ? field({ name: "priceConfirmed", label: t.priceConfirmed, type: "checkbox", checked: v.priceConfirmed === "1" }) : null,
         field({ name: "channel", label: t.channel, type: "select", options: labelled(CHANNELS, t.channels), value: v.channel, error: e.channel, required: true }),
         field({ name: "soldAt", label: t.soldAt, type: "datetime-local", value: v.soldAt, error: e.soldAt, required: true }),
-      ];
+      ].filter((part): part is SafeHtml => part !== null);
     },
   },
 };
 
 /** Every field name the forms post, so exactly these are read back from a request. */
 export const EVENT_FORM_FIELDS = [
-  "from", "to", "vehicle", "temperatureMin", "temperatureMax", "shippedAt", "notes",
+  "consignee", "shipper", "from", "to", "vehicle", "temperatureMin", "temperatureMax", "shippedAt", "notes",
   "location", "receivedAt", "condition",
-  "quantityAmount", "quantityUnit", "amountCny", "channel", "soldAt",
+  "quantityAmount", "quantityUnit", "amountCny", "priceConfirmed", "channel", "soldAt",
 ] as const;
 
-// The choices come from the API's schema; the words only label them.
-const UNITS = saleBody.shape.quantity.shape.unit.options;
+/** The posted values of the form fields, as text. */
+export function formValuesOf(body: Record<string, unknown>): FormValues {
+  return Object.fromEntries(EVENT_FORM_FIELDS.map((name) => [name, typeof body[name] === "string" ? body[name] : undefined])) as FormValues;
+}
+
+// The choices come from the API's schemas; the words only label them.
+const SALE_UNITS = saleBody.shape.quantity.shape.unit.options;
+const SHIPMENT_UNITS = SALE_UNITS;
 const CHANNELS = saleBody.shape.channel.options;
 
-function labelled(values: readonly string[], labels: Record<string, string>) {
+function labelled(values: readonly string[], labels: Record<string, string>): Option[] {
   return values.map((value) => ({ value, label: labels[value] ?? value }));
+}
+
+/** Two fields side by side (an amount and its unit). */
+function pair(left: SafeHtml, right: SafeHtml): SafeHtml {
+  return html`<div class="field-pair">${left}${right}</div>`;
+}
+
+/** An organisation as a picker shows it: its name and its role, in the member's words. */
+function orgOption(org: Org, lang: Lang): Option {
+  const role = COMMON[lang].roles[org.role] ?? org.role;
+  return { value: org.id, label: lang === "zh" ? `${org.name}（${role}）` : `${org.name} (${role})` };
+}
+
+/**
+ * The organisations `writer` may pick on its forms: consignees (those that may record a
+ * receipt), and for a carrier the holders it may take a batch over from.
+ */
+export function choicesFor(orgs: readonly Org[], writer: Org, lang: Lang, confirmPrice = false): FormChoices {
+  const others = orgs.filter((org) => org.id !== writer.id);
+  return {
+    consignees: others.filter((org) => roleMayRecord(org.role, "receipt")).map((org) => orgOption(org, lang)),
+    shippers: writer.role === "carrier" ? others.filter((org) => (STOCK_ROLES as readonly string[]).includes(org.role)).map((org) => orgOption(org, lang)) : [],
+    confirmPrice,
+  };
 }
 
 /** The object without its undefined members, so an empty optional field stays absent. */
 export function withoutEmpty(object: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined));
+}
+
+function stringOf(value: unknown): string | undefined {
+  return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+}
+
+function idIn(value: unknown): string | undefined {
+  const id = (value as { id?: unknown } | undefined)?.id;
+  return typeof id === "string" ? id : undefined;
 }

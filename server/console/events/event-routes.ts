@@ -1,26 +1,31 @@
 /**
- * Carriers record shipments and receipts, counters receipts and sales (/console/events/new?type=),
- * and both follow their recent records to the chain (/console/events). A write always acts as
- * the logged-in member's own organisation and goes through the same EventService as the API,
- * only after the whole form (batch and body) is valid.
+ * The forms that move produce (/console/events/new?type=): every organisation that holds stock
+ * ships it to the organisation it names; packing houses, carriers and counters record what was
+ * shipped to them; counters sell. Each follows its recent records to the chain (/console/events),
+ * where it may also correct them (correction-routes.ts). A write always acts as the logged-in
+ * member's own organisation and goes through the same EventService as the API, only after the
+ * whole form (batch and body) is valid; the ledger's rules then answer, beside the right field.
  */
 import express, { type Request, type Response, type Router } from "express";
 import { DomainError } from "../../domain/errors";
 import { html } from "../../html/html";
 import type { ConsoleDeps } from "../context";
-import { batchPickerFields, batchProblem, readBatchPick, resolveBatch, type BatchPick } from "./event-batch-picker";
+import { batchFieldRename, batchPickerFields, batchProblem, readBatchPick, resolveBatch, type BatchPick } from "./event-batch-picker";
+import { correctionMarks } from "./event-corrections";
 import {
-  EVENT_FORM_FIELDS,
+  choicesFor,
   EVENT_FORM_ROLES,
   EVENT_FORMS,
   eventTypesFor,
+  formValuesOf,
   isConsoleEventType,
   type ConsoleEventType,
+  type FormChoices,
   type FormValues,
 } from "./event-forms";
 import { eventListPage, RECENT_EVENTS_SHOWN } from "./event-list-page";
 import { EVENT_WORDS } from "./event-messages";
-import { appErrorFields, chinaNow, errorSummary, form, FORM_KEY_FIELD, formIdempotency, formKeyField, ownKeyBanner, text, zodFieldErrors, type FieldErrors } from "../forms";
+import { chinaNow, errorSummary, form, FORM_KEY_FIELD, formIdempotency, formKeyField, ownKeyBanner, refusalErrors, text, zodFieldErrors, type FieldErrors } from "../forms";
 import { consoleLayout } from "../layout";
 import { COMMON } from "../messages";
 import { consoleOf, ConsoleForbidden, requireMember, type ConsoleRequest } from "../session";
@@ -34,7 +39,9 @@ export function eventRoutes(deps: ConsoleDeps): Router {
   router.get("/console/events", members, (req, res) => {
     const context = consoleOf(res);
     const recorded = typeof req.query.recorded === "string" ? req.query.recorded : undefined;
-    res.type("html").send(eventListPage(context, recent.recent(context.org!.id, RECENT_EVENTS_SHOWN), eventTypesFor(context.org!.role), recorded));
+    const events = recent.recent(context.org!.id, RECENT_EVENTS_SHOWN);
+    const marks = correctionMarks(deps.batchReads, events.map((event) => event.batchId));
+    res.type("html").send(eventListPage(context, events, marks, eventTypesFor(context.org!.role), recorded));
   });
 
   router.get("/console/events/new", members, (req, res) => {
@@ -43,7 +50,7 @@ export function eventRoutes(deps: ConsoleDeps): Router {
     if (!type) return;
     const values: FormValues = { [EVENT_FORMS[type].timeField]: chinaNow() };
     const pick: BatchPick = { batchId: text(req.query.batchId) };
-    res.type("html").send(formPage(context, type, values, pick, {}));
+    res.type("html").send(formPage(context, type, values, pick, {}, choicesFor(deps.orgs.list(), context.org!, context.lang)));
   });
 
   router.post("/console/events/new", members, async (req, res) => {
@@ -51,14 +58,16 @@ export function eventRoutes(deps: ConsoleDeps): Router {
     const type = chosenType(req, res);
     if (!type) return;
     const org = context.org!;
+    const values = formValuesOf(req.body);
+    const choices = (confirmPrice: boolean) => choicesFor(deps.orgs.list(), org, context.lang, confirmPrice);
     if (!org.custodial) {
-      res.status(403).type("html").send(formPage(context, type, {}, {}, {}));
+      res.status(403).type("html").send(formPage(context, type, {}, {}, {}, choices(false)));
       return;
     }
-    const values = Object.fromEntries(EVENT_FORM_FIELDS.map((name) => [name, typeof req.body[name] === "string" ? req.body[name] : undefined])) as FormValues;
     const pick = readBatchPick(req.body);
     const formKey = req.body[FORM_KEY_FIELD];
-    const again = (status: number, errors: FieldErrors) => res.status(status).type("html").send(formPage(context, type, values, pick, errors, formKey));
+    const again = (status: number, errors: FieldErrors, confirmPrice = values.priceConfirmed === "1") =>
+      res.status(status).type("html").send(formPage(context, type, values, pick, errors, choices(confirmPrice), formKey));
 
     // The whole form is checked before anything is written.
     const spec = EVENT_FORMS[type];
@@ -78,7 +87,11 @@ export function eventRoutes(deps: ConsoleDeps): Router {
       if (!(error instanceof DomainError)) throw error;
       if (error.code === "forbidden") throw new ConsoleForbidden();
       if (error.code === "idempotency_key_reused") return again(422, { _form: EVENT_WORDS[context.lang].formUsed });
-      again(httpStatusOf(error), batchProblem(error, batch.via, context.lang) ?? appErrorFields(error, context.lang, spec.rename));
+      const refused =
+        batchProblem(error, batch.via, context.lang) ??
+        refusalErrors(error, context.lang, { ...spec.rename, ...batchFieldRename(batch.via) }, [...spec.shown, "gtin", "lot", "batchId"]);
+      // A price far from the usual one (or ¥0) is recorded once the member ticks the box beside it.
+      again(httpStatusOf(error), refused, error.code === "confirmation_required" || values.priceConfirmed === "1");
     }
   });
 
@@ -105,7 +118,7 @@ function chosenType(req: Request, res: Response): ConsoleEventType | undefined {
   return type;
 }
 
-function formPage(context: ConsoleRequest, type: ConsoleEventType, values: FormValues, pick: BatchPick, errors: FieldErrors, formKey?: unknown): string {
+function formPage(context: ConsoleRequest, type: ConsoleEventType, values: FormValues, pick: BatchPick, errors: FieldErrors, choices: FormChoices, formKey?: unknown): string {
   const t = EVENT_WORDS[context.lang];
   const path = `/console/events/new?type=${type}`;
   const custodial = context.org!.custodial;
@@ -120,7 +133,7 @@ ${form({
   action: path,
   csrfToken: context.csrfToken,
   submitLabel: COMMON[context.lang].save,
-  body: [formKeyField(formKey), batchPickerFields(pick, errors, context.lang), ...EVENT_FORMS[type].fields(values, errors, context.lang)],
+  body: [formKeyField(formKey), batchPickerFields(pick, errors, context.lang), ...EVENT_FORMS[type].fields(values, errors, context.lang, choices)],
 })}`
   : ownKeyBanner(context.lang)}`,
   });

@@ -444,6 +444,11 @@ export class BatchLedger {
     problems.push(this.notHoldingProblem(entry.signer, field));
   }
 
+  /** Why `address` may not act as the batch's holder, if it holds none of it. */
+  custodyProblem(address: string, field?: string): Problem | undefined {
+    return this.heldBy(address) > 0 ? undefined : this.notHoldingProblem(address.toLowerCase(), field);
+  }
+
   private notHoldingProblem(address: string, field?: string): Problem {
     const actor = this.partyOf(address);
     if (this.transits.some((t) => t.to === address)) return RULES.stillInTransit(actor, field);

@@ -5,7 +5,7 @@
  */
 import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
 import { canonicalize } from "../../domain/canonical-json";
-import { DomainError, notFound, type DomainErrorCode } from "../../domain/errors";
+import { DomainError, type DomainErrorCode } from "../../domain/errors";
 import type { EventKindName } from "../../domain/event-kinds";
 import type { PlannedEvent } from "../../domain/ledger-types";
 import type { Org } from "../../store/org-repository";
@@ -79,7 +79,10 @@ export class PlanContext {
   /** The organisation named by id or address; 404 naming the field when there is none. */
   organisation(reference: string, field: string): Org {
     const org = isAddress(reference) ? this.orgs.byAddress(getAddress(reference)) : this.orgs.byId(reference);
-    if (!org) throw notFound(`no organisation ${reference}`, field);
+    if (!org) {
+      const en = `no organisation ${reference}`;
+      throw new DomainError("not_found", en, [{ field, message: en, zh: `没有这个机构：${reference}` }]);
+    }
     return org;
   }
 }
