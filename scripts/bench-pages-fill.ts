@@ -44,8 +44,7 @@ const EVENT_RECORDED = ledgerInterface.getEvent("EventRecorded")!.topicHash;
 const EVENT_REJECTED = ledgerInterface.getEvent("EventRejected")!.topicHash;
 const RECORD_BATCH_SELECTOR = ledgerInterface.getFunction("recordBatch")!.selector;
 
-/** Detail hashes: the fill's events have no detail in the gateway, only their hash on chain. */
-const SHIPMENT_HASH = hashDetail(payload.shipment);
+/** The receipt's detail hash: the fill's events have no detail in the gateway, only their hash on chain. */
 const RECEIPT_HASH = hashDetail(payload.receipt);
 
 /** An organisation's own signing key. */
@@ -76,6 +75,8 @@ export function createFiller(options: FillOptions): Filler {
   const countIndexed = options.db.prepare(`SELECT count(*) AS n FROM idx_events`);
   const indexed = () => (countIndexed.get() as { n: number }).n;
   let lots = 0;
+  // The carrier takes each batch over and is its consignee: it records the receipts itself.
+  const shipmentHash = hashDetail(payload.shipment(options.carrier.address));
 
   /** A batch of `size` events (1..EVENTS_PER_BATCH) on a fresh lot, signed and chained. */
   function signBatch(size: number): SignedEventStruct[] {
@@ -86,7 +87,7 @@ export function createFiller(options: FillOptions): Filler {
     for (let i = 0; i < size; i++) {
       const kind = i === 0 ? EventKind.Harvest : i % 2 === 1 ? EventKind.Shipment : EventKind.Receipt;
       const signer = i === 0 ? options.producer : options.carrier;
-      const dataHash = i === 0 ? hashDetail(payload.harvest(lot)) : kind === EventKind.Shipment ? SHIPMENT_HASH : RECEIPT_HASH;
+      const dataHash = i === 0 ? hashDetail(payload.harvest(lot)) : kind === EventKind.Shipment ? shipmentHash : RECEIPT_HASH;
       const event: LedgerEvent = { batchId, kind, prevHead: head, dataHash, inputs: [] };
       const structHash = eventStructHash(event);
       const { r, s, v } = signDigest(signer.privateKey, eventDigest(domain, event, structHash));

@@ -7,9 +7,10 @@
  *
  * The gateway runs in its own process against an anvil this script starts, so the load
  * generator and the server do not share a thread (on a small machine they still share cores).
- * The page is one real batch with a full journey written through the HTTP API: harvest,
- * packing that merges a second batch, 圳品 certification, shipment, receipt, sale. The other
- * events are filled in straight through the contract (see bench-pages-fill.ts).
+ * The page is one real batch with a full journey written through the HTTP API: two harvests
+ * the carrier takes to the packing house, which receives them and packs them together (a merge),
+ * 圳品 certification, shipment to the counter, receipt, sale. The other events are filled in
+ * straight through the contract (see bench-pages-fill.ts).
  *
  *   BENCH_PAGE_PATH   the page, with {batchId}, {gtin} and {lot} filled in ("/p/{batchId}")
  *   BENCH_SMALL_EVENTS, BENCH_LARGE_EVENTS (1,000 and 200,000), BENCH_DURATION (10 s),
@@ -36,8 +37,11 @@ const TARGET = { p99Ms: 25, requestsPerSec: 2_000 };
 /** The lot of the benchmarked batch, and of the batch merged into it. */
 const LOT = "BP2026-0601";
 const INPUT_LOT = "BP2026-0601B";
-/** Events the journey puts in the index: two harvests, the merge, shipment, receipt, sale. */
-const JOURNEY_EVENTS = 6;
+/**
+ * Events the journey puts in the index: two harvests, each shipped to the packing house and
+ * received there, the merge, shipment, receipt, sale.
+ */
+const JOURNEY_EVENTS = 10;
 
 /** autocannon ships no type declarations: the parts of its programmatic API used here. */
 interface AutocannonResult {
@@ -271,30 +275,34 @@ async function setUpFiller(base: string, rpcUrl: string, db: Database.Database):
 
 /**
  * The benchmarked batch's journey through the HTTP API, each write confirmed on chain before
- * the next: harvest (and a second harvest to merge), packing that merges it, 圳品
- * certification, shipment, receipt, sale. Returns the batch id.
+ * the next: two harvests, each taken by the carrier to the packing house and received there,
+ * packing that merges the second into the first, 圳品 certification, shipment to the counter,
+ * receipt, sale. Returns the batch id.
  */
 async function recordJourney(base: string): Promise<string> {
-  const org = async (name: string, role: string) =>
-    ((await call(base, "POST", "/api/v1/orgs", ADMIN, { name, role })) as { apiKey: string }).apiKey;
-  const producer = await org("田阳芒果专业合作社", "producer");
+  const org = async (name: string, role: string) => (await call(base, "POST", "/api/v1/orgs", ADMIN, { name, role })) as { id: string; apiKey: string };
+  const producer = (await org("田阳芒果专业合作社", "producer")).apiKey;
   const processor = await org("田阳分拣中心", "processor");
-  const certifier = await org("深圳市圳品评价中心", "certifier");
-  const carrier = await org("百色冷链物流", "carrier");
+  const certifier = (await org("深圳市圳品评价中心", "certifier")).apiKey;
+  const carrier = (await org("百色冷链物流", "carrier")).apiKey;
   const retailer = await org("福田区消费扶贫专柜", "retailer");
 
   const confirmed = "?wait=confirmed";
+  const eventsOf = (id: string) => `/api/v1/batches/${id}/events${confirmed}`;
   const { batchId } = (await call(base, "POST", `/api/v1/batches${confirmed}`, producer, payload.harvest(LOT))) as { batchId: string };
   const { batchId: inputId } = (await call(base, "POST", `/api/v1/batches${confirmed}`, producer, payload.harvest(INPUT_LOT))) as { batchId: string };
-  const events = `/api/v1/batches/${batchId}/events${confirmed}`;
-  await call(base, "POST", events, processor, { ...payload.packing, inputs: [inputId] });
+  for (const id of [batchId, inputId]) {
+    await call(base, "POST", eventsOf(id), carrier, payload.shipment(processor.id, { to: "田阳分拣中心", shippedAt: "2026-06-01T12:00:00+08:00" }));
+    await call(base, "POST", eventsOf(id), processor.apiKey, { ...payload.receipt, location: "田阳分拣中心", receivedAt: "2026-06-01T16:00:00+08:00" });
+  }
+  await call(base, "POST", eventsOf(batchId), processor.apiKey, { ...payload.packing, inputs: [inputId] });
   const certification = (await call(base, "POST", `/api/v1/batches/${batchId}/certifications`, certifier, payload.certification("SZP-2026-0601"))) as {
     eventId: string;
   };
   await waitConfirmed(base, certification.eventId);
-  await call(base, "POST", events, carrier, payload.shipment);
-  await call(base, "POST", events, retailer, payload.receipt);
-  await call(base, "POST", events, retailer, payload.sale);
+  await call(base, "POST", eventsOf(batchId), carrier, payload.shipment(retailer.id));
+  await call(base, "POST", eventsOf(batchId), retailer.apiKey, payload.receipt);
+  await call(base, "POST", eventsOf(batchId), retailer.apiKey, payload.sale);
   return batchId;
 }
 

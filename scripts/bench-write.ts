@@ -5,7 +5,10 @@
  * this script is its client, so the two do not share a core.
  *
  * Setup (not measured): organisations, and BATCHES harvested batches. Measured: EVENTS shipment
- * and receipt events spread over those batches, CONCURRENCY requests in flight.
+ * and receipt events spread over those batches, CONCURRENCY requests in flight. On each batch
+ * they are a journey the ledger's rules accept, one write after the other: the carrier takes the
+ * batch from the cooperative to counter A, which receives it; then from A to counter B, which
+ * receives it; then back to A, and so on, each an hour after the one before.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -20,6 +23,8 @@ import * as payload from "./lib/payloads";
 const BATCHES = Number(process.env.BENCH_BATCHES ?? 1_000);
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
+/** The first measured shipment, the day after the harvest (payloads.ts). */
+const JOURNEY_START = Date.parse("2026-06-02T06:00:00+08:00");
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bench-write-"));
@@ -43,7 +48,10 @@ async function main(): Promise<void> {
     const post = client(gateway.base);
     const producer = await post("/api/v1/orgs", ADMIN, { name: "bench producer", role: "producer" });
     const carrier = await post("/api/v1/orgs", ADMIN, { name: "bench carrier", role: "carrier" });
-    const retailer = await post("/api/v1/orgs", ADMIN, { name: "bench retailer", role: "retailer" });
+    const counters = [
+      await post("/api/v1/orgs", ADMIN, { name: "bench counter A", role: "retailer" }),
+      await post("/api/v1/orgs", ADMIN, { name: "bench counter B", role: "retailer" }),
+    ];
 
     const harvests = await run(BATCHES, CONCURRENCY, (i) => post("/api/v1/batches", producer.apiKey, payload.harvest(`BW-${i}`)));
     const batchIds = harvests.answers.map((a) => a.batchId as string);
@@ -51,11 +59,17 @@ async function main(): Promise<void> {
     report("harvest (setup)", BATCHES, harvests.seconds, harvestConfirmed);
 
     const firstEventSeq = (db.prepare(`SELECT max(seq) AS s FROM outbox`).get() as { s: number }).s;
-    const events = await run(EVENTS, CONCURRENCY, (i) => {
-      const batchId = batchIds[i % batchIds.length];
-      return i % 2 === 0
-        ? post(`/api/v1/batches/${batchId}/events`, carrier.apiKey, payload.shipment)
-        : post(`/api/v1/batches/${batchId}/events`, retailer.apiKey, payload.receipt);
+    // Batch j takes events j, j + BATCHES, j + 2·BATCHES, … of the EVENTS, in order.
+    const eventsOf = (j: number) => Math.floor(EVENTS / BATCHES) + (j < EVENTS % BATCHES ? 1 : 0);
+    const events = await run(BATCHES, CONCURRENCY, async (j) => {
+      const url = `/api/v1/batches/${batchIds[j]}/events`;
+      for (let step = 0; step < eventsOf(j); step++) {
+        const to = counters[Math.floor(step / 2) % 2];
+        const at = new Date(JOURNEY_START + step * 3_600_000).toISOString();
+        if (step % 2 === 0) await post(url, carrier.apiKey, payload.shipment(to.id, { shippedAt: at }));
+        else await post(url, to.apiKey, { ...payload.receipt, receivedAt: at });
+      }
+      return {};
     });
     const eventsConfirmed = await confirmed(db, BATCHES + EVENTS, events.started);
     report("shipment/receipt", EVENTS, events.seconds, eventsConfirmed);
@@ -117,7 +131,7 @@ function client(base: string) {
     });
 }
 
-/** Runs `count` requests with `concurrency` in flight; how long until all were acknowledged. */
+/** Runs `count` tasks with `concurrency` in flight; how long until all were acknowledged. */
 async function run(count: number, concurrency: number, request: (i: number) => Promise<Record<string, unknown>>) {
   const answers: Record<string, unknown>[] = new Array(count);
   let next = 0;

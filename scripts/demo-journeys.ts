@@ -3,9 +3,15 @@
  * (消费扶贫) and the 2026 journeys of four of its real products, from the farm to a Shenzhen
  * counter. Plain data: scripts/demo.ts turns each step into one API write.
  *
+ * Each is a journey the ledger's rules accept: the cold-chain carrier takes the harvest to the
+ * packing house, which receives it and packs it into retail boxes (a split: a new batch that
+ * states what one box weighs); the carrier takes the boxes to the counter, which receives and
+ * sells them. The 圳品 mark is attested on the boxes, what a shopper scans. One mango harvest is
+ * recalled after its boxes were sold, and the recall reaches them; the Zijin cooperative packs
+ * its own tea into two retail packs, each then certified, shipped, received and sold.
+ *
  * GTINs are GTIN-13 under a made-up GS1 China company prefix per cooperative (69745230x), with
- * correct check digits; lots are GS1 AI 10 strings. One mango lot is recalled after its sale;
- * the Zijin tea is split into two retail packs, each then certified, shipped, received and sold.
+ * correct check digits; lots are GS1 AI 10 strings.
  */
 import type { BatchCertificationBody, EventBody, HarvestBody } from "../server/domain/request-shapes";
 import type { RoleName } from "../server/domain/event-kinds";
@@ -23,10 +29,17 @@ export const ORGANISATIONS = {
 
 export type OrgKey = keyof typeof ORGANISATIONS;
 
-/** One write by one organisation on the batch it is listed under. */
+type ShipmentBody = Extract<EventBody, { type: "shipment" }>;
+/** An event as the demo lists it: a shipment names the organisation it goes to by its key here. */
+export type DemoEvent = Exclude<EventBody, { type: "shipment" }> | (Omit<ShipmentBody, "consignee" | "shipper"> & { consignee: OrgKey });
+
+/**
+ * One write by one organisation on the batch it is listed under, or (`on`, a lot) on an earlier
+ * batch of the same journey: a recall of the harvest after its boxes were sold.
+ */
 export type Step =
   | { by: OrgKey; harvest: HarvestBody }
-  | { by: OrgKey; event: EventBody }
+  | { by: OrgKey; event: DemoEvent; on?: string }
   | { by: OrgKey; certification: BatchCertificationBody };
 
 export interface DemoBatch {
@@ -44,21 +57,36 @@ export interface DemoBatch {
 export type Journey = DemoBatch[];
 
 const MANGO = { name: "田阳香芒", gtin: "6974523010010", variety: "台农一号" };
+const MANGO_BOX = { name: "田阳香芒 5 kg 箱装", gtin: "6974523010027", variety: "台农一号" };
 const KIWI = { name: "乐业猕猴桃", gtin: "6974523020019", variety: "红阳（红心）" };
-const PORK = { name: "巴马香猪", gtin: "6974523030018", variety: "巴马香猪（冷鲜分割肉）" };
+const KIWI_BOX = { name: "乐业红心猕猴桃 2.5 kg 箱装", gtin: "6974523020026", variety: "红阳（红心）" };
+const PORK = { name: "巴马香猪", gtin: "6974523030018", variety: "巴马香猪" };
+const PORK_PACK = { name: "巴马香猪 冷鲜分割肉 500 g 真空装", gtin: "6974523030025", variety: "巴马香猪（冷鲜分割肉）" };
+/** A retail pack's product as its split names it (its GTIN is the output's own). */
+const retail = ({ name, variety }: { name: string; variety: string }) => ({ name, variety });
 const TEA = { name: "紫金绿茶", gtin: "6974523040017", variety: "紫金蝉茶（明前）" };
 const TEA_TIN = { name: "紫金绿茶 250 g 罐装", gtin: "6974523040024" };
 const TEA_GIFT_BOX = { name: "紫金绿茶 500 g 礼盒", gtin: "6974523040031" };
 
-const TIANYANG = { countyCode: "451003", county: "百色市田阳区", village: "那坡镇", base: "田阳香芒供深基地", povertyCounty: true };
-const LEYE = { countyCode: "451028", county: "百色市乐业县", village: "同乐镇", base: "乐业猕猴桃供深基地", povertyCounty: true };
-const BAMA = { countyCode: "451227", county: "河池市巴马瑶族自治县", village: "甲篆镇", base: "巴马香猪生态养殖基地", povertyCounty: true };
-// Zijin was a Guangdong provincial aid county, not one of the 832 national poverty counties.
-const ZIJIN = { countyCode: "441621", county: "河源市紫金县", village: "龙窝镇", base: "紫金蝉茶供深基地", povertyCounty: false };
+// The county's name comes from its code; the programme's list says which are poverty counties
+// (Zijin was a Guangdong provincial aid county, not one of the 832 national ones).
+const TIANYANG = { countyCode: "451003", county: "百色市田阳区", village: "那坡镇", base: "田阳香芒供深基地" };
+const LEYE = { countyCode: "451028", county: "百色市乐业县", village: "同乐镇", base: "乐业猕猴桃供深基地" };
+const BAMA = { countyCode: "451227", county: "河池市巴马瑶族自治县", village: "甲篆镇", base: "巴马香猪生态养殖基地" };
+const ZIJIN = { countyCode: "441621", county: "河源市紫金县", village: "龙窝镇", base: "紫金蝉茶供深基地" };
 
 const COUNTER = "深圳市福田区消费扶贫专柜";
 
-/** A 圳品 attestation; the certificate runs three years, so the pages show it valid. */
+/** The cold-chain carrier takes the batch from its holder to `consignee`. */
+const ship = (consignee: OrgKey, from: string, to: string, vehicle: string, temperature: { min: number; max: number }, shippedAt: string): Step => ({
+  by: "carrier",
+  event: { type: "shipment", consignee, from, to, vehicle, temperature, shippedAt },
+});
+
+/** A receipt by the organisation the batch was shipped to. */
+const receive = (by: OrgKey, location: string, receivedAt: string, condition: string): Step => ({ by, event: { type: "receipt", location, receivedAt, condition } });
+
+/** A 圳品 attestation; the certificate runs three years (plain dates: China days), so the pages show it valid. */
 const zhenpin = (certificateNo: string, validFrom: string, validUntil: string): Step => ({
   by: "certifier",
   certification: { scheme: "圳品", certificateNo, validFrom, validUntil, notes: "基地审核与批次抽检（农残、重金属）合格" },
@@ -67,7 +95,7 @@ const zhenpin = (certificateNo: string, validFrom: string, validUntil: string): 
 export const JOURNEYS: Journey[] = [
   [
     {
-      label: "田阳香芒 5 kg 箱装",
+      label: "田阳香芒 采收批次",
       gtin: MANGO.gtin,
       lot: "TY2026-0708",
       steps: [
@@ -82,29 +110,30 @@ export const JOURNEYS: Journey[] = [
             notes: "八成熟采摘，当日入预冷库",
           },
         },
+        ship("packingHouse", "百色市田阳区 那坡镇 田阳香芒供深基地", "田阳分拣包装车间", "桂L·6A728", { min: 10, max: 13 }, "2026-07-08T11:00:00+08:00"),
+        receive("packingHouse", "田阳分拣包装车间", "2026-07-08T12:30:00+08:00", "果面完好，入库温度 12 ℃"),
         {
+          // The packing: 700 boxes of 5 kg, a new batch naming this one as its input.
           by: "packingHouse",
           event: {
             type: "processing",
             step: "packing",
             occurredAt: "2026-07-08T16:00:00+08:00",
             facility: "田阳分拣包装车间",
-            notes: "分级、套网袋，5 kg 箱装，共 700 箱",
+            notes: "分级、套网袋，5 kg 箱装，共 700 箱；次果 100 kg 不入箱",
+            outputs: [{ gtin: MANGO_BOX.gtin, lot: "TY2026-0708-5K", quantity: { amount: 700, unit: "box" }, conversion: { unit: "box", kg: 5 }, product: retail(MANGO_BOX) }],
           },
         },
-        zhenpin("SZZP-2026-0708-TY", "2026-07-08T00:00:00+08:00", "2029-07-07T23:59:59+08:00"),
-        {
-          by: "carrier",
-          event: {
-            type: "shipment",
-            from: "百色市田阳区 田阳分拣包装车间",
-            to: COUNTER,
-            vehicle: "桂L·6A728",
-            temperature: { min: 10, max: 13 },
-            shippedAt: "2026-07-09T06:00:00+08:00",
-          },
-        },
-        { by: "counter", event: { type: "receipt", location: COUNTER, receivedAt: "2026-07-10T05:40:00+08:00", condition: "箱体完好，到货温度 12 ℃" } },
+      ],
+    },
+    {
+      label: MANGO_BOX.name,
+      gtin: MANGO_BOX.gtin,
+      lot: "TY2026-0708-5K",
+      steps: [
+        zhenpin("SZZP-2026-0708-TY", "2026-07-08", "2029-07-07"),
+        ship("counter", "百色市田阳区 田阳分拣包装车间", COUNTER, "桂L·6A728", { min: 10, max: 13 }, "2026-07-09T06:00:00+08:00"),
+        receive("counter", COUNTER, "2026-07-10T05:40:00+08:00", "箱体完好，到货温度 12 ℃"),
         {
           by: "counter",
           event: { type: "sale", quantity: { amount: 120, unit: "box" }, amountCny: 10680, channel: "counter", soldAt: "2026-07-10T20:30:00+08:00" },
@@ -114,7 +143,7 @@ export const JOURNEYS: Journey[] = [
   ],
   [
     {
-      label: "田阳香芒 5 kg 箱装（已召回）",
+      label: "田阳香芒 采收批次（已召回）",
       gtin: MANGO.gtin,
       lot: "TY2026-0715",
       steps: [
@@ -128,29 +157,37 @@ export const JOURNEYS: Journey[] = [
             harvestedAt: "2026-07-15T07:00:00+08:00",
           },
         },
+        ship("packingHouse", "百色市田阳区 那坡镇 田阳香芒供深基地", "田阳分拣包装车间", "桂L·8B203", { min: 10, max: 13 }, "2026-07-15T10:00:00+08:00"),
+        receive("packingHouse", "田阳分拣包装车间", "2026-07-15T11:30:00+08:00", "果面完好"),
         {
           by: "packingHouse",
-          event: { type: "processing", step: "packing", occurredAt: "2026-07-15T15:30:00+08:00", facility: "田阳分拣包装车间", notes: "5 kg 箱装，共 460 箱" },
-        },
-        zhenpin("SZZP-2026-0715-TY", "2026-07-15T00:00:00+08:00", "2029-07-14T23:59:59+08:00"),
-        {
-          by: "carrier",
           event: {
-            type: "shipment",
-            from: "百色市田阳区 田阳分拣包装车间",
-            to: COUNTER,
-            vehicle: "桂L·8B203",
-            temperature: { min: 10, max: 13 },
-            shippedAt: "2026-07-16T06:00:00+08:00",
+            type: "processing",
+            step: "packing",
+            occurredAt: "2026-07-15T15:30:00+08:00",
+            facility: "田阳分拣包装车间",
+            notes: "5 kg 箱装，共 460 箱",
+            outputs: [{ gtin: MANGO_BOX.gtin, lot: "TY2026-0715-5K", quantity: { amount: 460, unit: "box" }, conversion: { unit: "box", kg: 5 }, product: retail(MANGO_BOX) }],
           },
         },
-        { by: "counter", event: { type: "receipt", location: COUNTER, receivedAt: "2026-07-17T06:10:00+08:00", condition: "到货温度 16 ℃，高于约定范围" } },
+      ],
+    },
+    {
+      label: `${MANGO_BOX.name}（原料批次已召回）`,
+      gtin: MANGO_BOX.gtin,
+      lot: "TY2026-0715-5K",
+      steps: [
+        zhenpin("SZZP-2026-0715-TY", "2026-07-15", "2029-07-14"),
+        ship("counter", "百色市田阳区 田阳分拣包装车间", COUNTER, "桂L·8B203", { min: 10, max: 13 }, "2026-07-16T06:00:00+08:00"),
+        receive("counter", COUNTER, "2026-07-17T06:10:00+08:00", "到货温度 16 ℃，高于约定范围"),
         {
           by: "counter",
           event: { type: "sale", quantity: { amount: 40, unit: "box" }, amountCny: 3560, channel: "counter", soldAt: "2026-07-17T19:00:00+08:00" },
         },
         {
+          // The cooperative recalls its harvest; the recall reaches the boxes made from it.
           by: "tianyangCoop",
+          on: "TY2026-0715",
           event: {
             type: "recall",
             reason: "消费者反映部分果实果肉褐变；经查运输途中制冷机组故障致冷害，合作社主动召回本批次，凭购物小票全额退款",
@@ -162,7 +199,7 @@ export const JOURNEYS: Journey[] = [
   ],
   [
     {
-      label: "乐业红心猕猴桃 2.5 kg 箱装",
+      label: "乐业猕猴桃 采收批次",
       gtin: KIWI.gtin,
       lot: "LY2026-0906",
       steps: [
@@ -177,23 +214,29 @@ export const JOURNEYS: Journey[] = [
             notes: "可溶性固形物 ≥ 7% 时采收",
           },
         },
+        ship("packingHouse", "百色市乐业县 同乐镇 乐业猕猴桃供深基地", "乐业分拣包装车间", "桂L·3C915", { min: 0, max: 2 }, "2026-09-06T13:00:00+08:00"),
+        receive("packingHouse", "乐业分拣包装车间", "2026-09-06T15:30:00+08:00", "果实完好，入冷库"),
         {
           by: "packingHouse",
-          event: { type: "processing", step: "packing", occurredAt: "2026-09-07T10:00:00+08:00", facility: "乐业分拣包装车间", notes: "2.5 kg 礼箱装，共 760 箱" },
-        },
-        zhenpin("SZZP-2026-0907-LY", "2026-09-07T00:00:00+08:00", "2029-09-06T23:59:59+08:00"),
-        {
-          by: "carrier",
           event: {
-            type: "shipment",
-            from: "百色市乐业县 乐业分拣包装车间",
-            to: COUNTER,
-            vehicle: "桂L·3C915",
-            temperature: { min: 0, max: 2 },
-            shippedAt: "2026-09-08T05:30:00+08:00",
+            type: "processing",
+            step: "packing",
+            occurredAt: "2026-09-07T10:00:00+08:00",
+            facility: "乐业分拣包装车间",
+            notes: "2.5 kg 礼箱装，共 760 箱",
+            outputs: [{ gtin: KIWI_BOX.gtin, lot: "LY2026-0906-25", quantity: { amount: 760, unit: "box" }, conversion: { unit: "box", kg: 2.5 }, product: retail(KIWI_BOX) }],
           },
         },
-        { by: "counter", event: { type: "receipt", location: COUNTER, receivedAt: "2026-09-09T06:00:00+08:00", condition: "箱体完好，到货温度 1 ℃" } },
+      ],
+    },
+    {
+      label: KIWI_BOX.name,
+      gtin: KIWI_BOX.gtin,
+      lot: "LY2026-0906-25",
+      steps: [
+        zhenpin("SZZP-2026-0907-LY", "2026-09-07", "2029-09-06"),
+        ship("counter", "百色市乐业县 乐业分拣包装车间", COUNTER, "桂L·3C915", { min: 0, max: 2 }, "2026-09-08T05:30:00+08:00"),
+        receive("counter", COUNTER, "2026-09-09T06:00:00+08:00", "箱体完好，到货温度 1 ℃"),
         {
           by: "counter",
           event: { type: "sale", quantity: { amount: 200, unit: "box" }, amountCny: 13600, channel: "counter", soldAt: "2026-09-10T19:30:00+08:00" },
@@ -203,7 +246,7 @@ export const JOURNEYS: Journey[] = [
   ],
   [
     {
-      label: "巴马香猪 冷鲜分割肉",
+      label: "巴马香猪 屠宰批次",
       gtin: PORK.gtin,
       lot: "BM2026-1020",
       steps: [
@@ -215,29 +258,35 @@ export const JOURNEYS: Journey[] = [
             origin: BAMA,
             quantity: { amount: 1500, unit: "kg" },
             harvestedAt: "2026-10-20T05:00:00+08:00",
-            notes: "出栏 60 头，定点屠宰，动物检疫合格",
+            notes: "出栏 60 头，定点屠宰，动物检疫合格；胴体 1,500 kg",
           },
         },
+        ship("packingHouse", "河池市巴马瑶族自治县 甲篆镇 定点屠宰场", "巴马冷鲜分割车间", "桂M·2F306", { min: 0, max: 4 }, "2026-10-20T06:00:00+08:00"),
+        receive("packingHouse", "巴马冷鲜分割车间", "2026-10-20T07:00:00+08:00", "胴体中心温度 3 ℃"),
         {
           by: "packingHouse",
-          event: { type: "processing", step: "packing", occurredAt: "2026-10-20T11:00:00+08:00", facility: "巴马冷鲜分割车间", notes: "冷鲜分割，真空包装" },
-        },
-        zhenpin("SZZP-2026-1020-BM", "2026-10-20T00:00:00+08:00", "2029-10-19T23:59:59+08:00"),
-        {
-          by: "carrier",
           event: {
-            type: "shipment",
-            from: "河池市巴马瑶族自治县 巴马冷鲜分割车间",
-            to: COUNTER,
-            vehicle: "桂M·2F306",
-            temperature: { min: 0, max: 4 },
-            shippedAt: "2026-10-20T15:00:00+08:00",
+            type: "processing",
+            step: "packing",
+            occurredAt: "2026-10-20T11:00:00+08:00",
+            facility: "巴马冷鲜分割车间",
+            notes: "冷鲜分割，500 g 真空包装，共 2,000 袋",
+            outputs: [{ gtin: PORK_PACK.gtin, lot: "BM2026-1020-05", quantity: { amount: 2000, unit: "bag" }, conversion: { unit: "bag", kg: 0.5 }, product: retail(PORK_PACK) }],
           },
         },
-        { by: "counter", event: { type: "receipt", location: COUNTER, receivedAt: "2026-10-21T05:20:00+08:00", condition: "包装完好，到货中心温度 3 ℃" } },
+      ],
+    },
+    {
+      label: PORK_PACK.name,
+      gtin: PORK_PACK.gtin,
+      lot: "BM2026-1020-05",
+      steps: [
+        zhenpin("SZZP-2026-1020-BM", "2026-10-20", "2029-10-19"),
+        ship("counter", "河池市巴马瑶族自治县 巴马冷鲜分割车间", COUNTER, "桂M·2F306", { min: 0, max: 4 }, "2026-10-20T15:00:00+08:00"),
+        receive("counter", COUNTER, "2026-10-21T05:20:00+08:00", "包装完好，到货中心温度 3 ℃"),
         {
           by: "counter",
-          event: { type: "sale", quantity: { amount: 260, unit: "kg" }, amountCny: 25480, channel: "counter", soldAt: "2026-10-21T20:00:00+08:00" },
+          event: { type: "sale", quantity: { amount: 520, unit: "bag" }, amountCny: 25480, channel: "counter", soldAt: "2026-10-21T20:00:00+08:00" },
         },
       ],
     },
@@ -260,7 +309,8 @@ export const JOURNEYS: Journey[] = [
           },
         },
         {
-          // The split: two retail packs, each a new batch naming this one as its input.
+          // The split: the cooperative packs its own tea into two retail packs, each a new batch
+          // naming this one as its input and stating what one tin or box holds.
           by: "zijinCoop",
           event: {
             type: "processing",
@@ -268,8 +318,8 @@ export const JOURNEYS: Journey[] = [
             occurredAt: "2026-04-02T09:00:00+08:00",
             facility: "紫金县蝉茶种植专业合作社包装车间",
             outputs: [
-              { gtin: TEA_TIN.gtin, lot: "ZJ2026-0326-G", quantity: { amount: 600, unit: "piece" }, product: { name: TEA_TIN.name } },
-              { gtin: TEA_GIFT_BOX.gtin, lot: "ZJ2026-0326-L", quantity: { amount: 180, unit: "box" }, product: { name: TEA_GIFT_BOX.name } },
+              { gtin: TEA_TIN.gtin, lot: "ZJ2026-0326-G", quantity: { amount: 600, unit: "piece" }, conversion: { unit: "piece", kg: 0.25 }, product: { name: TEA_TIN.name } },
+              { gtin: TEA_GIFT_BOX.gtin, lot: "ZJ2026-0326-L", quantity: { amount: 180, unit: "box" }, conversion: { unit: "box", kg: 0.5 }, product: { name: TEA_GIFT_BOX.name } },
             ],
           },
         },
@@ -281,19 +331,9 @@ export const JOURNEYS: Journey[] = [
       lot: "ZJ2026-0326-G",
       serials: { by: "zijinCoop", count: 5 },
       steps: [
-        zhenpin("SZZP-2026-0402-ZJG", "2026-04-02T00:00:00+08:00", "2029-04-01T23:59:59+08:00"),
-        {
-          by: "carrier",
-          event: {
-            type: "shipment",
-            from: "河源市紫金县 合作社包装车间",
-            to: COUNTER,
-            vehicle: "粤P·7D521",
-            temperature: { min: 0, max: 5 },
-            shippedAt: "2026-04-03T07:00:00+08:00",
-          },
-        },
-        { by: "counter", event: { type: "receipt", location: COUNTER, receivedAt: "2026-04-03T13:30:00+08:00", condition: "罐体完好" } },
+        zhenpin("SZZP-2026-0402-ZJG", "2026-04-02", "2029-04-01"),
+        ship("counter", "河源市紫金县 合作社包装车间", COUNTER, "粤P·7D521", { min: 0, max: 5 }, "2026-04-03T07:00:00+08:00"),
+        receive("counter", COUNTER, "2026-04-03T13:30:00+08:00", "罐体完好"),
         {
           by: "counter",
           event: { type: "sale", quantity: { amount: 150, unit: "piece" }, amountCny: 23700, channel: "counter", soldAt: "2026-04-05T18:00:00+08:00" },
@@ -305,19 +345,9 @@ export const JOURNEYS: Journey[] = [
       gtin: TEA_GIFT_BOX.gtin,
       lot: "ZJ2026-0326-L",
       steps: [
-        zhenpin("SZZP-2026-0402-ZJL", "2026-04-02T00:00:00+08:00", "2029-04-01T23:59:59+08:00"),
-        {
-          by: "carrier",
-          event: {
-            type: "shipment",
-            from: "河源市紫金县 合作社包装车间",
-            to: COUNTER,
-            vehicle: "粤P·7D521",
-            temperature: { min: 0, max: 5 },
-            shippedAt: "2026-04-03T07:00:00+08:00",
-          },
-        },
-        { by: "counter", event: { type: "receipt", location: COUNTER, receivedAt: "2026-04-03T13:30:00+08:00", condition: "礼盒完好" } },
+        zhenpin("SZZP-2026-0402-ZJL", "2026-04-02", "2029-04-01"),
+        ship("counter", "河源市紫金县 合作社包装车间", COUNTER, "粤P·7D521", { min: 0, max: 5 }, "2026-04-03T07:00:00+08:00"),
+        receive("counter", COUNTER, "2026-04-03T13:30:00+08:00", "礼盒完好"),
         {
           by: "counter",
           event: { type: "sale", quantity: { amount: 36, unit: "box" }, amountCny: 11520, channel: "counter", soldAt: "2026-04-05T18:00:00+08:00" },

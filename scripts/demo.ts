@@ -11,7 +11,8 @@ import { loadConfig } from "../server/config";
 import { digitalLinkUri } from "../server/domain/digital-link";
 import { batchIdFor, normalizeGtin } from "../server/domain/gs1";
 import { startProduct } from "../server/index";
-import { JOURNEYS, ORGANISATIONS, type DemoBatch, type OrgKey, type Step } from "./demo-journeys";
+import type { EventBody } from "../server/domain/request-shapes";
+import { JOURNEYS, ORGANISATIONS, type DemoBatch, type DemoEvent, type Journey, type OrgKey, type Step } from "./demo-journeys";
 
 /** What demo.json keeps of each batch. */
 interface RecordedBatch {
@@ -62,14 +63,23 @@ async function main(): Promise<void> {
   }
 }
 
+/** An organisation the demo created: its id (what a shipment names) and its API key. */
+interface DemoOrg {
+  id: string;
+  apiKey: string;
+}
+
 /** Creates the organisations, records every journey, and issues the unit serials. */
 async function record(base: string, adminToken: string): Promise<RecordedBatch[]> {
   const api = client(base);
   const orgs = Object.fromEntries(
     await Promise.all(
-      Object.entries(ORGANISATIONS).map(async ([key, org]) => [key, (await api.post("/api/v1/orgs", adminToken, org, 201)).apiKey as string]),
+      Object.entries(ORGANISATIONS).map(async ([key, org]) => {
+        const created = await api.post("/api/v1/orgs", adminToken, org, 201);
+        return [key, { id: created.id as string, apiKey: created.apiKey as string }];
+      }),
     ),
-  ) as Record<OrgKey, string>;
+  ) as Record<OrgKey, DemoOrg>;
 
   // Journeys side by side; within one, each step waits for the chain before the next, as in
   // life. It must: the chain refuses a 圳品 attestation of a batch it does not hold yet.
@@ -78,7 +88,7 @@ async function record(base: string, adminToken: string): Promise<RecordedBatch[]
     JOURNEYS.map(async (journey) => {
       for (const batch of journey) {
         for (const step of batch.steps) {
-          const block = await api.confirmed(await write(api, orgs, batch, step));
+          const block = await api.confirmed(await write(api, orgs, journey, batch, step));
           lastBlock = Math.max(lastBlock, block);
         }
       }
@@ -89,23 +99,30 @@ async function record(base: string, adminToken: string): Promise<RecordedBatch[]
   const batches: RecordedBatch[] = [];
   for (const batch of JOURNEYS.flat()) {
     const batchId = batchIdFor(batch.gtin, batch.lot);
-    const serials = batch.serials ? await issueSerials(api, batchId, orgs[batch.serials.by], batch.serials.count) : [];
+    const serials = batch.serials ? await issueSerials(api, batchId, orgs[batch.serials.by].apiKey, batch.serials.count) : [];
     batches.push({ label: batch.label, batchId, gtin: normalizeGtin(batch.gtin), lot: batch.lot, serials });
   }
   return batches;
 }
 
 /** One step as its API write; answers the ids of the events it made. */
-async function write(api: Client, orgs: Record<OrgKey, string>, batch: DemoBatch, step: Step): Promise<string[]> {
-  const batchId = batchIdFor(batch.gtin, batch.lot);
+async function write(api: Client, orgs: Record<OrgKey, DemoOrg>, journey: Journey, batch: DemoBatch, step: Step): Promise<string[]> {
+  const on = "on" in step && step.on ? journey.find((b) => b.lot === step.on) : batch;
+  if (!on) throw new Error(`the journey of ${batch.lot} has no batch ${"on" in step ? step.on : ""}`);
+  const batchId = batchIdFor(on.gtin, on.lot);
   const [url, body] =
     "harvest" in step
       ? ["/api/v1/batches", step.harvest]
       : "event" in step
-        ? [`/api/v1/batches/${batchId}/events`, step.event]
+        ? [`/api/v1/batches/${batchId}/events`, eventBody(orgs, step.event)]
         : [`/api/v1/batches/${batchId}/certifications`, step.certification];
-  const answer = await api.post(url, orgs[step.by], body, 202);
+  const answer = await api.post(url, orgs[step.by].apiKey, body, 202);
   return answer.events ? (answer.events as { eventId: string }[]).map((e) => e.eventId) : [answer.eventId as string];
+}
+
+/** The event as the API takes it: a shipment names its consignee by the organisation's id. */
+function eventBody(orgs: Record<OrgKey, DemoOrg>, event: DemoEvent): EventBody {
+  return event.type === "shipment" ? { ...event, consignee: orgs[event.consignee].id } : event;
 }
 
 /**

@@ -5,68 +5,134 @@ import * as payload from "../../scripts/lib/payloads";
 type Org = { id: string; address: string; apiKey: string };
 const ROLES = ["producer", "processor", "certifier", "carrier", "retailer"] as const;
 type Role = (typeof ROLES)[number];
-/** "own": the organisation that created the batch (or attested the certification); "other": another of the same role. */
+/**
+ * "own": the organisation of the role that the batch's journey puts in place for the write (the
+ * batch's creator or holder, the consignee of a shipment, the writer of the event corrected, the
+ * certifier that attested); "other": another organisation of the same role.
+ */
 type Side = "own" | "other";
+type Orgs = Record<Role, Record<Side, Org>>;
+
+interface Fixture {
+  batch: string;
+  certification: string;
+  producer: Org;
+  unique: string;
+  /** The event a correction by the own organisation of the role would correct. */
+  corrects: string;
+}
 
 interface WriteRoute {
   name: string;
-  /** Which role and side may call it; everyone else gets 403. */
-  allowed(role: Role, side: Side): boolean;
-  call(h: Harness, key: string, fixture: { batch: string; certification: string; producer: Org; unique: string }): ReturnType<Harness["call"]>;
+  /**
+   * What the write answers: 403 when the role may not make it at all (checked before the
+   * body), 409 when the role may but the ledger's custody rules refuse this organisation, 202.
+   */
+  expected(role: Role, side: Side): number;
+  /** Writes that put the batch where the own organisation of `role` needs it (not measured). */
+  prepare?(journey: Journey, role: Role, f: Fixture): Promise<string | void>;
+  call(h: Harness, key: string, f: Fixture, orgs: Orgs): ReturnType<Harness["call"]>;
 }
 
-const WRITE_ROUTES: WriteRoute[] = [
-  {
-    name: "harvest",
-    allowed: (role) => role === "producer",
-    call: (h, key, f) => h.call("POST", "/api/v1/batches", { token: key, body: payload.harvest(f.unique) }),
-  },
-  ...(
-    [
-      ["processing", payload.packing, ["producer", "processor"]],
-      ["shipment", payload.shipment, ["carrier"]],
-      ["receipt", payload.receipt, ["carrier", "retailer"]],
-      ["sale", payload.sale, ["retailer"]],
-    ] as const
-  ).map(
-    ([name, body, roles]): WriteRoute => ({
-      name,
-      allowed: (role) => (roles as readonly string[]).includes(role),
-      call: (h, key, f) => h.call("POST", `/api/v1/batches/${f.batch}/events`, { token: key, body }),
-    }),
-  ),
-  {
-    name: "recall",
-    allowed: (role, side) => role === "producer" && side === "own",
-    call: (h, key, f) => h.call("POST", `/api/v1/batches/${f.batch}/events`, { token: key, body: payload.recall }),
-  },
-  {
-    name: "batch certification",
-    allowed: (role) => role === "certifier",
-    call: (h, key, f) => h.call("POST", `/api/v1/batches/${f.batch}/certifications`, { token: key, body: payload.certification(f.unique) }),
-  },
-  {
-    name: "product-line certification",
-    allowed: (role) => role === "certifier",
-    call: (h, key, f) =>
-      h.call("POST", "/api/v1/certifications", {
-        token: key,
-        body: { ...payload.certification(f.unique), producer: f.producer.id, gtin: payload.MANGO_GTIN },
-      }),
-  },
-  {
-    name: "revocation",
-    allowed: (role, side) => role === "certifier" && side === "own",
-    call: (h, key, f) => h.call("POST", `/api/v1/certifications/${f.certification}/revoke`, { token: key, body: { reason: "复检不合格" } }),
-  },
-  {
-    name: "organisation creation",
-    allowed: () => false,
-    call: (h, key) => h.call("POST", "/api/v1/orgs", { token: key, body: { name: "x", role: "producer" } }),
-  },
-];
+/** Writes of the fixture's journey, each of which must be accepted; answers the event id. */
+type Journey = (by: Org, body: unknown) => Promise<string>;
 
-describe("gateway API: authorisation matrix (every write route × role × own/other organisation)", function () {
+const own = (side: Side) => side === "own";
+/** Allowed for these roles: the own organisation 202; another of the role 409 (or 202 where any may). */
+const custody =
+  (roles: readonly Role[], anyOfRole: readonly Role[] = []) =>
+  (role: Role, side: Side) =>
+    !roles.includes(role) ? 403 : own(side) || anyOfRole.includes(role) ? 202 : 409;
+
+const WRITE_ROUTES = (orgs: () => Orgs): WriteRoute[] => {
+  /** The own carrier takes the cooperative's batch to `to`, which receives it. */
+  const deliver = async (journey: Journey, to: Org) => {
+    await journey(orgs().carrier.own, payload.shipment(to.id, { shippedAt: "2026-06-01T12:00:00+08:00" }));
+    return journey(to, { ...payload.receipt, receivedAt: "2026-06-01T16:00:00+08:00" });
+  };
+  /** Brings the batch to the own organisation of the role, if the role can hold produce. */
+  const holdBy = async (journey: Journey, role: Role) => {
+    if (role === "processor" || role === "retailer") await deliver(journey, orgs()[role].own);
+  };
+  const event = (body: unknown) => (h: Harness, key: string, f: Fixture) => h.call("POST", `/api/v1/batches/${f.batch}/events`, { token: key, body });
+  return [
+    {
+      name: "harvest",
+      expected: (role) => (role === "producer" ? 202 : 403),
+      call: (h, key, f) => h.call("POST", "/api/v1/batches", { token: key, body: payload.harvest(f.unique) }),
+    },
+    {
+      name: "processing",
+      expected: custody(["producer", "processor"]),
+      prepare: holdBy,
+      call: event(payload.packing),
+    },
+    {
+      // To a packing house that holds none of it; any carrier may take the batch over from its holder.
+      name: "shipment",
+      expected: custody(["producer", "processor", "carrier", "retailer"], ["carrier"]),
+      prepare: holdBy,
+      call: (h, key, f, o) => event(payload.shipment(o.processor.other.id))(h, key, f),
+    },
+    {
+      name: "receipt",
+      expected: custody(["processor", "carrier", "retailer"]),
+      prepare: async (journey, role) => {
+        if (role === "processor" || role === "retailer") await journey(orgs().carrier.own, payload.shipment(orgs()[role].own.id));
+        if (role === "carrier") await journey(orgs().producer.own, payload.shipment(orgs().carrier.own.id));
+      },
+      call: event(payload.receipt),
+    },
+    {
+      name: "sale",
+      expected: custody(["retailer"]),
+      prepare: holdBy,
+      call: event(payload.sale),
+    },
+    {
+      name: "recall",
+      expected: (role, side) => (role === "producer" && own(side) ? 202 : 403),
+      call: event(payload.recall),
+    },
+    {
+      // Voids an event the own organisation of the role recorded: the harvest, its receipt, its shipment.
+      name: "correction",
+      expected: custody(["producer", "processor", "carrier", "retailer"]),
+      prepare: async (journey, role, f) => {
+        if (role === "processor" || role === "retailer") return deliver(journey, orgs()[role].own);
+        if (role === "carrier") return journey(orgs().carrier.own, payload.shipment(orgs().retailer.own.id));
+        return f.corrects;
+      },
+      call: (h, key, f) => event({ type: "correction", corrects: f.corrects, declaration: "void", reason: "录入错误" })(h, key, f),
+    },
+    {
+      name: "batch certification",
+      expected: (role) => (role === "certifier" ? 202 : 403),
+      call: (h, key, f) => h.call("POST", `/api/v1/batches/${f.batch}/certifications`, { token: key, body: payload.certification(f.unique) }),
+    },
+    {
+      name: "product-line certification",
+      expected: (role) => (role === "certifier" ? 202 : 403),
+      call: (h, key, f) =>
+        h.call("POST", "/api/v1/certifications", {
+          token: key,
+          body: { ...payload.certification(f.unique), producer: f.producer.id, gtin: payload.MANGO_GTIN },
+        }),
+    },
+    {
+      name: "revocation",
+      expected: (role, side) => (role === "certifier" && own(side) ? 202 : 403),
+      call: (h, key, f) => h.call("POST", `/api/v1/certifications/${f.certification}/revoke`, { token: key, body: { reason: "复检不合格" } }),
+    },
+    {
+      name: "organisation creation",
+      expected: () => 401,
+      call: (h, key) => h.call("POST", "/api/v1/orgs", { token: key, body: { name: "x", role: "producer" } }),
+    },
+  ];
+};
+
+describe("gateway API: authorisation matrix (every write route × role × own/other organisation, on journeys the ledger accepts)", function () {
   let h: Harness;
   const orgs = {} as Record<Role, Record<Side, Org>>;
   let counter = 0;
@@ -82,27 +148,36 @@ describe("gateway API: authorisation matrix (every write route × role × own/ot
     await h?.stop();
   });
 
-  /** A fresh batch of producer A, attested by certifier A, so that every case starts alike. */
-  async function fixture() {
+  /**
+   * A fresh batch of producer A, attested by certifier A, then brought where the route needs it
+   * for the own organisation of the role, so that every case starts alike.
+   */
+  async function fixture(route: WriteRoute, role: Role): Promise<Fixture> {
     const unique = `AUTH-${++counter}`;
     const harvest = await h.call("POST", "/api/v1/batches", { token: orgs.producer.own.apiKey, body: payload.harvest(`B-${unique}`) });
     const certification = await h.call("POST", `/api/v1/batches/${harvest.body.batchId}/certifications`, {
       token: orgs.certifier.own.apiKey,
       body: payload.certification(`C-${unique}`),
     });
-    return { batch: harvest.body.batchId, certification: certification.body.certificationId, producer: orgs.producer.own, unique };
+    const f: Fixture = { batch: harvest.body.batchId, certification: certification.body.certificationId, producer: orgs.producer.own, unique, corrects: harvest.body.eventId };
+    const journey: Journey = async (by, body) => {
+      const { status, body: answer } = await h.call("POST", `/api/v1/batches/${f.batch}/events`, { token: by.apiKey, body });
+      expect(status, `fixture: ${JSON.stringify(answer)}`).to.equal(202);
+      return answer.eventId;
+    };
+    const corrects = await route.prepare?.(journey, role, f);
+    return { ...f, corrects: corrects ?? f.corrects };
   }
 
-  for (const route of WRITE_ROUTES) {
+  for (const route of WRITE_ROUTES(() => orgs)) {
     for (const role of ROLES) {
       for (const side of ["own", "other"] as const) {
-        const allowed = route.allowed(role, side);
-        const expected = route.name === "organisation creation" ? 401 : allowed ? 202 : 403;
+        const expected = route.expected(role, side);
         it(`${route.name} by the ${side} ${role}: ${expected}`, async function () {
-          const f = await fixture();
+          const f = await fixture(route, role);
           const outboxBefore = (h.db.prepare(`SELECT count(*) AS n FROM outbox`).get() as { n: number }).n;
           const certificationsBefore = (h.db.prepare(`SELECT count(*) AS n FROM certification_outbox`).get() as { n: number }).n;
-          const { status, body } = await route.call(h, orgs[role][side].apiKey, f);
+          const { status, body } = await route.call(h, orgs[role][side].apiKey, f, orgs);
           expect(status, JSON.stringify(body)).to.equal(expected);
           const outboxAfter = (h.db.prepare(`SELECT count(*) AS n FROM outbox`).get() as { n: number }).n;
           const certificationsAfter = (h.db.prepare(`SELECT count(*) AS n FROM certification_outbox`).get() as { n: number }).n;

@@ -8,7 +8,7 @@ type Who = "producer" | "processor" | "certifier" | "carrier" | "retailer" | "ad
 interface Case {
   name: string;
   method?: "POST" | "GET";
-  /** `{batch}` stands for an existing batch, `{cert}` for an existing certification. */
+  /** `{batch}` stands for an existing batch, `{cert}` for an existing certification, `{retailer}` for the counter's id. */
   path: string;
   who: Who;
   body?: unknown;
@@ -22,6 +22,8 @@ interface Case {
 const UNKNOWN_BATCH = payload.harvestedBatchId("NEVER-1");
 const harvestWith = (changes: Record<string, unknown>) => ({ ...payload.harvest("TY-M1"), ...changes });
 const origin = payload.harvest("x").origin;
+/** A shipment to the counter: `{retailer}` stands for its organisation id. */
+const shipment = payload.shipment("{retailer}");
 
 const CASES: Case[] = [
   // the body itself
@@ -41,12 +43,14 @@ const CASES: Case[] = [
   { name: "a lot with a space", path: "/api/v1/batches", who: "producer", body: harvestWith({ lot: "TY 1" }), status: 400, field: "lot" },
   { name: "a lot in Chinese", path: "/api/v1/batches", who: "producer", body: harvestWith({ lot: "田阳一号" }), status: 400, field: "lot" },
   { name: "a 5-digit county code", path: "/api/v1/batches", who: "producer", body: harvestWith({ origin: { ...origin, countyCode: "45100" } }), status: 400, field: "origin.countyCode" },
-  { name: "no county name", path: "/api/v1/batches", who: "producer", body: harvestWith({ origin: { ...origin, county: undefined } }), status: 400, field: "origin.county" },
+  { name: "a county name the code does not name", path: "/api/v1/batches", who: "producer", body: harvestWith({ origin: { ...origin, county: "海淀区" } }), status: 400, field: "origin.county" },
+  { name: "a county code that is no GB/T 2260 code", path: "/api/v1/batches", who: "producer", body: harvestWith({ origin: { ...origin, countyCode: "999999" } }), status: 400, field: "origin.countyCode" },
   { name: "a negative amount", path: "/api/v1/batches", who: "producer", body: harvestWith({ quantity: { amount: -1, unit: "kg" } }), status: 400, field: "quantity.amount" },
   { name: "an amount as a string", path: "/api/v1/batches", who: "producer", body: harvestWith({ quantity: { amount: "12", unit: "kg" } }), status: 400, field: "quantity.amount" },
   { name: "an infinite amount", path: "/api/v1/batches", who: "producer", raw: JSON.stringify(harvestWith({ quantity: { amount: 1, unit: "kg" } })).replace('"amount":1', '"amount":1e999'), status: 400, field: "quantity.amount" },
   { name: "an unknown unit", path: "/api/v1/batches", who: "producer", body: harvestWith({ quantity: { amount: 1, unit: "barrel" } }), status: 400, field: "quantity.unit" },
   { name: "a harvest date that is no date", path: "/api/v1/batches", who: "producer", body: harvestWith({ harvestedAt: "yesterday" }), status: 400, field: "harvestedAt" },
+  { name: "a harvest date that does not exist", path: "/api/v1/batches", who: "producer", body: harvestWith({ harvestedAt: "2026-02-30" }), status: 400, field: "harvestedAt" },
   { name: "a harvest date without an offset", path: "/api/v1/batches", who: "producer", body: harvestWith({ harvestedAt: "2026-06-01T08:00:00" }), status: 400, field: "harvestedAt" },
   { name: "an unknown field", path: "/api/v1/batches", who: "producer", body: harvestWith({ approved: true }), status: 400, field: "approved" },
   { name: "a __proto__ field", path: "/api/v1/batches", who: "producer", raw: JSON.stringify(harvestWith({})).replace("{", '{"__proto__":{"admin":true},'), status: 400, field: "__proto__" },
@@ -56,12 +60,14 @@ const CASES: Case[] = [
   { name: "an Idempotency-Key with a space", path: "/api/v1/batches", who: "producer", body: payload.harvest("TY-M2"), headers: { "Idempotency-Key": "a b" }, status: 400, field: "Idempotency-Key" },
   { name: "a wait other than confirmed", path: "/api/v1/batches?wait=soon", who: "producer", body: payload.harvest("TY-M3"), status: 400, field: "wait" },
   // events on a batch
-  { name: "a malformed batch id", path: "/api/v1/batches/0x1234/events", who: "carrier", body: payload.shipment, status: 400, field: "batchId" },
-  { name: "an unknown batch", path: `/api/v1/batches/${UNKNOWN_BATCH}/events`, who: "carrier", body: payload.shipment, status: 404, field: "batchId" },
-  { name: "an unknown event type", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...payload.shipment, type: "teleport" }, status: 400, field: "type" },
-  { name: "no event type", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...payload.shipment, type: undefined }, status: 400, field: "type" },
-  { name: "a temperature range upside down", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...payload.shipment, temperature: { min: 12, max: 8 } }, status: 400, field: "temperature.min" },
-  { name: "a shipment without destination", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...payload.shipment, to: undefined }, status: 400, field: "to" },
+  { name: "a malformed batch id", path: "/api/v1/batches/0x1234/events", who: "carrier", body: shipment, status: 400, field: "batchId" },
+  { name: "an unknown batch", path: `/api/v1/batches/${UNKNOWN_BATCH}/events`, who: "carrier", body: shipment, status: 404, field: "batchId" },
+  { name: "an unknown event type", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, type: "teleport" }, status: 400, field: "type" },
+  { name: "no event type", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, type: undefined }, status: 400, field: "type" },
+  { name: "a temperature range upside down", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, temperature: { min: 12, max: 8 } }, status: 400, field: "temperature.min" },
+  { name: "a shipment without destination", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, to: undefined }, status: 400, field: "to" },
+  { name: "a shipment without consignee", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, consignee: undefined }, status: 400, field: "consignee" },
+  { name: "a consignee that is no organisation's id", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, consignee: "深圳" }, status: 400, field: "consignee" },
   { name: "an unknown sales channel", path: "/api/v1/batches/{batch}/events", who: "retailer", body: { ...payload.sale, channel: "wechat" }, status: 400, field: "channel" },
   { name: "a negative sale amount", path: "/api/v1/batches/{batch}/events", who: "retailer", body: { ...payload.sale, amountCny: -5 }, status: 400, field: "amountCny" },
   { name: "an unknown processing step", path: "/api/v1/batches/{batch}/events", who: "processor", body: { ...payload.packing, step: "magic" }, status: 400, field: "step" },
@@ -127,7 +133,7 @@ describe("gateway API: malformed and hostile requests", function () {
     it(`answers ${c.status}${c.field ? ` naming ${c.field}` : ""} for ${c.name}, and changes nothing`, async function () {
       const token =
         c.who === "admin" ? TEST_ADMIN_TOKEN : c.who === "none" ? undefined : c.who === "unknown-key" ? "plk_unknown" : orgs[c.who]!.apiKey;
-      const fill = (text: string) => text.replaceAll("{batch}", batch).replaceAll("{cert}", cert);
+      const fill = (text: string) => text.replaceAll("{batch}", batch).replaceAll("{cert}", cert).replaceAll("{retailer}", orgs.retailer!.id);
       const before = snapshot(h);
       const { status, body } = await h.call(c.method ?? "POST", fill(c.path), {
         token,
@@ -146,8 +152,8 @@ describe("gateway API: malformed and hostile requests", function () {
   it("answers unknown and revoked API keys with the identical body", async function () {
     const extra = await h.org("to be revoked", "carrier");
     h.db.prepare(`UPDATE api_keys SET revoked_at = ? WHERE org_id = ?`).run(new Date().toISOString(), extra.id);
-    const revoked = await h.call("POST", `/api/v1/batches/${batch}/events`, { token: extra.apiKey, body: payload.shipment });
-    const unknown = await h.call("POST", `/api/v1/batches/${batch}/events`, { token: "plk_nobody", body: payload.shipment });
+    const revoked = await h.call("POST", `/api/v1/batches/${batch}/events`, { token: extra.apiKey, body: payload.shipment(orgs.retailer!.id) });
+    const unknown = await h.call("POST", `/api/v1/batches/${batch}/events`, { token: "plk_nobody", body: payload.shipment(orgs.retailer!.id) });
     expect(revoked.status).to.equal(401);
     expect(revoked.body).to.deep.equal(unknown.body);
   });

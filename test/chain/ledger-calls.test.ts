@@ -31,7 +31,7 @@ import {
 import { EventKind, SubjectKind } from "../../server/domain/event-kinds";
 import { hashDetail, ZERO_HASH } from "../../server/domain/hashes";
 
-const { Harvest, Processing, Shipment } = EventKind;
+const { Harvest, Processing, Shipment, Receipt } = EventKind;
 
 /** A prepared event as the relayer holds it: the event and its signature, side by side. */
 const signedOf = (p: PreparedEvent): SignedLedgerEvent => ({ ...p.event, r: p.signed.r, s: p.signed.s, v: p.signed.v });
@@ -74,6 +74,11 @@ describe("ledger calls (server/chain/ledger-calls.ts) on the Hardhat network", f
     const [A, B, C, D] = [batchId("CALL-A"), batchId("CALL-B"), batchId("CALL-C"), batchId("CALL-D")];
     await send(f, f.relayer, encodeRecord(signedOf(await f.driver.prepare(f.producer, A, Harvest))));
     await send(f, f.relayer, encodeRecord(signedOf(await f.driver.prepare(f.producer, B, Harvest))));
+    // The carrier takes both to the packing house, which receives them before it processes them.
+    for (const batch of [A, B]) {
+      await send(f, f.relayer, encodeRecord(signedOf(await f.driver.prepare(f.carrier, batch, Shipment))));
+      await send(f, f.relayer, encodeRecord(signedOf(await f.driver.prepare(f.processor, batch, Receipt))));
+    }
     const fromBoth = await f.driver.prepare(f.processor, C, Processing, { inputs: [A, B] });
     const shipment = await f.driver.prepare(f.carrier, A, Shipment);
     const fromOne = await f.driver.prepare(f.processor, D, Processing, { inputs: [B] });

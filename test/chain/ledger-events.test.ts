@@ -21,7 +21,7 @@ import {
 import { EventKind, SubjectKind } from "../../server/domain/event-kinds";
 import { hashDetail, ZERO_HASH } from "../../server/domain/hashes";
 
-const { Harvest, Processing, Shipment } = EventKind;
+const { Harvest, Processing, Shipment, Receipt } = EventKind;
 
 async function mined(response: Promise<{ wait(): Promise<TransactionReceipt | null> }>): Promise<TransactionReceipt> {
   const receipt = await (await response).wait();
@@ -37,6 +37,14 @@ function positionOf(receipt: TransactionReceipt, i: number) {
     txHash: receipt.hash.toLowerCase(),
     logIndex: receipt.logs[i].index,
   };
+}
+
+/** The carrier takes the cooperative's batches to the packing house, which receives them: it may then process them. */
+async function toPackingHouse(f: Awaited<ReturnType<typeof deployLedgerFixture>>, ...batches: string[]): Promise<void> {
+  for (const batch of batches) {
+    await mined(f.driver.record(f.carrier, batch, Shipment));
+    await mined(f.driver.record(f.processor, batch, Receipt));
+  }
 }
 
 describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network", function () {
@@ -63,6 +71,7 @@ describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network",
     const [A, B, C] = [batchId("EV-A"), batchId("EV-B"), batchId("EV-C")];
     await mined(f.driver.record(f.producer, A, Harvest));
     await mined(f.driver.record(f.producer, B, Harvest));
+    await toPackingHouse(f, A, B);
     const stray = await f.driver.prepare(f.outsider, A, Shipment); // no role: rejected
     const processing = await f.driver.prepare(f.processor, C, Processing, { inputs: [B, A] });
     const receipt = await mined(f.driver.recordBatch([stray, processing]));
@@ -173,6 +182,7 @@ describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network",
     const [A, B, C] = [batchId("EV-A"), batchId("EV-B"), batchId("EV-C")];
     await mined(f.driver.record(f.producer, A, Harvest));
     await mined(f.driver.record(f.producer, B, Harvest));
+    await toPackingHouse(f, A, B);
     const prepared = [await f.driver.prepare(f.processor, C, Processing, { inputs: [A, B] })];
     const receipts = [await mined(f.driver.recordPrepared(prepared[0]))];
     const heads = [await f.ledger.headOf(C)];
@@ -204,7 +214,13 @@ describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network",
     // Any order of the same logs, and logs of other batches beside them, replay the same.
     const others = decodeLedgerLogs(await ethers.provider.getLogs({ address: f.deployment.address, fromBlock: f.deployment.deployBlock }));
     expect(replayBatch(C.toUpperCase().replace("0X", "0x"), [...others].reverse())).to.deep.equal(chained);
-    expect(replayBatch(A, others).map((c) => c.head)).to.deep.equal([await f.ledger.headOf(A)]);
+    const historyOfA = replayBatch(A, others);
+    expect(historyOfA.map((c) => [c.event.kind, c.signer])).to.deep.equal([
+      [Harvest, f.producer.address],
+      [Shipment, f.carrier.address],
+      [Receipt, f.processor.address],
+    ]);
+    expect(historyOfA.at(-1)!.head).to.equal(await f.ledger.headOf(A));
     expect(replayBatch(batchId("NEVER"), others)).to.deep.equal([]);
   });
 

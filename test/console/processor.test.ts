@@ -260,7 +260,7 @@ describe("console: the processor", function () {
 
     const taken = await packer.post("/console/processing/new", splitForm(MANGO_GTIN, "TY-P2", [{ gtin: PACK_GTIN, lot: "PK-1", amount: "1", unit: "kg" }]));
     expect(taken.status).to.equal(409);
-    expect(errorBeside(taken.text, "out1.lot")).to.contain("PK-1 exists already");
+    expect(errorBeside(taken.text, "out1.lot")).to.equal("This GTIN already has a batch with this lot.");
     expect(outboxCount(h)).to.equal(before);
     await packer.get("/console/processing/new?lang=zh");
   });

@@ -91,6 +91,7 @@ describe("gateway crash safety (kill -9 of the gateway and of anvil)", function 
       acknowledged("/api/v1/orgs", ADMIN, { name, role }, `org-${name}`) as unknown as Promise<{ apiKey: string }>;
     const producer = await createOrg("crash-producer", "producer");
     const carrier = await createOrg("crash-carrier", "carrier");
+    const counter = (await createOrg("crash-counter", "retailer")) as unknown as { id: string };
     await snapshotTaken(); // roles survive too
 
     const acked: { eventId: string; batchId: string }[] = [];
@@ -100,7 +101,7 @@ describe("gateway crash safety (kill -9 of the gateway and of anvil)", function 
     for (let i = 0; i < WRITES; i++) {
       const isShipment = i % 3 === 2 && harvested.length > 0;
       const answer = isShipment
-        ? await acknowledged(`/api/v1/batches/${harvested[harvested.length - 1]}/events`, carrier.apiKey, payload.shipment, `w-${i}`)
+        ? await acknowledged(`/api/v1/batches/${harvested[harvested.length - 1]}/events`, carrier.apiKey, payload.shipment(counter.id), `w-${i}`)
         : await acknowledged("/api/v1/batches", producer.apiKey, payload.harvest(`CR-${i}`), `w-${i}`);
       acked.push(answer);
       if (!isShipment) harvested.push(answer.batchId);

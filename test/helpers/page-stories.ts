@@ -1,10 +1,15 @@
 /**
- * The batches the page tests look at, recorded through the API on a harness's chain:
- * - journey: harvest → packing → 圳品 (valid) → shipment → receipt;
- * - packs: two retail packs split from the journey batch;
- * - recalled: a batch recalled, and a pack made from it (recalled through its input);
+ * The batches the page tests look at, recorded through the API on a harness's chain, each a
+ * journey the ledger's rules accept (custody moves by shipment and receipt, times in order):
+ * - journey: harvest → the carrier takes it to the packing house → receipt → packing → 圳品
+ *   (valid) → 1,000 kg packed into gift boxes (the packs) → the carrier takes the other 200 kg
+ *   to the counter → receipt;
+ * - packs: the two retail packs of 100 boxes (5 kg each) split from the journey batch;
+ * - recalled: a batch the packing house received and packed into boxes, then recalled by its
+ *   cooperative, and the pack made from it (recalled through its input);
  * - revoked, expired: batches whose 圳品 certificate was revoked, or has ended;
- * - xss: a batch whose every free-text field holds a script payload.
+ * - xss: a batch whose every free-text field holds a script payload (the county's name comes
+ *   from its code, so that one cannot), shipped to the counter and received there.
  */
 import { batchIdFor } from "../../server/domain/gs1";
 import type { Harness } from "./gateway-harness";
@@ -21,6 +26,9 @@ export interface Stories {
   xss: string;
   orgs: Record<"producer" | "processor" | "certifier" | "carrier" | "retailer", { id: string; address: string; apiKey: string }>;
 }
+
+/** A box of mangoes weighs 5 kg: outputs in boxes of a batch in kg state it. */
+const BOX = { unit: "box", kg: 5 };
 
 export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories> {
   const orgs = {
@@ -41,34 +49,41 @@ export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories>
     ok("POST", `/api/v1/batches/${batchId}/events`, orgs[org].apiKey, body);
   const certify = (batchId: string, body: unknown) =>
     ok("POST", `/api/v1/batches/${batchId}/certifications`, orgs.certifier.apiKey, body);
+  /** The carrier takes the batch from the cooperative to the packing house, which receives it. */
+  const toPackingHouse = async (batchId: string) => {
+    await event(batchId, "carrier", payload.shipment(orgs.processor.id, { to: "百色分拣包装厂", shippedAt: "2026-06-01T12:00:00+08:00" }));
+    await event(batchId, "processor", { ...payload.receipt, location: "百色分拣包装厂", receivedAt: "2026-06-01T16:00:00+08:00" });
+  };
 
   const lot = `${prefix}-J1`;
   const journey = await harvest(lot);
+  await toPackingHouse(journey);
   await event(journey, "processor", payload.packing);
   await certify(journey, payload.certification(`ZP-${prefix}-0001`));
-  await event(journey, "carrier", payload.shipment);
-  await event(journey, "retailer", payload.receipt);
-
   const packLots = [`${prefix}-P1`, `${prefix}-P2`];
   await event(journey, "processor", {
     type: "processing",
     step: "packing",
-    occurredAt: "2026-06-03T18:00:00+08:00",
-    facility: "福田区分装中心",
+    occurredAt: "2026-06-01T20:00:00+08:00",
+    facility: "百色分拣包装厂礼盒车间",
     outputs: packLots.map((packLot) => ({
       gtin: payload.MANGO_GTIN,
       lot: packLot,
       quantity: { amount: 100, unit: "box" },
+      conversion: BOX,
       product: { name: "田阳香芒礼盒", variety: "台农一号" },
     })),
   });
+  // What was not boxed goes loose to the counter.
+  await event(journey, "carrier", payload.shipment(orgs.retailer.id, { from: "百色分拣包装厂", quantity: { amount: 200, unit: "kg" } }));
+  await event(journey, "retailer", payload.receipt);
 
   const recalled = await harvest(`${prefix}-R1`);
-  await event(recalled, "carrier", payload.shipment);
+  await toPackingHouse(recalled);
   const recalledPackLot = `${prefix}-RP`;
   await event(recalled, "processor", {
     ...payload.packing,
-    outputs: [{ gtin: payload.MANGO_GTIN, lot: recalledPackLot, quantity: { amount: 50, unit: "box" } }],
+    outputs: [{ gtin: payload.MANGO_GTIN, lot: recalledPackLot, quantity: { amount: 50, unit: "box" }, conversion: BOX }],
   });
   await event(recalled, "producer", payload.recall);
 
@@ -79,10 +94,10 @@ export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories>
 
   const xss = await harvest(`${prefix}-X1`, {
     product: { name: `芒果${XSS}`, gtin: payload.MANGO_GTIN, variety: XSS },
-    origin: { countyCode: "451003", county: XSS, village: XSS, base: XSS },
+    origin: { countyCode: "451003", village: XSS, base: XSS },
     notes: XSS,
   });
-  await event(xss, "carrier", { ...payload.shipment, from: XSS, to: XSS, vehicle: XSS.slice(0, 50), notes: XSS });
+  await event(xss, "carrier", payload.shipment(orgs.retailer.id, { from: XSS, to: XSS, vehicle: XSS.slice(0, 50), notes: XSS }));
   await event(xss, "retailer", { ...payload.receipt, location: XSS, condition: XSS });
   await certify(xss, { ...payload.certification(XSS.slice(0, 64)), notes: XSS });
 

@@ -12,7 +12,10 @@ import { batchIdFor } from "../../server/domain/gs1";
 import { freePort } from "../../scripts/lib/processes";
 
 const ROOT = path.resolve(__dirname, "../..");
-const JOURNEY = ["harvest", "processing", "shipment", "receipt", "sale"];
+/** A harvest the carrier takes to the packing house, which receives it and packs it into boxes (a new batch). */
+const HARVEST_JOURNEY = ["harvest", "shipment", "receipt"];
+/** The boxes, from the packing to the counter's sale. */
+const PACK_JOURNEY = ["processing", "shipment", "receipt", "sale"];
 
 interface Demo {
   child: ChildProcess;
@@ -91,54 +94,72 @@ describe("npm run demo", function () {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("records each product's journey on chain, in order, with its origin county and a valid 圳品", async function () {
-    for (const [lot, name, countyCode] of [
-      ["TY2026-0708", "田阳香芒", "451003"],
-      ["LY2026-0906", "乐业猕猴桃", "451028"],
-      ["BM2026-1020", "巴马香猪", "451227"],
-    ]) {
-      const body = await read(lot);
-      expect(types(body), lot).to.deep.equal(JOURNEY);
-      expect(body.product.name, lot).to.equal(name);
-      expect(body.origin.countyCode, lot).to.equal(countyCode);
-      expect(body.certification, lot).to.deep.include({ status: "valid", scheme: "圳品" });
-      expect(body.recall.recalled, lot).to.equal(false);
-      expect(body.events[2].detail.temperature, lot).to.have.keys("min", "max");
-      expect(body.events[2].detail.vehicle, lot).to.be.a("string");
-      expect(body.events[4].detail.channel, lot).to.equal("counter");
+  it("records each product's journey on chain, in order, from its origin county to the counter, with a valid 圳品 on the boxes", async function () {
+    for (const [lot, packLot, name, countyCode, sold] of [
+      ["TY2026-0708", "TY2026-0708-5K", "田阳香芒", "451003", { amount: 580, unit: "box" }],
+      ["LY2026-0906", "LY2026-0906-25", "乐业猕猴桃", "451028", { amount: 560, unit: "box" }],
+      ["BM2026-1020", "BM2026-1020-05", "巴马香猪", "451227", { amount: 1480, unit: "bag" }],
+    ] as const) {
+      const harvest = await read(lot);
+      expect(types(harvest), lot).to.deep.equal(HARVEST_JOURNEY);
+      expect(harvest.product.name, lot).to.equal(name);
+      expect(harvest.origin.countyCode, lot).to.equal(countyCode);
+      expect(harvest.recall.recalled, lot).to.equal(false);
+      expect(harvest.custody.holders.map((h: { name: string }) => h.name), lot).to.deep.equal(["广西供深农产品集配中心"]);
+
+      const pack = await read(packLot);
+      expect(types(pack), packLot).to.deep.equal(PACK_JOURNEY);
+      expect(pack.lineage.inputs, packLot).to.deep.equal([harvest.batchId]);
+      expect(pack.events[0].detail.output.conversion, packLot).to.have.keys("unit", "kg");
+      expect(pack.certification, packLot).to.deep.include({ status: "valid", scheme: "圳品" });
+      expect(pack.recall.recalled, packLot).to.equal(false);
+      expect(pack.events[1].detail.temperature, packLot).to.have.keys("min", "max");
+      expect(pack.events[1].detail.vehicle, packLot).to.be.a("string");
+      expect(pack.events[1].detail.consignee.name, packLot).to.equal("深圳市福田区消费扶贫专柜");
+      expect(pack.events[3].detail.channel, packLot).to.equal("counter");
+      // What the counter still holds after the sale.
+      expect(pack.custody.holders.map((h: { name: string; quantity: unknown }) => [h.name, h.quantity]), packLot).to.deep.equal([["深圳市福田区消费扶贫专柜", sold]]);
     }
     const tea = await read("ZJ2026-0326");
     expect(tea.product.name).to.equal("紫金绿茶");
     expect(tea.origin.countyCode).to.equal("441621");
   });
 
-  it("has every batch on chain: no event waiting, and each event and the head verified against the chain", async function () {
-    expect(marked).to.have.length(7);
+  it("has every batch on chain: no event waiting, no rule broken, and each event and the head verified against the chain", async function () {
+    expect(marked).to.have.length(11);
     for (const { lot, gtin, batchId } of marked) {
       expect(batchIdFor(gtin, lot), lot).to.equal(batchId);
-      expect((await read(lot)).unconfirmedEvents, lot).to.deep.equal([]);
-      const { body } = await getJson(`${base}/api/v1/batches/${batchId}/verify`);
-      expect(body.ok, `${lot}: ${JSON.stringify(body.problems)}`).to.equal(true);
+      const body = await read(lot);
+      expect(body.unconfirmedEvents, lot).to.deep.equal([]);
+      expect(body.findings, lot).to.deep.equal([]);
+      const { body: verified } = await getJson(`${base}/api/v1/batches/${batchId}/verify`);
+      expect(verified.ok, `${lot}: ${JSON.stringify(verified.problems)}`).to.equal(true);
     }
   });
 
-  it("shows the recalled mango lot recalled, with its reason, after its sale", async function () {
-    const body = await read("TY2026-0715");
-    expect(types(body)).to.deep.equal([...JOURNEY, "recall"]);
-    expect(body.recall).to.deep.equal({ recalled: true, self: true, viaInputs: [] });
-    expect(body.events[5].detail.reason).to.be.a("string").and.not.be.empty;
+  it("shows the recalled mango harvest recalled, with its reason, after its boxes were sold, and the recall on the boxes", async function () {
+    const harvest = await read("TY2026-0715");
+    expect(types(harvest)).to.deep.equal([...HARVEST_JOURNEY, "recall"]);
+    expect(harvest.recall).to.deep.equal({ recalled: true, self: true, viaInputs: [] });
+    expect(harvest.events[3].detail.reason).to.be.a("string").and.not.be.empty;
+    const boxes = await read("TY2026-0715-5K");
+    expect(types(boxes)).to.deep.equal(PACK_JOURNEY);
+    expect(boxes.recall).to.deep.equal({ recalled: true, self: false, viaInputs: [harvest.batchId] });
   });
 
   it("splits the Zijin tea into retail packs, each certified, shipped, received and sold", async function () {
     const parent = await read("ZJ2026-0326");
+    expect(types(parent)).to.deep.equal(["harvest"]);
     const packs = ["ZJ2026-0326-G", "ZJ2026-0326-L"];
     expect(parent.lineage.outputs).to.have.members(packs.map((lot) => batch(lot).batchId));
     for (const lot of packs) {
       const pack = await read(lot);
-      expect(types(pack), lot).to.deep.equal(["processing", "shipment", "receipt", "sale"]);
+      expect(types(pack), lot).to.deep.equal(PACK_JOURNEY);
       expect(pack.lineage.inputs, lot).to.deep.equal([parent.batchId]);
       expect(pack.certification, lot).to.deep.include({ status: "valid", scheme: "圳品" });
     }
+    // 600 tins of 250 g and 180 boxes of 500 g: 240 kg of the 300 kg the cooperative holds.
+    expect(parent.custody.remaining).to.deep.equal({ amount: 60, unit: "kg" });
   });
 
   it("prints each batch's page, QR code and label sheet, and the unit serials it issued", function () {

@@ -5,7 +5,7 @@ import { EventKind } from "../../server/domain/event-kinds";
 import { IndexRepository, productLineKey } from "../../server/store/index-repository";
 import { indexedStoryDb, STORY } from "../workers/indexer/story";
 
-const { Harvest, Processing, Shipment, Recall } = EventKind;
+const { Harvest, Processing, Shipment, Receipt, Recall } = EventKind;
 
 /** The story, indexed. */
 async function indexedStory() {
@@ -26,12 +26,14 @@ describe("IndexRepository reads", function () {
       creator: f.producer.address,
       createdBy: Harvest,
       recalled: false,
-      eventCount: 2,
+      eventCount: 4,
     });
     expect(a.batch.head).to.equal(await f.ledger.headOf(A));
     expect(a.events.map((e) => [e.position, e.kind])).to.deep.equal([
       [0, Harvest],
       [1, Shipment],
+      [2, Receipt],
+      [3, Shipment],
     ]);
     expect(a.events[1].prevHead).to.equal(a.events[0].head);
     expect(a.inputs).to.deep.equal([]);

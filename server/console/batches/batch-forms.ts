@@ -58,7 +58,7 @@ export function serviceFieldErrors(error: DomainError, lang: Lang, fieldOf: Reco
   for (const problem of error.fields) {
     const name = names[problem.field] ?? "_form";
     // The ledger's rules word their refusals in both languages; older refusals are worded here.
-    errors[name] ??= (problem.zh === undefined ? refusalWords(problem.message, lang) : undefined) ?? translated[problem.field];
+    errors[name] ??= refusalWords(problem.message, lang) ?? translated[problem.field];
   }
   if (error.fields.length === 0) errors._form = refusalWords(error.message, lang) ?? translated._form;
   return errors;
@@ -69,7 +69,7 @@ function refusalWords(message: string, lang: Lang): string | undefined {
   const w = BATCH_WORDS[lang];
   if (message.startsWith("no batch ")) return w.noBatch;
   if (message.endsWith("exists already")) return w.lotTaken;
-  if (message.includes("recalled")) return w.batchRecalled;
+  if (message.startsWith("the batch is recalled") || message === "an input batch is recalled") return w.batchRecalled;
   if (message.includes("repeats an input")) return w.repeatsInput;
   return undefined;
 }

@@ -63,10 +63,11 @@ function inPlace(context: PlanContext, target: ProcessingTarget, body: Processin
 function split(context: PlanContext, target: ProcessingTarget, body: ProcessingBody, inputs: string[]): PlannedEvent[] {
   const { outputs: _outputs, inputs: _others, ...step } = body;
   const outputs = body.outputs!;
-  // Custody first: a packer who never received a batch is told so, not that its outputs are too large.
+  // Custody first: a packer who never received a batch is told so, not that its outputs are too
+  // large (one who used it all up is told what is left, by the totals).
   inputs.forEach((id, j) => {
     const problem = context.facts.ledger(id).custodyProblem(context.org.address, j === 0 ? "batchId" : `inputs[${j - 1}]`);
-    if (problem) throw refusal(problem);
+    if (problem && problem.code !== "not_holder") throw refusal(problem);
   });
   checkTotal(context, inputs, outputs);
   const seen = new Set<string>();

@@ -68,7 +68,8 @@ describe("indexer following anvil", function () {
 
     it("undoes indexed blocks that a reorg replaced and converges to the new chain", async function () {
       const { writer: w, orgs, provider, ledger, deployment } = chain;
-      const { producer, processor, carrier, certifier } = orgs;
+      // The cooperative packs its own harvests (it holds them); the carrier takes what it ships over from it.
+      const { producer, carrier, certifier } = orgs;
       const [A, B, C, D] = ["RG-A", "RG-B", "RG-C", "RG-D"].map((lot) => batchId(lot));
       await w.record(producer, A, Harvest);
       await w.record(producer, B, Harvest);
@@ -77,7 +78,7 @@ describe("indexer following anvil", function () {
       const headB = await ledger.headOf(B);
 
       // Four blocks that the reorg will replace.
-      await w.record(processor, C, Processing, { inputs: [A, B] });
+      await w.record(producer, C, Processing, { inputs: [A, B] });
       await w.revoke(certifier, certA, "withdrawn");
       const certLine = await w.attest(certifier, { producer: producer.address, gtin: MANGO_GTIN }, "RG-LINE");
       await w.record(carrier, A, Shipment);
@@ -98,7 +99,7 @@ describe("indexer following anvil", function () {
       await reorg(4, [
         await w.prepare(producer, D, Harvest),
         await w.prepare(carrier, B, Shipment, { prevHead: headB }),
-        await w.prepare(processor, C, Processing, { inputs: [A], prevHead: ZERO_HASH }),
+        await w.prepare(producer, C, Processing, { inputs: [A], prevHead: ZERO_HASH }),
       ]);
 
       expect(await indexer.tick()).to.deep.equal({ from: fork + 1, to: latest, rewound: fork });
@@ -174,7 +175,8 @@ describe("indexer following anvil", function () {
 
       // Phase 2, never saved: indexed, then lost to a hard kill.
       await chain.writer.record(orgs.producer, Q, Harvest);
-      await chain.writer.record(orgs.processor, R, Processing, { inputs: [P, Q] });
+      // The cooperative packs what it kept of P with Q (the carrier took part of P).
+      await chain.writer.record(orgs.producer, R, Processing, { inputs: [P, Q] });
       await chain.writer.attest(orgs.certifier, { batch: R }, "RS-CERT-R");
       const lost = await provider.getBlockNumber();
       expect((await indexer.tick()).to).to.equal(lost);
@@ -192,7 +194,7 @@ describe("indexer following anvil", function () {
 
       // The chain grows past the lost height with other blocks.
       await chain.writer.record(orgs.producer, S, Harvest);
-      await chain.writer.record(orgs.processor, R, Processing, { inputs: [S] });
+      await chain.writer.record(orgs.producer, R, Processing, { inputs: [S] });
       await chain.writer.record(orgs.carrier, S, Shipment);
       await chain.writer.record(orgs.carrier, R, Shipment);
       await chain.writer.record(orgs.carrier, P, Shipment);

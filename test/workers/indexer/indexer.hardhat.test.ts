@@ -165,7 +165,7 @@ describe("indexer on the Hardhat network", function () {
     const indexer = indexerFor(f, db);
     const first = await indexer.tick();
     const indexed = snapshotIndex(db);
-    expect(indexed.events).to.have.length(10);
+    expect(indexed.events).to.have.length(16);
 
     const again = await indexer.tick();
     expect(again).to.deep.equal({ from: first.to + 1, to: first.to });

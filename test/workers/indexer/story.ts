@@ -3,6 +3,10 @@
  * harvests, processing that creates a batch from inputs, processing in place with an input,
  * two events on one batch in one transaction, a rejected event, a recall, certifications of a
  * batch and of a product line, and a revocation.
+ *
+ * Its events carry placeholder details, but their order is a journey that could be true: the
+ * carrier takes A (part of it), B and K to the packing house, which receives them before it
+ * processes them; the cooperative merges what it kept of A into M.
  */
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { ethers } from "hardhat";
@@ -13,7 +17,7 @@ import { nextHead } from "../../../server/chain/typed-data";
 import { EventKind } from "../../../server/domain/event-kinds";
 import { LedgerWriter } from "./helpers";
 
-const { Harvest, Processing, Shipment, Recall } = EventKind;
+const { Harvest, Processing, Shipment, Receipt, Recall } = EventKind;
 
 export const STORY = {
   A: batchId("TY-A"),
@@ -38,8 +42,12 @@ export async function recordStory(f: LedgerFixture, between: () => Promise<unkno
   await step(() => w.record(f.producer, A, Harvest));
   await step(() => w.record(f.producer, B, Harvest));
   await step(() => w.record(f.otherProducer, K, Harvest));
+  for (const batch of [A, B, K]) {
+    await step(() => w.record(f.carrier, batch, Shipment));
+    await step(() => w.record(f.processor, batch, Receipt));
+  }
   await step(() => w.record(f.processor, C, Processing, { inputs: [A, B] }));
-  await step(() => w.record(f.carrier, A, Shipment));
+  await step(() => w.record(f.carrier, A, Shipment)); // what the packing house kept of A
   await step(async () =>
     w.recordBatch([
       await w.prepare(f.carrier, C, Shipment),

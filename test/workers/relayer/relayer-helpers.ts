@@ -277,9 +277,11 @@ export async function expectOnChainExactlyOnce(chain: TestChain, db: Db): Promis
 }
 
 /**
- * `batches` harvests, each shipped, received and sold, and `splits` processing events making a
- * new batch from one of them, also shipped, received and sold: 4 × (batches + splits) events,
- * interleaved pseudo-randomly (each batch's own events in order, an input before its output).
+ * `batches` harvests and `splits` packs, each a journey that could be true: the first `splits`
+ * harvests are shipped to the packing house, which receives them and packs each into a new batch
+ * (processing naming the harvest as its input); every pack and every other harvest is shipped to
+ * the counter, received and sold. 4 × batches + 3 × splits events, interleaved pseudo-randomly
+ * (each batch's own events in order, a pack only once its harvest reached the packing house).
  */
 export async function supplyChain(
   writer: OutboxWriter,
@@ -289,34 +291,37 @@ export async function supplyChain(
   splits: number,
 ): Promise<void> {
   type Step = { signer: Wallet; batchId: string; kind: number; inputs?: string[] };
-  const life = (batchId: string, first: Step): Step[] => [
-    first,
+  const toCounter = (batchId: string): Step[] => [
     { signer: orgs.carrier, batchId, kind: KIND.Shipment },
     { signer: orgs.retailer, batchId, kind: KIND.Receipt },
     { signer: orgs.retailer, batchId, kind: KIND.Sale },
   ];
+  const toPackingHouse = (batchId: string): Step[] => [
+    { signer: orgs.carrier, batchId, kind: KIND.Shipment },
+    { signer: orgs.processor, batchId, kind: KIND.Receipt },
+  ];
   const plans: { steps: Step[]; after?: string }[] = [];
   for (let i = 0; i < batches; i++) {
     const id = batch(`${prefix}H${i}`);
-    plans.push({ steps: life(id, { signer: orgs.producer, batchId: id, kind: KIND.Harvest }) });
+    const harvest = { signer: orgs.producer, batchId: id, kind: KIND.Harvest };
+    plans.push({ steps: [harvest, ...(i < splits ? toPackingHouse(id) : toCounter(id))] });
   }
   for (let j = 0; j < splits; j++) {
     const input = batch(`${prefix}H${j}`);
     const id = batch(`${prefix}P${j}`);
-    plans.push({
-      steps: life(id, { signer: orgs.processor, batchId: id, kind: KIND.Processing, inputs: [input] }),
-      after: input,
-    });
+    plans.push({ steps: [{ signer: orgs.processor, batchId: id, kind: KIND.Processing, inputs: [input] }, ...toCounter(id)], after: input });
   }
-  const created = new Set<string>();
+  const arrived = new Set<string>();
   let seed = 42;
   const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
   while (plans.length > 0) {
-    const ready = plans.filter((p) => !p.after || created.has(p.after));
+    const ready = plans.filter((p) => !p.after || arrived.has(p.after));
     const plan = ready[Math.floor(random() * ready.length)];
     const step = plan.steps.shift()!;
     await writer.add(step.signer, step.batchId, step.kind, { inputs: step.inputs });
-    created.add(step.batchId);
-    if (plan.steps.length === 0) plans.splice(plans.indexOf(plan), 1);
+    if (plan.steps.length === 0) {
+      arrived.add(step.batchId);
+      plans.splice(plans.indexOf(plan), 1);
+    }
   }
 }

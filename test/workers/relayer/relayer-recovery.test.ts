@@ -85,7 +85,7 @@ describe("relayer recovery", function () {
     chain = await TestChain.start();
     const { db: db1, file } = openTestDb(chain.dir);
     const writer = new OutboxWriter(db1, chain.domain);
-    await supplyChain(writer, chain.orgs, "c", 20, 10);
+    await supplyChain(writer, chain.orgs, "c", 24, 8);
     const key = (await chain.fundedWallet()).privateKey;
 
     // First instance: confirms some, then dies right after handing a transaction to the node.
@@ -147,7 +147,7 @@ describe("relayer recovery", function () {
     const savedNonce = await chain.provider.getTransactionCount(wallet.address, "latest");
 
     // Lost: recorded and confirmed, but anvil is killed before its state interval writes them.
-    await supplyChain(writer, chain.orgs, "d2", 8, 4);
+    await supplyChain(writer, chain.orgs, "d2", 11, 3);
     for (const lot of ["d1H5", "d1H6", "d1H7"]) await writer.add(chain.orgs.producer, batch(lot), KIND.Recall);
     await tickUntilSettled(relayer, db);
     expect(outbox.countByStatus()).to.deep.equal({ pending: 0, submitted: 0, confirmed: 111, failed: 0 });

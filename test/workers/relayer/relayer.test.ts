@@ -59,7 +59,7 @@ describe("relayer", function () {
 
   it("confirms 300 events across many batches, each exactly once, in recordBatch transactions", async function () {
     const { db, wallet, relayer, writer, txs, outbox } = await setup({ batchSize: 40 });
-    await supplyChain(writer, chain.orgs, "a", 50, 25);
+    await supplyChain(writer, chain.orgs, "a", 60, 20);
     expect(outbox.countByStatus().pending).to.equal(300);
 
     await tickUntilSettled(relayer, db);
@@ -101,7 +101,7 @@ describe("relayer", function () {
   // failure is settled before the stale events' own receipt is read).
   for (const batchSize of [50, 2]) {
     it(`re-signs a custodial event whose predecessor failed, and fails a self-signed one with the stale-head reason (batches of ${batchSize})`, async function () {
-      const { producer, retailer, selfRetailer, outsider } = chain.orgs;
+      const { producer, carrier, retailer, selfRetailer, outsider } = chain.orgs;
       const resigned: string[] = [];
       const { db, relayer, writer, outbox } = await setup({
         batchSize,
@@ -121,12 +121,17 @@ describe("relayer", function () {
       });
       const custodial = batch(`r${batchSize}-custodial`);
       const selfSigned = batch(`r${batchSize}-self`);
-      const hx = await writer.add(producer, selfSigned, KIND.Harvest);
-      const sx = await writer.add(outsider, selfSigned, KIND.Shipment); // no carrier role: fails
+      // Each batch is shipped to the counter; an outsider's event in between fails (it holds no
+      // role), and the receipt and sale that extended it are stale. Without it they still hold
+      // true: the shipment they follow is on chain.
+      await writer.add(producer, selfSigned, KIND.Harvest);
+      const shx = await writer.add(carrier, selfSigned, KIND.Shipment);
+      const sx = await writer.add(outsider, selfSigned, KIND.Processing); // no role: fails
       const rx = await writer.add(selfRetailer, selfSigned, KIND.Receipt);
       const salex = await writer.add(selfRetailer, selfSigned, KIND.Sale);
-      const hy = await writer.add(producer, custodial, KIND.Harvest);
-      await writer.add(outsider, custodial, KIND.Shipment);
+      await writer.add(producer, custodial, KIND.Harvest);
+      const shy = await writer.add(carrier, custodial, KIND.Shipment);
+      await writer.add(outsider, custodial, KIND.Processing);
       const ry = await writer.add(retailer, custodial, KIND.Receipt);
       const saley = await writer.add(retailer, custodial, KIND.Sale);
 
@@ -139,20 +144,20 @@ describe("relayer", function () {
           /^ProvenanceLedgerStaleHead\(0x[0-9a-f]{64}, 0x[0-9a-f]{64}, 0x[0-9a-f]{64}\): the event extends a head the batch does not have/,
         );
         expect(after.error)
-          .to.contain(hx.head)
+          .to.contain(shx.head)
           .and.to.match(/the event it extended failed$/);
       }
       expect(outbox.byId(rx.id)!.error).to.contain(sx.head);
-      expect(outbox.latestHead(selfSigned)).to.equal(hx.head);
+      expect(outbox.latestHead(selfSigned)).to.equal(shx.head);
 
       expect(resigned.sort()).to.deep.equal([ry.id, saley.id].sort());
       const ryAfter = outbox.byId(ry.id)!;
       const saleyAfter = outbox.byId(saley.id)!;
       expect([ryAfter.status, saleyAfter.status]).to.deep.equal(["confirmed", "confirmed"]);
-      expect(ryAfter.prevHead).to.equal(hy.head);
+      expect(ryAfter.prevHead).to.equal(shy.head);
       expect(saleyAfter.prevHead).to.equal(ryAfter.head);
       expect(outbox.latestHead(custodial)).to.equal(saleyAfter.head);
-      expect(outbox.countByStatus()).to.deep.equal({ pending: 0, submitted: 0, confirmed: 4, failed: 4 });
+      expect(outbox.countByStatus()).to.deep.equal({ pending: 0, submitted: 0, confirmed: 6, failed: 4 });
       await expectOnChainExactlyOnce(chain, db);
     });
   }
