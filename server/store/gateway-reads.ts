@@ -29,6 +29,11 @@ export class AcceptedEventReads {
     ).get(batchId, dataHash) as { id: string; detail: string } | undefined;
   }
 
+  /** The detail kept under a data hash (an event's or an attestation's), whoever wrote it. */
+  detailByHash(dataHash: string): string | undefined {
+    return (this.sql(`SELECT detail FROM event_details WHERE data_hash = ?`).get(dataHash) as { detail: string } | undefined)?.detail;
+  }
+
   unconfirmed(batchId: string): { eventId: string; kind: number; status: string; detail: string }[] {
     return this.sql(
         `SELECT o.id AS eventId, o.kind, o.status, d.detail FROM outbox o JOIN event_details d ON d.data_hash = o.data_hash

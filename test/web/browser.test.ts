@@ -34,7 +34,7 @@ const WORDS = {
     serial: "单品码",
     harvestDate: "2026年6月1日",
     quantityText: "1200 公斤",
-    programme: "消费扶贫帮扶县产品",
+    programme: "消费帮扶地区产品",
     valid: "有效",
     revoked: "已撤销",
     expired: "已过期",
@@ -55,7 +55,7 @@ const WORDS = {
     serial: "Unit code",
     harvestDate: "1 June 2026",
     quantityText: "1200 kg",
-    programme: "From a county the consumption-aid programme supports",
+    programme: "From a region the consumption-aid programme (消费帮扶) supports",
     valid: "Valid",
     revoked: "Revoked",
     expired: "Expired",
@@ -210,7 +210,7 @@ describe("public pages in a real browser (Chromium, 360 px phone)", function () 
     const steps = await page.locator("ol.timeline > li[data-kind]").evaluateAll((items) =>
       items.map((li) => ({ kind: li.getAttribute("data-kind"), at: li.querySelector("time")?.getAttribute("datetime") ?? null })),
     );
-    expect(steps.map((step) => step.kind)).to.deep.equal(["certification", "harvest", "processing", "shipment", "receipt"]);
+    expect(steps.map((step) => step.kind)).to.deep.equal(["certification", "harvest", "shipment", "receipt", "processing", "shipment", "receipt"]);
     const times = steps.map((step) => Date.parse(step.at ?? ""));
     expect(times.every((time) => Number.isFinite(time)), "every step shows when it happened").to.equal(true);
     expect(times).to.deep.equal([...times].sort((a, b) => a - b));

@@ -140,11 +140,20 @@ describe("pages and reads under the ledger's rules", function () {
 
   it("keeps a plain date a date, on the page and in the detail", async function () {
     const { batchId } = await harvest("RP-D1", { harvestedAt: "2026-07-15" });
+    const cert = await h.call("POST", `/api/v1/batches/${batchId}/certifications`, {
+      token: certifier.apiKey,
+      body: { ...payload.certification("ZP-RP-D1"), validFrom: "2026-07-01", validUntil: "2099-06-30" },
+    });
+    expect(cert.status).to.equal(202);
     await h.settle();
     const read = (await h.call("GET", `/api/v1/batches/${batchId}`)).body;
     expect(read.events[0].detail.harvestedAt).to.equal("2026-07-15");
+    // The certificate's days stay days, and cover all of them in China time.
+    expect(read.certification).to.deep.include({ status: "valid", validFrom: "2026-07-01", validUntil: "2099-06-30" });
+    const onChain = h.db.prepare(`SELECT valid_from, valid_until FROM idx_certifications WHERE certificate_no = 'ZP-RP-D1'`).get() as { valid_from: number; valid_until: number };
+    expect(onChain).to.deep.equal({ valid_from: Date.parse("2026-07-01T00:00:00+08:00") / 1000, valid_until: Date.parse("2099-07-01T00:00:00+08:00") / 1000 - 1 });
     const html = await page(batchId);
-    expect(html).to.contain('datetime="2026-07-15"').and.to.contain("2026年7月15日");
+    expect(html).to.contain('datetime="2026-07-15"').and.to.contain("2026年7月15日").and.to.contain("2026年7月1日 – 2099年6月30日");
     expect(html).not.to.match(/2026年7月15日 08:00/);
   });
 

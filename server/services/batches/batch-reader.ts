@@ -7,6 +7,7 @@
 import { keccak256, toUtf8Bytes } from "ethers";
 import { eventKindName } from "../../domain/event-kinds";
 import { certificationStatusAt } from "../../domain/certification-status";
+import { endOf, startOf } from "../../domain/china-dates";
 import type { BatchDetail, IndexedCertification, IndexRepository } from "../../store/index-repository";
 import type { Org, OrgRepository } from "../../store/org-repository";
 import type { BatchLedger } from "../ledger-rules/batch-ledger";
@@ -31,6 +32,8 @@ export interface AcceptedEvents {
   eventId(batchId: string, dataHash: string): string | undefined;
   /** Both at once. */
   accepted(batchId: string, dataHash: string): { id: string; detail: string } | undefined;
+  /** The detail kept under a data hash (an attestation's), whoever wrote it. */
+  detailByHash(dataHash: string): string | undefined;
   /** Accepted events of the batch that are not confirmed yet, in order. */
   unconfirmed(batchId: string): { eventId: string; kind: number; status: string; detail: string }[];
 }
@@ -105,7 +108,7 @@ export class BatchReader {
         viaInputs: recalledAncestors,
       },
       certification: this.certification(detail),
-      certifications: detail.certifications.map(certificationView),
+      certifications: detail.certifications.map((c) => certificationView(c, this.validityAsWritten(c))),
       lineage: {
         inputs: detail.inputs.map((l) => l.inputBatchId),
         outputs: detail.outputs.map((l) => l.batchId),
@@ -144,7 +147,20 @@ export class BatchReader {
   private certification(detail: BatchDetail) {
     const facts = detail.certifications.map((c) => ({ ...c, revoked: c.revokedBy !== null }));
     const { status, certification } = certificationStatusAt(detail.batch, facts, this.now());
-    return { status, ...(certification ? certificationView(certification) : {}) };
+    return { status, ...(certification ? certificationView(certification, this.validityAsWritten(certification)) : {}) };
+  }
+
+  /**
+   * The validity as the certifier wrote it, when its detail is held and says the same as the
+   * chain: a plain date stays a date ("2026-09-01", the whole China day).
+   */
+  private validityAsWritten(c: IndexedCertification): { validFrom?: string; validUntil?: string } {
+    const text = this.accepted.detailByHash(c.dataHash);
+    if (text === undefined) return {};
+    const detail = JSON.parse(text) as { validFrom?: unknown; validUntil?: unknown };
+    const from = typeof detail.validFrom === "string" && Math.floor(startOf(detail.validFrom) / 1000) === c.validFrom ? detail.validFrom : undefined;
+    const until = typeof detail.validUntil === "string" && Math.floor(endOf(detail.validUntil) / 1000) === c.validUntil ? detail.validUntil : undefined;
+    return { validFrom: from, validUntil: until };
   }
 
   private orgView(address: string) {
@@ -195,15 +211,15 @@ function orgView(org: Org) {
   return { id: org.id, name: org.name, role: org.role };
 }
 
-function certificationView(c: IndexedCertification) {
+function certificationView(c: IndexedCertification, written: { validFrom?: string; validUntil?: string } = {}) {
   return {
     certificationId: c.id,
     scheme: c.schemeName ?? c.scheme,
     certificateNo: c.certificateNo,
     certifier: c.certifier,
     subject: c.subjectKind === 0 ? "batch" : "productLine",
-    validFrom: new Date(c.validFrom * 1000).toISOString(),
-    validUntil: new Date(c.validUntil * 1000).toISOString(),
+    validFrom: written.validFrom ?? new Date(c.validFrom * 1000).toISOString(),
+    validUntil: written.validUntil ?? new Date(c.validUntil * 1000).toISOString(),
     revoked: c.revokedBy !== null,
     ...(c.revokedBy ? { revokedBy: c.revokedBy, revokedReason: c.revokedReason } : {}),
     proof: { transactionHash: c.txHash, blockNumber: c.blockNumber, logIndex: c.logIndex, dataHash: c.dataHash },

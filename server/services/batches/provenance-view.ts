@@ -7,7 +7,7 @@
  */
 import { getAddress } from "ethers";
 import { parseBatchId } from "../../domain/gs1";
-import { chinaDateOf, isPlainDate, startOf } from "../../domain/china-dates";
+import { chinaDateOf, endOf, isPlainDate, startOf } from "../../domain/china-dates";
 import type { BatchReader } from "./batch-reader";
 import type { IndexCursor } from "../../store/index-cursor";
 import type { OrgRepository } from "../../store/org-repository";
@@ -274,7 +274,7 @@ export class ProvenanceViews {
 function nextStatusChange(certifications: BatchView["certifications"], now: number): number | undefined {
   const moments = certifications
     .filter((c) => !c.revoked)
-    .flatMap((c) => [Date.parse(c.validFrom), Date.parse(c.validUntil) + 1000])
+    .flatMap((c) => [startOf(c.validFrom), endOf(c.validUntil) + 1000])
     .filter((moment) => moment > now);
   return moments.length > 0 ? Math.min(...moments) : undefined;
 }
