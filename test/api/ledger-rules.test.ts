@@ -216,9 +216,11 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
       expect(body.origin).to.deep.include({ countyCode: "451003", county: "百色市田阳区" });
       const at = Object.fromEntries((body.events as Array<{ type: string; detail: Record<string, unknown> }>).map((e) => [e.type, e.detail]));
       expect([at.harvest.harvestedAt, at.shipment.shippedAt, at.receipt.receivedAt, at.sale.soldAt]).to.deep.equal(["2026-09-15", "2026-09-16", "2026-09-17", "2026-09-17"]);
-      // The certificate runs from the first moment of its first China day to the last of its last;
-      // its detail keeps the dates as the certifier wrote them.
-      expect(body.certification).to.deep.include({ status: "valid", validFrom: "2026-08-31T16:00:00.000Z", validUntil: "2029-08-31T15:59:59.000Z" });
+      // The certificate runs on chain from the first moment of its first China day to the last of
+      // its last; the read and its detail keep the dates as the certifier wrote them.
+      expect(body.certification).to.deep.include({ status: "valid", validFrom: "2026-09-01", validUntil: "2029-08-31" });
+      const onChain = h.db.prepare(`SELECT valid_from, valid_until FROM idx_certifications WHERE certificate_no = 'ZP-O7'`).get();
+      expect(onChain).to.deep.equal({ valid_from: Date.parse("2026-08-31T16:00:00Z") / 1000, valid_until: Date.parse("2029-08-31T15:59:59Z") / 1000 });
       const kept = h.db.prepare(`SELECT detail FROM certification_outbox WHERE id = ?`).pluck().get(certification.body.eventId) as string;
       expect(JSON.parse(kept)).to.deep.include({ validFrom: "2026-09-01", validUntil: "2029-08-31" });
       expect(figures("2026-09").map((g) => g.sales)).to.deep.equal([1]);

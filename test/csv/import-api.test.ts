@@ -158,7 +158,7 @@ describe("CSV imports over the API", function () {
     });
     expect(recalledRefusal.status).to.equal(409);
     expect(shipped.body.problems).to.deep.equal([
-      { line: 3, field: "lot", code: "refused", message: recalledRefusal.body.error.fields[0].message, zh: "这个批次已被召回：除更正外不能再登记" },
+      { line: 3, field: "lot", code: "refused", message: recalledRefusal.body.error.fields[0].message, zh: recalledRefusal.body.error.fields[0].zh },
       { line: 4, field: "lot", code: "unknown_batch", message: "no batch with this GTIN and lot is recorded", zh: "还没有这个批次（商品条码 + 批次号）的记录" },
       { line: 5, field: "lot", code: "duplicate", message: "names the same batch as line 2", zh: "与第 2 行是同一批次" },
     ]);

@@ -7,6 +7,7 @@
  * way, the page reloads itself every 3 seconds (a meta refresh: no script); the forms then move
  * to pages of their own so that a reload never wipes what someone is typing.
  */
+import { occurredAt } from "../../services/ledger-rules/entries";
 import express, { type Router } from "express";
 import { digitalLinkPath } from "../../domain/digital-link";
 import { eventKindName } from "../../domain/event-kinds";
@@ -85,16 +86,6 @@ const M = messages({
     actionsWhilePending: "While records are being written, use these pages:",
   },
 });
-
-/** The detail field that says when each kind of event happened. */
-const TIME_FIELD: Record<string, string> = {
-  harvest: "harvestedAt",
-  processing: "occurredAt",
-  shipment: "shippedAt",
-  receipt: "receivedAt",
-  sale: "soldAt",
-  recall: "recalledAt",
-};
 
 export function batchPageRoutes(deps: ConsoleDeps): Router {
   const router = express.Router();
@@ -193,7 +184,7 @@ function eventsCard(context: ConsoleRequest, view: BatchCreatorView): SafeHtml {
 <tbody>
 ${view.events.map((event) => {
   const type = eventKindName(event.kind);
-  const at = event.detail[TIME_FIELD[type]];
+  const at = occurredAt({ kind: type, detail: event.detail });
   const mark = marks.get(event.eventId);
   const correctable = mayCorrect(event, event.orgId, context.org!, marks);
   return html`<tr data-event="${event.eventId}" data-status="${event.status}" data-kind="${type}"${mark ? html` data-correction="${mark.declaration}" class="corrected"` : null}>

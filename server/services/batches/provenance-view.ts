@@ -8,6 +8,8 @@
 import { getAddress } from "ethers";
 import { parseBatchId } from "../../domain/gs1";
 import { chinaDateOf, endOf, isPlainDate, startOf } from "../../domain/china-dates";
+import type { EventKindName } from "../../domain/event-kinds";
+import { occurredAt } from "../ledger-rules/entries";
 import type { BatchReader } from "./batch-reader";
 import type { IndexCursor } from "../../store/index-cursor";
 import type { OrgRepository } from "../../store/org-repository";
@@ -196,7 +198,7 @@ export class ProvenanceViews {
       ...(correction ? { correction } : {}),
       ...(findings.get(event.proof.dataHash.toLowerCase()) ? { findings: findings.get(event.proof.dataHash.toLowerCase()) } : {}),
       kind: event.type,
-      at: occurredAt(event.detail) ?? event.proof.timestamp,
+      at: occurredAt({ kind: event.type as EventKindName, detail: event.detail ?? undefined }) ?? event.proof.timestamp,
       batch: { batchId: member.batchId, lot: member.lot, own },
       org: org ? { name: org.name, role: org.role } : null,
       detail: event.detail,
@@ -299,13 +301,6 @@ function ownQuantity(creating: Record<string, unknown> | null | undefined): { am
   return (made.quantity as { amount: number; unit: string } | undefined) ?? null;
 }
 
-const OCCURRED_AT_FIELDS = ["harvestedAt", "occurredAt", "shippedAt", "receivedAt", "soldAt", "recalledAt"];
-
-function occurredAt(detail: Record<string, unknown> | null): string | undefined {
-  if (!detail) return undefined;
-  for (const field of OCCURRED_AT_FIELDS) if (typeof detail[field] === "string") return detail[field] as string;
-  return undefined;
-}
 
 function recallReason(batch: BatchView): string | null {
   const recall = batch.events.find((event) => event.type === "recall");
