@@ -105,11 +105,8 @@ export class LedgerEntryReads {
     ).all({ id }) as RawRow[];
     if (view === "chain") return indexed.map(toRow).filter((row) => row.inputs.includes(id));
     const queued = this.sql(
-      `SELECT ${QUEUED_COLUMNS} FROM outbox o JOIN event_details d ON d.data_hash = o.data_hash
-       WHERE o.seq IN (SELECT seq FROM outbox WHERE status IN ('pending', 'submitted')
-                       UNION SELECT seq FROM outbox WHERE status = 'confirmed'
-                         AND block_number > (SELECT coalesce(max(block_number), -1) FROM idx_cursor))
-         AND o.kind = ${EventKind.Processing} AND o.inputs LIKE '%' || @id || '%' AND ${NOT_INDEXED}
+      `SELECT ${QUEUED_COLUMNS} FROM outbox_inputs i JOIN outbox o ON o.seq = i.seq JOIN event_details d ON d.data_hash = o.data_hash
+       WHERE i.input_batch_id = @id AND o.kind = ${EventKind.Processing} AND ${NOT_INDEXED}
        ORDER BY o.seq`,
     ).all({ id }) as RawRow[];
     return [...indexed, ...queued].map(toRow).filter((row) => row.inputs.includes(id));

@@ -113,6 +113,10 @@ export class OutboxRepository {
                  'pending', @at, @at)`,
       )
       .run({ ...event, inputs: JSON.stringify(event.inputs), at });
+    // What each processing event takes from: the ledger's rules look its draws up by input.
+    for (const input of new Set(event.inputs.map((id) => id.toLowerCase()))) {
+      this.db.prepare(`INSERT INTO outbox_inputs (input_batch_id, seq) VALUES (?, last_insert_rowid())`).run(input);
+    }
   }
 
   byId(id: string): OutboxEvent | undefined {

@@ -335,5 +335,14 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX outbox_corrections ON outbox(batch_id, (detail ->> '$.corrects')) WHERE kind = 6;
   -- An organisation's stock includes what is on its way to it: shipments by their consignee.
   CREATE INDEX outbox_by_consignee ON outbox((detail ->> '$.consignee.id'), seq) WHERE kind = 2;
+  -- The batches each accepted event names as inputs: a batch's draws (splits and merges taking
+  -- from it) found by the batch, before the index has them.
+  CREATE TABLE outbox_inputs (
+    input_batch_id TEXT NOT NULL,
+    seq            INTEGER NOT NULL REFERENCES outbox(seq),
+    PRIMARY KEY (input_batch_id, seq)
+  ) WITHOUT ROWID;
+  INSERT INTO outbox_inputs (input_batch_id, seq)
+    SELECT DISTINCT lower(j.value), o.seq FROM outbox o, json_each(o.inputs) j;
   `,
 ];
