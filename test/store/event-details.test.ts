@@ -114,5 +114,22 @@ describe("event details (store/event-details.ts)", function () {
       ]);
       db.close();
     });
+
+    it("lists the inputs the send queue's events already named (outbox_inputs), in lower case", function () {
+      const file = path.join(dir, "gateway.db");
+      const old = new Database(file);
+      for (const migration of MIGRATIONS.slice(0, 6)) old.exec(migration);
+      old.pragma("user_version = 6");
+      old.prepare(`INSERT INTO orgs (id, name, role, address, custodial, created_at) VALUES ('o1', 'Co-op', 'processor', '0xA', 0, '2026-06-01')`).run();
+      old.prepare(
+        `INSERT INTO outbox (id, batch_id, kind, org_id, signer, prev_head, head, data_hash, detail, inputs, r, s, v, status, created_at, updated_at)
+         VALUES ('e1', 'b2', 1, 'o1', '0xA', '0x0', '0x1', '0xd1', '{}', '["0xAB","0xcd"]', '0x', '0x', 27, 'confirmed', '2026-06-01', '2026-06-01')`,
+      ).run();
+      old.close();
+
+      const db = openDatabase(file);
+      expect(db.prepare(`SELECT input_batch_id FROM outbox_inputs ORDER BY input_batch_id`).pluck().all()).to.deep.equal(["0xab", "0xcd"]);
+      db.close();
+    });
   });
 });

@@ -57,6 +57,18 @@ describe("outbox repository", function () {
     return event;
   }
 
+  it("keeps the batches each event names as inputs, each once and in lower case, by input", function () {
+    add(1);
+    add(2);
+    outbox.insert({ ...add(3, hash(0xb2)), id: "e3b", dataHash: hash(2003), inputs: [hash(0xa1).toUpperCase().replace("0X", "0x"), hash(0xa1), hash(0xa2)] });
+    const rows = db.prepare(`SELECT i.input_batch_id AS input, o.id FROM outbox_inputs i JOIN outbox o ON o.seq = i.seq ORDER BY i.input_batch_id, o.seq`).all();
+    expect(rows).to.deep.equal([
+      { input: hash(0xa1), id: "e2" },
+      { input: hash(0xa1), id: "e3b" },
+      { input: hash(0xa2), id: "e3b" },
+    ]);
+  });
+
   it("keeps the head of a batch's latest event that has not failed, for the API to sign over", function () {
     add(1);
     add(2);
