@@ -23,14 +23,29 @@ pragma solidity ^0.8.24;
  * with zero bytes, bytes 26-31 zero. One QR URI (`/01/{gtin}/10/{lot}`) maps to exactly one
  * batch and back.
  *
- * Each batch keeps one storage word, its head: the end of a hash chain over its events. An
- * event signs the head it extends and recording it moves the head, so a replayed or reordered
- * signature no longer matches, and the head commits to the whole history:
+ * Each batch keeps one storage word, its head: the end of a hash chain over its events that also
+ * commits to who holds the batch. An event signs the head it extends and recording it moves the
+ * head, so a replayed or reordered signature no longer matches, and the head commits to the
+ * whole history and to the batch's custody:
  *
- *     structHash = hashStruct(Event{batchId, kind, prevHead, dataHash, inputs})
- *     head       = (keccak256(abi.encode(structHash, signer)) & ~0xff) | flags
+ *     structHash = hashStruct(Event{batchId, kind, prevHead, dataHash, inputs, counterparty})
+ *     link       = keccak256(abi.encode(structHash, signer))
+ *     head       = (keccak256(abi.encode(link, custodyHash)) & ~0xff) | flags
  *
- * where `flags` (the low byte) carries the batch's status: bit 0 set once the batch is recalled.
+ * where `flags` (the low byte) carries the batch's status (bit 0: recalled) and `custodyHash`
+ * commits to the batch's custodians after the event: the holders (the creator first, then each
+ * organisation that received it, in order) and the consignees a shipment named that have not
+ * received it yet:
+ *
+ *     custodyHash = keccak256(abi.encode(holders.length, pending.length, holders..., pending...))
+ *
+ * Who may extend a batch is decided here: a holder processes, ships and sells it; only a named
+ * consignee records its receipt, which makes it a holder; a recall comes from the creator (the
+ * first holder) or an admin; a correction from a custodian or an admin. An event that extends a
+ * batch, or names it as an input, proves the custody its head commits to (a CustodyProof: the
+ * latest link and the custodians); the relayer supplies it, and nothing but the head is stored.
+ * How much each holder has is the off-chain rules' concern, re-checked by every audit.
+ *
  * A batch exists exactly when its head is not zero.
  */
 interface IProvenanceLedger {
@@ -52,6 +67,8 @@ interface IProvenanceLedger {
      * @param batchId The batch the event is about (see the GS1 layout above).
      * @param prevHead The head the signer extended: zero for an event that creates the batch.
      * @param dataHash keccak256 of the RFC 8785 canonical JSON of the event's off-chain detail.
+     * @param counterparty The organisation a shipment goes to (which alone may record the
+     * receipt); zero for every other kind.
      * @param kind What the event records.
      * @param inputCount How many input batches the event names (processing only); they are the
      * next `inputCount` entries of the inputs array passed beside the events.
@@ -63,11 +80,27 @@ interface IProvenanceLedger {
         bytes32 batchId;
         bytes32 prevHead;
         bytes32 dataHash;
+        address counterparty;
         EventKind kind;
         uint8 inputCount;
         bytes32 r;
         bytes32 s;
         uint8 v;
+    }
+
+    /**
+     * @notice The custody a batch's head commits to, proven by the one who extends the batch or
+     * names it as an input. An event with a non-zero prevHead takes one proof for its own batch,
+     * then one per input, in order; each proof's custodians are the next `holders + pending`
+     * entries of the custodians array passed beside the events.
+     * @param link keccak256(abi.encode(structHash, signer)) of the batch's latest event.
+     * @param holders How many of the custodians hold the batch (the creator first).
+     * @param pending How many after them were named by a shipment and have not received it.
+     */
+    struct CustodyProof {
+        bytes32 link;
+        uint8 holders;
+        uint8 pending;
     }
 
     /// @notice Where a batch came from: who created it, when, and how.
@@ -94,6 +127,14 @@ interface IProvenanceLedger {
      * @param inputBatchId One batch it was made from.
      */
     event BatchDerived(bytes32 indexed batchId, bytes32 indexed inputBatchId);
+
+    /**
+     * @notice A shipment of `batchId` named `consignee` as the organisation it goes to, which alone
+     * may record its receipt. Emitted just before the shipment's {EventRecorded}.
+     * @param batchId The batch shipped.
+     * @param consignee The organisation it goes to.
+     */
+    event BatchShipped(bytes32 indexed batchId, address indexed consignee);
 
     /**
      * @notice Event number `index` of a batch was not recorded; `reason` is the ABI-encoded custom
@@ -145,28 +186,62 @@ interface IProvenanceLedger {
     /// @notice `recordBatch` was called with no events.
     error ProvenanceLedgerEmptyBatch();
 
+    /// @notice The custody proof does not match what the batch's head commits to.
+    error ProvenanceLedgerCustodyProofMismatch(bytes32 batchId);
+
+    /// @notice The signer does not hold the batch: only a holder processes, ships or sells it.
+    error ProvenanceLedgerNotHolder(bytes32 batchId, address signer);
+
+    /// @notice No shipment of the batch named the signer: only the consignee records a receipt.
+    error ProvenanceLedgerNotConsignee(bytes32 batchId, address signer);
+
+    /// @notice Only a shipment names a counterparty, and it must be another organisation than its signer.
+    error ProvenanceLedgerInvalidCounterparty(bytes32 batchId, address counterparty);
+
+    /// @notice The batch has as many custodians as one head may commit to (see MAX_CUSTODIANS).
+    error ProvenanceLedgerCustodyTooWide(bytes32 batchId);
+
+    /// @notice The proofs or custodians arrays do not hold exactly what the events need.
+    error ProvenanceLedgerProofCountMismatch(uint256 counted, uint256 supplied);
+
     /**
      * @notice Records one signed event; reverts with the custom error that explains a refusal.
      * @param signedEvent The event and its signature.
      * @param inputs The input batches of a processing event (exactly `inputCount` of them).
+     * @param proofs The custody proofs it needs: its own batch's (unless it creates it), then each input's.
+     * @param custodians The custodians of those proofs, concatenated in order.
      * @return head The batch's new head.
      */
-    function record(SignedEvent calldata signedEvent, bytes32[] calldata inputs) external returns (bytes32 head);
+    function record(
+        SignedEvent calldata signedEvent,
+        bytes32[] calldata inputs,
+        CustodyProof[] calldata proofs,
+        address[] calldata custodians
+    ) external returns (bytes32 head);
 
     /**
      * @notice Records many signed events in order in one transaction. An invalid event never
      * blocks the others: it is skipped and reported by {EventRejected} with the error `record`
      * would have given. Later events that extended the rejected one's head are then stale and
      * rejected too, so a batch's chain never forks. Reverts only for a malformed call: no events,
-     * or an inputs array that does not match the events' input counts.
+     * or inputs, proofs or custodians arrays that do not match what the events count.
      * @param signedEvents The events, in the order to record them.
      * @param inputs The input batches of the processing events, concatenated in event order.
+     * @param proofs The custody proofs of the events, concatenated in event order.
+     * @param custodians The custodians of the proofs, concatenated in proof order.
      * @return recorded How many events were recorded.
      */
     function recordBatch(
         SignedEvent[] calldata signedEvents,
-        bytes32[] calldata inputs
+        bytes32[] calldata inputs,
+        CustodyProof[] calldata proofs,
+        address[] calldata custodians
     ) external returns (uint256 recorded);
+
+    /// @notice The ledger's version: 2 since heads commit to who holds each batch. A gateway
+    /// refuses a deployment of another version, whose heads it would compute otherwise.
+    /// @return The version.
+    function ledgerVersion() external pure returns (uint256);
 
     /// @notice The batch's head: zero when the batch does not exist.
     /// @param batchId The batch.
@@ -190,6 +265,7 @@ interface IProvenanceLedger {
      * @param prevHead The head it extends.
      * @param dataHash keccak256 of its canonical off-chain detail.
      * @param inputs Its input batches (processing only).
+     * @param counterparty The organisation a shipment goes to; zero otherwise.
      * @return The digest.
      */
     function eventDigest(
@@ -197,6 +273,7 @@ interface IProvenanceLedger {
         EventKind kind,
         bytes32 prevHead,
         bytes32 dataHash,
-        bytes32[] calldata inputs
+        bytes32[] calldata inputs,
+        address counterparty
     ) external view returns (bytes32);
 }

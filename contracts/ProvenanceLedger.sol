@@ -5,6 +5,7 @@ import {IProvenanceLedger} from "./IProvenanceLedger.sol";
 import {LedgerAccess} from "./LedgerAccess.sol";
 import {CertificationRegistry} from "./CertificationRegistry.sol";
 import {BatchHead} from "./libraries/BatchHead.sol";
+import {Custody} from "./libraries/Custody.sol";
 import {EventHashing} from "./libraries/EventHashing.sol";
 import {Gs1BatchId} from "./libraries/Gs1BatchId.sol";
 
@@ -22,12 +23,21 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
     constructor(address admin) LedgerAccess(admin) {}
 
     /// @inheritdoc IProvenanceLedger
-    function record(SignedEvent calldata signedEvent, bytes32[] calldata inputs) external returns (bytes32 head) {
+    function record(
+        SignedEvent calldata signedEvent,
+        bytes32[] calldata inputs,
+        CustodyProof[] calldata proofs,
+        address[] calldata custodians
+    ) external returns (bytes32 head) {
         if (inputs.length != signedEvent.inputCount) {
             revert ProvenanceLedgerInputCountMismatch(signedEvent.inputCount, inputs.length);
         }
+        uint256 proofCount = _proofCount(signedEvent);
+        if (proofs.length != proofCount) revert ProvenanceLedgerProofCountMismatch(proofCount, proofs.length);
+        uint256 custodianCount = _custodianCount(proofs);
+        if (custodians.length != custodianCount) revert ProvenanceLedgerProofCountMismatch(custodianCount, custodians.length);
         bytes memory failure;
-        (head, failure) = _record(signedEvent, inputs);
+        (head, failure) = _record(signedEvent, inputs, proofs, custodians);
         if (failure.length != 0) {
             // Re-raise the custom error exactly as `_record` encoded it.
             assembly ("memory-safe") {
@@ -39,17 +49,23 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
     /// @inheritdoc IProvenanceLedger
     function recordBatch(
         SignedEvent[] calldata signedEvents,
-        bytes32[] calldata inputs
+        bytes32[] calldata inputs,
+        CustodyProof[] calldata proofs,
+        address[] calldata custodians
     ) external returns (uint256 recorded) {
         if (signedEvents.length == 0) revert ProvenanceLedgerEmptyBatch();
-        uint256 cursor = 0;
+        Cursor memory at;
         uint256 count = signedEvents.length;
         for (uint256 i = 0; i < count; ) {
             SignedEvent calldata signedEvent = signedEvents[i];
-            uint256 end = cursor + signedEvent.inputCount;
-            if (end > inputs.length) revert ProvenanceLedgerInputCountMismatch(end, inputs.length);
-            (, bytes memory failure) = _record(signedEvent, inputs[cursor:end]);
-            cursor = end;
+            Cursor memory end = _advance(at, signedEvent, proofs, inputs.length, custodians.length);
+            (, bytes memory failure) = _record(
+                signedEvent,
+                inputs[at.inputs:end.inputs],
+                proofs[at.proofs:end.proofs],
+                custodians[at.custodians:end.custodians]
+            );
+            at = end;
             // Neither counter can overflow: both stay below the number of events in calldata.
             unchecked {
                 if (failure.length == 0) ++recorded;
@@ -57,7 +73,47 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
                 ++i;
             }
         }
-        if (cursor != inputs.length) revert ProvenanceLedgerInputCountMismatch(cursor, inputs.length);
+        if (at.inputs != inputs.length) revert ProvenanceLedgerInputCountMismatch(at.inputs, inputs.length);
+        if (at.proofs != proofs.length) revert ProvenanceLedgerProofCountMismatch(at.proofs, proofs.length);
+        if (at.custodians != custodians.length) revert ProvenanceLedgerProofCountMismatch(at.custodians, custodians.length);
+    }
+
+    /// @dev Where an event's inputs, proofs and custodians start in recordBatch's arrays.
+    struct Cursor {
+        uint256 inputs;
+        uint256 proofs;
+        uint256 custodians;
+    }
+
+    /// @dev Where the next event's slices start; reverts when an array holds too few.
+    function _advance(
+        Cursor memory at,
+        SignedEvent calldata signedEvent,
+        CustodyProof[] calldata proofs,
+        uint256 inputCount,
+        uint256 custodianCount
+    ) private pure returns (Cursor memory end) {
+        end.inputs = at.inputs + signedEvent.inputCount;
+        if (end.inputs > inputCount) revert ProvenanceLedgerInputCountMismatch(end.inputs, inputCount);
+        end.proofs = at.proofs + _proofCount(signedEvent);
+        if (end.proofs > proofs.length) revert ProvenanceLedgerProofCountMismatch(end.proofs, proofs.length);
+        end.custodians = at.custodians + _custodianCount(proofs[at.proofs:end.proofs]);
+        if (end.custodians > custodianCount) revert ProvenanceLedgerProofCountMismatch(end.custodians, custodianCount);
+    }
+
+    /// @dev An event proves its own batch's custody unless it creates the batch, then each input's.
+    function _proofCount(SignedEvent calldata signedEvent) private pure returns (uint256) {
+        return (signedEvent.prevHead == bytes32(0) ? 0 : 1) + signedEvent.inputCount;
+    }
+
+    /// @dev How many custodians the proofs name together.
+    function _custodianCount(CustodyProof[] calldata proofs) private pure returns (uint256 total) {
+        for (uint256 i = 0; i < proofs.length; ++i) total += uint256(proofs[i].holders) + proofs[i].pending;
+    }
+
+    /// @inheritdoc IProvenanceLedger
+    function ledgerVersion() external pure returns (uint256) {
+        return 2;
     }
 
     /// @inheritdoc IProvenanceLedger
@@ -81,9 +137,10 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
         EventKind kind,
         bytes32 prevHead,
         bytes32 dataHash,
-        bytes32[] calldata inputs
+        bytes32[] calldata inputs,
+        address counterparty
     ) external view returns (bytes32) {
-        return _hashTypedDataV4(EventHashing.structHash(batchId, uint8(kind), prevHead, dataHash, inputs));
+        return _hashTypedDataV4(EventHashing.structHash(batchId, uint8(kind), prevHead, dataHash, inputs, counterparty));
     }
 
     /**
@@ -93,7 +150,9 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
      */
     function _record(
         SignedEvent calldata e,
-        bytes32[] calldata inputs
+        bytes32[] calldata inputs,
+        CustodyProof[] calldata proofs,
+        address[] calldata custodians
     ) private returns (bytes32 newHead, bytes memory failure) {
         bytes32 batchId = e.batchId;
         EventKind kind = e.kind;
@@ -102,29 +161,95 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
 
         failure = creates ? _checkCreation(e, current, inputs.length) : _checkExtension(e, current, inputs.length);
         if (failure.length != 0) return (bytes32(0), failure);
+        if ((kind == EventKind.Shipment) == (e.counterparty == address(0))) {
+            return (bytes32(0), _withAddress(ProvenanceLedgerInvalidCounterparty.selector, batchId, e.counterparty));
+        }
 
-        bytes32 structHash = EventHashing.structHash(batchId, uint8(kind), e.prevHead, e.dataHash, inputs);
+        bytes32 structHash = EventHashing.structHash(batchId, uint8(kind), e.prevHead, e.dataHash, inputs, e.counterparty);
         address signer = EventHashing.recover(_hashTypedDataV4(structHash), e.r, e.s, e.v);
         if (signer == address(0)) return (bytes32(0), _error(ProvenanceLedgerInvalidSignature.selector, batchId));
         if (!_mayMake(kind, signer)) {
             return (bytes32(0), abi.encodeWithSelector(ProvenanceLedgerUnauthorizedSigner.selector, signer, kind));
         }
-        if (kind == EventKind.Recall && signer != _origins[batchId].creator && !_isAdmin(signer)) {
-            return (bytes32(0), abi.encodeWithSelector(ProvenanceLedgerNotBatchCreator.selector, batchId, signer));
+
+        // Who may: the batch's custody as its head commits to it, then each input's.
+        bytes32 custodyAfter;
+        uint256 used = 0;
+        if (creates) {
+            custodyAfter = Custody.ofCreator(signer);
+        } else {
+            used = uint256(proofs[0].holders) + proofs[0].pending;
+            (custodyAfter, failure) = _custodyAfter(e, signer, current, proofs[0], custodians[:used]);
+            if (failure.length != 0) return (bytes32(0), failure);
         }
-        failure = _checkInputs(batchId, inputs);
+        failure = _checkInputs(batchId, signer, inputs, proofs[creates ? 0 : 1:], custodians[used:]);
         if (failure.length != 0) return (bytes32(0), failure);
 
-        newHead = BatchHead.next(current, structHash, signer, kind == EventKind.Recall ? BatchHead.RECALLED : 0);
+        newHead = BatchHead.next(
+            current,
+            BatchHead.link(structHash, signer),
+            custodyAfter,
+            kind == EventKind.Recall ? BatchHead.RECALLED : 0
+        );
         _heads[batchId] = newHead;
         if (creates) {
             _origins[batchId] = BatchOrigin({creator: signer, createdAt: uint64(block.timestamp), createdBy: kind});
         }
-        // Lineage first, so that a reader meets an event's inputs before the event itself.
+        // Lineage and the consignee first, so that a reader meets them before the event itself.
         for (uint256 i = 0; i < inputs.length; ++i) {
             emit BatchDerived(batchId, inputs[i]);
         }
+        if (kind == EventKind.Shipment) emit BatchShipped(batchId, e.counterparty);
         emit EventRecorded(batchId, signer, kind, e.dataHash);
+    }
+
+    /**
+     * @dev The custody after an event that extends its batch, once the proof is checked against
+     * the head: a holder processes, ships and sells; a shipment names a pending consignee; only a
+     * pending consignee receives, becoming a holder; the creator (the first holder) or an admin
+     * recalls; a custodian or an admin corrects.
+     */
+    function _custodyAfter(
+        SignedEvent calldata e,
+        address signer,
+        bytes32 current,
+        CustodyProof calldata proof,
+        address[] calldata custodians
+    ) private view returns (bytes32 custodyAfter, bytes memory failure) {
+        uint256 holders = proof.holders;
+        bytes32 before = Custody.hashOf(custodians, holders);
+        if (holders == 0 || !BatchHead.commitsTo(current, proof.link, before)) {
+            return (bytes32(0), _error(ProvenanceLedgerCustodyProofMismatch.selector, e.batchId));
+        }
+        EventKind kind = e.kind;
+        if (kind == EventKind.Receipt) {
+            uint256 at = Custody.pendingIndex(custodians, holders, signer);
+            if (at == custodians.length) return (bytes32(0), _withAddress(ProvenanceLedgerNotConsignee.selector, e.batchId, signer));
+            return (Custody.afterReceipt(custodians, holders, at, signer), failure);
+        }
+        if (kind == EventKind.Recall) {
+            if (custodians[0] != signer && !_isAdmin(signer)) {
+                return (bytes32(0), _withAddress(ProvenanceLedgerNotBatchCreator.selector, e.batchId, signer));
+            }
+            return (before, failure);
+        }
+        if (kind == EventKind.Correction) {
+            if (!Custody.contains(custodians, 0, custodians.length, signer) && !_isAdmin(signer)) {
+                return (bytes32(0), _withAddress(ProvenanceLedgerNotHolder.selector, e.batchId, signer));
+            }
+            return (before, failure);
+        }
+        // Processing, shipment, sale: a holder's.
+        if (!Custody.contains(custodians, 0, holders, signer)) {
+            return (bytes32(0), _withAddress(ProvenanceLedgerNotHolder.selector, e.batchId, signer));
+        }
+        if (kind != EventKind.Shipment) return (before, failure);
+        if (e.counterparty == signer) {
+            return (bytes32(0), _withAddress(ProvenanceLedgerInvalidCounterparty.selector, e.batchId, signer));
+        }
+        bool fits;
+        (custodyAfter, fits) = Custody.afterShipment(custodians, holders, before, e.counterparty);
+        if (!fits) return (bytes32(0), _error(ProvenanceLedgerCustodyTooWide.selector, e.batchId));
     }
 
     /// @dev Checks an event that creates its batch: harvest, or processing of inputs into a new batch.
@@ -162,8 +287,15 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
         // success: `failure` stays the empty bytes at the zero slot, nothing allocated
     }
 
-    /// @dev Every input must be another existing, unrecalled batch, named once.
-    function _checkInputs(bytes32 batchId, bytes32[] calldata inputs) private view returns (bytes memory failure) {
+    /// @dev Every input must be another existing, unrecalled batch, named once, held by the signer.
+    function _checkInputs(
+        bytes32 batchId,
+        address signer,
+        bytes32[] calldata inputs,
+        CustodyProof[] calldata proofs,
+        address[] calldata custodians
+    ) private view returns (bytes memory failure) {
+        uint256 from = 0;
         for (uint256 i = 0; i < inputs.length; ++i) {
             bytes32 input = inputs[i];
             if (input == batchId) return _invalidInput(batchId, input);
@@ -173,14 +305,21 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
             bytes32 inputHead = _heads[input];
             if (inputHead == bytes32(0)) return _error(ProvenanceLedgerUnknownBatch.selector, input);
             if (BatchHead.isRecalled(inputHead)) return _error(ProvenanceLedgerBatchRecalled.selector, input);
+            uint256 holders = proofs[i].holders;
+            uint256 to = from + holders + proofs[i].pending;
+            address[] calldata custody = custodians[from:to];
+            if (holders == 0 || !BatchHead.commitsTo(inputHead, proofs[i].link, Custody.hashOf(custody, holders))) {
+                return _error(ProvenanceLedgerCustodyProofMismatch.selector, input);
+            }
+            if (!Custody.contains(custody, 0, holders, signer)) return _withAddress(ProvenanceLedgerNotHolder.selector, input, signer);
+            from = to;
         }
         // success: `failure` stays the empty bytes at the zero slot, nothing allocated
     }
 
     /**
      * @dev Whether `signer` holds a role that may make events of `kind`. Which organisation of
-     * that role may (the batch's holder, the consignee of a shipment) is the rules layer's check,
-     * repeated by every independent audit.
+     * that role may (a holder of the batch, the consignee of a shipment) is the custody's check.
      */
     function _mayMake(EventKind kind, address signer) private view returns (bool) {
         if (kind == EventKind.Sale) return hasRole(RETAILER_ROLE, signer);
@@ -220,6 +359,10 @@ contract ProvenanceLedger is IProvenanceLedger, CertificationRegistry {
 
     function _staleHead(bytes32 batchId, bytes32 current, bytes32 signed) private pure returns (bytes memory) {
         return abi.encodeWithSelector(ProvenanceLedgerStaleHead.selector, batchId, current, signed);
+    }
+
+    function _withAddress(bytes4 selector, bytes32 batchId, address account) private pure returns (bytes memory) {
+        return abi.encodeWithSelector(selector, batchId, account);
     }
 
     function _invalidInput(bytes32 batchId, bytes32 input) private pure returns (bytes memory) {

@@ -135,7 +135,7 @@ export function createGateway(options: GatewayOptions) {
       return event && event.status !== "failed" ? { batchId: event.batchId, dataHash: event.dataHash } : undefined;
     },
   });
-  const events = new EventService(details, planner, outbox, answers, keys, domain, commits);
+  const events = new EventService(details, planner, outbox, answers, keys, domain, commits, batchState.expectedTip);
   const adminWriter = { org: ledgerAdminOrg, privateKey: options.adminSigner.privateKey };
   const importRows = new ImportRepository(db);
   const importRunner = createImportRunner({ imports: importRows, events, orgs, log: log("imports") });

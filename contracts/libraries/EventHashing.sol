@@ -10,7 +10,9 @@ pragma solidity ^0.8.24;
 library EventHashing {
     /// @notice keccak256 of the EIP-712 type of an event.
     bytes32 internal constant EVENT_TYPEHASH =
-        keccak256("Event(bytes32 batchId,uint8 kind,bytes32 prevHead,bytes32 dataHash,bytes32[] inputs)");
+        keccak256(
+            "Event(bytes32 batchId,uint8 kind,bytes32 prevHead,bytes32 dataHash,bytes32[] inputs,address counterparty)"
+        );
 
     /// @dev EIP-712 encodes an empty bytes32[] as keccak256 of nothing.
     bytes32 private constant _EMPTY_INPUTS_HASH = keccak256("");
@@ -19,12 +21,13 @@ library EventHashing {
     uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
 
     /**
-     * @notice hashStruct(Event{batchId, kind, prevHead, dataHash, inputs}).
+     * @notice hashStruct(Event{batchId, kind, prevHead, dataHash, inputs, counterparty}).
      * @param batchId The batch.
      * @param kind The event kind's number.
      * @param prevHead The head the event extends.
      * @param dataHash keccak256 of the event's canonical detail.
      * @param inputs The event's input batches.
+     * @param counterparty The organisation a shipment goes to; zero otherwise.
      * @return result The struct hash.
      */
     function structHash(
@@ -32,7 +35,8 @@ library EventHashing {
         uint8 kind,
         bytes32 prevHead,
         bytes32 dataHash,
-        bytes32[] calldata inputs
+        bytes32[] calldata inputs,
+        address counterparty
     ) internal pure returns (bytes32 result) {
         bytes32 typeHash = EVENT_TYPEHASH;
         bytes32 inputsHash = _EMPTY_INPUTS_HASH;
@@ -49,7 +53,8 @@ library EventHashing {
             mstore(add(scratch, 0x60), prevHead)
             mstore(add(scratch, 0x80), dataHash)
             mstore(add(scratch, 0xa0), inputsHash)
-            result := keccak256(scratch, 0xc0)
+            mstore(add(scratch, 0xc0), counterparty)
+            result := keccak256(scratch, 0xe0)
         }
     }
 

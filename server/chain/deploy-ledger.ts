@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import path from "node:path";
 import { ContractFactory, type InterfaceAbi, type Signer } from "ethers";
 import type { RoleName } from "../domain/event-kinds";
-import { decodeHasRole, encodeGrantRole, encodeHasRole } from "./ledger-calls";
+import { decodeHasRole, decodeLedgerVersion, encodeGrantRole, encodeHasRole, encodeLedgerVersion } from "./ledger-calls";
 
 export interface Deployment {
   address: string;
@@ -41,6 +41,7 @@ export async function deployLedger(options: DeployLedgerOptions): Promise<Deploy
 
   let deployment = readDeployment(file);
   if (deployment && (await provider.getCode(deployment.address)) !== "0x") {
+    await assertLedgerVersion(signer, deployment.address, file);
     log(`ProvenanceLedger already deployed on chain ${chainId} at ${deployment.address}`);
   } else {
     if (deployment) log(`no code at the recorded address ${deployment.address}: the chain was reset, deploying anew`);
@@ -73,6 +74,29 @@ export async function deployLedger(options: DeployLedgerOptions): Promise<Deploy
     await tx.wait();
   }
   return deployment;
+}
+
+/** The ledger version this gateway speaks (heads that commit to custody); see IProvenanceLedger.ledgerVersion. */
+export const LEDGER_VERSION = 2n;
+
+/**
+ * Refuses a recorded deployment of another ledger version: its heads are computed otherwise, so
+ * nothing this gateway signs would be accepted there, nor anything it indexes read right.
+ */
+async function assertLedgerVersion(signer: Signer, address: string, file: string): Promise<void> {
+  let version = 1n; // ledgers from before ledgerVersion() answer nothing
+  try {
+    version = decodeLedgerVersion(await signer.call({ to: address, data: encodeLedgerVersion() }));
+  } catch {
+    // no such function: version 1
+  }
+  if (version !== LEDGER_VERSION) {
+    throw new Error(
+      `the ledger recorded in ${file} (${address}) is version ${version}; this gateway needs version ${LEDGER_VERSION}, ` +
+        `whose heads commit to who holds each batch. Keep that data folder for its history and start on a new one ` +
+        `(or point DATA_DIR elsewhere): the new ledger is deployed on first start.`,
+    );
+  }
 }
 
 export function readDeployment(file: string): Deployment | undefined {

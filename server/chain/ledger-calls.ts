@@ -11,22 +11,25 @@ import type { RoleName } from "../domain/event-kinds";
 import type { LedgerEvent } from "../domain/ledger-types";
 import { roleId } from "./roles";
 import type { Attestation, SignedEventStruct } from "./typed-data";
+import type { Custody } from "../domain/custody";
 
 const SIGNED_EVENT =
-  "(bytes32 batchId, bytes32 prevHead, bytes32 dataHash, uint8 kind, uint8 inputCount, bytes32 r, bytes32 s, uint8 v)";
+  "(bytes32 batchId, bytes32 prevHead, bytes32 dataHash, address counterparty, uint8 kind, uint8 inputCount, bytes32 r, bytes32 s, uint8 v)";
+const CUSTODY_PROOF = "(bytes32 link, uint8 holders, uint8 pending)";
 const ATTESTATION =
   "(bytes32 scheme, string certificateNo, uint8 subjectKind, bytes32 batchId, address producer, uint64 gtin, " +
   "uint64 validFrom, uint64 validUntil, bytes32 dataHash)";
 const CERTIFICATION = "(address certifier, uint64 validFrom, uint64 validUntil, uint8 subjectKind, bool revoked, bytes32 subject)";
 
 export const LEDGER_CALLS_ABI = [
-  `function record(${SIGNED_EVENT} signedEvent, bytes32[] inputs) returns (bytes32 head)`,
-  `function recordBatch(${SIGNED_EVENT}[] signedEvents, bytes32[] inputs) returns (uint256 recorded)`,
+  `function record(${SIGNED_EVENT} signedEvent, bytes32[] inputs, ${CUSTODY_PROOF}[] proofs, address[] custodians) returns (bytes32 head)`,
+  `function recordBatch(${SIGNED_EVENT}[] signedEvents, bytes32[] inputs, ${CUSTODY_PROOF}[] proofs, address[] custodians) returns (uint256 recorded)`,
   `function attest(${ATTESTATION} attestation, bytes32 r, bytes32 s, uint8 v) returns (bytes32 certificationId)`,
   "function revoke(bytes32 certificationId, string reason, bytes32 r, bytes32 s, uint8 v)",
   "function grantRole(bytes32 role, address account)",
   "function hasRole(bytes32 role, address account) view returns (bool)",
   "function headOf(bytes32 batchId) view returns (bytes32)",
+  "function ledgerVersion() pure returns (uint256)",
   `function certification(bytes32 certificationId) view returns (${CERTIFICATION})`,
 ];
 
@@ -39,8 +42,20 @@ export interface SignatureParts {
   v: number;
 }
 
+/**
+ * What a batch's head commits to, proven by an event that extends the batch or names it as an
+ * input: the link of its latest event and its custody (see chain/custody.ts).
+ */
+export interface CustodyProof {
+  link: string;
+  custody: Custody;
+}
+
 /** An event with its signer's signature: what the relayer sends (an outbox row is one). */
 export type SignedLedgerEvent = LedgerEvent & SignatureParts;
+
+/** A signed event with the custody proofs it needs: its own batch's (unless it creates it), then each input's. */
+export type ProvenEvent = SignedLedgerEvent & { proofs: CustodyProof[] };
 
 /** A certification as the contract stores it (all zero when no certification has the id). */
 export interface StoredCertification {
@@ -58,6 +73,7 @@ export function signedEventStruct(event: SignedLedgerEvent): SignedEventStruct {
     batchId: event.batchId,
     prevHead: event.prevHead,
     dataHash: event.dataHash,
+    counterparty: event.counterparty,
     kind: event.kind,
     inputCount: event.inputs.length,
     r: event.r,
@@ -66,14 +82,28 @@ export function signedEventStruct(event: SignedLedgerEvent): SignedEventStruct {
   };
 }
 
-/** record(signedEvent, inputs): one event, reverting with the reason it is refused. */
-export function encodeRecord(event: SignedLedgerEvent): string {
-  return ledgerCalls.encodeFunctionData("record", [signedEventStruct(event), event.inputs]);
+/** How many custody proofs an event takes: its own batch's unless it creates it (prevHead zero), then one per input. */
+export function proofCount(event: LedgerEvent): number {
+  return (/^0x0+$/.test(event.prevHead) ? 0 : 1) + event.inputs.length;
 }
 
-/** recordBatch(signedEvents, inputs): the events in order, their inputs concatenated in the same order. */
-export function encodeRecordBatch(events: readonly SignedLedgerEvent[]): string {
-  return ledgerCalls.encodeFunctionData("recordBatch", [events.map(signedEventStruct), events.flatMap((e) => e.inputs)]);
+function proofStructs(proofs: readonly CustodyProof[]) {
+  return {
+    structs: proofs.map((p) => ({ link: p.link, holders: p.custody.holders.length, pending: p.custody.pending.length })),
+    custodians: proofs.flatMap((p) => [...p.custody.holders, ...p.custody.pending]),
+  };
+}
+
+/** record(signedEvent, inputs, proofs, custodians): one event, reverting with the reason it is refused. */
+export function encodeRecord(event: ProvenEvent): string {
+  const { structs, custodians } = proofStructs(event.proofs);
+  return ledgerCalls.encodeFunctionData("record", [signedEventStruct(event), event.inputs, structs, custodians]);
+}
+
+/** recordBatch: the events in order, their inputs, proofs and custodians concatenated in the same order. */
+export function encodeRecordBatch(events: readonly ProvenEvent[]): string {
+  const { structs, custodians } = proofStructs(events.flatMap((e) => e.proofs));
+  return ledgerCalls.encodeFunctionData("recordBatch", [events.map(signedEventStruct), events.flatMap((e) => e.inputs), structs, custodians]);
 }
 
 export function encodeAttest(attestation: Attestation, signature: SignatureParts): string {
@@ -94,6 +124,14 @@ export function encodeHasRole(role: RoleName | "admin", account: string): string
 
 export function decodeHasRole(result: string): boolean {
   return Boolean(ledgerCalls.decodeFunctionResult("hasRole", result)[0]);
+}
+
+export function encodeLedgerVersion(): string {
+  return ledgerCalls.encodeFunctionData("ledgerVersion", []);
+}
+
+export function decodeLedgerVersion(result: string): bigint {
+  return BigInt(ledgerCalls.decodeFunctionResult("ledgerVersion", result)[0]);
 }
 
 export function encodeHeadOf(batchId: string): string {

@@ -8,14 +8,16 @@
  * Hashes, ids and transaction hashes come out lower-case and addresses checksummed, so that
  * comparisons and lookups never depend on the case a node or a caller used.
  */
-import { getAddress, Interface } from "ethers";
+import { getAddress, Interface, ZeroAddress } from "ethers";
 import { ZERO_HASH } from "../domain/hashes";
 import type { LedgerEvent } from "../domain/ledger-types";
-import { nextHead } from "./typed-data";
+import { chainStep } from "./typed-data";
+import type { Custody } from "../domain/custody";
 
 export const LEDGER_EVENTS_ABI = [
   "event EventRecorded(bytes32 indexed batchId, address indexed signer, uint8 kind, bytes32 dataHash)",
   "event BatchDerived(bytes32 indexed batchId, bytes32 indexed inputBatchId)",
+  "event BatchShipped(bytes32 indexed batchId, address indexed consignee)",
   "event EventRejected(uint256 indexed index, bytes32 indexed batchId, bytes reason)",
   "event CertificationAttested(bytes32 indexed certificationId, address indexed certifier, bytes32 indexed subject, " +
     "uint8 subjectKind, bytes32 scheme, string certificateNo, address producer, uint64 gtin, uint64 validFrom, " +
@@ -27,6 +29,7 @@ const ledgerEvents = new Interface(LEDGER_EVENTS_ABI);
 
 export const EVENT_RECORDED_TOPIC = ledgerEvents.getEvent("EventRecorded")!.topicHash;
 export const BATCH_DERIVED_TOPIC = ledgerEvents.getEvent("BatchDerived")!.topicHash;
+export const BATCH_SHIPPED_TOPIC = ledgerEvents.getEvent("BatchShipped")!.topicHash;
 
 /**
  * A log as a node hands it out: ethers' Log is one, and so is a raw eth_getLogs or receipt
@@ -55,6 +58,13 @@ export interface BatchDerivedLog extends LogPosition {
   type: "BatchDerived";
   batchId: string;
   inputBatchId: string;
+}
+
+/** A shipment named its consignee; emitted just before the shipment's EventRecorded. */
+export interface BatchShippedLog extends LogPosition {
+  type: "BatchShipped";
+  batchId: string;
+  consignee: string;
 }
 
 export interface EventRecordedLog extends LogPosition {
@@ -96,7 +106,13 @@ export interface CertificationRevokedLog extends LogPosition {
   reason: string;
 }
 
-export type LedgerLog = BatchDerivedLog | EventRecordedLog | EventRejectedLog | CertificationAttestedLog | CertificationRevokedLog;
+export type LedgerLog =
+  | BatchDerivedLog
+  | BatchShippedLog
+  | EventRecordedLog
+  | EventRejectedLog
+  | CertificationAttestedLog
+  | CertificationRevokedLog;
 
 /** The log as a record, or undefined for a log this ABI does not know. */
 export function decodeLedgerLog(log: RawLog): LedgerLog | undefined {
@@ -112,6 +128,8 @@ export function decodeLedgerLog(log: RawLog): LedgerLog | undefined {
   switch (parsed.name) {
     case "BatchDerived":
       return { ...position, type: "BatchDerived", batchId: hex(a.batchId), inputBatchId: hex(a.inputBatchId) };
+    case "BatchShipped":
+      return { ...position, type: "BatchShipped", batchId: hex(a.batchId), consignee: getAddress(a.consignee) };
     case "EventRecorded":
       return {
         ...position,
@@ -167,52 +185,65 @@ export function decodeLedgerLogs(logs: readonly RawLog[], address?: string): Led
   return decoded;
 }
 
-/** The eth_getLogs filter for a batch's history: its EventRecorded and BatchDerived logs from `fromBlock` on. */
+/** The eth_getLogs filter for a batch's history: its EventRecorded, BatchDerived and BatchShipped logs from `fromBlock` on. */
 export function batchHistoryFilter(
   address: string,
   batchId: string,
   fromBlock: number,
 ): { address: string; topics: [string[], string]; fromBlock: number } {
-  return { address, topics: [[EVENT_RECORDED_TOPIC, BATCH_DERIVED_TOPIC], batchId.toLowerCase()], fromBlock };
+  return { address, topics: [[EVENT_RECORDED_TOPIC, BATCH_DERIVED_TOPIC, BATCH_SHIPPED_TOPIC], batchId.toLowerCase()], fromBlock };
 }
 
 /**
- * One event of a batch as the chain recorded it: the event its signer signed (its prevHead and
- * inputs recovered from the logs before it), the signer, the head it gave the batch, and where
- * its EventRecorded log sits.
+ * One event of a batch as the chain recorded it: the event its signer signed (its prevHead,
+ * inputs and counterparty recovered from the logs before it), the signer, its link, the custody
+ * and head it gave the batch, and where its EventRecorded log sits.
  */
 export interface ChainedEvent extends LogPosition {
   event: LedgerEvent;
   signer: string;
+  link: string;
+  custody: Custody;
   head: string;
 }
 
 /**
- * The batch's events, oldest first, replayed from its EventRecorded and BatchDerived logs (in
- * any order; logs of other batches and other kinds are skipped) with the contract's head
- * formula. The contract emits an event's BatchDerived logs, one per input in signed order,
- * just before its EventRecorded, so each event's inputs are the BatchDerived logs since the
- * previous event.
+ * The batch's events, oldest first, replayed from its EventRecorded, BatchDerived and
+ * BatchShipped logs (in any order; logs of other batches and other kinds are skipped) with the
+ * contract's head formula. The contract emits an event's BatchDerived logs (one per input, in
+ * signed order) and a shipment's BatchShipped log just before its EventRecorded, so each event's
+ * inputs and counterparty are the logs since the previous event.
  */
 export function replayBatch(batchId: string, logs: readonly LedgerLog[]): ChainedEvent[] {
   const id = batchId.toLowerCase();
   const history = logs
-    .filter((log): log is EventRecordedLog | BatchDerivedLog => (log.type === "EventRecorded" || log.type === "BatchDerived") && log.batchId === id)
+    .filter(
+      (log): log is EventRecordedLog | BatchDerivedLog | BatchShippedLog =>
+        (log.type === "EventRecorded" || log.type === "BatchDerived" || log.type === "BatchShipped") && log.batchId === id,
+    )
     .sort((a, b) => a.blockNumber - b.blockNumber || a.logIndex - b.logIndex);
 
   const chained: ChainedEvent[] = [];
   let head = ZERO_HASH;
+  let custody: Custody | undefined;
   let inputs: string[] = [];
+  let counterparty = ZeroAddress;
   for (const log of history) {
     if (log.type === "BatchDerived") {
       inputs.push(log.inputBatchId);
       continue;
     }
-    const event: LedgerEvent = { batchId: id, kind: log.kind, prevHead: head, dataHash: log.dataHash, inputs };
-    head = nextHead(event, log.signer);
+    if (log.type === "BatchShipped") {
+      counterparty = log.consignee;
+      continue;
+    }
+    const event: LedgerEvent = { batchId: id, kind: log.kind, prevHead: head, dataHash: log.dataHash, inputs, counterparty };
+    const step = chainStep(event, log.signer, custody);
+    ({ head, custody } = step);
     const { blockNumber, blockHash, txHash, logIndex } = log;
-    chained.push({ blockNumber, blockHash, txHash, logIndex, event, signer: log.signer, head });
+    chained.push({ blockNumber, blockHash, txHash, logIndex, event, signer: log.signer, link: step.link, custody: step.custody, head });
     inputs = [];
+    counterparty = ZeroAddress;
   }
   return chained;
 }

@@ -16,6 +16,7 @@ import {
 import { RECALLED_FLAG } from "../domain/hashes";
 import type { LedgerEvent } from "../domain/ledger-types";
 import { EventKind } from "../domain/event-kinds";
+import { custodyAfter, custodyHash, type Custody } from "../domain/custody";
 
 export const DOMAIN_NAME = "ProvenanceLedger";
 export const DOMAIN_VERSION = "1";
@@ -27,6 +28,7 @@ export const EVENT_TYPES = {
     { name: "prevHead", type: "bytes32" },
     { name: "dataHash", type: "bytes32" },
     { name: "inputs", type: "bytes32[]" },
+    { name: "counterparty", type: "address" },
   ],
 };
 
@@ -59,11 +61,12 @@ export function ledgerDomain(chainId: bigint | number, verifyingContract: string
 }
 
 
-/** The event as the contract's `SignedEvent` struct (its inputs travel beside it). */
+/** The event as the contract's `SignedEvent` struct (its inputs and custody proofs travel beside it). */
 export interface SignedEventStruct {
   batchId: string;
   prevHead: string;
   dataHash: string;
+  counterparty: string;
   kind: number;
   inputCount: number;
   r: string;
@@ -83,7 +86,9 @@ export interface Attestation {
   dataHash: string;
 }
 
-const EVENT_TYPEHASH = id("Event(bytes32 batchId,uint8 kind,bytes32 prevHead,bytes32 dataHash,bytes32[] inputs)").slice(2);
+const EVENT_TYPEHASH = id(
+  "Event(bytes32 batchId,uint8 kind,bytes32 prevHead,bytes32 dataHash,bytes32[] inputs,address counterparty)",
+).slice(2);
 const EMPTY_INPUTS_HASH = keccak256("0x").slice(2);
 const domainSeparators = new WeakMap<TypedDataDomain, string>();
 
@@ -97,7 +102,7 @@ export function eventStructHash(event: LedgerEvent): string {
     ? keccak256(`0x${event.inputs.map((input) => word(input)).join("")}`).slice(2)
     : EMPTY_INPUTS_HASH;
   return keccak256(
-    `0x${EVENT_TYPEHASH}${word(event.batchId)}${event.kind.toString(16).padStart(64, "0")}${word(event.prevHead)}${word(event.dataHash)}${inputsHash}`,
+    `0x${EVENT_TYPEHASH}${word(event.batchId)}${event.kind.toString(16).padStart(64, "0")}${word(event.prevHead)}${word(event.dataHash)}${inputsHash}${addressWord(event.counterparty)}`,
   );
 }
 
@@ -117,6 +122,12 @@ function word(hex: string): string {
   return hex.slice(2).toLowerCase();
 }
 
+/** An address as a 32-byte word of lower-case hex; throws on anything else. */
+function addressWord(address: string): string {
+  if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new TypeError(`not an address: ${address}`);
+  return address.slice(2).toLowerCase().padStart(64, "0");
+}
+
 /** Turns a 65-byte signature over `event` into the struct `record`/`recordBatch` take. */
 export function toSignedEventStruct(event: LedgerEvent, signature: string): SignedEventStruct {
   const { r, s, v } = Signature.from(signature);
@@ -124,6 +135,7 @@ export function toSignedEventStruct(event: LedgerEvent, signature: string): Sign
     batchId: event.batchId,
     prevHead: event.prevHead,
     dataHash: event.dataHash,
+    counterparty: event.counterparty,
     kind: event.kind,
     inputCount: event.inputs.length,
     r,
@@ -163,15 +175,32 @@ export function certificationIdFor(certifier: string, scheme: string, certificat
   );
 }
 
+/** An event's link: keccak256(abi.encode(structHash, signer)), what the next head and a custody proof start from. */
+export function eventLink(event: LedgerEvent, signer: string, structHash = eventStructHash(event)): string {
+  return keccak256(`0x${structHash.slice(2)}${addressWord(signer)}`);
+}
+
 /**
  * The head after `event`, signed by `signer`, was recorded on a batch whose head was
- * `event.prevHead`: keccak256(structHash, signer) with its low byte replaced by the flags.
- * A caller that has the event's struct hash already may pass it.
+ * `event.prevHead`, leaving its custody at `custody`: keccak256(link, custodyHash) with its low
+ * byte replaced by the flags (mirrors contracts/libraries/BatchHead.sol). A caller that has the
+ * event's struct hash already may pass it.
  */
-export function nextHead(event: LedgerEvent, signer: string, structHash = eventStructHash(event)): string {
-  if (!/^0x[0-9a-fA-F]{40}$/.test(signer)) throw new TypeError(`not an address: ${signer}`);
-  const chained = BigInt(keccak256(`0x${structHash.slice(2)}${signer.slice(2).toLowerCase().padStart(64, "0")}`));
-  let flags = BigInt(event.prevHead) & 0xffn;
-  if (event.kind === EventKind.Recall) flags |= RECALLED_FLAG;
+export function nextHead(event: LedgerEvent, signer: string, custody: Custody, structHash = eventStructHash(event)): string {
+  return headOf(eventLink(event, signer, structHash), custody, event.prevHead, event.kind);
+}
+
+/** The head that commits to `link` and `custody`, carrying `prevHead`'s flags (and a recall's). */
+export function headOf(link: string, custody: Custody, prevHead: string, kind: number): string {
+  const chained = BigInt(keccak256(`0x${link.slice(2)}${custodyHash(custody).slice(2)}`));
+  let flags = BigInt(prevHead) & 0xffn;
+  if (kind === EventKind.Recall) flags |= RECALLED_FLAG;
   return `0x${((chained & ~0xffn) | flags).toString(16).padStart(64, "0")}`;
+}
+
+/** One step of a batch's chain: the event's link, the custody after it and the head it gives. */
+export function chainStep(event: LedgerEvent, signer: string, custodyBefore: Custody | undefined, structHash = eventStructHash(event)) {
+  const custody = custodyAfter(custodyBefore, event.kind, signer, event.counterparty);
+  const link = eventLink(event, signer, structHash);
+  return { link, custody, head: headOf(link, custody, event.prevHead, event.kind) };
 }

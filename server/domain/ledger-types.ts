@@ -14,6 +14,8 @@ export interface LedgerEvent {
   prevHead: string;
   dataHash: string;
   inputs: string[];
+  /** The organisation a shipment goes to; the zero address for every other kind. */
+  counterparty: string;
 }
 
 /** One event of a write, planned and not yet sent. */

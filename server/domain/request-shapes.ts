@@ -93,10 +93,7 @@ export const processingBody = z.strictObject({
 export const shipmentBody = z.strictObject({
   type: z.literal("shipment"),
   consignee: organisation.describe("the organisation the batch goes to, which records its receipt"),
-  quantity: quantity.optional().describe("how much is shipped; all the shipper holds when left out"),
-  shipper: organisation
-    .optional()
-    .describe("a carrier taking the batch over: the holder it takes it from, when several organisations hold parts of it"),
+  quantity: quantity.optional().describe("how much is shipped; all the shipper (the writer, a holder) holds when left out"),
   from: text(200),
   to: text(200),
   vehicle: text(50).optional(),

@@ -25,7 +25,7 @@ export function createEventResigner(
     const broken = ruleBreak(event);
     if (broken) throw new Error(`without the event that failed it breaks a rule of the ledger: ${broken}`);
     const wallet = await keys.unlock(org.address, org.keystore);
-    const message = { batchId: event.batchId, kind: event.kind, prevHead, dataHash: event.dataHash, inputs: event.inputs };
+    const message = { batchId: event.batchId, kind: event.kind, prevHead, dataHash: event.dataHash, inputs: event.inputs, counterparty: event.counterparty };
     const { r, s, v } = signDigest(wallet.privateKey, eventDigest(domain, message));
     return { r, s, v };
   };

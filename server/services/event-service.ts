@@ -7,7 +7,9 @@
  */
 import { recoverAddress, type TypedDataDomain } from "ethers";
 import { signDigest } from "../chain/sign-digest";
-import { eventDigest, eventStructHash, nextHead, toSignedEventStruct } from "../chain/typed-data";
+import { chainStep, eventDigest, eventStructHash, toSignedEventStruct } from "../chain/typed-data";
+import { ZERO_HASH } from "../domain/hashes";
+import type { ChainTip } from "./batch-state";
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { EventDetails } from "../store/event-details";
 import type { GroupCommit } from "../store/group-commit";
@@ -41,6 +43,8 @@ export class EventService {
     private readonly keys: CustodialKeys,
     private readonly domain: TypedDataDomain,
     private readonly commits: GroupCommit,
+    /** Where each batch's chain stands once everything accepted is recorded: what an event extends. */
+    private readonly tipOf: (batchId: string) => ChainTip | undefined,
   ) {}
 
   /** A write by an organisation whose key the gateway keeps. */
@@ -96,7 +100,7 @@ export class EventService {
     return this.once(org, idempotency, () => {
       events.forEach(({ planned, signature }, i) => {
         const current = expectedHead(planned.event.batchId);
-        const isNew = planned.event.prevHead === `0x${"0".repeat(64)}`;
+        const isNew = planned.event.prevHead === ZERO_HASH;
         if ((isNew && current) || (!isNew && current !== planned.event.prevHead)) {
           throw conflict("the batch moved on since this was prepared: prepare it again", `events[${i}]`);
         }
@@ -115,6 +119,8 @@ export class EventService {
 
   private commit(org: Org, planned: PlannedEvent, signature: string, structHash = eventStructHash(planned.event)): void {
     const signed = toSignedEventStruct(planned.event, signature);
+    const creates = planned.event.prevHead === ZERO_HASH;
+    const { head, link, custody } = chainStep(planned.event, org.address, creates ? undefined : this.tipOf(planned.event.batchId)?.custody, structHash);
     this.details.put(planned.event.dataHash, planned.detail);
     this.outbox.insert({
       id: planned.id,
@@ -123,7 +129,10 @@ export class EventService {
       orgId: org.id,
       signer: org.address,
       prevHead: planned.event.prevHead,
-      head: nextHead(planned.event, org.address, structHash),
+      head,
+      counterparty: planned.event.counterparty,
+      link,
+      custody,
       dataHash: planned.event.dataHash,
       detail: planned.detail,
       inputs: planned.event.inputs,

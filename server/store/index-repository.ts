@@ -7,6 +7,7 @@
 import { AbiCoder, decodeBytes32String, getAddress, keccak256, ZeroAddress } from "ethers";
 import { EventKind } from "../domain/event-kinds";
 import { normalizeGtin } from "../domain/gs1";
+import { decodeCustody, encodeCustody, type Custody } from "../domain/custody";
 import type { Db } from "./database";
 import { IndexCursor } from "./index-cursor";
 import { statementCache, type Sql } from "./statement-cache";
@@ -20,6 +21,9 @@ export interface IndexedBatch {
   createdBlock: number;
   createdAt: number; // block time, unix seconds
   head: string;
+  /** The latest event's link, and the custody the head commits to. */
+  link: string;
+  custody: Custody;
   recalled: boolean;
   eventCount: number;
 }
@@ -35,6 +39,11 @@ export interface IndexedEvent {
   prevHead: string;
   head: string;
   inputs: string[];
+  /** A shipment's consignee; the zero address otherwise. */
+  counterparty: string;
+  link: string;
+  /** The batch's custody after the event. */
+  custody: Custody;
   blockNumber: number;
   timestamp: number; // block time, unix seconds
 }
@@ -143,6 +152,8 @@ export class IndexRepository {
         `UPDATE idx_batches SET
            event_count = (SELECT COUNT(*) FROM idx_events e WHERE e.batch_id = idx_batches.batch_id),
            head = (SELECT e.head FROM idx_events e WHERE e.batch_id = idx_batches.batch_id ORDER BY e.position DESC LIMIT 1),
+           link = (SELECT e.link FROM idx_events e WHERE e.batch_id = idx_batches.batch_id ORDER BY e.position DESC LIMIT 1),
+           custody = (SELECT e.custody FROM idx_events e WHERE e.batch_id = idx_batches.batch_id ORDER BY e.position DESC LIMIT 1),
            recalled = EXISTS (SELECT 1 FROM idx_events e WHERE e.batch_id = idx_batches.batch_id AND e.kind = ${EventKind.Recall})
          WHERE batch_id = ?`,
       );
@@ -158,24 +169,27 @@ export class IndexRepository {
     return this.sql(`SELECT 1 FROM idx_events WHERE tx_hash = ? AND log_index = ?`).get(txHash, logIndex) !== undefined;
   }
 
-  /** The batch's head and event count, or undefined when the index has no such batch. */
-  batchState(batchId: string): { head: string; eventCount: number } | undefined {
-    const row = this.sql(`SELECT head, event_count FROM idx_batches WHERE batch_id = ?`).get(batchId.toLowerCase()) as
-      | { head: string; event_count: number }
+  /** The batch's head, its latest link and custody, and event count, or undefined when the index has no such batch. */
+  batchState(batchId: string): { head: string; link: string; custody: Custody; eventCount: number } | undefined {
+    const row = this.sql(`SELECT head, link, custody, event_count FROM idx_batches WHERE batch_id = ?`).get(batchId.toLowerCase()) as
+      | { head: string; link: string; custody: string; event_count: number }
       | undefined;
-    return row && { head: row.head, eventCount: row.event_count };
+    return row && { head: row.head, link: row.link, custody: decodeCustody(row.custody) ?? { holders: [], pending: [] }, eventCount: row.event_count };
   }
 
   insertBatch(batch: IndexedBatch): void {
     this.sql(
-      `INSERT INTO idx_batches (batch_id, gtin, lot, creator, created_by, created_block, created_at, head, recalled, event_count)
-       VALUES (@batchId, @gtin, @lot, @creator, @createdBy, @createdBlock, @createdAt, @head, @recalled, @eventCount)`,
-    ).run({ ...batch, recalled: batch.recalled ? 1 : 0 });
+      `INSERT INTO idx_batches (batch_id, gtin, lot, creator, created_by, created_block, created_at, head, link, custody, recalled,
+         event_count)
+       VALUES (@batchId, @gtin, @lot, @creator, @createdBy, @createdBlock, @createdAt, @head, @link, @custody, @recalled, @eventCount)`,
+    ).run({ ...batch, custody: encodeCustody(batch.custody), recalled: batch.recalled ? 1 : 0 });
   }
 
-  updateBatchHead(batchId: string, head: string, eventCount: number, recalled: boolean): void {
-    this.sql(`UPDATE idx_batches SET head = ?, event_count = ?, recalled = ? WHERE batch_id = ?`).run(
-      head,
+  updateBatchHead(batchId: string, tip: { head: string; link: string; custody: Custody }, eventCount: number, recalled: boolean): void {
+    this.sql(`UPDATE idx_batches SET head = ?, link = ?, custody = ?, event_count = ?, recalled = ? WHERE batch_id = ?`).run(
+      tip.head,
+      tip.link,
+      encodeCustody(tip.custody),
       eventCount,
       recalled ? 1 : 0,
       batchId,
@@ -185,10 +199,10 @@ export class IndexRepository {
   insertEvent(event: IndexedEvent): void {
     this.sql(
       `INSERT INTO idx_events (tx_hash, log_index, batch_id, position, kind, signer, data_hash, prev_head, head, inputs,
-         block_number, timestamp)
+         counterparty, link, custody, block_number, timestamp)
        VALUES (@txHash, @logIndex, @batchId, @position, @kind, @signer, @dataHash, @prevHead, @head, @inputs,
-         @blockNumber, @timestamp)`,
-    ).run({ ...event, inputs: JSON.stringify(event.inputs) });
+         @counterparty, @link, @custody, @blockNumber, @timestamp)`,
+    ).run({ ...event, inputs: JSON.stringify(event.inputs), custody: encodeCustody(event.custody) });
   }
 
   /** Idempotent: the first derivation of an output from an input is the one kept. */
@@ -279,6 +293,8 @@ interface BatchRow {
   created_block: number;
   created_at: number;
   head: string;
+  link: string;
+  custody: string;
   recalled: number;
   event_count: number;
 }
@@ -294,6 +310,9 @@ interface EventRow {
   prev_head: string;
   head: string;
   inputs: string;
+  counterparty: string;
+  link: string;
+  custody: string;
   block_number: number;
   timestamp: number;
 }
@@ -334,6 +353,8 @@ const toBatch = (row: BatchRow): IndexedBatch => ({
   createdBlock: row.created_block,
   createdAt: row.created_at,
   head: row.head,
+  link: row.link,
+  custody: decodeCustody(row.custody) ?? { holders: [], pending: [] },
   recalled: row.recalled === 1,
   eventCount: row.event_count,
 });
@@ -349,6 +370,9 @@ const toEvent = (row: EventRow): IndexedEvent => ({
   prevHead: row.prev_head,
   head: row.head,
   inputs: JSON.parse(row.inputs) as string[],
+  counterparty: row.counterparty,
+  link: row.link,
+  custody: decodeCustody(row.custody) ?? { holders: [], pending: [] },
   blockNumber: row.block_number,
   timestamp: row.timestamp,
 });

@@ -18,6 +18,8 @@ export interface EntryRow {
   signer: string;
   dataHash: string;
   inputs: string[];
+  /** A shipment's consignee as the chain (or the send queue) names it. */
+  counterparty: string;
   detail: string | null;
   /** On chain: block and log index of its EventRecorded, and the block's time (unix seconds). */
   blockNumber: number | null;
@@ -34,6 +36,7 @@ interface RawRow {
   signer: string;
   data_hash: string;
   inputs: string;
+  counterparty: string;
   detail: string | null;
   block_number: number | null;
   log_index: number | null;
@@ -48,6 +51,7 @@ const toRow = (row: RawRow): EntryRow => ({
   signer: row.signer,
   dataHash: row.data_hash,
   inputs: (JSON.parse(row.inputs) as string[]).map((id) => id.toLowerCase()),
+  counterparty: row.counterparty.toLowerCase(),
   detail: row.detail,
   blockNumber: row.block_number,
   logIndex: row.log_index,
@@ -58,9 +62,9 @@ const toRow = (row: RawRow): EntryRow => ({
 
 const EVENT_ID_OF_INDEXED = `(SELECT o.id FROM outbox o WHERE o.batch_id = e.batch_id AND o.data_hash = e.data_hash AND o.status != 'failed'
    ORDER BY o.seq LIMIT 1)`;
-const INDEXED_COLUMNS = `e.batch_id, e.kind, e.signer, e.data_hash, e.inputs, d.detail, e.block_number, e.log_index, e.timestamp,
+const INDEXED_COLUMNS = `e.batch_id, e.kind, e.signer, e.data_hash, e.inputs, e.counterparty, d.detail, e.block_number, e.log_index, e.timestamp,
   NULL AS seq, ${EVENT_ID_OF_INDEXED} AS event_id`;
-const QUEUED_COLUMNS = `o.batch_id, o.kind, o.signer, o.data_hash, o.inputs, d.detail, NULL AS block_number, NULL AS log_index,
+const QUEUED_COLUMNS = `o.batch_id, o.kind, o.signer, o.data_hash, o.inputs, o.counterparty, d.detail, NULL AS block_number, NULL AS log_index,
   NULL AS timestamp, o.seq, o.id AS event_id`;
 /**
  * Accepted events not in the index yet: on their way, or mined above the index's cursor. Those

@@ -10,6 +10,7 @@
  */
 import type { Db } from "./database";
 import { ZERO_HASH } from "../domain/hashes";
+import { decodeCustody, encodeCustody, type Custody } from "../domain/custody";
 
 export type OutboxStatus = "pending" | "submitted" | "confirmed" | "failed";
 
@@ -21,8 +22,14 @@ export interface NewOutboxEvent {
   orgId: string;
   signer: string;
   prevHead: string;
-  /** The head the event produces: nextHead(event, signer). */
+  /** The head the event produces: nextHead(event, signer, custody). */
   head: string;
+  /** The organisation a shipment goes to; the zero address otherwise. */
+  counterparty: string;
+  /** keccak256(structHash, signer): what the head after it, and a proof of that head, start from. */
+  link: string;
+  /** The batch's custody after the event, as its head commits to it. */
+  custody: Custody;
   dataHash: string;
   detail: string;
   inputs: string[];
@@ -56,6 +63,9 @@ interface OutboxRow {
   data_hash: string;
   detail: string;
   inputs: string;
+  counterparty: string;
+  link: string | null;
+  custody: string | null;
   r: string;
   s: string;
   v: number;
@@ -81,6 +91,9 @@ const toEvent = (row: OutboxRow): OutboxEvent => ({
   dataHash: row.data_hash,
   detail: row.detail,
   inputs: JSON.parse(row.inputs) as string[],
+  counterparty: row.counterparty,
+  link: row.link ?? "",
+  custody: decodeCustody(row.custody) ?? { holders: [], pending: [] },
   r: row.r,
   s: row.s,
   v: row.v,
@@ -107,12 +120,12 @@ export class OutboxRepository {
     const at = now();
     this.db
       .prepare(
-        `INSERT INTO outbox (id, batch_id, kind, org_id, signer, prev_head, head, data_hash, detail, inputs, r, s, v,
-                             status, created_at, updated_at)
-         VALUES (@id, @batchId, @kind, @orgId, @signer, @prevHead, @head, @dataHash, @detail, @inputs, @r, @s, @v,
-                 'pending', @at, @at)`,
+        `INSERT INTO outbox (id, batch_id, kind, org_id, signer, prev_head, head, data_hash, detail, inputs, counterparty, link,
+                             custody, r, s, v, status, created_at, updated_at)
+         VALUES (@id, @batchId, @kind, @orgId, @signer, @prevHead, @head, @dataHash, @detail, @inputs, @counterparty, @link,
+                 @custody, @r, @s, @v, 'pending', @at, @at)`,
       )
-      .run({ ...event, inputs: JSON.stringify(event.inputs), at });
+      .run({ ...event, inputs: JSON.stringify(event.inputs), custody: encodeCustody(event.custody), at });
     // What each processing event takes from: the ledger's rules look its draws up by input.
     for (const input of new Set(event.inputs.map((id) => id.toLowerCase()))) {
       this.db.prepare(`INSERT INTO outbox_inputs (input_batch_id, seq) VALUES (?, last_insert_rowid())`).run(input);
@@ -165,6 +178,14 @@ export class OutboxRepository {
         .prepare(`SELECT 1 FROM outbox WHERE batch_id = ? AND prev_head = ? AND status IN ('pending', 'submitted') LIMIT 1`)
         .get(batchId, ZERO_HASH) !== undefined
     );
+  }
+
+  /** The batch's latest event that has not failed: what a new event extends (its head, link and custody). */
+  latest(batchId: string): OutboxEvent | undefined {
+    const row = this.db
+      .prepare(`SELECT * FROM outbox WHERE batch_id = ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
+      .get(batchId) as OutboxRow | undefined;
+    return row && toEvent(row);
   }
 
   /** The batch's latest event before `seq` that has not failed: the one an event at `seq` must extend. */
@@ -287,15 +308,19 @@ export class OutboxRepository {
       .all(nonce) as { nonce: number; txHash: string }[];
   }
 
-  /** The event extends `prevHead` now, producing `head`, with a new signature (only while pending). */
-  resign(id: string, signed: { prevHead: string; head: string; r: string; s: string; v: number }): boolean {
+  /**
+   * The event extends `prevHead` now, producing `head` (with its new link and the custody after
+   * it), with a new signature (only while pending).
+   */
+  resign(id: string, signed: { prevHead: string; head: string; link: string; custody: Custody; r: string; s: string; v: number }): boolean {
     return (
       this.db
         .prepare(
-          `UPDATE outbox SET prev_head = @prevHead, head = @head, r = @r, s = @s, v = @v, updated_at = @at
+          `UPDATE outbox SET prev_head = @prevHead, head = @head, link = @link, custody = @custody, r = @r, s = @s, v = @v,
+                             updated_at = @at
            WHERE id = @id AND status = 'pending'`,
         )
-        .run({ id, ...signed, at: now() }).changes === 1
+        .run({ id, ...signed, custody: encodeCustody(signed.custody), at: now() }).changes === 1
     );
   }
 }

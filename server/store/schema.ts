@@ -345,4 +345,25 @@ export const MIGRATIONS: readonly string[] = [
   INSERT INTO outbox_inputs (input_batch_id, seq)
     SELECT DISTINCT lower(j.value), o.seq FROM outbox o, json_each(o.inputs) j;
   `,
+  `
+  -- Who may extend a batch is checked on chain: each head commits to the batch's custody. The
+  -- send queue keeps each event's counterparty (a shipment's consignee), its link and the custody
+  -- after it, so the relayer can prove the custody an event extends; the index keeps the same.
+  ALTER TABLE outbox ADD COLUMN counterparty TEXT NOT NULL DEFAULT '0x0000000000000000000000000000000000000000';
+  ALTER TABLE outbox ADD COLUMN link TEXT;
+  ALTER TABLE outbox ADD COLUMN custody TEXT;
+  ALTER TABLE idx_events ADD COLUMN counterparty TEXT NOT NULL DEFAULT '0x0000000000000000000000000000000000000000';
+  ALTER TABLE idx_events ADD COLUMN link TEXT NOT NULL DEFAULT '';
+  ALTER TABLE idx_events ADD COLUMN custody TEXT NOT NULL DEFAULT '';
+  ALTER TABLE idx_batches ADD COLUMN link TEXT NOT NULL DEFAULT '';
+  ALTER TABLE idx_batches ADD COLUMN custody TEXT NOT NULL DEFAULT '';
+  -- Heads of a ledger from before this change were computed otherwise: its index is rebuilt
+  -- from the chain (the gateway refuses to run against an older ledger contract anyway).
+  DELETE FROM idx_events;
+  DELETE FROM idx_lineage;
+  DELETE FROM idx_batches;
+  DELETE FROM idx_certifications;
+  DELETE FROM idx_blocks;
+  DELETE FROM idx_cursor;
+  `,
 ];

@@ -4,10 +4,10 @@
  * that would break a rule; a page and an independent audit fold what the chain holds and mark
  * every event that breaks one, whoever relayed it.
  *
- * - Custody: the creator holds the batch first. A shipment moves some or all of what its shipper
- *   holds towards the organisation it names (the consignee), which alone records the receipt; a
- *   carrier may record the shipment of a batch it takes over from its holder. Only a holder
- *   processes or sells, and a sale to a consumer leaves the ledger.
+ * - Custody: the creator holds the batch first. A holder's shipment moves some or all of what it
+ *   holds towards the organisation it names (the consignee, also on chain), which alone records
+ *   the receipt; a carrier takes a batch over by receiving it. Only a holder processes, ships or
+ *   sells, and a sale to a consumer leaves the ledger.
  * - Quantities: each batch keeps what each holder has, in the batch's measure (kg for weights,
  *   else its counted unit); a quantity in another unit converts only through a stated weight.
  *   Splits and merges draw on their input batches by the amounts their detail names (consumed).
@@ -39,7 +39,6 @@ export interface Transit {
   ref: string;
   from: string;
   to: string;
-  carrier?: string;
   amount: number;
   shippedAt?: string;
 }
@@ -54,7 +53,7 @@ export interface AppliedCorrection {
 }
 
 /** Findings that mean the event could not have happened: its effects are not applied. */
-const BLOCKING = new Set(["not_received", "not_holder", "in_transit", "not_shipped_to", "exceeds_held", "unit_mismatch", "shipper_unclear", "ship_to_self", "voided_batch"]);
+const BLOCKING = new Set(["not_received", "not_holder", "in_transit", "not_shipped_to", "exceeds_held", "unit_mismatch", "ship_to_self", "voided_batch", "consignee_mismatch"]);
 const CORRECTABLE = new Set(["harvest", "processing", "shipment", "receipt", "sale"]);
 const SUPERSEDABLE = new Set(["harvest", "shipment", "receipt", "sale"]);
 
@@ -306,34 +305,20 @@ export class BatchLedger {
 
   private ship(entry: LedgerEntry, detail: Detail, problems: Problem[]): void {
     this.checkRecallReach(entry, problems);
-    const consignee = addressIn(detail.consignee);
-    const named = addressIn(detail.shipper);
-    const actor = this.partyOf(entry.signer);
-    let shipper = named ?? (this.heldBy(entry.signer) > 0 ? entry.signer : undefined);
-    if (!shipper) {
-      const holders = this.holders();
-      if (holders.length === 1 && roleIn(detail.org) === "carrier") shipper = holders[0].address;
-      else if (holders.length > 1 && roleIn(detail.org) === "carrier") problems.push(RULES.shipperUnclear(this.held()));
-      else problems.push(this.notHoldingProblem(entry.signer));
-    } else if (shipper !== entry.signer && roleIn(detail.org) !== "carrier") {
-      problems.push(RULES.notCarrier(actor, this.held(), this.transitTargets()));
-    } else if (this.heldBy(shipper) <= 0) {
-      problems.push(this.notHoldingProblem(shipper));
-    }
-    if (consignee && shipper && consignee === shipper) problems.push(RULES.shipToSelf());
-    const amount = shipper ? this.amountOf(detail.quantity, shipper, problems, "quantity") : undefined;
-    if (shipper) this.checkHeldSince(entry, detail, shipper, problems);
+    // The chain's counterparty is the consignee that may record the receipt; a detail that names
+    // another breaks the ledger's word.
+    const named = addressIn(detail.consignee);
+    const consignee = entry.counterparty && !/^0x0+$/.test(entry.counterparty) ? entry.counterparty.toLowerCase() : named;
+    if (named && consignee && named !== consignee) problems.push(RULES.consigneeMismatch(consignee));
+    this.requireHolder(entry, problems);
+    if (consignee === entry.signer) problems.push(RULES.shipToSelf());
+    const blocked = () => problems.some((p) => BLOCKING.has(p.code));
+    const amount = blocked() ? undefined : this.amountOf(detail.quantity, entry.signer, problems, "quantity");
+    this.checkHeldSince(entry, detail, entry.signer, problems);
     this.checkTime(entry, detail, problems);
-    if (!shipper || amount === undefined || !consignee || problems.some((p) => BLOCKING.has(p.code))) return;
-    this.add(shipper, -amount);
-    this.transits.push({
-      ref: entry.ref,
-      from: shipper,
-      to: consignee,
-      carrier: shipper === entry.signer ? undefined : entry.signer,
-      amount,
-      shippedAt: detail.shippedAt as string | undefined,
-    });
+    if (amount === undefined || !consignee || blocked()) return;
+    this.add(entry.signer, -amount);
+    this.transits.push({ ref: entry.ref, from: entry.signer, to: consignee, amount, shippedAt: detail.shippedAt as string | undefined });
   }
 
   private receive(entry: LedgerEntry, detail: Detail, problems: Problem[]): void {
@@ -560,7 +545,3 @@ function addressIn(value: unknown): string | undefined {
   return typeof address === "string" ? address.toLowerCase() : undefined;
 }
 
-function roleIn(value: unknown): string | undefined {
-  const role = (value as { role?: unknown } | undefined)?.role;
-  return typeof role === "string" ? role : undefined;
-}

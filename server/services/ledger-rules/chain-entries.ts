@@ -52,6 +52,7 @@ export class ChainEntries {
         signer: signer.toLowerCase(),
         detail: checked(this.detailOf(event.dataHash), event.dataHash),
         inputs: event.inputs.map((i) => i.toLowerCase()),
+        counterparty: event.counterparty.toLowerCase(),
         order: [0, blockNumber, logIndex] as const,
         chainTime: (await this.blockTime(blockNumber)) * 1000,
       })),

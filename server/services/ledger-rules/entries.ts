@@ -24,6 +24,8 @@ export interface LedgerEntry {
   detail?: Record<string, unknown>;
   /** Input batches named on chain (processing), lowercase. */
   inputs: string[];
+  /** A shipment's consignee as the chain names it (the event's counterparty), when known. */
+  counterparty?: string;
   order: LedgerOrder;
   /** When the chain recorded it (ms since the epoch); undefined while on its way. */
   chainTime?: number;

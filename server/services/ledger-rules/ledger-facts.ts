@@ -97,6 +97,7 @@ export function toEntry(row: EntryRow): LedgerEntry {
     signer: row.signer.toLowerCase(),
     detail: parse(row.detail),
     inputs: row.inputs,
+    counterparty: row.counterparty,
     order: orderOf(row),
     chainTime: row.timestamp === null ? undefined : row.timestamp * 1000,
     eventId: row.eventId ?? undefined,

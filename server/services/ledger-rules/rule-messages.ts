@@ -86,15 +86,11 @@ export const RULES = {
     finding("voided_batch", { en: "this batch's creation was declared void: it does not exist", zh: "这个批次的登记已被声明作废：批次不存在" }, field),
   shipToSelf: () =>
     finding("ship_to_self", { en: "a shipment goes to another organisation than the one it leaves", zh: "发运须发给另一个机构" }, "consignee"),
-  shipperUnclear: (holders: Held[]) =>
-    finding("shipper_unclear", {
-      en: `several organisations hold parts of this batch (${listEn(holders.map((h) => h.party.name))}): name in shipper the one it is taken from`,
-      zh: `这个批次分别由${listZh(holders.map((h) => h.party.name))}持有：请在“发货方”中写明从哪一家提货`,
-    }, "shipper"),
-  notCarrier: (actor: Party, holders: Held[], inTransitTo: Party[]) => {
-    const h = holdersWords(holders, inTransitTo);
-    return finding("not_holder", { en: `${actor.name} does not hold this batch and is no carrier taking it over: it is ${h.en}`, zh: `${actor.name}没有持有这个批次，也不是来提货的承运方：它${h.zh}` });
-  },
+  consigneeMismatch: (onChain: string) =>
+    finding("consignee_mismatch", {
+      en: `the detail names another consignee than the chain, which names ${onChain}`,
+      zh: `记录详情中的收货方与链上的收货方（${onChain}）不一致`,
+    }, "consignee"),
   beforeHeld: (field: string, actor: Party, since: string) =>
     finding("before_held", { en: `${field} is before ${actor.name} had the batch (${since})`, zh: `${fieldZh(field)}早于${actor.name}拿到这个批次的时间（${since}）` }, field),
   beforeShipped: (field: string, shippedAt: string) =>

@@ -3,7 +3,7 @@
  * the batches involved (accepted view, folded once per write), the organisations a write may
  * name, and the refusals that turn a rule's finding into a DomainError naming the field.
  */
-import { getAddress, isAddress, keccak256, toUtf8Bytes } from "ethers";
+import { getAddress, isAddress, keccak256, toUtf8Bytes, ZeroAddress } from "ethers";
 import { canonicalize } from "../../domain/canonical-json";
 import { DomainError, type DomainErrorCode } from "../../domain/errors";
 import type { EventKindName } from "../../domain/event-kinds";
@@ -40,12 +40,15 @@ export class PlanContext {
     return { v: 2, org: { id, name, role, address }, recordedAt: new Date(this.now).toISOString() };
   }
 
-  /** A planned event: its detail canonicalised and hashed, with a new event id. */
-  planned(batchId: string, kind: number, prevHead: string, detail: object, inputs: string[]): PlannedEvent {
+  /**
+   * A planned event: its detail canonicalised and hashed, with a new event id. A shipment names
+   * its consignee's address as the counterparty, which the contract lets alone record the receipt.
+   */
+  planned(batchId: string, kind: number, prevHead: string, detail: object, inputs: string[], counterparty = ZeroAddress): PlannedEvent {
     const canonical = canonicalize(detail);
     return {
       id: randomUUID(),
-      event: { batchId, kind, prevHead, dataHash: keccak256(toUtf8Bytes(canonical)), inputs },
+      event: { batchId, kind, prevHead, dataHash: keccak256(toUtf8Bytes(canonical)), inputs, counterparty },
       detail: canonical,
     };
   }

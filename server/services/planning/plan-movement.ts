@@ -1,10 +1,10 @@
 /**
- * Custody moves: a shipment names the organisation it goes to (and, for a carrier taking the
- * batch over from one of several holders, the one it takes it from), a receipt takes in what was
- * shipped to its writer, a sale sells what its writer holds. Each detail states the quantity it
+ * Custody moves: a holder ships, naming the organisation it goes to (also on chain, as the
+ * event's counterparty: only that organisation may record the receipt); a receipt takes in what
+ * was shipped to its writer; a sale sells what its writer holds. A carrier takes a batch over by
+ * receiving it (the holder ships to the carrier), and ships it on as its holder. Each detail states the quantity it
  * moved, in the batch's own unit, so that every reader can follow the custody.
  */
-import { getAddress } from "ethers";
 import { EventKind, roleMayRecord } from "../../domain/event-kinds";
 import { DomainError } from "../../domain/errors";
 import { parseBatchId } from "../../domain/gs1";
@@ -28,7 +28,8 @@ export interface MoveTarget {
 }
 
 export function planShipment(context: PlanContext, target: MoveTarget, body: ShipmentBody): PlannedEvent[] {
-  return move(context, target, EventKind.Shipment, "shipment", shipmentFacts(context, target.batchId, body));
+  const facts = shipmentFacts(context, target.batchId, body);
+  return move(context, target, EventKind.Shipment, "shipment", facts, String((facts.consignee as { address: string }).address));
 }
 
 export function planReceipt(context: PlanContext, target: MoveTarget, body: ReceiptBody): PlannedEvent[] {
@@ -58,25 +59,9 @@ export function shipmentFacts(context: PlanContext, batchId: string, body: Shipm
     ]);
   }
   const ledger = context.facts.ledger(batchId);
-  const writer = context.org.address.toLowerCase();
-  let shipper: Record<string, unknown> | undefined;
-  if (body.shipper) shipper = orgSummary(context.organisation(body.shipper, `${prefix}shipper`));
-  else if (ledger.heldBy(writer) <= 0 && context.org.role === "carrier") {
-    const holders = ledger.holders();
-    if (holders.length === 1) {
-      const known = context.orgs.byAddress(getAddress(holders[0].address));
-      shipper = known ? orgSummary(known) : { name: holders[0].party.name, address: getAddress(holders[0].address) };
-    }
-  }
-  const from = String(shipper?.address ?? writer).toLowerCase();
-  const held = ledger.heldBy(from);
+  const held = ledger.heldBy(context.org.address);
   const quantity = body.quantity ?? (held > 0 && ledger.measure ? inOwnUnit(held, ledger.measure) : undefined);
-  return {
-    ...body,
-    consignee: orgSummary(consignee),
-    ...(shipper && from !== writer ? { shipper } : {}),
-    ...(quantity ? { quantity } : {}),
-  };
+  return { ...body, consignee: orgSummary(consignee), ...(quantity ? { quantity } : {}) };
 }
 
 /** A receipt's facts: what arrives for its writer (all that was shipped to it and not yet received). */
@@ -90,9 +75,16 @@ export function receiptFacts(context: PlanContext, batchId: string, body: Receip
   return { ...body, quantity: { amount: round(amount), unit: ledger.measure.own } };
 }
 
-function move(context: PlanContext, target: MoveTarget, kind: number, name: "shipment" | "receipt" | "sale", facts: Record<string, unknown>): PlannedEvent[] {
+function move(
+  context: PlanContext,
+  target: MoveTarget,
+  kind: number,
+  name: "shipment" | "receipt" | "sale",
+  facts: Record<string, unknown>,
+  counterparty?: string,
+): PlannedEvent[] {
   const detail = { ...context.common(), ...facts, type: name, batch: { id: target.batchId, ...parseBatchId(target.batchId) } };
-  const planned = context.planned(target.batchId, kind, target.head, detail, []);
+  const planned = context.planned(target.batchId, kind, target.head, detail, [], counterparty);
   context.refuseIf(context.facts.ledger(target.batchId).apply(context.entryOf(planned, name)));
   return [planned];
 }

@@ -3,7 +3,8 @@
  * Every write is keyed by the log (or by an id the chain makes unique), so applying the same
  * logs twice changes nothing: a replayed chunk is harmless.
  */
-import { nextHead } from "../../chain/typed-data";
+import { ZeroAddress } from "ethers";
+import { chainStep } from "../../chain/typed-data";
 import { isRecalledHead, ZERO_HASH } from "../../domain/hashes";
 import { EventKind, SubjectKind } from "../../domain/event-kinds";
 import { parseBatchId } from "../../domain/gs1";
@@ -24,9 +25,11 @@ export class IndexInconsistencyError extends Error {
 
 /** `timestamps` holds the block time of every block that `logs` come from. */
 export function applyLogs(repo: IndexRepository, logs: readonly LedgerLog[], timestamps: ReadonlyMap<number, number>): void {
-  // The contract emits an event's BatchDerived logs (one per input, in signed order) just
-  // before its EventRecorded, in the same transaction: hold the inputs until that log comes.
+  // The contract emits an event's BatchDerived logs (one per input, in signed order) and a
+  // shipment's BatchShipped just before its EventRecorded, in the same transaction: hold the
+  // inputs and the consignee until that log comes.
   const pendingInputs = new Map<string, string[]>();
+  const pendingConsignee = new Map<string, string>();
   const inputKey = (log: { txHash: string; batchId: string }) => `${log.txHash}:${log.batchId}`;
 
   for (const log of logs) {
@@ -42,10 +45,15 @@ export function applyLogs(repo: IndexRepository, logs: readonly LedgerLog[], tim
         });
         break;
       }
+      case "BatchShipped":
+        pendingConsignee.set(inputKey(log), log.consignee);
+        break;
       case "EventRecorded": {
         const inputs = pendingInputs.get(inputKey(log)) ?? [];
+        const counterparty = pendingConsignee.get(inputKey(log)) ?? ZeroAddress;
         pendingInputs.delete(inputKey(log));
-        applyEvent(repo, log, inputs, timestampOf(timestamps, log.blockNumber));
+        pendingConsignee.delete(inputKey(log));
+        applyEvent(repo, log, inputs, counterparty, timestampOf(timestamps, log.blockNumber));
         break;
       }
       case "CertificationAttested":
@@ -60,24 +68,26 @@ export function applyLogs(repo: IndexRepository, logs: readonly LedgerLog[], tim
         break; // not index state: the relayer reads it from its receipts
     }
   }
-  if (pendingInputs.size > 0) {
-    throw new IndexInconsistencyError(`BatchDerived without its EventRecorded: ${[...pendingInputs.keys()].join(", ")}`);
+  if (pendingInputs.size > 0 || pendingConsignee.size > 0) {
+    const orphans = [...pendingInputs.keys(), ...pendingConsignee.keys()];
+    throw new IndexInconsistencyError(`BatchDerived or BatchShipped without its EventRecorded: ${orphans.join(", ")}`);
   }
 }
 
-function applyEvent(repo: IndexRepository, log: EventRecordedLog, inputs: string[], timestamp: number): void {
+function applyEvent(repo: IndexRepository, log: EventRecordedLog, inputs: string[], counterparty: string, timestamp: number): void {
   if (repo.hasEvent(log.txHash, log.logIndex)) return; // a replay: the batch already moved past it
 
   const state = repo.batchState(log.batchId);
   const prevHead = state?.head ?? ZERO_HASH;
-  const head = nextHead({ batchId: log.batchId, kind: log.kind, prevHead, dataHash: log.dataHash, inputs }, log.signer);
+  const event = { batchId: log.batchId, kind: log.kind, prevHead, dataHash: log.dataHash, inputs, counterparty };
+  const { head, link, custody } = chainStep(event, log.signer, state?.custody);
   const position = state?.eventCount ?? 0;
 
   if (state) {
     if (log.kind === EventKind.Harvest) {
       throw new IndexInconsistencyError(`harvest of existing batch ${log.batchId} in block ${log.blockNumber}`);
     }
-    repo.updateBatchHead(log.batchId, head, position + 1, isRecalledHead(head));
+    repo.updateBatchHead(log.batchId, { head, link, custody }, position + 1, isRecalledHead(head));
   } else {
     // Harvest creates a batch, and so does processing on an id that does not exist yet.
     if (log.kind !== EventKind.Harvest && log.kind !== EventKind.Processing) {
@@ -93,6 +103,8 @@ function applyEvent(repo: IndexRepository, log: EventRecordedLog, inputs: string
       createdBlock: log.blockNumber,
       createdAt: timestamp,
       head,
+      link,
+      custody,
       recalled: isRecalledHead(head),
       eventCount: 1,
     });
@@ -108,6 +120,9 @@ function applyEvent(repo: IndexRepository, log: EventRecordedLog, inputs: string
     prevHead,
     head,
     inputs,
+    counterparty,
+    link,
+    custody,
     blockNumber: log.blockNumber,
     timestamp,
   });

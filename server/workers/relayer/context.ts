@@ -5,6 +5,7 @@ import type { Db } from "../../store/database";
 import type { ChainTxRepository } from "../../store/chain-tx-repository";
 import type { OutboxEvent, OutboxRepository } from "../../store/outbox-repository";
 import type { ChainRpc } from "./rpc";
+import type { IndexTips } from "./custody-proofs";
 
 /**
  * Re-signs a custodial event over `prevHead`, the head its batch will really have (the event it
@@ -17,6 +18,8 @@ export interface RelayerContext {
   db: Db;
   outbox: OutboxRepository;
   txs: ChainTxRepository;
+  /** Where batches the send queue did not move stand (custody proofs); the chain's logs otherwise. */
+  index?: IndexTips;
   rpc: ChainRpc;
   wallet: BaseWallet;
   /** The ledger; its ABI is read for its errors (the calls and logs are chain/ledger-calls.ts and ledger-events.ts). */

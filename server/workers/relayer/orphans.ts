@@ -6,7 +6,8 @@
  */
 import { recoverAddress, Signature } from "ethers";
 import { decodeHeadOf, encodeHeadOf } from "../../chain/ledger-calls";
-import { eventDigest, nextHead } from "../../chain/typed-data";
+import { chainStep, eventDigest } from "../../chain/typed-data";
+import { proofOf } from "./custody-proofs";
 import { type LedgerEvent } from "../../domain/ledger-types";
 import { ZERO_HASH } from "../../domain/hashes";
 import type { OutboxEvent } from "../../store/outbox-repository";
@@ -39,18 +40,23 @@ async function settleOrphan(ctx: RelayerContext, event: OutboxEvent, report: Tic
     // Not retried: a key that cannot be unlocked now will not be next tick, and the queue must move.
     why += `, and signing it again failed (${(error as Error).message})`;
   }
-  if (signature) {
+  // The custody the real head commits to: the re-signed event's head commits to what follows it.
+  const tip = signature ? await proofOf(ctx, event.batchId, event.seq, realHead) : undefined;
+  if (signature && !tip) why += ", and the custody of the head it must extend cannot be proven";
+  if (signature && tip) {
     const resigned: LedgerEvent = {
       batchId: event.batchId,
       kind: event.kind,
       prevHead: realHead,
       dataHash: event.dataHash,
       inputs: event.inputs,
+      counterparty: event.counterparty,
     };
     const { r, s, v } = Signature.from(signature);
     const signer = recoverAddress(eventDigest(ctx.domain, resigned), { r, s, v });
     if (signer.toLowerCase() === event.signer.toLowerCase()) {
-      if (ctx.outbox.resign(event.id, { prevHead: realHead, head: nextHead(resigned, event.signer), r, s, v })) {
+      const { head, link, custody } = chainStep(resigned, event.signer, tip.custody);
+      if (ctx.outbox.resign(event.id, { prevHead: realHead, head, link, custody, r, s, v })) {
         report.resigned++;
         ctx.log(`event ${event.id} re-signed over ${realHead}: the event it extended failed`);
       }

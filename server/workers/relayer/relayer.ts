@@ -10,6 +10,7 @@ import { ledgerDomain } from "../../chain/typed-data";
 import type { Db } from "../../store/database";
 import { ChainTxRepository } from "../../store/chain-tx-repository";
 import { OutboxRepository } from "../../store/outbox-repository";
+import { IndexRepository } from "../../store/index-repository";
 import { createTicker } from "../ticker";
 import { ChainHistory } from "./chain-history";
 import { emptyReport, type RelayerContext, type ResignEvent, type TickReport } from "./context";
@@ -58,6 +59,7 @@ export function createRelayer(options: RelayerOptions): Relayer {
       db: options.db,
       outbox: new OutboxRepository(options.db),
       txs: new ChainTxRepository(options.db),
+      index: new IndexRepository(options.db),
       rpc,
       wallet: options.wallet,
       ledger: { address: options.ledger.address, iface: Interface.from(options.ledger.abi) },

@@ -9,6 +9,7 @@ import type { OutboxEvent } from "../../store/outbox-repository";
 import type { RelayerContext, TickReport } from "./context";
 import { explainRevert, revertDataOf } from "./explain-error";
 import { sendableWindow } from "./orphans";
+import { withProofs } from "./custody-proofs";
 import { max, min, replacementFees, signLedgerTx } from "./transaction";
 
 /**
@@ -22,7 +23,7 @@ import { max, min, replacementFees, signLedgerTx } from "./transaction";
 const BASE_GAS = 60_000n;
 const GAS_PER_CREATING_EVENT = 110_000n;
 const GAS_PER_EVENT = 50_000n;
-const GAS_PER_INPUT = 15_000n;
+const GAS_PER_INPUT = 20_000n;
 
 const gasBound = (events: OutboxEvent[]): bigint =>
   events.reduce(
@@ -56,12 +57,23 @@ function pickGroup(window: OutboxEvent[], gasCap: bigint): OutboxEvent[] {
 
 async function sendGroup(
   ctx: RelayerContext,
-  group: OutboxEvent[],
+  picked: OutboxEvent[],
   gasCap: bigint,
   report: TickReport,
 ): Promise<"sent" | "isolated" | "broadcast-failed"> {
+  let group: OutboxEvent[] = picked;
+  const { proven, unproven } = await withProofs(ctx, picked);
+  for (const event of unproven) {
+    const reason = "the custody this event extends cannot be proven: its batch's head is not one the gateway or the chain knows";
+    if (ctx.outbox.markFailed(event.id, reason)) {
+      report.failed++;
+      ctx.log(`event ${event.id} failed: ${reason}`);
+    }
+  }
+  if (proven.length === 0) return "isolated";
+  group = picked.filter((event) => !unproven.includes(event));
   const ids = group.map((e) => e.id);
-  const data = encodeRecordBatch(group);
+  const data = encodeRecordBatch(proven);
 
   // A lone event gets a dry run, whose revert names the reason it can never be recorded.
   let estimate = 0n;
