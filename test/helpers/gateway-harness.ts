@@ -75,7 +75,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     indexer: { intervalMs: 20 },
     publicBaseUrl: base,
     web: { scanWarnThreshold: 30, rateLimitPerMinute: 0, ...options.web },
-    logger: pino({ level: "silent" }),
+    logger: pino({ level: process.env.HARNESS_LOG ?? "silent" }),
   });
   if (options.loops) gateway.start();
   const server: Server = await new Promise((resolve) => {

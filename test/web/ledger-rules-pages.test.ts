@@ -4,7 +4,8 @@
  * a recalled batch never shown as 圳品-valid, a pack's own quantity, and plain dates as dates.
  */
 import { expect } from "chai";
-import { Contract, Wallet } from "ethers";
+import { Contract, Wallet, ZeroAddress } from "ethers";
+import { ZERO_HASH } from "../../server/domain/hashes";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
 import * as payload from "../../scripts/lib/payloads";
 import { canonicalize } from "../../server/domain/canonical-json";
@@ -20,14 +21,13 @@ type Org = { id: string; address: string; apiKey: string };
 describe("pages and reads under the ledger's rules", function () {
   this.timeout(120_000);
   let h: Harness;
-  let producer: Org, processor: Org, certifier: Org, carrier: Org, retailer: Org;
+  let producer: Org, processor: Org, certifier: Org, retailer: Org;
 
   before(async function () {
     h = await startHarness();
     producer = await h.org("田阳芒果专业合作社", "producer");
     processor = await h.org("百色分拣包装厂", "processor");
     certifier = await h.org("深圳市标准技术研究院", "certifier");
-    carrier = await h.org("顺丰冷运", "carrier");
     retailer = await h.org("福田区消费帮扶专柜", "retailer");
   });
 
@@ -44,9 +44,9 @@ describe("pages and reads under the ledger's rules", function () {
   const event = (batchId: string, org: Org, body: unknown) => ok(`/api/v1/batches/${batchId}/events`, org, body);
   const page = async (batchId: string, lang = "zh") => (await fetch(`${h.base}/p/${batchId}?lang=${lang}`)).text();
 
-  /** The batch carried to the counter: shipped by the carrier, received there. */
+  /** The batch carried to the counter: shipped by its holder, the cooperative, and received there. */
   async function toCounter(batchId: string): Promise<void> {
-    await event(batchId, carrier, payload.shipment(retailer.id));
+    await event(batchId, producer, payload.shipment(retailer.id));
     await event(batchId, retailer, payload.receipt);
   }
 
@@ -78,10 +78,10 @@ describe("pages and reads under the ledger's rules", function () {
 
   it("shows a superseded shipment with its corrected quantity, and custody follows the correction", async function () {
     const { batchId } = await harvest("RP-S1");
-    const shipped = await event(batchId, carrier, payload.shipment(retailer.id, { quantity: { amount: 1000, unit: "kg" } }));
+    const shipped = await event(batchId, producer, payload.shipment(retailer.id, { quantity: { amount: 1000, unit: "kg" } }));
     await event(batchId, producer, payload.shipment(processor.id, { quantity: { amount: 100, unit: "kg" } }));
-    // The carrier took 800 kg, not 1000: corrected before the counter received it.
-    await event(batchId, carrier, {
+    // 800 kg went, not 1000: corrected before the counter received it.
+    await event(batchId, producer, {
       type: "correction",
       corrects: shipped.eventId,
       declaration: "supersede",
@@ -119,7 +119,7 @@ describe("pages and reads under the ledger's rules", function () {
 
   it("shows a pack's own quantity, not its input's harvest", async function () {
     const { batchId } = await harvest("RP-P1");
-    await event(batchId, carrier, payload.shipment(processor.id, { shippedAt: "2026-06-01T12:00:00+08:00" }));
+    await event(batchId, producer, payload.shipment(processor.id, { shippedAt: "2026-06-01T12:00:00+08:00" }));
     await event(batchId, processor, { ...payload.receipt, receivedAt: "2026-06-01T16:00:00+08:00" });
     const split = await event(batchId, processor, {
       ...payload.packing,
@@ -158,43 +158,54 @@ describe("pages and reads under the ledger's rules", function () {
   });
 
   it("marks an event on chain that breaks a rule, whoever relayed it", async function () {
-    // A counter with its own key signs a sale of a batch it never received and relays it to the
-    // contract itself, past the gateway; its detail is published (here: kept by this gateway).
-    const counterKey = Wallet.createRandom();
-    const counter = await h.org("自行上链的专柜", "retailer", counterKey.address);
-    const { batchId } = await harvest("RP-X1");
-    await h.settle();
+    // A cooperative with its own key relays a harvest straight to the contract, past the gateway,
+    // from a county code that is no county; its detail is published (here: kept by this gateway).
+    const coopKey = Wallet.createRandom();
+    const coop = await h.org("自行上链的合作社", "producer", coopKey.address);
     const { chainId, contract } = (await h.call("GET", "/api/v1/chain")).body;
     const ledger = new Contract(contract, loadLedgerArtifact().abi, await h.provider.getSigner(9));
+    const batchId = payload.harvestedBatchId("RP-X1");
     const detail = canonicalize({
+      ...payload.harvest("RP-X1"),
       v: 2,
-      type: "sale",
-      org: { id: counter.id, name: "自行上链的专柜", role: "retailer", address: counter.address },
+      type: "harvest",
+      origin: { countyCode: "999999", county: "不存在县" },
+      org: { id: coop.id, name: "自行上链的合作社", role: "producer", address: coop.address },
       batch: { id: batchId, ...parseBatchId(batchId) },
-      quantity: { amount: 50, unit: "kg" },
-      amountCny: 500,
-      channel: "counter",
-      soldAt: "2026-06-03T15:00:00+08:00",
       recordedAt: new Date().toISOString(),
     });
     const dataHash = hashDetail(JSON.parse(detail));
     new EventDetails(h.db).put(dataHash, detail);
-    const head = await ledger.headOf(batchId);
-    const signed = await signEvent(counterKey, ledgerDomain(chainId, contract), { batchId, kind: EventKind.Sale, prevHead: head, dataHash, inputs: [] });
-    await (await ledger.record(signed, [])).wait();
+    const event = { batchId, kind: EventKind.Harvest, prevHead: ZERO_HASH, dataHash, inputs: [], counterparty: ZeroAddress };
+    await (await ledger.record(await signEvent(coopKey, ledgerDomain(chainId, contract), event), [], [], [])).wait();
     await h.settle();
 
     const read = (await h.call("GET", `/api/v1/batches/${batchId}`)).body;
-    expect(read.findings.map((f: { dataHash: string; code: string }) => [f.dataHash, f.code])).to.deep.equal([[dataHash, "not_received"]]);
+    expect(read.findings.map((f: { dataHash: string; code: string }) => [f.dataHash, f.code])).to.deep.equal([[dataHash, "county_unknown"]]);
     const html = await page(batchId);
     expect(html).to.contain('data-warning="rule-breaks"');
-    expect(html).to.match(/data-rule-break="not_received"/);
-    expect(html).to.contain("没有收到过这个批次");
+    expect(html).to.match(/data-rule-break="county_unknown"/);
+    expect(html).to.contain("不是县级行政区划代码");
     const verified = (await h.call("GET", `/api/v1/batches/${batchId}/verify`)).body;
     expect(verified.ok).to.equal(true); // every hash matches: the chain holds what was signed
     expect(verified.rules.ok).to.equal(false);
-    expect(verified.rules.findings.map((f: { code: string }) => f.code)).to.deep.equal(["not_received"]);
-    // The sale broke custody: it moved nothing, the producer still holds all of it.
-    expect(read.custody.holders.map((x: { name: string }) => x.name)).to.deep.equal(["田阳芒果专业合作社"]);
+    expect(verified.rules.findings.map((f: { code: string }) => f.code)).to.deep.equal(["county_unknown"]);
+  });
+
+  it("leaves custody to the chain: a counter cannot sell a batch it never received, even relaying it itself", async function () {
+    const counterKey = Wallet.createRandom();
+    await h.org("自行上链的专柜", "retailer", counterKey.address);
+    const { batchId } = await harvest("RP-X2");
+    await h.settle();
+    const { chainId, contract } = (await h.call("GET", "/api/v1/chain")).body;
+    const ledger = new Contract(contract, loadLedgerArtifact().abi, await h.provider.getSigner(9));
+    const tip = h.db.prepare(`SELECT head, link, custody FROM idx_batches WHERE batch_id = ?`).get(batchId) as { head: string; link: string; custody: string };
+    const custody = JSON.parse(tip.custody) as { holders: string[]; pending: string[] };
+    const event = { batchId, kind: EventKind.Sale, prevHead: tip.head, dataHash: hashDetail({ sale: 1 }), inputs: [], counterparty: ZeroAddress };
+    const signed = await signEvent(counterKey, ledgerDomain(chainId, contract), event);
+    const proof = [{ link: tip.link, holders: custody.holders.length, pending: custody.pending.length }];
+    await expect(ledger.record(signed, [], proof, [...custody.holders, ...custody.pending]))
+      .to.be.revertedWithCustomError(ledger, "ProvenanceLedgerNotHolder")
+      .withArgs(batchId, counterKey.address);
   });
 });
