@@ -10,9 +10,10 @@ pragma solidity ^0.8.24;
  * registry's: see ICertificationRegistry.
  *
  * Every event is EIP-712 typed data signed by the organisation that makes it; anyone may relay
- * it. The contract checks that the signer holds a role the event's kind allows; which
- * organisation of that role may (the batch's holder, a shipment's consignee) is checked off
- * chain, by the gateway's rules and by every independent audit.
+ * it. The contract checks that the signer holds a role the event's kind allows, and that it is
+ * the organisation of that role that may make it (the batch's holder, a shipment's consignee:
+ * see the custody below); how much of a batch each holder has is checked off chain, by the
+ * gateway's rules and by every independent audit.
  *
  * On chain per event goes only what trust needs: the batch id, the kind, the signer, the block
  * (and so its timestamp) and the keccak256 of the event's full off-chain detail, canonicalised
@@ -53,12 +54,12 @@ interface IProvenanceLedger {
     enum EventKind {
         Harvest, // creates the batch; producer
         Processing, // sorts, packs, splits or merges; processor or producer; may name inputs
-        Shipment, // the holder (producer, processor, retailer) or a carrier taking the batch over
-        Receipt, // the organisation the batch was shipped to: processor, carrier or retailer
-        Sale, // retailer
+        Shipment, // a holder (producer, processor, carrier, retailer); names its consignee
+        Receipt, // the consignee a shipment named: processor, carrier or retailer; then a holder
+        Sale, // a holder that is a retailer
         Recall, // the batch's creator (producer or processor) or an admin
-        // Voids or supersedes an earlier event of the batch, even after a recall: producer,
-        // processor, carrier, retailer or an admin (not a certifier).
+        // Voids or supersedes an earlier event of the batch, even after a recall: a custodian
+        // (holder or awaited consignee: producer, processor, carrier, retailer) or an admin.
         Correction
     }
 
@@ -111,8 +112,9 @@ interface IProvenanceLedger {
     }
 
     /**
-     * @notice An event was recorded on `batchId`. The batch's new head follows from this log and
-     * the batch's previous head (see the head formula above).
+     * @notice An event was recorded on `batchId`. The batch's new head follows from this log, the
+     * {BatchDerived} and {BatchShipped} logs just before it, and the batch's previous head and
+     * custody (see the head formula above).
      * @param batchId The batch.
      * @param signer The organisation that signed the event.
      * @param kind What the event records.
@@ -189,7 +191,8 @@ interface IProvenanceLedger {
     /// @notice The custody proof does not match what the batch's head commits to.
     error ProvenanceLedgerCustodyProofMismatch(bytes32 batchId);
 
-    /// @notice The signer does not hold the batch: only a holder processes, ships or sells it.
+    /// @notice The signer does not hold the batch: only a holder processes, ships or sells it, or
+    /// names it as an input; only a custodian (holder or awaited consignee) or an admin corrects it.
     error ProvenanceLedgerNotHolder(bytes32 batchId, address signer);
 
     /// @notice No shipment of the batch named the signer: only the consignee records a receipt.
@@ -198,7 +201,8 @@ interface IProvenanceLedger {
     /// @notice Only a shipment names a counterparty, and it must be another organisation than its signer.
     error ProvenanceLedgerInvalidCounterparty(bytes32 batchId, address counterparty);
 
-    /// @notice The batch has as many custodians as one head may commit to (see MAX_CUSTODIANS).
+    /// @notice The batch has as many custodians as one head may commit to (Custody.MAX_CUSTODIANS,
+    /// 32): a shipment may not name a new consignee.
     error ProvenanceLedgerCustodyTooWide(bytes32 batchId);
 
     /// @notice The proofs or custodians arrays do not hold exactly what the events need.

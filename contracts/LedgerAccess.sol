@@ -12,16 +12,18 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
  * functions, which emit RoleGranted and RoleRevoked.
  */
 abstract contract LedgerAccess is AccessControl, EIP712 {
-    /// @notice Farmers and cooperatives: harvest, processing, shipment, correction; recall of their own batches.
+    /// @notice Farmers and cooperatives: harvest, and of the batches they hold processing, shipment,
+    /// correction; recall of their own batches.
     bytes32 public constant PRODUCER_ROLE = keccak256("PRODUCER_ROLE");
     /// @notice Packing houses: processing (split, merge), receipt, shipment, correction; recall of
     /// the batches they made.
     bytes32 public constant PROCESSOR_ROLE = keccak256("PROCESSOR_ROLE");
     /// @notice 圳品 certification bodies: attest and revoke certifications.
     bytes32 public constant CERTIFIER_ROLE = keccak256("CERTIFIER_ROLE");
-    /// @notice Logistics: shipment (taking a batch over from its holder), receipt, correction.
+    /// @notice Logistics: receipt (taking a batch over from the holder that shipped it to it), then
+    /// shipment of what it holds, correction.
     bytes32 public constant CARRIER_ROLE = keccak256("CARRIER_ROLE");
-    /// @notice Counters and stores: receipt, sale, shipment, correction.
+    /// @notice Counters and stores: receipt, then sale and shipment of what they hold, correction.
     bytes32 public constant RETAILER_ROLE = keccak256("RETAILER_ROLE");
 
     /// @param admin The first admin.

@@ -2,9 +2,11 @@
  * Fills the ledger with other batches' events for `npm run bench:pages`, straight through the
  * contract: the HTTP API takes about 500 events/s, far too slow for 200,000. Events are signed
  * here with the keys of two organisations that registered their own addresses (a producer
- * harvests, a carrier ships and receives), and relayed in `recordBatch` transactions from
- * anvil's funded development accounts 2..9 — accounts 0 and 1 are the gateway's admin and
- * relayer, whose nonces must stay the gateway's own. `recordBatch` needs no role of its sender.
+ * harvests and ships each load to a carrier, which receives it: journeys the contract's custody
+ * check accepts, each event with the proof of its batch's custody), and relayed in `recordBatch`
+ * transactions from anvil's funded development accounts 2..9 — accounts 0 and 1 are the
+ * gateway's admin and relayer, whose nonces must stay the gateway's own. `recordBatch` needs no
+ * role of its sender.
  *
  * anvil holds its development accounts unlocked, so the transactions go by eth_sendTransaction
  * and anvil signs them and keeps their nonces: signing 100 kB transactions in JavaScript cost
@@ -12,10 +14,13 @@
  * shipments and receipts on it), so its transactions never depend on another sender's, and
  * sends one transaction at a time.
  */
-import { Interface } from "ethers";
+import { Interface, ZeroAddress } from "ethers";
 import type Database from "better-sqlite3";
+import { LEDGER_CALLS_ABI } from "../server/chain/ledger-calls";
+import { LEDGER_EVENTS_ABI } from "../server/chain/ledger-events";
 import { signDigest } from "../server/chain/sign-digest";
-import { eventDigest, eventStructHash, ledgerDomain, nextHead, type SignedEventStruct } from "../server/chain/typed-data";
+import { chainStep, eventDigest, eventStructHash, ledgerDomain, type SignedEventStruct } from "../server/chain/typed-data";
+import type { Custody } from "../server/domain/custody";
 import { type LedgerEvent } from "../server/domain/ledger-types";
 import { hashDetail, ZERO_HASH } from "../server/domain/hashes";
 import { EventKind } from "../server/domain/event-kinds";
@@ -26,20 +31,16 @@ import * as payload from "./lib/payloads";
 const SENDER_ACCOUNTS = [2, 3, 4, 5, 6, 7, 8, 9];
 /** Events per batch: a harvest, then shipments and receipts in turn. */
 const EVENTS_PER_BATCH = 10;
-/** Batches per transaction: 400 events, about 6.4M gas, well inside anvil's 30M block. */
+/** Batches per transaction: 400 events, about 9M gas, well inside anvil's 30M block. */
 const BATCHES_PER_TX = 40;
-/** Gas limit per transaction, above the measured cost (~60k per harvest, ~10k per later event). */
+/** Gas limit per transaction, above the measured cost (~65k per harvest, ~18k per later event with its custody proof). */
 const GAS_PER_HARVEST = 90_000;
 const GAS_PER_EVENT = 30_000;
 const BASE_GAS = 100_000;
 /** How far the fill may run ahead of the index, so one indexer tick never reads a huge log range. */
 const MAX_AHEAD_OF_INDEX = 20_000;
 
-const ledgerInterface = new Interface([
-  "function recordBatch((bytes32 batchId, bytes32 prevHead, bytes32 dataHash, uint8 kind, uint8 inputCount, bytes32 r, bytes32 s, uint8 v)[] signedEvents, bytes32[] inputs) returns (uint256)",
-  "event EventRecorded(bytes32 indexed batchId, address indexed signer, uint8 kind, bytes32 dataHash)",
-  "event EventRejected(uint256 indexed index, bytes32 indexed batchId, bytes reason)",
-]);
+const ledgerInterface = new Interface([...LEDGER_CALLS_ABI, ...LEDGER_EVENTS_ABI]);
 const EVENT_RECORDED = ledgerInterface.getEvent("EventRecorded")!.topicHash;
 const EVENT_REJECTED = ledgerInterface.getEvent("EventRejected")!.topicHash;
 const RECORD_BATCH_SELECTOR = ledgerInterface.getFunction("recordBatch")!.selector;
@@ -75,37 +76,40 @@ export function createFiller(options: FillOptions): Filler {
   const countIndexed = options.db.prepare(`SELECT count(*) AS n FROM idx_events`);
   const indexed = () => (countIndexed.get() as { n: number }).n;
   let lots = 0;
-  // The carrier takes each batch over and is its consignee: it records the receipts itself.
+  // The producer ships each load to the carrier, which is its consignee and records the receipt;
+  // the producer, the batch's creator, stays a holder and ships the next load.
   const shipmentHash = hashDetail(payload.shipment(options.carrier.address));
 
-  /** A batch of `size` events (1..EVENTS_PER_BATCH) on a fresh lot, signed and chained. */
-  function signBatch(size: number): SignedEventStruct[] {
+  /** A batch of `size` events (1..EVENTS_PER_BATCH) on a fresh lot, signed and chained, each with its custody proof. */
+  function signBatch(size: number): ProvenStruct[] {
     const lot = `F${String(++lots).padStart(8, "0")}`;
     const batchId = batchIdFor(payload.MANGO_GTIN, lot);
-    const structs: SignedEventStruct[] = [];
-    let head = ZERO_HASH;
+    const events: ProvenStruct[] = [];
+    let state: { head: string; link: string; custody: Custody | undefined } = { head: ZERO_HASH, link: ZERO_HASH, custody: undefined };
     for (let i = 0; i < size; i++) {
       const kind = i === 0 ? EventKind.Harvest : i % 2 === 1 ? EventKind.Shipment : EventKind.Receipt;
-      const signer = i === 0 ? options.producer : options.carrier;
+      const signer = kind === EventKind.Receipt ? options.carrier : options.producer;
+      const counterparty = kind === EventKind.Shipment ? options.carrier.address : ZeroAddress;
       const dataHash = i === 0 ? hashDetail(payload.harvest(lot)) : kind === EventKind.Shipment ? shipmentHash : RECEIPT_HASH;
-      const event: LedgerEvent = { batchId, kind, prevHead: head, dataHash, inputs: [] };
+      const event: LedgerEvent = { batchId, kind, prevHead: state.head, dataHash, inputs: [], counterparty };
       const structHash = eventStructHash(event);
       const { r, s, v } = signDigest(signer.privateKey, eventDigest(domain, event, structHash));
-      structs.push({ batchId, prevHead: head, dataHash, kind, inputCount: 0, r, s, v });
-      head = nextHead(event, signer.address, structHash);
+      const proof = state.custody && { link: state.link, custody: state.custody };
+      events.push({ struct: { batchId, prevHead: state.head, dataHash, counterparty, kind, inputCount: 0, r, s, v }, proof });
+      state = chainStep(event, signer.address, state.custody, structHash);
     }
-    return structs;
+    return events;
   }
 
   /** Sends one recordBatch of `batches` from `sender` and checks every event was recorded. */
-  async function send(sender: string, batches: SignedEventStruct[][]): Promise<void> {
-    const structs = batches.flat();
-    const gas = BASE_GAS + GAS_PER_HARVEST * batches.length + GAS_PER_EVENT * (structs.length - batches.length);
+  async function send(sender: string, batches: ProvenStruct[][]): Promise<void> {
+    const events = batches.flat();
+    const gas = BASE_GAS + GAS_PER_HARVEST * batches.length + GAS_PER_EVENT * (events.length - batches.length);
     const hash = (await rpc("eth_sendTransaction", [
       {
         from: sender,
         to: options.ledgerAddress,
-        data: encodeRecordBatch(structs),
+        data: encodeRecordBatch(events),
         gas: `0x${gas.toString(16)}`,
         // Far above anvil's base fee (1 gwei, rising while blocks are over half full) so that
         // no fill transaction ever waits in the pool for the base fee to drop.
@@ -116,9 +120,9 @@ export function createFiller(options: FillOptions): Filler {
     const receipt = await receiptOf(rpc, hash);
     const recorded = receipt.logs.filter((log) => log.topics[0] === EVENT_RECORDED).length;
     const rejected = receipt.logs.find((log) => log.topics[0] === EVENT_REJECTED);
-    if (receipt.status !== "0x1" || recorded !== structs.length || rejected) {
+    if (receipt.status !== "0x1" || recorded !== events.length || rejected) {
       const reason = rejected ? ` (first rejection: ${rejected.data})` : "";
-      throw new Error(`fill transaction ${hash}: status ${receipt.status}, ${recorded} of ${structs.length} events recorded${reason}`);
+      throw new Error(`fill transaction ${hash}: status ${receipt.status}, ${recorded} of ${events.length} events recorded${reason}`);
     }
   }
 
@@ -145,7 +149,7 @@ export function createFiller(options: FillOptions): Filler {
             remaining -= take;
             await throttle(sent);
             sent += take;
-            const batches: SignedEventStruct[][] = [];
+            const batches: ProvenStruct[][] = [];
             for (let left = take; left > 0; left -= EVENTS_PER_BATCH) batches.push(signBatch(Math.min(left, EVENTS_PER_BATCH)));
             await send(sender, batches);
           }
@@ -198,23 +202,39 @@ async function receiptOf(rpc: Rpc, hash: string): Promise<RawReceipt> {
   }
 }
 
+/** A signed event and the proof of its batch's custody (none for a harvest). */
+interface ProvenStruct {
+  struct: SignedEventStruct;
+  proof: { link: string; custody: Custody } | undefined;
+}
+
 /**
- * recordBatch(structs, []) encoded by hand: every SignedEvent field is one static word, so the
- * calldata is a few offsets and the words in order. ethers' ABI coder takes ~0.3 ms an event,
- * more than signing; the first call is checked against it.
+ * recordBatch(structs, [], proofs, custodians) encoded by hand: every SignedEvent and
+ * CustodyProof field is one static word, so the calldata is a few offsets and the words in
+ * order. ethers' ABI coder takes ~0.3 ms an event, more than signing; the first call is checked
+ * against it.
  */
-function encodeRecordBatch(structs: SignedEventStruct[]): string {
+function encodeRecordBatch(events: ProvenStruct[]): string {
   const word = (value: string | number) =>
     typeof value === "number" ? value.toString(16).padStart(64, "0") : value.slice(2).toLowerCase().padStart(64, "0");
-  const inputsOffset = 0x40 + 32 + structs.length * 8 * 32;
-  const parts = [RECORD_BATCH_SELECTOR, word(0x40), word(inputsOffset), word(structs.length)];
-  for (const e of structs) {
-    parts.push(word(e.batchId), word(e.prevHead), word(e.dataHash), word(e.kind), word(e.inputCount), word(e.r), word(e.s), word(e.v));
+  const proofs = events.flatMap((e) => (e.proof ? [e.proof] : []));
+  const custodians = proofs.flatMap((p) => [...p.custody.holders, ...p.custody.pending]);
+  const inputsOffset = 0x80 + 32 + events.length * 9 * 32;
+  const proofsOffset = inputsOffset + 32; // no inputs: the array is its length alone
+  const custodiansOffset = proofsOffset + 32 + proofs.length * 3 * 32;
+  const parts = [RECORD_BATCH_SELECTOR, word(0x80), word(inputsOffset), word(proofsOffset), word(custodiansOffset), word(events.length)];
+  for (const { struct: e } of events) {
+    parts.push(word(e.batchId), word(e.prevHead), word(e.dataHash), word(e.counterparty), word(e.kind), word(e.inputCount));
+    parts.push(word(e.r), word(e.s), word(e.v));
   }
-  parts.push(word(0)); // no inputs
+  parts.push(word(0), word(proofs.length));
+  for (const p of proofs) parts.push(word(p.link), word(p.custody.holders.length), word(p.custody.pending.length));
+  parts.push(word(custodians.length), ...custodians.map(word));
   const data = parts.join("");
   if (!encodingChecked) {
-    if (data !== ledgerInterface.encodeFunctionData("recordBatch", [structs, []])) throw new Error("the hand-made recordBatch calldata differs from ethers'");
+    const structs = proofs.map((p) => ({ link: p.link, holders: p.custody.holders.length, pending: p.custody.pending.length }));
+    const expected = ledgerInterface.encodeFunctionData("recordBatch", [events.map((e) => e.struct), [], structs, custodians]);
+    if (data !== expected) throw new Error("the hand-made recordBatch calldata differs from ethers'");
     encodingChecked = true;
   }
   return data;

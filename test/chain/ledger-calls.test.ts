@@ -16,13 +16,15 @@ import {
   encodeRecord,
   encodeRecordBatch,
   encodeRevoke,
+  decodeLedgerVersion,
+  encodeLedgerVersion,
   LEDGER_CALLS_ABI,
-  type SignedLedgerEvent,
+  proofCount,
+  type ProvenEvent,
 } from "../../server/chain/ledger-calls";
 import { decodeLedgerLogs } from "../../server/chain/ledger-events";
 import {
   certificationIdFor,
-  nextHead,
   signAttestation,
   signRevocation,
   ZHENPIN_SCHEME,
@@ -33,8 +35,8 @@ import { hashDetail, ZERO_HASH } from "../../server/domain/hashes";
 
 const { Harvest, Processing, Shipment, Receipt } = EventKind;
 
-/** A prepared event as the relayer holds it: the event and its signature, side by side. */
-const signedOf = (p: PreparedEvent): SignedLedgerEvent => ({ ...p.event, r: p.signed.r, s: p.signed.s, v: p.signed.v });
+/** A prepared event as the relayer holds it: the event, its signature and its custody proofs, side by side. */
+const provenOf = (p: PreparedEvent): ProvenEvent => ({ ...p.event, r: p.signed.r, s: p.signed.s, v: p.signed.v, proofs: p.proofs });
 
 /** Sends raw calldata to the ledger from `from`, as the senders do; resolves to the mined receipt. */
 async function send(f: LedgerFixture, from: HardhatEthersSigner, data: string): Promise<TransactionReceipt> {
@@ -54,40 +56,77 @@ describe("ledger calls (server/chain/ledger-calls.ts) on the Hardhat network", f
       names.push(fn.name);
       expect(fn.format("full")).to.equal(compiled.getFunction(fn.name)!.format("full"));
     });
-    expect(names).to.have.members(["record", "recordBatch", "attest", "revoke", "grantRole", "hasRole", "headOf", "certification"]);
+    expect(names).to.have.members(["record", "recordBatch", "attest", "revoke", "grantRole", "hasRole", "headOf", "ledgerVersion", "certification"]);
+  });
+
+  it("reads the ledger's version with ledgerVersion: 2", async function () {
+    const f = await loadFixture(deployLedgerFixture);
+    expect(decodeLedgerVersion(await read(f, encodeLedgerVersion()))).to.equal(2n);
+  });
+
+  it("counts the proofs an event takes: its own batch's unless it creates it, then one per input", async function () {
+    const f = await loadFixture(deployLedgerFixture);
+    const A = batchId("CALL-A");
+    const harvest = await f.driver.prepare(f.producer, A, Harvest);
+    await send(f, f.relayer, encodeRecord(provenOf(harvest)));
+    const split = await f.driver.prepare(f.producer, batchId("CALL-B"), Processing, { inputs: [A] });
+    const inPlace = await f.driver.prepare(f.producer, A, Processing, { inputs: [batchId("CALL-C")] });
+    const shipment = await f.driver.prepare(f.producer, A, Shipment, { counterparty: f.carrier });
+    expect([harvest, split, inPlace, shipment].map((p) => proofCount(p.event))).to.deep.equal([0, 1, 2, 1]);
+    expect([harvest, split, inPlace, shipment].map((p) => p.proofs.length)).to.deep.equal([0, 1, 2, 1]);
   });
 
   it("records one event with record, moving the batch's head as signed", async function () {
     const f = await loadFixture(deployLedgerFixture);
     const A = batchId("CALL-A");
     const harvest = await f.driver.prepare(f.producer, A, Harvest);
-    const data = encodeRecord(signedOf(harvest));
-    expect(data).to.equal(f.ledger.interface.encodeFunctionData("record", [harvest.signed, []]));
+    const data = encodeRecord(provenOf(harvest));
+    expect(data).to.equal(f.ledger.interface.encodeFunctionData("record", [harvest.signed, [], [], []]));
 
     const receipt = await send(f, f.relayer, data);
-    expect(await f.ledger.headOf(A)).to.equal(nextHead(harvest.event, f.producer.address));
+    expect(await f.ledger.headOf(A)).to.equal(harvest.step.head);
     expect(decodeLedgerLogs(receipt.logs, f.deployment.address).map((log) => log.type)).to.deep.equal(["EventRecorded"]);
+
+    // a shipment carries its consignee and the proof of the batch's custody
+    const shipment = await f.driver.prepare(f.producer, A, Shipment, { counterparty: f.carrier });
+    const shipped = encodeRecord(provenOf(shipment));
+    expect(shipped).to.equal(
+      f.ledger.interface.encodeFunctionData("record", [
+        shipment.signed,
+        [],
+        [{ link: harvest.step.link, holders: 1, pending: 0 }],
+        [f.producer.address],
+      ]),
+    );
+    const logs = decodeLedgerLogs((await send(f, f.relayer, shipped)).logs, f.deployment.address);
+    expect(logs.map((log) => log.type)).to.deep.equal(["BatchShipped", "EventRecorded"]);
+    expect(await f.ledger.headOf(A)).to.equal(shipment.step.head);
   });
 
   it("records events with recordBatch, each with its own inputs out of the concatenated array", async function () {
     const f = await loadFixture(deployLedgerFixture);
     const [A, B, C, D] = [batchId("CALL-A"), batchId("CALL-B"), batchId("CALL-C"), batchId("CALL-D")];
-    await send(f, f.relayer, encodeRecord(signedOf(await f.driver.prepare(f.producer, A, Harvest))));
-    await send(f, f.relayer, encodeRecord(signedOf(await f.driver.prepare(f.producer, B, Harvest))));
-    // The carrier takes both to the packing house, which receives them before it processes them.
+    await send(f, f.relayer, encodeRecord(provenOf(await f.driver.prepare(f.producer, A, Harvest))));
+    await send(f, f.relayer, encodeRecord(provenOf(await f.driver.prepare(f.producer, B, Harvest))));
+    // The cooperative ships both to the packing house, which receives them before it processes them.
     for (const batch of [A, B]) {
-      await send(f, f.relayer, encodeRecord(signedOf(await f.driver.prepare(f.carrier, batch, Shipment))));
-      await send(f, f.relayer, encodeRecord(signedOf(await f.driver.prepare(f.processor, batch, Receipt))));
+      await send(f, f.relayer, encodeRecord(provenOf(await f.driver.prepare(f.producer, batch, Shipment, { counterparty: f.processor }))));
+      await send(f, f.relayer, encodeRecord(provenOf(await f.driver.prepare(f.processor, batch, Receipt))));
     }
     const fromBoth = await f.driver.prepare(f.processor, C, Processing, { inputs: [A, B] });
-    const shipment = await f.driver.prepare(f.carrier, A, Shipment);
+    const shipment = await f.driver.prepare(f.processor, A, Shipment, { counterparty: f.carrier });
     const fromOne = await f.driver.prepare(f.processor, D, Processing, { inputs: [B] });
-    const events = [fromBoth, shipment, fromOne].map(signedOf);
+    const events = [fromBoth, shipment, fromOne].map(provenOf);
 
     const data = encodeRecordBatch(events);
-    expect(data).to.equal(
-      f.ledger.interface.encodeFunctionData("recordBatch", [[fromBoth.signed, shipment.signed, fromOne.signed], [A, B, B]]),
-    );
+    const args = f.driver.batchArgs([fromBoth, shipment, fromOne]);
+    expect(data).to.equal(f.ledger.interface.encodeFunctionData("recordBatch", args));
+    const [signed, inputs, proofs, custodians] = args;
+    expect(signed).to.deep.equal([fromBoth.signed, shipment.signed, fromOne.signed]);
+    expect(inputs).to.deep.equal([A, B, B]);
+    // A's and B's custody for the merge, A's for the shipment, B's for the split: each the cooperative, then the packing house
+    expect(proofs.map((p) => [p.holders, p.pending])).to.deep.equal([[2, 0], [2, 0], [2, 0], [2, 0]]);
+    expect(custodians).to.deep.equal(Array(4).fill([f.producer.address, f.processor.address].map((a) => a.toLowerCase())).flat());
     const simulated = await ethers.provider.call({ from: f.relayer.address, to: f.deployment.address, data });
     expect(f.ledger.interface.decodeFunctionResult("recordBatch", simulated)[0]).to.equal(3n);
 
@@ -97,9 +136,9 @@ describe("ledger calls (server/chain/ledger-calls.ts) on the Hardhat network", f
     expect(logs.flatMap((log) => (log.type === "BatchDerived" ? [[log.batchId, log.inputBatchId]] : []))).to.deep.equal(
       [[C, A], [C, B], [D, B]].map((pair) => pair.map((id) => id.toLowerCase())),
     );
-    expect(await f.ledger.headOf(C)).to.equal(nextHead(fromBoth.event, f.processor.address));
-    expect(await f.ledger.headOf(A)).to.equal(nextHead(shipment.event, f.carrier.address));
-    expect(await f.ledger.headOf(D)).to.equal(nextHead(fromOne.event, f.processor.address));
+    expect(await f.ledger.headOf(C)).to.equal(fromBoth.step.head);
+    expect(await f.ledger.headOf(A)).to.equal(shipment.step.head);
+    expect(await f.ledger.headOf(D)).to.equal(fromOne.step.head);
   });
 
   it("reads a batch's head with headOf: zero before its first event, the chain's after", async function () {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { ethers } from "hardhat";
-import { Log, getAddress, type TransactionReceipt } from "ethers";
+import { Log, ZeroAddress, getAddress, type TransactionReceipt } from "ethers";
 import { batchId, deployLedgerFixture, MANGO_GTIN } from "../helpers/ledger-fixture";
 import {
   batchHistoryFilter,
@@ -12,7 +12,6 @@ import {
 } from "../../server/chain/ledger-events";
 import {
   certificationIdFor,
-  nextHead,
   signAttestation,
   signRevocation,
   ZHENPIN_SCHEME,
@@ -39,12 +38,9 @@ function positionOf(receipt: TransactionReceipt, i: number) {
   };
 }
 
-/** The carrier takes the cooperative's batches to the packing house, which receives them: it may then process them. */
+/** The cooperative ships its batches to the packing house, which receives them: it may then process them. */
 async function toPackingHouse(f: Awaited<ReturnType<typeof deployLedgerFixture>>, ...batches: string[]): Promise<void> {
-  for (const batch of batches) {
-    await mined(f.driver.record(f.carrier, batch, Shipment));
-    await mined(f.driver.record(f.processor, batch, Receipt));
-  }
+  for (const batch of batches) await f.driver.handOver(batch, f.producer, f.processor);
 }
 
 describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network", function () {
@@ -72,7 +68,7 @@ describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network",
     await mined(f.driver.record(f.producer, A, Harvest));
     await mined(f.driver.record(f.producer, B, Harvest));
     await toPackingHouse(f, A, B);
-    const stray = await f.driver.prepare(f.outsider, A, Shipment); // no role: rejected
+    const stray = await f.driver.prepare(f.outsider, A, Shipment, { counterparty: f.carrier }); // no role: rejected
     const processing = await f.driver.prepare(f.processor, C, Processing, { inputs: [B, A] });
     const receipt = await mined(f.driver.recordBatch([stray, processing]));
 
@@ -188,28 +184,37 @@ describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network",
     const heads = [await f.ledger.headOf(C)];
     // Two more in one transaction: an in-place processing with an input, then a shipment over its head.
     const inPlace = await f.driver.prepare(f.processor, C, Processing, { inputs: [B] });
-    const shipment = await f.driver.prepare(f.carrier, C, Shipment, { prevHead: nextHead(inPlace.event, f.processor.address) });
+    const shipment = await f.driver.prepare(f.processor, C, Shipment, { after: inPlace, counterparty: f.carrier });
     prepared.push(inPlace, shipment);
     receipts.push(await mined(f.driver.recordBatch([inPlace, shipment])));
-    heads.push(nextHead(inPlace.event, f.processor.address), await f.ledger.headOf(C));
+    heads.push(inPlace.step.head, await f.ledger.headOf(C));
     expect(heads[1]).to.not.equal(heads[2]);
+    expect(heads[2]).to.equal(shipment.step.head);
 
     const raw = await ethers.provider.getLogs(batchHistoryFilter(f.deployment.address, C, f.deployment.deployBlock));
-    expect(raw).to.have.length(6); // 2 + 1 BatchDerived, 3 EventRecorded; none of A's or B's
+    expect(raw).to.have.length(7); // 2 + 1 BatchDerived, 1 BatchShipped, 3 EventRecorded; none of A's or B's
     const logs: LedgerLog[] = decodeLedgerLogs(raw, f.deployment.address);
     const chained = replayBatch(C, logs);
 
     expect(chained.map((c) => c.event)).to.deep.equal(
       prepared.map((p) => ({ ...p.event, batchId: C.toLowerCase(), inputs: p.event.inputs.map((i) => i.toLowerCase()) })),
     );
+    expect(chained.map((c) => c.event.counterparty)).to.deep.equal([ZeroAddress, ZeroAddress, f.carrier.address]);
     expect(chained.map((c) => c.head)).to.deep.equal(heads);
-    expect(chained.map((c) => c.signer)).to.deep.equal([f.processor.address, f.processor.address, f.carrier.address]);
+    expect(chained.map((c) => c.link)).to.deep.equal(prepared.map((p) => p.step.link));
+    const packingHouse = { holders: [f.processor.address.toLowerCase()], pending: [] };
+    expect(chained.map((c) => c.custody)).to.deep.equal([
+      packingHouse,
+      packingHouse,
+      { ...packingHouse, pending: [f.carrier.address.toLowerCase()] },
+    ]);
+    expect(chained.map((c) => c.signer)).to.deep.equal([f.processor.address, f.processor.address, f.processor.address]);
     expect(chained.map((c) => [c.txHash, c.blockNumber])).to.deep.equal([
       [receipts[0].hash.toLowerCase(), receipts[0].blockNumber],
       [receipts[1].hash.toLowerCase(), receipts[1].blockNumber],
       [receipts[1].hash.toLowerCase(), receipts[1].blockNumber],
     ]);
-    expect(chained.map((c) => c.logIndex)).to.deep.equal([receipts[0].logs[2].index, receipts[1].logs[1].index, receipts[1].logs[2].index]);
+    expect(chained.map((c) => c.logIndex)).to.deep.equal([receipts[0].logs[2].index, receipts[1].logs[1].index, receipts[1].logs[3].index]);
 
     // Any order of the same logs, and logs of other batches beside them, replay the same.
     const others = decodeLedgerLogs(await ethers.provider.getLogs({ address: f.deployment.address, fromBlock: f.deployment.deployBlock }));
@@ -217,10 +222,11 @@ describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network",
     const historyOfA = replayBatch(A, others);
     expect(historyOfA.map((c) => [c.event.kind, c.signer])).to.deep.equal([
       [Harvest, f.producer.address],
-      [Shipment, f.carrier.address],
+      [Shipment, f.producer.address],
       [Receipt, f.processor.address],
     ]);
     expect(historyOfA.at(-1)!.head).to.equal(await f.ledger.headOf(A));
+    expect(historyOfA.at(-1)!.custody).to.deep.equal({ holders: [f.producer.address, f.processor.address].map((a) => a.toLowerCase()), pending: [] });
     expect(replayBatch(batchId("NEVER"), others)).to.deep.equal([]);
   });
 
@@ -228,15 +234,18 @@ describe("ledger events (server/chain/ledger-events.ts) on the Hardhat network",
     const f = await loadFixture(deployLedgerFixture);
     const M = batchId("EV-M");
     const harvest = await f.driver.prepare(f.producer, M, Harvest);
-    const shipment = await f.driver.prepare(f.carrier, M, Shipment, { prevHead: nextHead(harvest.event, f.producer.address) });
+    const shipment = await f.driver.prepare(f.producer, M, Shipment, { after: harvest, counterparty: f.carrier });
     await mined(f.driver.recordBatch([harvest, shipment]));
     const raw = await ethers.provider.getLogs(batchHistoryFilter(f.deployment.address, M, f.deployment.deployBlock));
-    const chained = replayBatch(M, decodeLedgerLogs(raw));
-    expect(chained.map((c) => c.event.prevHead)).to.deep.equal([ZERO_HASH, nextHead(harvest.event, f.producer.address)]);
+    const decoded = decodeLedgerLogs(raw);
+    expect(decoded.map((log) => log.type)).to.deep.equal(["EventRecorded", "BatchShipped", "EventRecorded"]);
+    expect(decoded[1]).to.include({ type: "BatchShipped", batchId: M.toLowerCase(), consignee: getAddress(f.carrier.address) });
+    const chained = replayBatch(M, decoded);
+    expect(chained.map((c) => c.event.prevHead)).to.deep.equal([ZERO_HASH, harvest.step.head]);
     expect(chained[1].head).to.equal(await f.ledger.headOf(M));
-    expect(chained.map((c) => [c.event.kind, c.signer])).to.deep.equal([
-      [Harvest, f.producer.address],
-      [Shipment, f.carrier.address],
+    expect(chained.map((c) => [c.event.kind, c.signer, c.event.counterparty])).to.deep.equal([
+      [Harvest, f.producer.address, ZeroAddress],
+      [Shipment, f.producer.address, f.carrier.address],
     ]);
   });
 });

@@ -1,18 +1,25 @@
 /**
- * Property tests of the event rules and the hash chain: random sequences of signed events from
- * every organisation over a few batches, relayed one by one through `record` or in chunks
- * through `recordBatch`, against a model of the ledger kept off chain.
+ * Property tests of the event rules, the custody and the hash chain: random sequences of signed
+ * events from every organisation over a few batches, relayed one by one through `record` or in
+ * chunks through `recordBatch`, against a model of the ledger kept off chain.
  *
- * The model predicts whether each event is accepted; what the chain did is read from the logs,
- * and only that advances the model. After each run the chain's heads, recall flags and origins
- * must be what the accepted events make them.
+ * The model holds each batch's heads, creator, recall and custody (holders and pending
+ * consignees). It supplies each event's custody proofs (true ones, or ones spoiled on purpose)
+ * and predicts the exact custom error that refuses it, or that it is accepted; what the chain
+ * did is read from the logs, and only that advances the model. After each run the chain's heads,
+ * recall flags and origins, and the custody its logs replay to, must be what the accepted events
+ * make them.
  */
 import { expect } from "chai";
 import fc from "fast-check";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
-import { hexlify, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
-import { batchId, deployLedgerFixture, KIWI_GTIN, type LedgerFixture, type PreparedEvent } from "../helpers/ledger-fixture";
-import { nextHead } from "../../server/chain/typed-data";
+import { ethers } from "hardhat";
+import { hexlify, keccak256, toBeHex, ZeroAddress, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import { batchId, deployLedgerFixture, KIWI_GTIN, NO_PROOF, type LedgerFixture, type PreparedEvent } from "../helpers/ledger-fixture";
+import type { CustodyProof } from "../../server/chain/ledger-calls";
+import { decodeLedgerLogs, replayBatch } from "../../server/chain/ledger-events";
+import { chainStep } from "../../server/chain/typed-data";
+import { MAX_CUSTODIANS, type Custody } from "../../server/domain/custody";
 import { type LedgerEvent } from "../../server/domain/ledger-types";
 import { ZERO_HASH } from "../../server/domain/hashes";
 import { roleId } from "../../server/chain/roles";
@@ -36,11 +43,15 @@ const ORG_ROLES: Record<Org, readonly Role[]> = {
   outsider: [],
 };
 const ORGS = Object.keys(ORG_ROLES) as Org[];
+/** The organisations that may record a receipt, and so become holders. */
+const RECEIVERS: readonly Org[] = ["processor", "carrier", "retailer"];
+/** An address no organisation holds: a shipment may name it, nobody can sign for it. */
+const STRANGER = "0x00000000000000000000000000000000005742a6";
 
 /** Roles whose organisations hold or move produce: every role but the certifier's (and the admin's). */
 const STOCK_ROLES: readonly Role[] = ["producer", "processor", "carrier", "retailer"];
 
-/** The roles that may sign each kind; a recall also needs the batch's creator, unless by an admin. */
+/** The roles that may sign each kind. Which organisation of them may is the custody's check. */
 const KIND_ROLES: Record<number, readonly Role[]> = {
   [Harvest]: ["producer"],
   [Processing]: ["processor", "producer"],
@@ -62,9 +73,11 @@ const BATCHES = [batchId("LOT-1"), batchId("LOT-2"), batchId("LOT-1", KIWI_GTIN)
 /**
  * Which batch a command is about: the `pick`-th of a pool of the batches when it is signed.
  * Most commands pick among the batches that exist (so that their events can be accepted) or
- * that do not yet (to create one); some pick a recalled batch, or any id, the malformed included.
+ * that do not yet (to create one), or that changed hands (shipped and awaited, or received);
+ * some pick a recalled batch, or any id, the malformed included. The steps of a journey stay on
+ * the batch of the command before.
  */
-type BatchPool = "existing" | "fresh" | "recalled" | "any";
+type BatchPool = "existing" | "fresh" | "recalled" | "awaited" | "received" | "any" | "previous";
 interface BatchChoice {
   from: BatchPool;
   pick: number;
@@ -73,8 +86,21 @@ interface BatchChoice {
 /** The head an event signs over: the batch's current one, an older one, or random bytes. */
 type PrevHeadChoice = { mode: "current" } | { mode: "stale"; pick: number } | { mode: "random"; head: string };
 
-/** "creator": the organisation that created the batch (the producer when none did). */
-type SignerChoice = Org | "creator";
+/**
+ * Who signs: an organisation by name, or by its place in the target batch's custody — its
+ * creator, a holder or an awaited consignee (preferring one whose role fits the kind).
+ */
+type SignerChoice = { org: Org } | { custody: "creator" | "holder" | "consignee"; pick: number };
+
+/** Whom a shipment (or, wrongly, another event) names: nobody, an organisation, or a stranger. */
+type CounterpartyChoice = { to: "none" } | { to: "stranger" } | { to: Org };
+
+/**
+ * The custody proofs sent: the true ones, or one of them (the `pick`-th) spoiled: another link,
+ * the signer slipped in among the holders, the last custodian left out, or the pending
+ * consignees counted as holders.
+ */
+type ProofChoice = { mode: "true" } | { mode: "wrongLink" | "signerAsHolder" | "dropLast" | "pendingAsHolders"; pick: number };
 
 interface Command {
   kind: number;
@@ -82,6 +108,8 @@ interface Command {
   signer: SignerChoice;
   inputs: BatchChoice[];
   prevHead: PrevHeadChoice;
+  counterparty: CounterpartyChoice;
+  proofs: ProofChoice;
 }
 
 /** Commands relayed together: in one `recordBatch`, or one by one through `record`. */
@@ -90,28 +118,30 @@ interface Segment {
   commands: Command[];
 }
 
-function batchChoiceArb(weights: Record<BatchPool, number>): fc.Arbitrary<BatchChoice> {
-  const pools = (Object.keys(weights) as BatchPool[]).filter((from) => weights[from] > 0);
+function batchChoiceArb(weights: Partial<Record<BatchPool, number>>): fc.Arbitrary<BatchChoice> {
+  const pools = (Object.keys(weights) as BatchPool[]).filter((from) => weights[from]! > 0);
   return fc.oneof(
-    ...pools.map((from) => ({ weight: weights[from], arbitrary: fc.record({ from: fc.constant(from), pick: fc.nat() }) })),
+    ...pools.map((from) => ({ weight: weights[from]!, arbitrary: fc.record({ from: fc.constant(from), pick: fc.nat() }) })),
   );
 }
 
 /**
  * A harvest mostly creates a batch, processing creates one or works in place, the others extend
- * one; a correction often targets a recalled batch, the one place it differs from the others.
+ * one: a receipt mostly one that was shipped, a sale or a shipment often one that was received;
+ * a correction often targets a recalled batch, the one place it differs from the others.
  */
 function targetArb(kind: number): fc.Arbitrary<BatchChoice> {
-  if (kind === Harvest) return batchChoiceArb({ existing: 1, fresh: 6, recalled: 0, any: 1 });
-  if (kind === Processing) return batchChoiceArb({ existing: 3, fresh: 3, recalled: 1, any: 1 });
-  if (kind === Correction) return batchChoiceArb({ existing: 5, fresh: 1, recalled: 4, any: 1 });
-  return batchChoiceArb({ existing: 8, fresh: 1, recalled: 1, any: 1 });
+  if (kind === Harvest) return batchChoiceArb({ existing: 1, fresh: 6, any: 1 });
+  if (kind === Processing) return batchChoiceArb({ existing: 3, fresh: 3, received: 1, recalled: 1, any: 1 });
+  if (kind === Correction) return batchChoiceArb({ existing: 4, fresh: 1, recalled: 6, any: 1 });
+  if (kind === Receipt) return batchChoiceArb({ existing: 2, awaited: 6, fresh: 1, recalled: 1, any: 1 });
+  return batchChoiceArb({ existing: 5, received: 3, fresh: 1, recalled: 1, any: 1 });
 }
 
-const inputChoiceArb = batchChoiceArb({ existing: 6, fresh: 1, recalled: 3, any: 1 });
+const inputChoiceArb = batchChoiceArb({ existing: 4, received: 2, fresh: 1, recalled: 3, any: 1 });
 
 const prevHeadArb: fc.Arbitrary<PrevHeadChoice> = fc.oneof(
-  { weight: 10, arbitrary: fc.constant({ mode: "current" as const }) },
+  { weight: 16, arbitrary: fc.constant({ mode: "current" as const }) },
   { weight: 1, arbitrary: fc.record({ mode: fc.constant("stale" as const), pick: fc.nat() }) },
   {
     weight: 1,
@@ -119,15 +149,15 @@ const prevHeadArb: fc.Arbitrary<PrevHeadChoice> = fc.oneof(
   },
 );
 
-/** Many harvests, so that batches exist early; fewer recalls, so that batches live a while. */
+/** Many harvests, so that batches exist early; shipments and receipts, so that they change hands; fewer recalls. */
 const KIND_WEIGHTS: Record<number, number> = {
-  [Harvest]: 5,
+  [Harvest]: 3,
   [Processing]: 4,
-  [Shipment]: 3,
-  [Receipt]: 3,
-  [Sale]: 3,
+  [Shipment]: 6,
+  [Receipt]: 6,
+  [Sale]: 4,
   [Recall]: 2,
-  [Correction]: 2,
+  [Correction]: 3,
 };
 const kindArb = fc.oneof(...KINDS.map((kind) => ({ weight: KIND_WEIGHTS[kind], arbitrary: fc.constant(kind) })));
 
@@ -139,35 +169,125 @@ function inputsArb(kind: number): fc.Arbitrary<BatchChoice[]> {
     : fc.oneof({ weight: 9, arbitrary: fc.constant<BatchChoice[]>([]) }, { weight: 1, arbitrary: named(1) });
 }
 
-/** Mostly an organisation whose role fits the kind (for a recall, often the creator), sometimes any. */
+/**
+ * Mostly who the custody lets sign (a holder, for a receipt the consignee, for a recall the
+ * creator), often an organisation whose role fits, sometimes any: non-holders, non-consignees.
+ */
 function signerArb(kind: number): fc.Arbitrary<SignerChoice> {
   const fitting = ORGS.filter((org) => ORG_ROLES[org].some((role) => KIND_ROLES[kind].includes(role)));
+  const byCustody = (custody: "creator" | "holder" | "consignee", weight: number) => ({
+    weight,
+    arbitrary: fc.record({ custody: fc.constant(custody), pick: fc.nat() }),
+  });
   const choices: fc.WeightedArbitrary<SignerChoice>[] = [
-    { weight: 3, arbitrary: fc.constantFrom(...fitting) },
-    { weight: 2, arbitrary: fc.constantFrom(...ORGS) },
+    { weight: 2, arbitrary: fc.constantFrom(...fitting).map((org) => ({ org })) },
+    { weight: 2, arbitrary: fc.constantFrom(...ORGS).map((org) => ({ org })) },
   ];
-  if (kind === Recall) choices.push({ weight: 3, arbitrary: fc.constant("creator") });
+  if (kind === Receipt) choices.push(byCustody("consignee", 8));
+  else if (kind === Recall) choices.push(byCustody("creator", 3), byCustody("holder", 1));
+  else if (kind !== Harvest) choices.push(byCustody("holder", 7), byCustody("consignee", 1));
   return fc.oneof(...choices);
 }
 
-const commandArb: fc.Arbitrary<Command> = kindArb.chain((kind) =>
-  fc.record({ kind: fc.constant(kind), batch: targetArb(kind), signer: signerArb(kind), inputs: inputsArb(kind), prevHead: prevHeadArb }),
+/** A shipment mostly names an organisation that may receive; any other kind mostly nobody. */
+function counterpartyArb(kind: number): fc.Arbitrary<CounterpartyChoice> {
+  const none = fc.constant<CounterpartyChoice>({ to: "none" });
+  const anyOrg = fc.constantFrom(...ORGS).map((to): CounterpartyChoice => ({ to }));
+  if (kind !== Shipment) return fc.oneof({ weight: 12, arbitrary: none }, { weight: 1, arbitrary: anyOrg });
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constant<CounterpartyChoice>({ to: "retailer" }) },
+    { weight: 4, arbitrary: fc.constantFrom(...RECEIVERS).map((to): CounterpartyChoice => ({ to })) },
+    { weight: 2, arbitrary: anyOrg },
+    { weight: 1, arbitrary: none },
+    { weight: 1, arbitrary: fc.constant<CounterpartyChoice>({ to: "stranger" }) },
+  );
+}
+
+const proofChoiceArb: fc.Arbitrary<ProofChoice> = fc.oneof(
+  { weight: 16, arbitrary: fc.constant({ mode: "true" as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      mode: fc.constantFrom("wrongLink" as const, "signerAsHolder" as const, "dropLast" as const, "pendingAsHolders" as const),
+      pick: fc.nat(),
+    }),
+  },
+);
+
+/** A command of `kind`, its choices random but those `fixed`. */
+function commandOf(kind: number, fixed: { [K in keyof Command]?: fc.Arbitrary<Command[K]> } = {}): fc.Arbitrary<Command> {
+  return fc.record({
+    kind: fc.constant(kind),
+    batch: targetArb(kind),
+    signer: signerArb(kind),
+    inputs: inputsArb(kind),
+    prevHead: prevHeadArb,
+    counterparty: counterpartyArb(kind),
+    proofs: proofChoiceArb,
+    ...fixed,
+  });
+}
+
+const commandArb: fc.Arbitrary<Command> = kindArb.chain((kind) => commandOf(kind));
+
+/**
+ * A batch changing hands: a holder ships it to an organisation that may receive it, which
+ * records the receipt, and then a holder sells, processes or ships it on — each step with the
+ * other choices random, so that it may still be refused.
+ */
+const journeyArb: fc.Arbitrary<Command[]> = fc
+  .tuple(
+    commandOf(Shipment, {
+      signer: fc.nat().map((pick) => ({ custody: "holder" as const, pick })),
+      counterparty: fc.constantFrom<CounterpartyChoice>({ to: "retailer" }, { to: "retailer" }, { to: "carrier" }, { to: "processor" }),
+    }),
+    commandOf(Receipt, {
+      batch: fc.constant({ from: "previous" as const, pick: 0 }),
+      signer: fc.nat().map((pick) => ({ custody: "consignee" as const, pick })),
+    }),
+    fc.constantFrom(Sale, Sale, Sale, Processing, Shipment).chain((kind) =>
+      commandOf(kind, {
+        batch: fc.constant({ from: "previous" as const, pick: 0 }),
+        signer: fc.nat().map((pick) => ({ custody: "holder" as const, pick })),
+      }),
+    ),
+  )
+  .map((steps): Command[] => steps);
+
+/** A recall (mostly by the batch's creator), then a correction of the same batch. */
+const recallArb: fc.Arbitrary<Command[]> = fc.tuple(
+  commandOf(Recall, { batch: batchChoiceArb({ existing: 4, received: 1 }) }),
+  commandOf(Correction, { batch: fc.constant({ from: "previous" as const, pick: 0 }) }),
 );
 
 /** A rightful harvest of a new batch: runs open with a few, so that most commands have batches to work on. */
 const openingHarvestArb: fc.Arbitrary<Command> = fc.record({
   kind: fc.constant(Harvest),
   batch: fc.record({ from: fc.constant("fresh" as const), pick: fc.nat() }),
-  signer: fc.constantFrom<SignerChoice>("producer", "otherProducer"),
+  signer: fc.constantFrom<SignerChoice>({ org: "producer" }, { org: "otherProducer" }),
   inputs: fc.constant([]),
   prevHead: fc.constant({ mode: "current" as const }),
+  counterparty: fc.constant({ to: "none" as const }),
+  proofs: fc.constant({ mode: "true" as const }),
 });
 
-/** 1 to 3 opening harvests and 8 to 22 random commands, cut into segments of 1 to 6 (the cuts repeat). */
+/** 1 to 3 opening harvests and 8 to 18 random commands, journeys or recalls, cut into segments of 1 to 6 (the cuts repeat). */
 const segmentsArb: fc.Arbitrary<Segment[]> = fc
   .tuple(
     fc.array(openingHarvestArb, { minLength: 1, maxLength: 3 }),
-    fc.array(commandArb, { minLength: 8, maxLength: 22, size: "max" }),
+    fc
+      .array(
+        fc.oneof(
+          { weight: 6, arbitrary: commandArb.map((command) => [command]) },
+          { weight: 3, arbitrary: journeyArb },
+          { weight: 1, arbitrary: recallArb },
+        ),
+        {
+        minLength: 8,
+        maxLength: 18,
+        size: "max",
+      })
+      .map((steps) => steps.flat()),
     fc.array(fc.record({ length: fc.integer({ min: 1, max: 6 }), batched: fc.boolean() }), { minLength: 1, maxLength: 8 }),
   )
   .map(([opening, random, cuts]) => {
@@ -182,15 +302,29 @@ const segmentsArb: fc.Arbitrary<Segment[]> = fc
 // ---------------------------------------------------------------------------------------------
 // The model
 
+/** A batch as its accepted events make it. */
+interface BatchModel {
+  heads: string[]; // every head it had, oldest first
+  creator: string;
+  recalled: boolean;
+  link: string;
+  custody: Custody;
+}
+
+/** A refusal as the contract encodes it: the custom error's name and arguments. */
+type Refusal = [name: string, args: unknown[]];
+
+const lower = (address: string) => address.toLowerCase();
+const sameProof = (a: CustodyProof, b: CustodyProof) =>
+  a.link === b.link && JSON.stringify(a.custody) === JSON.stringify(b.custody) && a.custody.holders.length > 0;
+
 /** The ledger as its accepted events make it, and its rules, kept off chain. */
 class LedgerModel {
-  private readonly heads = new Map<string, string[]>(); // every head a batch had, oldest first
-  private readonly creators = new Map<string, string>();
-  private readonly recalled = new Set<string>();
+  private readonly batches = new Map<string, BatchModel>();
 
   /** Every head the batch had, starting from zero. */
   history(batch: string): string[] {
-    return this.heads.get(batch) ?? [ZERO_HASH];
+    return [ZERO_HASH, ...(this.batches.get(batch)?.heads ?? [])];
   }
 
   head(batch: string): string {
@@ -198,71 +332,117 @@ class LedgerModel {
   }
 
   exists(batch: string): boolean {
-    return this.head(batch) !== ZERO_HASH;
+    return this.batches.has(batch);
   }
 
   creator(batch: string): string | undefined {
-    return this.creators.get(batch);
+    return this.batches.get(batch)?.creator;
   }
 
   isRecalled(batch: string): boolean {
-    return this.recalled.has(batch);
+    return this.batches.get(batch)?.recalled ?? false;
   }
 
-  /** Records an accepted event: its batch's head moves along the hash chain. */
+  custody(batch: string): Custody | undefined {
+    return this.batches.get(batch)?.custody;
+  }
+
+  /** The proof of what the batch's head commits to; an empty one for a batch that does not exist. */
+  proof(batch: string): CustodyProof {
+    const b = this.batches.get(batch);
+    return b ? { link: b.link, custody: b.custody } : NO_PROOF;
+  }
+
+  /** Records an accepted event: its batch's head moves along the hash chain, its custody with it. */
   apply(event: LedgerEvent, signer: string): void {
     const batch = event.batchId;
-    this.heads.set(batch, [...this.history(batch), nextHead(event, signer)]);
-    if (!this.creators.has(batch)) this.creators.set(batch, signer);
-    if (event.kind === Recall) this.recalled.add(batch);
+    const before = this.batches.get(batch);
+    const step = chainStep(event, signer, before?.custody);
+    this.batches.set(batch, {
+      heads: [...(before?.heads ?? []), step.head],
+      creator: before?.creator ?? signer,
+      recalled: (before?.recalled ?? false) || event.kind === Recall,
+      link: step.link,
+      custody: step.custody,
+    });
   }
 
   clone(): LedgerModel {
     const copy = new LedgerModel();
-    this.heads.forEach((history, batch) => copy.heads.set(batch, [...history]));
-    this.creators.forEach((creator, batch) => copy.creators.set(batch, creator));
-    this.recalled.forEach((batch) => copy.recalled.add(batch));
+    this.batches.forEach((b, batch) => copy.batches.set(batch, { ...b, heads: [...b.heads] }));
     return copy;
   }
 
-  /** Whether the rules accept `event` signed by `signer`, who holds `roles`. */
-  accepts(event: LedgerEvent, signer: string, roles: readonly Role[]): boolean {
-    const { batchId: batch, kind, prevHead, inputs } = event;
-    const exists = this.exists(batch);
-    const creates = kind === Harvest || (kind === Processing && !exists);
-    const fitsBatch = creates
-      ? !exists && batch !== MALFORMED_ID && prevHead === ZERO_HASH && (kind === Harvest) === (inputs.length === 0)
-      : exists &&
-        prevHead === this.head(batch) &&
-        (!this.isRecalled(batch) || kind === Correction) &&
-        (kind === Processing || inputs.length === 0);
-    return fitsBatch && this.mayMake(kind, batch, signer, roles) && this.validInputs(batch, inputs);
-  }
+  /**
+   * Why the contract refuses `event`, signed by `signer` who holds `roles` and relayed with
+   * `proofs`, in the order the contract checks; undefined when it accepts it.
+   */
+  refusal(event: LedgerEvent, signer: string, roles: readonly Role[], proofs: CustodyProof[]): Refusal | undefined {
+    const { batchId: batch, kind, prevHead, inputs, counterparty } = event;
+    const head = this.head(batch);
+    const creates = kind === Harvest || (kind === Processing && !this.exists(batch));
+    if (creates) {
+      if (this.exists(batch)) return ["ProvenanceLedgerBatchExists", [batch]];
+      if (batch === MALFORMED_ID) return ["ProvenanceLedgerMalformedBatchId", [batch]];
+      if (prevHead !== ZERO_HASH) return ["ProvenanceLedgerStaleHead", [batch, ZERO_HASH, prevHead]];
+      if (kind === Harvest && inputs.length > 0) return ["ProvenanceLedgerUnexpectedInputs", [batch, kind]];
+      if (kind === Processing && inputs.length === 0) return ["ProvenanceLedgerMissingInputs", [batch]];
+    } else {
+      if (!this.exists(batch)) return ["ProvenanceLedgerUnknownBatch", [batch]];
+      if (prevHead !== head) return ["ProvenanceLedgerStaleHead", [batch, head, prevHead]];
+      if (this.isRecalled(batch) && kind !== Correction) return ["ProvenanceLedgerBatchRecalled", [batch]];
+      if (kind !== Processing && inputs.length > 0) return ["ProvenanceLedgerUnexpectedInputs", [batch, kind]];
+    }
+    if ((kind === Shipment) === (counterparty === ZeroAddress)) return ["ProvenanceLedgerInvalidCounterparty", [batch, counterparty]];
+    if (!roles.some((role) => KIND_ROLES[kind].includes(role))) return ["ProvenanceLedgerUnauthorizedSigner", [signer, kind]];
 
-  private mayMake(kind: number, batch: string, signer: string, roles: readonly Role[]): boolean {
-    const hasRole = roles.some((role) => KIND_ROLES[kind].includes(role));
-    if (kind !== Recall) return hasRole;
-    return roles.includes("admin") || (hasRole && this.creator(batch) === signer);
-  }
-
-  /** Every input is another existing, unrecalled batch, named once. */
-  private validInputs(batch: string, inputs: string[]): boolean {
-    return inputs.every(
-      (input, i) => input !== batch && inputs.indexOf(input) === i && this.exists(input) && !this.isRecalled(input),
-    );
+    const who = lower(signer);
+    const admin = roles.includes("admin");
+    if (!creates) {
+      if (!sameProof(proofs[0], this.proof(batch))) return ["ProvenanceLedgerCustodyProofMismatch", [batch]];
+      const { holders, pending } = this.custody(batch)!;
+      if (kind === Receipt) {
+        if (!pending.includes(who)) return ["ProvenanceLedgerNotConsignee", [batch, signer]];
+      } else if (kind === Recall) {
+        if (holders[0] !== who && !admin) return ["ProvenanceLedgerNotBatchCreator", [batch, signer]];
+      } else if (kind === Correction) {
+        if (![...holders, ...pending].includes(who) && !admin) return ["ProvenanceLedgerNotHolder", [batch, signer]];
+      } else {
+        if (!holders.includes(who)) return ["ProvenanceLedgerNotHolder", [batch, signer]];
+        if (kind === Shipment && lower(counterparty) === who) return ["ProvenanceLedgerInvalidCounterparty", [batch, signer]];
+        const widens = kind === Shipment && !pending.includes(lower(counterparty));
+        if (widens && holders.length + pending.length >= MAX_CUSTODIANS) return ["ProvenanceLedgerCustodyTooWide", [batch]];
+      }
+    }
+    const inputProofs = proofs.slice(creates ? 0 : 1);
+    for (const [i, input] of inputs.entries()) {
+      if (input === batch || inputs.indexOf(input) !== i) return ["ProvenanceLedgerInvalidInput", [batch, input]];
+      if (!this.exists(input)) return ["ProvenanceLedgerUnknownBatch", [input]];
+      if (this.isRecalled(input)) return ["ProvenanceLedgerBatchRecalled", [input]];
+      if (!sameProof(inputProofs[i], this.proof(input))) return ["ProvenanceLedgerCustodyProofMismatch", [input]];
+      if (!this.custody(input)!.holders.includes(who)) return ["ProvenanceLedgerNotHolder", [input, signer]];
+    }
+    return undefined;
   }
 }
 
-/** The batch a choice names when the ledger is `view` (any batch when its pool is empty). */
-function resolveBatch({ from, pick }: BatchChoice, view: LedgerModel): string {
-  const pools: Record<BatchPool, (id: string) => boolean> = {
+/**
+ * The batch a choice names when the ledger is `view`: when its pool is empty, an existing batch
+ * for a pool of batches that changed hands, else any batch.
+ */
+function resolveBatch({ from, pick }: BatchChoice, view: LedgerModel, previous?: string): string {
+  if (from === "previous") return previous ?? resolveBatch({ from: "existing", pick }, view);
+  const pools: Record<Exclude<BatchPool, "previous">, (id: string) => boolean> = {
     existing: (id) => view.exists(id),
     fresh: (id) => id !== MALFORMED_ID && !view.exists(id),
     recalled: (id) => view.isRecalled(id),
+    awaited: (id) => (view.custody(id)?.pending.length ?? 0) > 0,
+    received: (id) => (view.custody(id)?.holders.length ?? 0) > 1,
     any: () => true,
   };
   const pool = BATCHES.filter(pools[from]);
-  return pool.length > 0 ? pool[pick % pool.length] : BATCHES[pick % BATCHES.length];
+  if (pool.length > 0) return pool[pick % pool.length];
+  return from === "awaited" || from === "received" ? resolveBatch({ from: "existing", pick }, view) : BATCHES[pick % BATCHES.length];
 }
 
 /** The head a choice names for a batch whose heads so far are `history`. */
@@ -271,6 +451,24 @@ function resolvePrevHead(choice: PrevHeadChoice, history: string[]): string {
   if (choice.mode === "random") return choice.head;
   if (choice.mode === "stale" && older.length > 0) return older[choice.pick % older.length];
   return history.at(-1)!;
+}
+
+/** The proofs a choice sends, from the true ones; `signer` is who would like to be a holder. */
+function resolveProofs(choice: ProofChoice, proofs: CustodyProof[], signer: string): CustodyProof[] {
+  if (choice.mode === "true" || proofs.length === 0) return proofs;
+  const at = choice.pick % proofs.length;
+  const { link, custody } = proofs[at];
+  const spoiled: Record<typeof choice.mode, () => CustodyProof> = {
+    wrongLink: () => ({ link: keccak256(toBeHex(choice.pick, 32)), custody }),
+    signerAsHolder: () => ({ link, custody: { holders: [...custody.holders, lower(signer)], pending: custody.pending } }),
+    dropLast: () => {
+      const all = [...custody.holders, ...custody.pending].slice(0, -1);
+      const holders = Math.min(custody.holders.length, all.length);
+      return { link, custody: { holders: all.slice(0, holders), pending: all.slice(holders) } };
+    },
+    pendingAsHolders: () => ({ link, custody: { holders: [...custody.holders, ...custody.pending], pending: [] } }),
+  };
+  return proofs.map((proof, i) => (i === at ? spoiled[choice.mode]() : proof));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,11 +480,13 @@ interface RecordedLog {
   kind: number;
   dataHash: string;
   inputs: string[]; // from the BatchDerived logs just before it
+  consignee?: string; // from the BatchShipped log just before it
 }
 
 interface RejectedLog {
   index: number;
   batchId: string;
+  reason: string;
 }
 
 interface LedgerLogs {
@@ -294,32 +494,38 @@ interface LedgerLogs {
   rejected: RejectedLog[];
 }
 
-/** The ledger's EventRecorded (with their lineage) and EventRejected logs, in order. */
+/** The ledger's EventRecorded (with their lineage and consignee) and EventRejected logs, in order. */
 function readLogs(f: LedgerFixture, receipt: ContractTransactionReceipt | undefined): LedgerLogs {
   const recorded: RecordedLog[] = [];
   const rejected: RejectedLog[] = [];
   let derived: string[] = [];
+  let consignee: string | undefined;
   for (const log of receipt?.logs ?? []) {
     const parsed = f.ledger.interface.parseLog(log);
     if (parsed?.name === "BatchDerived") derived.push(parsed.args.inputBatchId);
+    if (parsed?.name === "BatchShipped") consignee = parsed.args.consignee;
     if (parsed?.name === "EventRecorded") {
       const { batchId, signer, kind, dataHash } = parsed.args;
-      recorded.push({ batchId, signer, kind: Number(kind), dataHash, inputs: derived });
+      recorded.push({ batchId, signer, kind: Number(kind), dataHash, inputs: derived, ...(consignee ? { consignee } : {}) });
       derived = [];
+      consignee = undefined;
     }
-    if (parsed?.name === "EventRejected") rejected.push({ index: Number(parsed.args.index), batchId: parsed.args.batchId });
+    if (parsed?.name === "EventRejected") {
+      rejected.push({ index: Number(parsed.args.index), batchId: parsed.args.batchId, reason: parsed.args.reason });
+    }
   }
   expect(derived, "BatchDerived logs without their EventRecorded").to.deep.equal([]);
+  expect(consignee, "a BatchShipped log without its EventRecorded").to.equal(undefined);
   return { recorded, rejected };
 }
 
-/** The receipt, or undefined when the ledger reverted with one of its custom errors. */
-async function receiptUnlessRefused(f: LedgerFixture, send: Promise<ContractTransactionResponse>) {
+/** The receipt, or the revert data when the ledger reverted with one of its custom errors. */
+async function receiptOrRevert(f: LedgerFixture, send: Promise<ContractTransactionResponse>) {
   try {
-    return (await (await send).wait()) ?? undefined;
+    return { receipt: (await (await send).wait()) ?? undefined };
   } catch (error) {
     const data = (error as { data?: string }).data;
-    if (data && f.ledger.interface.parseError(data)) return undefined;
+    if (data && f.ledger.interface.parseError(data)) return { revert: data };
     throw error;
   }
 }
@@ -332,13 +538,18 @@ interface Coverage {
   acceptedKinds: Set<number>;
   acceptedBy: Set<"record" | "recordBatch">;
   rejectedBy: Set<"record" | "recordBatch">;
+  /** The custom errors events were refused with. */
+  refusals: Set<string>;
   /** How many corrections were accepted on a batch already recalled. */
   correctionsAfterRecall: number;
+  /** How many sales were accepted: each needed a shipment to a retailer and its receipt. */
+  sales: number;
 }
 
 interface Planned {
   prepared: PreparedEvent;
-  predicted: boolean;
+  /** The error the model predicts, ABI-encoded as the contract gives it; undefined: accepted. */
+  refusal: string | undefined;
   command: Command;
 }
 
@@ -346,6 +557,8 @@ class Run {
   private readonly model = new LedgerModel();
   private readonly roleCache = new Map<string, Promise<boolean>>();
   private detailCounter = 0;
+  /** The batch of the command before. */
+  private previous: string | undefined;
 
   constructor(
     private readonly f: LedgerFixture,
@@ -357,32 +570,62 @@ class Run {
     for (const chunk of chunks) await this.submit(chunk, batched);
   }
 
-  /** Signs the chunk's events over the heads the model predicts, relays them, then compares. */
+  /** Signs the chunk's events over the heads the model predicts, with its proofs, relays them, then compares. */
   private async submit(commands: Command[], batched: boolean): Promise<void> {
     const view = this.model.clone();
     const planned: Planned[] = [];
     for (const command of commands) {
       const prepared = await this.prepare(command, view);
-      const predicted = view.accepts(prepared.event, prepared.signer, this.rolesOf(prepared.signer));
-      if (predicted) view.apply(prepared.event, prepared.signer);
-      planned.push({ prepared, predicted, command });
+      const { event, signer, proofs } = prepared;
+      const refusal = view.refusal(event, signer, this.rolesOf(signer), proofs);
+      if (!refusal) view.apply(event, signer);
+      planned.push({ prepared, refusal: refusal && this.f.ledger.interface.encodeErrorResult(...refusal), command });
+      if (refusal) this.coverage.refusals.add(refusal[0]);
     }
     const driver = this.f.driver;
-    const receipt = batched
-      ? await (await driver.recordBatch(planned.map((p) => p.prepared))).wait()
-      : await receiptUnlessRefused(this.f, driver.recordPrepared(planned[0].prepared));
-    await this.observe(planned, readLogs(this.f, receipt ?? undefined), batched);
+    if (batched) {
+      const receipt = await (await driver.recordBatch(planned.map((p) => p.prepared))).wait();
+      await this.observe(planned, readLogs(this.f, receipt ?? undefined), "recordBatch");
+    } else {
+      const { receipt, revert } = await receiptOrRevert(this.f, driver.recordPrepared(planned[0].prepared));
+      const logs = readLogs(this.f, receipt);
+      // record reverts with the very error recordBatch would report
+      if (revert) logs.rejected.push({ index: 0, batchId: planned[0].prepared.event.batchId, reason: revert });
+      await this.observe(planned, logs, "record");
+    }
   }
 
-  /** Resolves the command's choices against the model `view` and signs its event. */
+  /** Resolves the command's choices against the model `view` and signs its event with its proofs. */
   private async prepare(command: Command, view: LedgerModel): Promise<PreparedEvent> {
-    const batch = resolveBatch(command.batch, view);
-    const signer = command.signer === "creator" ? this.creatorOf(batch, view) : this.f[command.signer];
+    const batch = resolveBatch(command.batch, view, this.previous);
+    this.previous = batch;
+    const signer = this.resolveSigner(command.signer, command.kind, batch, view);
+    const prevHead = resolvePrevHead(command.prevHead, view.history(batch));
+    const inputs = command.inputs.map((choice) => resolveBatch(choice, view));
+    const trueProofs = [...(prevHead === ZERO_HASH ? [] : [view.proof(batch)]), ...inputs.map((input) => view.proof(input))];
+    const { to } = command.counterparty;
+    const counterparty = to === "none" ? ZeroAddress : to === "stranger" ? STRANGER : this.f[to].address;
     return this.f.driver.prepare(signer, batch, command.kind, {
-      prevHead: resolvePrevHead(command.prevHead, view.history(batch)),
-      inputs: command.inputs.map((choice) => resolveBatch(choice, view)),
+      prevHead,
+      inputs,
+      counterparty,
+      proofs: resolveProofs(command.proofs, trueProofs, signer.address),
       detail: { command: ++this.detailCounter }, // a distinct dataHash per event identifies its log
     });
+  }
+
+  /**
+   * The organisation a choice names: by name, or by its place in the batch's custody, preferring
+   * one whose role fits the kind (when nobody has that place: any organisation whose role fits).
+   */
+  private resolveSigner(choice: SignerChoice, kind: number, batch: string, view: LedgerModel) {
+    if ("org" in choice) return this.f[choice.org];
+    const fits = (org: Org) => ORG_ROLES[org].some((role) => KIND_ROLES[kind].includes(role));
+    const custody = view.custody(batch) ?? { holders: [], pending: [] };
+    const places = { creator: custody.holders.slice(0, 1), holder: custody.holders, consignee: custody.pending }[choice.custody];
+    const orgs = places.flatMap((address) => ORGS.filter((org) => lower(this.f[org].address) === address));
+    const pool = [orgs.filter(fits), orgs, ORGS.filter(fits)].find((candidates) => candidates.length > 0)!;
+    return this.f[pool[choice.pick % pool.length]];
   }
 
   /** The roles the fixture granted `address`, as the model knows them. */
@@ -392,24 +635,18 @@ class Run {
     return ORG_ROLES[org];
   }
 
-  private creatorOf(batch: string, view: LedgerModel) {
-    const creator = ORGS.find((org) => this.f[org].address === view.creator(batch));
-    return this.f[creator ?? "producer"];
-  }
-
   /** Matches the logs to the planned events in order, checks them, and advances the model. */
-  private async observe(planned: Planned[], logs: LedgerLogs, batched: boolean): Promise<void> {
-    const path = batched ? "recordBatch" : "record";
+  private async observe(planned: Planned[], logs: LedgerLogs, path: "record" | "recordBatch"): Promise<void> {
     let next = 0;
-    const refused: number[] = [];
-    for (const [index, { prepared, predicted, command }] of planned.entries()) {
+    const refused: { index: number; batchId: string; reason: string }[] = [];
+    for (const [index, { prepared, refusal, command }] of planned.entries()) {
       const log = logs.recorded[next];
       const accepted = log?.dataHash === prepared.event.dataHash;
       // (5) the model's rules agree with the chain's
-      const what = `${path} ${predicted ? "rejected" : "accepted"} ${JSON.stringify(prepared.event)} signed by ${prepared.signer}`;
-      expect(accepted, `${what}, from ${JSON.stringify(command)}`).to.equal(predicted);
+      const what = `${path} ${refusal ? "accepted" : "rejected"} ${JSON.stringify(prepared.event)} signed by ${prepared.signer}`;
+      expect(accepted, `${what}, from ${JSON.stringify(command)}, proofs ${JSON.stringify(prepared.proofs)}`).to.equal(!refusal);
       if (!accepted) {
-        refused.push(index);
+        refused.push({ index, batchId: prepared.event.batchId, reason: refusal! });
         this.coverage.rejectedBy.add(path);
         continue;
       }
@@ -418,19 +655,22 @@ class Run {
       expect(log.kind).to.equal(prepared.event.kind);
       expect(log.signer).to.equal(prepared.signer);
       expect(log.inputs).to.deep.equal(prepared.event.inputs);
+      expect(log.consignee && lower(log.consignee)).to.equal(prepared.event.kind === Shipment ? lower(prepared.event.counterparty) : undefined);
       await this.checkAccepted(log);
       if (log.kind === Correction && this.model.isRecalled(log.batchId)) this.coverage.correctionsAfterRecall++;
+      if (log.kind === Sale) this.coverage.sales++;
       this.model.apply(prepared.event, log.signer);
       this.coverage.acceptedKinds.add(log.kind);
       this.coverage.acceptedBy.add(path);
     }
     expect(logs.recorded.slice(next), "EventRecorded logs of no submitted event").to.deep.equal([]);
-    // recordBatch reports every event it skipped, by its index, and no other
-    const expectedRejections = batched ? refused.map((i) => ({ index: i, batchId: planned[i].prepared.event.batchId })) : [];
-    expect(logs.rejected).to.deep.equal(expectedRejections);
+    // every refused event is reported, by its index, with the exact error the model predicts
+    const reported = logs.rejected.map((r) => ({ ...r, reason: r.reason.toLowerCase() }));
+    const predicted = refused.map((r) => ({ ...r, reason: r.reason.toLowerCase() }));
+    expect(reported, "refusals: the chain's (actual) against the model's (expected)").to.deep.equal(predicted);
   }
 
-  /** The rules that an accepted event must satisfy, judged by the log and the chain's roles. */
+  /** The rules that an accepted event must satisfy, judged by the log, the chain's roles and the custody before it. */
   private async checkAccepted(log: RecordedLog): Promise<void> {
     // (3) nothing but a correction after a recall
     if (log.kind !== Correction) {
@@ -438,11 +678,18 @@ class Run {
     }
     // (2) the signer holds a role for the kind; a recall comes from the creator or an admin
     const roles = await this.rolesOnChain(log.signer, KIND_ROLES[log.kind]);
-    const allowed =
-      log.kind === Recall
-        ? roles.includes("admin") || (roles.length > 0 && this.model.creator(log.batchId) === log.signer)
-        : roles.length > 0;
+    const admin = roles.includes("admin");
+    const allowed = log.kind === Recall ? admin || (roles.length > 0 && this.model.creator(log.batchId) === log.signer) : roles.length > 0;
     expect(allowed, `event of kind ${log.kind} accepted from ${log.signer}`).to.equal(true);
+    // (6) the custody: a holder processes, ships and sells, and holds every input; only a consignee receives
+    const who = lower(log.signer);
+    const custody = this.model.custody(log.batchId);
+    if (custody && (log.kind === Processing || log.kind === Shipment || log.kind === Sale)) {
+      expect(custody.holders, `kind ${log.kind} accepted from a non-holder`).to.include(who);
+    }
+    if (log.kind === Receipt) expect(custody!.pending, "a receipt accepted from a non-consignee").to.include(who);
+    if (log.kind === Correction && !admin) expect([...custody!.holders, ...custody!.pending]).to.include(who);
+    for (const input of log.inputs) expect(this.model.custody(input)!.holders, "an input not held by the processor").to.include(who);
   }
 
   /** Which of `roles` the chain says `account` holds. */
@@ -457,13 +704,17 @@ class Run {
     return this.roleCache.get(key)!;
   }
 
-  /** (1) heads, (4) recall flags, and origins are what the accepted events make them. */
+  /** (1) heads, (4) recall flags, origins, and the custody the logs replay to are what the accepted events make them. */
   async checkFinalState(): Promise<void> {
+    const logs = decodeLedgerLogs(await ethers.provider.getLogs({ address: this.f.deployment.address, fromBlock: this.f.deployment.deployBlock }));
     for (const batch of BATCHES) {
       expect(await this.f.ledger.headOf(batch), `head of ${batch}`).to.equal(this.model.head(batch));
       expect(await this.f.ledger.isRecalled(batch), `recall of ${batch}`).to.equal(this.model.isRecalled(batch));
       const origin = await this.f.ledger.originOf(batch);
       expect(origin.creator, `creator of ${batch}`).to.equal(this.model.creator(batch) ?? ZeroAddress);
+      const replayed = replayBatch(batch, logs);
+      expect(replayed.map((c) => c.head), `replayed heads of ${batch}`).to.deep.equal(this.model.history(batch).slice(1));
+      expect(replayed.at(-1)?.custody, `replayed custody of ${batch}`).to.deep.equal(this.model.custody(batch));
     }
   }
 }
@@ -473,8 +724,15 @@ describe("ProvenanceLedger", function () {
     // Shrinking a counterexample replays many runs: leave it time to finish.
     this.timeout(600_000);
 
-    it("accepts exactly the events the rules allow, and each head commits to the accepted events", async function () {
-      const coverage: Coverage = { acceptedKinds: new Set(), acceptedBy: new Set(), rejectedBy: new Set(), correctionsAfterRecall: 0 };
+    it("accepts what the rules and the custody allow, refuses the rest with the model's error; heads commit to what was accepted", async function () {
+      const coverage: Coverage = {
+        acceptedKinds: new Set(),
+        acceptedBy: new Set(),
+        rejectedBy: new Set(),
+        refusals: new Set(),
+        correctionsAfterRecall: 0,
+        sales: 0,
+      };
       await fc.assert(
         fc.asyncProperty(segmentsArb, async (segments) => {
           const run = new Run(await loadFixture(deployLedgerFixture), coverage);
@@ -487,6 +745,14 @@ describe("ProvenanceLedger", function () {
       expect([...coverage.acceptedBy].sort(), "paths that accepted events").to.deep.equal(["record", "recordBatch"]);
       expect([...coverage.rejectedBy].sort(), "paths that rejected events").to.deep.equal(["record", "recordBatch"]);
       expect(coverage.correctionsAfterRecall, "corrections accepted on a recalled batch").to.be.greaterThan(0);
+      expect(coverage.sales, "sales accepted").to.be.greaterThan(0);
+      expect([...coverage.refusals], "custody refusals").to.include.members([
+        "ProvenanceLedgerNotHolder",
+        "ProvenanceLedgerNotConsignee",
+        "ProvenanceLedgerNotBatchCreator",
+        "ProvenanceLedgerCustodyProofMismatch",
+        "ProvenanceLedgerInvalidCounterparty",
+      ]);
     });
   });
 });

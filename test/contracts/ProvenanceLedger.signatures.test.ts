@@ -1,19 +1,20 @@
 import { expect } from "chai";
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
-import { Signature, TypedDataEncoder, verifyTypedData } from "ethers";
-import { deployLedgerFixture, batchId, type LedgerFixture } from "../helpers/ledger-fixture";
-import { EVENT_TYPES, ledgerDomain, signEvent } from "../../server/chain/typed-data";
+import { Signature, TypedDataEncoder, verifyTypedData, ZeroAddress } from "ethers";
+import { deployLedgerFixture, batchId, type LedgerFixture, type PreparedEvent } from "../helpers/ledger-fixture";
+import { EVENT_TYPES, eventDigest, ledgerDomain, signEvent, type SignedEventStruct } from "../../server/chain/typed-data";
 import { type LedgerEvent } from "../../server/domain/ledger-types";
 import { EventKind } from "../../server/domain/event-kinds";
 
-const { Harvest, Shipment } = EventKind;
+const { Harvest, Shipment, Correction } = EventKind;
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-/** A harvested batch and a shipment event on it, signed by the carrier. */
+/** A batch the carrier received from the producer, and the carrier's shipment of it to the retailer. */
 async function shipmentOnNewBatch(f: LedgerFixture) {
   const id = batchId("TY-001");
   await f.driver.record(f.producer, id, Harvest);
-  return f.driver.prepare(f.carrier, id, Shipment);
+  await f.driver.handOver(id, f.producer, f.carrier);
+  return f.driver.prepare(f.carrier, id, Shipment, { counterparty: f.retailer });
 }
 
 /** Whom the contract will see as the signer of `signature` over `event` in its own domain. */
@@ -21,23 +22,28 @@ function recoveredSigner(f: LedgerFixture, event: LedgerEvent, signature: { r: s
   return verifyTypedData(f.domain, EVENT_TYPES, event, Signature.from(signature));
 }
 
+/** Relays `signed` in place of the prepared event's own signature, with its inputs and proofs. */
+function recordAs(f: LedgerFixture, prepared: PreparedEvent, signed: SignedEventStruct) {
+  return f.driver.ledger.record(...f.driver.recordArgs({ ...prepared, signed }));
+}
+
 describe("ProvenanceLedger", function () {
   describe("record: signatures", function () {
     it("reverts when the signature is by someone else than the role holder", async function () {
       const f = await loadFixture(deployLedgerFixture);
-      const { event } = await shipmentOnNewBatch(f);
-      const forged = await signEvent(f.outsider, f.domain, event);
-      await expect(f.driver.ledger.record(forged, []))
+      const shipment = await shipmentOnNewBatch(f);
+      const forged = await signEvent(f.outsider, f.domain, shipment.event);
+      await expect(recordAs(f, shipment, forged))
         .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnauthorizedSigner")
         .withArgs(f.outsider.address, Shipment);
     });
 
     it("reverts when the signer holds another role", async function () {
       const f = await loadFixture(deployLedgerFixture);
-      const { event } = await shipmentOnNewBatch(f);
-      // every stock role may sign a shipment now; a certifier holds no stock
-      const byCertifier = await signEvent(f.certifier, f.domain, event);
-      await expect(f.driver.ledger.record(byCertifier, []))
+      const shipment = await shipmentOnNewBatch(f);
+      // every stock role may sign a shipment; a certifier holds no stock
+      const byCertifier = await signEvent(f.certifier, f.domain, shipment.event);
+      await expect(recordAs(f, shipment, byCertifier))
         .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnauthorizedSigner")
         .withArgs(f.certifier.address, Shipment);
     });
@@ -48,11 +54,11 @@ describe("ProvenanceLedger", function () {
     ] as const) {
       it(`reverts when the carrier signed for ${what}`, async function () {
         const f = await loadFixture(deployLedgerFixture);
-        const { event } = await shipmentOnNewBatch(f);
-        const elsewhere = await signEvent(f.carrier, domainOf(f), event);
-        const seenAs = recoveredSigner(f, event, elsewhere);
+        const shipment = await shipmentOnNewBatch(f);
+        const elsewhere = await signEvent(f.carrier, domainOf(f), shipment.event);
+        const seenAs = recoveredSigner(f, shipment.event, elsewhere);
         expect(seenAs).not.to.equal(f.carrier.address);
-        await expect(f.driver.ledger.record(elsewhere, []))
+        await expect(recordAs(f, shipment, elsewhere))
           .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnauthorizedSigner")
           .withArgs(seenAs, Shipment);
       });
@@ -60,28 +66,44 @@ describe("ProvenanceLedger", function () {
 
     it("reverts when the signed detail hash was swapped", async function () {
       const f = await loadFixture(deployLedgerFixture);
-      const { event, signed } = await shipmentOnNewBatch(f);
+      const shipment = await shipmentOnNewBatch(f);
+      const { event, signed } = shipment;
       const tampered = { ...signed, dataHash: `0x${"ab".repeat(32)}` };
       const seenAs = recoveredSigner(f, { ...event, dataHash: tampered.dataHash }, signed);
-      await expect(f.driver.ledger.record(tampered, []))
+      await expect(recordAs(f, shipment, tampered))
+        .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnauthorizedSigner")
+        .withArgs(seenAs, Shipment);
+    });
+
+    it("reverts when the signed consignee was swapped", async function () {
+      const f = await loadFixture(deployLedgerFixture);
+      const shipment = await shipmentOnNewBatch(f);
+      const { event, signed } = shipment;
+      // the relayer redirects the shipment to the outsider: the signature no longer recovers to the carrier
+      const tampered = { ...signed, counterparty: f.outsider.address };
+      const seenAs = recoveredSigner(f, { ...event, counterparty: f.outsider.address }, signed);
+      expect(seenAs).not.to.equal(f.carrier.address);
+      await expect(recordAs(f, shipment, tampered))
         .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerUnauthorizedSigner")
         .withArgs(seenAs, Shipment);
     });
 
     it("reverts when the signature is malleated to high s", async function () {
       const f = await loadFixture(deployLedgerFixture);
-      const { signed } = await shipmentOnNewBatch(f);
+      const shipment = await shipmentOnNewBatch(f);
+      const { signed } = shipment;
       const highS = `0x${(SECP256K1_N - BigInt(signed.s)).toString(16).padStart(64, "0")}`;
       const malleated = { ...signed, s: highS, v: signed.v === 27 ? 28 : 27 };
-      await expect(f.driver.ledger.record(malleated, []))
+      await expect(recordAs(f, shipment, malleated))
         .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerInvalidSignature")
         .withArgs(signed.batchId);
     });
 
     it("reverts when v is neither 27 nor 28", async function () {
       const f = await loadFixture(deployLedgerFixture);
-      const { signed } = await shipmentOnNewBatch(f);
-      await expect(f.driver.ledger.record({ ...signed, v: 29 }, []))
+      const shipment = await shipmentOnNewBatch(f);
+      const { signed } = shipment;
+      await expect(recordAs(f, shipment, { ...signed, v: 29 }))
         .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerInvalidSignature")
         .withArgs(signed.batchId);
     });
@@ -109,18 +131,23 @@ describe("ProvenanceLedger", function () {
       const f = await loadFixture(deployLedgerFixture);
       const first = await shipmentOnNewBatch(f);
       // Both signed over the same head: whichever lands second is stale.
-      const second = await f.driver.prepare(f.retailer, first.event.batchId, EventKind.Receipt);
+      const second = await f.driver.prepare(f.carrier, first.event.batchId, Correction);
       await f.driver.recordPrepared(second);
       await expect(f.driver.recordPrepared(first))
         .to.be.revertedWithCustomError(f.ledger, "ProvenanceLedgerStaleHead")
         .withArgs(first.event.batchId, await f.ledger.headOf(first.event.batchId), first.event.prevHead);
     });
 
-    it("agrees with the off-chain digest", async function () {
+    it("agrees with the off-chain digest, the consignee included", async function () {
       const f = await loadFixture(deployLedgerFixture);
       const { event } = await shipmentOnNewBatch(f);
-      expect(await f.ledger.eventDigest(event.batchId, event.kind, event.prevHead, event.dataHash, event.inputs)).to.equal(
-        TypedDataEncoder.hash(f.domain, EVENT_TYPES, event),
+      for (const e of [event, { ...event, counterparty: ZeroAddress }, { ...event, inputs: [event.batchId, event.prevHead] }]) {
+        const onChain = await f.ledger.eventDigest(e.batchId, e.kind, e.prevHead, e.dataHash, e.inputs, e.counterparty);
+        expect(onChain).to.equal(TypedDataEncoder.hash(f.domain, EVENT_TYPES, e));
+        expect(onChain).to.equal(eventDigest(f.domain, e));
+      }
+      expect(await f.ledger.eventDigest(event.batchId, event.kind, event.prevHead, event.dataHash, event.inputs, f.retailer.address)).not.to.equal(
+        await f.ledger.eventDigest(event.batchId, event.kind, event.prevHead, event.dataHash, event.inputs, f.outsider.address),
       );
     });
   });
