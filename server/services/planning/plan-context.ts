@@ -8,6 +8,7 @@ import { canonicalize } from "../../domain/canonical-json";
 import { DomainError, type DomainErrorCode } from "../../domain/errors";
 import type { EventKindName } from "../../domain/event-kinds";
 import type { PlannedEvent } from "../../domain/ledger-types";
+import { revealPrivateFields, sealPrivateFields } from "../../domain/private-fields";
 import type { Org } from "../../store/org-repository";
 import { randomUUID } from "node:crypto";
 import type { LedgerFacts } from "../ledger-rules/ledger-facts";
@@ -40,13 +41,19 @@ export class PlanContext {
     return { v: 2, org: { id, name, role, address }, recordedAt: new Date(this.now).toISOString() };
   }
 
-  /** A planned event: its detail canonicalised and hashed, with a new event id. */
+  /**
+   * A planned event with a new event id: its detail's private fields (a sale's amount, the
+   * fields it lists in `private`) replaced by salted commitments, and that public detail
+   * canonicalised and hashed. The values and salts travel beside it, for this gateway alone.
+   */
   planned(batchId: string, kind: number, prevHead: string, detail: object, inputs: string[]): PlannedEvent {
-    const canonical = canonicalize(detail);
+    const sealed = sealPrivateFields(detail as Record<string, unknown>);
+    const canonical = canonicalize(sealed.detail);
     return {
       id: randomUUID(),
       event: { batchId, kind, prevHead, dataHash: keccak256(toUtf8Bytes(canonical)), inputs },
       detail: canonical,
+      privateValues: sealed.values,
     };
   }
 
@@ -57,7 +64,8 @@ export class PlanContext {
       batchId: planned.event.batchId.toLowerCase(),
       kind,
       signer: this.org.address.toLowerCase(),
-      detail: JSON.parse(planned.detail) as Record<string, unknown>,
+      // The rules of this gateway see the private values it holds (a sale's amount sets the usual price).
+      detail: revealPrivateFields(JSON.parse(planned.detail) as Record<string, unknown>, planned.privateValues),
       inputs: planned.event.inputs.map((id) => id.toLowerCase()),
       order: [2, this.nextOrder++, 0],
       eventId: planned.id,
