@@ -107,6 +107,8 @@ async function main(): Promise<void> {
       env: {
         // All load comes from one loopback address: the per-address limit would answer 429.
         PUBLIC_RATE_LIMIT: "0",
+        API_RATE_LIMIT: "0",
+        VERIFY_RATE_LIMIT: "0",
         LOG_LEVEL: "warn",
         // The gateway's own defaults, so its background polling during the runs is as in production.
         RELAYER_INTERVAL_MS: "200",
@@ -117,7 +119,7 @@ async function main(): Promise<void> {
     });
     cleanup.push(() => gateway!.stop());
     console.log(`gateway ${gateway.base} (own process), anvil ${anvil.rpcUrl}, data ${dataDir}`);
-    console.log("public rate limit: off (PUBLIC_RATE_LIMIT=0), as every request comes from one loopback address");
+    console.log("rate limits: off (PUBLIC_RATE_LIMIT=0, API_RATE_LIMIT=0), as every request comes from one loopback address");
 
     const db = new Database(path.join(dataDir, "gateway.db"), { readonly: true });
     cleanup.push(() => db.close());

@@ -1,8 +1,9 @@
 /**
  * `npm run bench:write`: writes through the HTTP API into the embedded anvil and measures how
  * fast the gateway accepts events, how fast they are confirmed on chain, and the gas per event
- * as the relayer batched them. The gateway runs in its own process (as `npm start` runs it) and
- * this script is its client, so the two do not share a core.
+ * as the relayer batched them. The gateway runs in its own process as `npm start` runs it (its
+ * embedded chain, its own keys, JSON-RPC over the chain's Unix socket) and this script is its
+ * client, so the two do not share a core.
  *
  * Setup (not measured): organisations, and BATCHES harvested batches. Measured: EVENTS shipment
  * and receipt events spread over those batches, CONCURRENCY requests in flight. On each batch
@@ -14,9 +15,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { JsonRpcProvider } from "ethers";
 import Database from "better-sqlite3";
-import { startAnvil } from "../server/chain/anvil";
+import { IpcProvider } from "../server/chain/ipc-provider";
 import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway } from "./lib/processes";
 import * as payload from "./lib/payloads";
 
@@ -28,13 +28,13 @@ const JOURNEY_START = Date.parse("2026-06-02T06:00:00+08:00");
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "bench-write-"));
-  const chainPort = await freePort();
-  const anvil = await startAnvil({ port: chainPort, stateFile: path.join(dataDir, "chain.json"), stateInterval: 60 });
   const gateway = await spawnGateway({
     port: await freePort(),
-    rpcUrl: anvil.rpcUrl,
+    chainPort: await freePort(),
     dataDir,
     env: {
+      ADMIN_TOKEN: ADMIN,
+      ANVIL_STATE_INTERVAL: "60",
       RELAYER_BATCH_SIZE: process.env.RELAYER_BATCH_SIZE ?? "400",
       RELAYER_INTERVAL_MS: "20",
       INDEXER_INTERVAL_MS: "100",
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     const eventsConfirmed = await confirmed(db, BATCHES + EVENTS, events.started);
     report("shipment/receipt", EVENTS, events.seconds, eventsConfirmed);
 
-    const gas = await gasPerEvent(db, anvil.rpcUrl, firstEventSeq);
+    const gas = await gasPerEvent(db, path.join(dataDir, "anvil.ipc"), firstEventSeq);
     console.log(`\nrelayer: ${gas.transactions} transactions, ${gas.events} events, ${gas.perEvent} gas per event`);
     const failed = (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'failed'`).get() as { n: number }).n;
     if (failed) throw new Error(`${failed} events failed`);
@@ -92,7 +92,6 @@ async function main(): Promise<void> {
     if (process.env.GATEWAY_LOG_LEVEL) console.error(gateway.output());
     db.close();
     await gateway.stop();
-    await anvil.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
@@ -159,8 +158,8 @@ async function confirmed(db: Database.Database, total: number, started: number):
 }
 
 /** Gas of the relayer's transactions that carried the measured events, per event. */
-async function gasPerEvent(db: Database.Database, rpcUrl: string, afterSeq: number) {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
+async function gasPerEvent(db: Database.Database, chainSocket: string, afterSeq: number) {
+  const provider = new IpcProvider(chainSocket, undefined, { cacheTimeout: -1 });
   const hashes = db
     .prepare(`SELECT DISTINCT tx_hash AS hash FROM outbox WHERE seq > ? AND status = 'confirmed'`)
     .all(afterSeq) as { hash: string }[];

@@ -1,15 +1,21 @@
 /**
  * createApp(deps) builds the Express app and does not listen: index.ts (or a test) does. The API
- * lives under /api/v1 with JSON bodies of at most 100 kB; the health routes beside it.
+ * lives under /api/v1 with JSON bodies of at most 100 kB; the health routes beside it. Before any
+ * route: a POST from another site is refused, and an answer given before its body was read
+ * closes the connection (the body is never read). A client's mistake is answered 4xx.
  */
 import { randomUUID } from "node:crypto";
-import express, { type ErrorRequestHandler, type Express, type Router } from "express";
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from "express";
 import type { Logger } from "pino";
+import { LIMIT_DEFAULTS } from "./config";
 import { apiErrorHandler, apiNotFound } from "./api/error-handler";
-import { csvUploadBody, IMPORT_UPLOAD_PATH } from "./api/import-routes";
+import { csvUploadBody, IMPORT_UPLOAD_PATH, type UploadRoom } from "./api/import-routes";
 import { mountRoutes, type Authenticator } from "./api/mount-routes";
 import type { RouteSpec } from "./api/route-spec";
-import { securityHeaders } from "./web/security";
+import { apiReadRateLimit, securityHeaders } from "./web/security";
+import { apiClientError, clientErrorPage, clientStatusOf } from "./web/client-errors";
+import { closeUnreadBodies } from "./web/close-unread-bodies";
+import { sameOriginPosts } from "./web/origin-check";
 import { webNotFound, webServerError } from "./html/not-found-page";
 
 export interface AppDeps {
@@ -18,9 +24,16 @@ export interface AppDeps {
   logger: Logger;
   /** The pages (public provenance pages, QR codes, labels; the console); mounted before the API. */
   web?: Router[];
+  /** PUBLIC_BASE_URL: a POST that names another origin is refused. */
+  publicBaseUrl?: string;
+  /** API reads per minute per client address, and verifications among them; 0 turns one off. */
+  rateLimits?: { apiReadsPerMinute: number; verifiesPerMinute: number };
+  /** The API's CSV uploads: their size, and the cap on uploads in flight shared with the console. */
+  csvUpload?: { maxBytes: number; room: UploadRoom };
 }
 
 export const BODY_LIMIT = "100kb";
+const BODY_LIMIT_BYTES = 100 * 1024;
 
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -36,19 +49,67 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  app.use(closeUnreadBodies());
   app.use(securityHeaders());
+  app.use(
+    sameOriginPosts(deps.publicBaseUrl ?? "", (req, res) => {
+      if (req.path.startsWith("/api/")) {
+        res.status(403).json({ error: { code: "forbidden", message: "this request came from another site (Origin, Referer or Sec-Fetch-Site)" } });
+      } else {
+        clientErrorPage(req, res, 403);
+      }
+    }),
+  );
+  const limits = deps.rateLimits ?? { apiReadsPerMinute: LIMIT_DEFAULTS.apiReadsPerMinute, verifiesPerMinute: LIMIT_DEFAULTS.verifiesPerMinute };
+  app.use("/api", apiReadRateLimit(limits.apiReadsPerMinute, limits.verifiesPerMinute));
   for (const router of deps.web ?? []) app.use(router);
-  app.post(IMPORT_UPLOAD_PATH, csvUploadBody(deps.auth)); // a CSV file, not JSON: read before express.json
-  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  // A CSV file, not JSON: read before express.json, by its own reader.
+  const csvUpload = deps.csvUpload ?? { maxBytes: LIMIT_DEFAULTS.csvMaxBytes, room: { capBytes: Infinity, take: () => () => {} } };
+  app.post(IMPORT_UPLOAD_PATH, csvUploadBody(deps.auth, csvUpload));
+  app.use(jsonBodyWithin(express.json({ limit: BODY_LIMIT, strict: true }), BODY_LIMIT_BYTES));
   app.use(mountRoutes(deps.routes, deps.auth));
   app.use("/api", apiNotFound);
   app.use(webNotFound);
   const apiErrors = apiErrorHandler(deps.logger);
   const errors: ErrorRequestHandler = (error, req, res, next) => {
-    if (req.path.startsWith("/api/") || res.headersSent) return apiErrors(error, req, res, next);
+    if (res.headersSent) {
+      // Answered already (a refusal that closed the connection, or an answer cut short).
+      if (!res.writableEnded) req.socket.destroy();
+      return;
+    }
+    if (req.path.startsWith("/api/")) return apiErrors(apiClientError(error) ?? error, req, res, next);
+    const status = clientStatusOf(error);
+    if (status !== undefined) return clientErrorPage(req, res, status);
     deps.logger.error({ err: error, path: req.path }, "page failed");
     webServerError(req, res);
   };
   app.use(errors);
   return app;
+}
+
+/**
+ * The JSON parser, refusing a body past the limit before reading it when its Content-Length says
+ * so, and the moment it passes the limit when it has none (body-parser would read the rest first).
+ */
+function jsonBodyWithin(parse: RequestHandler, limitBytes: number): RequestHandler {
+  const tooLarge = () => Object.assign(new Error("request entity too large"), { status: 413, type: "entity.too.large" });
+  return (req, res, next) => {
+    if (!req.is("json")) return parse(req, res, next);
+    const declared = req.get("Content-Length");
+    if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limitBytes) return next(tooLarge());
+    let received = 0;
+    let answered = false;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= limitBytes || answered) return;
+      answered = true;
+      req.off("data", count);
+      next(tooLarge());
+    };
+    req.on("data", count);
+    parse(req, res, (error?: unknown) => {
+      req.off("data", count);
+      if (!answered) next(error);
+    });
+  };
 }

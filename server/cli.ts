@@ -3,6 +3,7 @@
  *
  *   provenance org create --name 田阳芒果合作社 --role producer [--address 0x…]
  *   provenance member create (--org ORG_ID | --programme) --username U [--display-name N] [--admin]
+ *   provenance member unlock --username U
  *   provenance import harvest|shipment FILE --key API_KEY [--good-only]
  *   provenance harvest record --data JSON|@FILE --key API_KEY [--wait]
  *   provenance event record (--batch ID | --gtin G --lot L) --type TYPE --data JSON|@FILE --key API_KEY [--wait]
@@ -27,11 +28,11 @@ import { DEFAULT_GATEWAY_URL, gatewayUrl } from "./cli/credentials";
 import { eventRecord, harvestRecord } from "./cli/event-commands";
 import { GatewayClient } from "./cli/gateway-client";
 import { importHarvest, importShipment } from "./cli/import-commands";
-import { memberCreate } from "./cli/member-commands";
+import { memberCreate, memberUnlock } from "./cli/member-commands";
 import { orgCreate } from "./cli/org-commands";
 import { processTerminal, RecordingTerminal, type Terminal } from "./cli/terminal";
 
-const COMMANDS: Command[] = [orgCreate, memberCreate, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify];
+const COMMANDS: Command[] = [orgCreate, memberCreate, memberUnlock, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify];
 
 const COMMON_OPTIONS = {
   url: { type: "string" },

@@ -10,6 +10,34 @@ const hexKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
   z.preprocess((value) => (value === "" ? undefined : value), schema.optional());
 
+const MB = 1024 * 1024;
+
+/** What one client may ask of the gateway, and how much the gateway takes in at once. */
+export const LIMIT_DEFAULTS = {
+  /** API reads (GET /api/v1/…) per minute per client address; 0 turns the limit off. */
+  apiReadsPerMinute: 600,
+  /** Verifications (GET …/verify, which read the chain) per minute per client address; 0: off. */
+  verifiesPerMinute: 30,
+  /** Bytes of uploads (console files, API CSV files) being received at once; beyond it 503. */
+  uploadsInFlightBytes: 64 * MB,
+  /** A CSV import's file: at most this many bytes and data rows. */
+  csvMaxBytes: 10 * MB,
+  csvMaxRows: 50_000,
+};
+
+/** How long a client may take: to send its headers, its whole request, and between two requests or bytes. */
+export const TIMEOUT_DEFAULTS = {
+  headersMs: 10_000,
+  /** Headers and body: time enough for a phone to send a few photos. */
+  requestMs: 60_000,
+  keepAliveMs: 5_000,
+  /** No byte either way on an open socket. */
+  idleMs: 30_000,
+};
+
+export type Limits = typeof LIMIT_DEFAULTS;
+export type Timeouts = typeof TIMEOUT_DEFAULTS;
+
 const schema = z
   .object({
     PORT: port.default(8080),
@@ -18,6 +46,7 @@ const schema = z
     PUBLIC_BASE_URL: optional(z.string().url()),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     CHAIN_PORT: port.default(8545),
+    CHAIN_ISOLATION: z.enum(["auto", "required", "off"]).default("auto"),
     RPC_URL: optional(z.string().url()),
     RELAYER_KEY: optional(hexKey),
     ADMIN_KEY: optional(hexKey),
@@ -32,6 +61,18 @@ const schema = z
     EXPLORER_URL: optional(z.string().url()),
     PUBLIC_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
     SCAN_WARN_THRESHOLD: z.coerce.number().int().min(1).default(30),
+    SCAN_WARN_NETWORKS: z.coerce.number().int().min(0).default(3),
+    SCAN_WARN_DAYS: z.coerce.number().int().min(0).default(1),
+    SCAN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1_440).default(10),
+    API_RATE_LIMIT: z.coerce.number().int().min(0).default(LIMIT_DEFAULTS.apiReadsPerMinute),
+    VERIFY_RATE_LIMIT: z.coerce.number().int().min(0).default(LIMIT_DEFAULTS.verifiesPerMinute),
+    UPLOADS_IN_FLIGHT_MB: z.coerce.number().int().min(1).default(LIMIT_DEFAULTS.uploadsInFlightBytes / MB),
+    CSV_MAX_MB: z.coerce.number().int().min(1).max(100).default(LIMIT_DEFAULTS.csvMaxBytes / MB),
+    CSV_MAX_ROWS: z.coerce.number().int().min(1).default(LIMIT_DEFAULTS.csvMaxRows),
+    HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(TIMEOUT_DEFAULTS.headersMs),
+    HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(TIMEOUT_DEFAULTS.requestMs),
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(TIMEOUT_DEFAULTS.keepAliveMs),
+    HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(TIMEOUT_DEFAULTS.idleMs),
   })
   .superRefine((env, ctx) => {
     for (const key of ["RELAYER_KEY", "ADMIN_KEY"] as const) {
@@ -41,6 +82,9 @@ const schema = z
     }
     if (env.RPC_URL && env.RELAYER_KEY && env.RELAYER_KEY === env.ADMIN_KEY) {
       ctx.addIssue({ code: "custom", path: ["RELAYER_KEY"], message: "must differ from ADMIN_KEY: each keeps its own nonces" });
+    }
+    if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+      ctx.addIssue({ code: "custom", path: ["HTTP_HEADERS_TIMEOUT_MS"], message: "must not exceed HTTP_REQUEST_TIMEOUT_MS: the headers are part of the request" });
     }
   });
 
@@ -80,6 +124,15 @@ function toConfig(env: z.infer<typeof schema>) {
       : {
           kind: "embedded" as const,
           port: env.CHAIN_PORT,
+          /**
+           * anvil's TCP port, which anvil always opens, kept in a private network namespace
+           * (auto: where the system allows; required: or no start; off: on 127.0.0.1:port).
+           */
+          isolation: env.CHAIN_ISOLATION,
+          /** JSON-RPC of the embedded chain, for the gateway alone: a Unix socket, 0600 in the 0700 data folder. */
+          ipcPath: path.join(dataDir, "anvil.ipc"),
+          /** The chain's admin and relayer keys, made on first run, encrypted with the master secret. */
+          keysDir: path.join(dataDir, "keys"),
           stateFile: path.join(dataDir, "chain.json"),
           stateInterval: env.ANVIL_STATE_INTERVAL,
           confirmations: env.CONFIRMATIONS,
@@ -96,8 +149,28 @@ function toConfig(env: z.infer<typeof schema>) {
       explorerUrl: env.EXPLORER_URL,
       /** Requests per minute per client address on the public pages; 0 turns the limit off. */
       rateLimitPerMinute: env.PUBLIC_RATE_LIMIT,
-      /** Scans of one unit serial after which its page warns of a cloned label. */
+      /**
+       * A unit's page warns of a cloned label once more than scanWarnThreshold distinct clients,
+       * from more than scanWarnNetworks networks, on more than scanWarnDays days scanned it; one
+       * client's scans count once per scanWindowMinutes (services/unit-scans.ts).
+       */
       scanWarnThreshold: env.SCAN_WARN_THRESHOLD,
+      scanWarnNetworks: env.SCAN_WARN_NETWORKS,
+      scanWarnDays: env.SCAN_WARN_DAYS,
+      scanWindowMinutes: env.SCAN_WINDOW_MINUTES,
+    },
+    limits: {
+      apiReadsPerMinute: env.API_RATE_LIMIT,
+      verifiesPerMinute: env.VERIFY_RATE_LIMIT,
+      uploadsInFlightBytes: env.UPLOADS_IN_FLIGHT_MB * MB,
+      csvMaxBytes: env.CSV_MAX_MB * MB,
+      csvMaxRows: env.CSV_MAX_ROWS,
+    },
+    timeouts: {
+      headersMs: env.HTTP_HEADERS_TIMEOUT_MS,
+      requestMs: env.HTTP_REQUEST_TIMEOUT_MS,
+      keepAliveMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+      idleMs: env.HTTP_IDLE_TIMEOUT_MS,
     },
   };
 }

@@ -4,8 +4,14 @@
  * reads no environment: server/index.ts (or a test) supplies the chain, keys and settings.
  */
 import type { Logger } from "pino";
-import type { JsonRpcProvider, Wallet } from "ethers";
+import type { JsonRpcApiProvider, Wallet } from "ethers";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createApp } from "./app";
+import { LIMIT_DEFAULTS, type Limits } from "./config";
+import { openUploadFolder, type ConsoleUploads } from "./console/uploads/console-bodies";
+import { UploadSlots } from "./console/uploads/upload-slots";
 import { certificationRoutes } from "./api/certification-routes";
 import { openApiDocument } from "./api/openapi";
 import { orgRoutes } from "./api/org-routes";
@@ -29,6 +35,8 @@ import { EventPlanner } from "./services/event-planner";
 import { batchStateOf } from "./services/batch-state";
 import { EventStatuses } from "./services/event-status";
 import { EventService } from "./services/event-service";
+import { RoleGuard } from "./services/role-standing";
+import { RoleIndexRepository } from "./store/role-index";
 import { OrgService, hashSecret, isAdminToken } from "./services/org-service";
 import { CertificationOutboxRepository } from "./store/certification-outbox-repository";
 import type { Db } from "./store/database";
@@ -70,11 +78,15 @@ import { createImportRunner } from "./workers/import-runner";
 import { ImportService } from "./services/import-service";
 import { ImportRepository } from "./store/import-repository";
 import { PhotoRepository } from "./store/photo-repository";
+import { PrivateFieldRepository } from "./store/private-field-repository";
+import { PrivateFieldProofs } from "./services/private-field-proofs";
+import { privateFieldRoutes } from "./api/private-field-routes";
+import { UnitScans } from "./services/unit-scans";
 
 export interface GatewayOptions {
   db: Db;
-  /** A provider that does not cache reads (JsonRpcProvider with cacheTimeout -1). */
-  provider: JsonRpcProvider;
+  /** A provider that does not cache reads (JsonRpcProvider or the embedded chain's IpcProvider, with cacheTimeout -1). */
+  provider: JsonRpcApiProvider;
   relayerWallet: Wallet;
   /** The ledger admin's key: deploys, grants roles, relays certifications, signs the programme office's corrections. */
   adminSigner: Wallet;
@@ -93,13 +105,23 @@ export interface GatewayOptions {
     explorerUrl?: string;
     /** Requests per minute per client address on the public pages; 0: no limit. */
     rateLimitPerMinute: number;
-    /** Scans of one unit's code above which its page warns of a copied label. */
+    /** A unit's page warns of a copied label once more than this many distinct clients scanned it … */
     scanWarnThreshold: number;
+    /** … from more than this many networks … */
+    scanWarnNetworks?: number;
+    /** … on more than this many China days. */
+    scanWarnDays?: number;
+    /** One client's scans of a unit count once in this many minutes. */
+    scanWindowMinutes?: number;
   };
   logger: Logger;
+  /** What clients may send (config's LIMIT_DEFAULTS where absent). */
+  limits?: Partial<Limits>;
+  /** Where uploads wait until their request is answered (DATA_DIR/uploads); a temporary folder when absent. */
+  uploadDir?: string;
 }
 
-const WEB_DEFAULTS = { rateLimitPerMinute: 600, scanWarnThreshold: 30 };
+const WEB_DEFAULTS = { rateLimitPerMinute: 600, scanWarnThreshold: 30, scanWarnNetworks: 3, scanWarnDays: 1, scanWindowMinutes: 10 };
 /** How pages and details name the ledger admin's corrections and recalls. */
 const LEDGER_ADMIN_NAME = "消费帮扶办公室 (programme office)";
 
@@ -123,7 +145,9 @@ export function createGateway(options: GatewayOptions) {
   const answers = new IdempotencyRepository(db);
   const details = new EventDetails(db);
   const ledgerAdminOrg = orgs.ensureLedgerAdmin(deployment.admin, LEDGER_ADMIN_NAME);
-  const isAdmin = (address: string) => address.toLowerCase() === deployment.admin.toLowerCase();
+  // Former admins too: their corrections and recalls in the history were signed while they held the role.
+  const admins = new Set([deployment.admin, ...(deployment.formerAdmins ?? [])].map((a) => a.toLowerCase()));
+  const isAdmin = (address: string) => admins.has(address.toLowerCase());
   const entryReads = new LedgerEntryReads(db);
   const planner = new EventPlanner({
     batches: batchState,
@@ -135,11 +159,20 @@ export function createGateway(options: GatewayOptions) {
       return event && event.status !== "failed" ? { batchId: event.batchId, dataHash: event.dataHash } : undefined;
     },
   });
-  const events = new EventService(details, planner, outbox, answers, keys, domain, commits, batchState.expectedTip);
+  const privateFields = new PrivateFieldRepository(db);
+  const roleGuard = new RoleGuard(new RoleIndexRepository(db));
+  const events = new EventService(details, planner, outbox, answers, keys, domain, commits, privateFields, batchState.expectedTip, roleGuard);
   const adminWriter = { org: ledgerAdminOrg, privateKey: options.adminSigner.privateKey };
   const importRows = new ImportRepository(db);
   const importRunner = createImportRunner({ imports: importRows, events, orgs, log: log("imports") });
-  const imports = new ImportService(importRows, events, orgs, () => importRunner.wake());
+  const limits: Limits = { ...LIMIT_DEFAULTS, ...options.limits };
+  const imports = new ImportService(importRows, events, orgs, () => importRunner.wake(), { maxBytes: limits.csvMaxBytes, maxRows: limits.csvMaxRows });
+  const uploadRoom = new UploadSlots(limits.uploadsInFlightBytes);
+  const uploads: ConsoleUploads = {
+    dir: openUploadFolder(options.uploadDir ?? mkdtempSync(path.join(tmpdir(), "gateway-uploads-"))),
+    slots: uploadRoom,
+    csvMaxBytes: limits.csvMaxBytes,
+  };
   const certifications = new CertificationService(
     details,
     certificationOutbox,
@@ -149,6 +182,7 @@ export function createGateway(options: GatewayOptions) {
     keys,
     domain,
     answers,
+    roleGuard,
   );
   const batchReads = new AcceptedBatchReads(db);
   const listing = new BatchListReads(db);
@@ -162,6 +196,7 @@ export function createGateway(options: GatewayOptions) {
     creatorReads: batchReads,
     listing,
     rules: (batchId) => new LedgerFacts(entryReads, "chain", { isAdmin, now: Date.now() }).ledger(batchId),
+    privateValues: (dataHash) => privateFields.valuesOf(dataHash),
   });
   const verifier = new BatchVerifier(
     options.provider,
@@ -249,6 +284,13 @@ export function createGateway(options: GatewayOptions) {
     ...serialRoutes(serialService),
     ...importRoutes(imports),
     ...readRoutes({ batches, verifier }),
+    ...privateFieldRoutes(
+      new PrivateFieldProofs({
+        event: (eventId) => outbox.byId(eventId),
+        detail: (dataHash) => details.get(dataHash)?.detail,
+        valuesOf: (dataHash) => privateFields.valuesOf(dataHash),
+      }),
+    ),
   );
 
   const photos = new PhotoRepository(db);
@@ -277,13 +319,21 @@ export function createGateway(options: GatewayOptions) {
   const app = createApp({
     routes,
     logger,
-    web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps)), photoRoutes(photos), webRoutes({
+    publicBaseUrl: options.publicBaseUrl,
+    rateLimits: { apiReadsPerMinute: limits.apiReadsPerMinute, verifiesPerMinute: limits.verifiesPerMinute },
+    csvUpload: { maxBytes: limits.csvMaxBytes, room: uploadRoom },
+    web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps), uploads), photoRoutes(photos), webRoutes({
       batches,
       dataVersion: dataVersion(db),
       serials,
       publicBaseUrl: options.publicBaseUrl,
       explorerUrl: web.explorerUrl,
-      scanWarnThreshold: web.scanWarnThreshold,
+      scans: new UnitScans(serials, options.masterSecret, {
+        warnClients: web.scanWarnThreshold,
+        warnNetworks: web.scanWarnNetworks,
+        warnDays: web.scanWarnDays,
+        windowMinutes: web.scanWindowMinutes,
+      }),
       rateLimitPerMinute: web.rateLimitPerMinute,
     })],
     auth: {

@@ -1,23 +1,32 @@
 /**
- * `npm start`: reads the configuration, brings up the chain (the embedded anvil unless RPC_URL
- * names another), deploys the ledger on first run, opens the database, starts the relayer and
- * the indexer, listens, prints the URLs to open, and shuts everything down on SIGINT/SIGTERM.
+ * `npm start`: reads the configuration, makes the data folder private, brings up the chain (the
+ * embedded anvil with the folder's own keys unless RPC_URL names another), deploys the ledger on
+ * first run, opens the database, starts the relayer and the indexer, listens, prints the URLs to
+ * open, and shuts everything down on SIGINT/SIGTERM.
  */
 import path from "node:path";
 import type { Server } from "node:http";
-import { JsonRpcProvider, Wallet } from "ethers";
+import { JsonRpcProvider, Wallet, type JsonRpcApiProvider } from "ethers";
 import pino from "pino";
 import { loadConfig, type Config } from "./config";
-import { ANVIL_DEV_KEY, ANVIL_RELAYER_KEY, startAnvil, type AnvilHandle } from "./chain/anvil";
+import { startEmbeddedAnvil, type EmbeddedAnvilHandle } from "./chain/anvil";
 import { deployLedger } from "./chain/deploy-ledger";
+import { fundOwnAccounts, retireDevAccounts } from "./chain/embedded-accounts";
+import { IpcProvider } from "./chain/ipc-provider";
 import { loadLedgerArtifact } from "./chain/ledger-artifact";
+import { loadOrCreateChainKeys } from "./keys/chain-keys";
+import { tightenDataDir } from "./keys/private-files";
 import { readOrCreateSecret } from "./keys/secret-files";
 import { openDatabase } from "./store/database";
 import { createGateway } from "./gateway";
+import { createHttpServer, listen } from "./web/http-server";
 
 export async function startProduct(config: Config) {
   const logger = pino({ level: config.logLevel });
-  const started: { anvil?: AnvilHandle } = {};
+  // Whatever this process creates is private to the service, even a file some part forgets to
+  // make so; the data folder's own files are also given their modes explicitly.
+  process.umask(0o077);
+  const started: { anvil?: EmbeddedAnvilHandle } = {};
   try {
     return await startParts(config, logger, started);
   } catch (error) {
@@ -26,42 +35,68 @@ export async function startProduct(config: Config) {
   }
 }
 
-async function startParts(config: Config, logger: pino.Logger, started: { anvil?: AnvilHandle }) {
-  let anvil: AnvilHandle | undefined;
-  let rpcUrl: string;
-  let adminKey: string;
-  let relayerKey: string;
+async function startParts(config: Config, logger: pino.Logger, started: { anvil?: EmbeddedAnvilHandle }) {
+  const tightened = tightenDataDir(config.dataDir);
+  if (tightened.length > 0) {
+    logger.warn(
+      { dataDir: config.dataDir, changed: tightened.map((t) => `${path.relative(config.dataDir, t.path) || "."} (was ${t.was.toString(8)})`) },
+      `made ${tightened.length} file(s) and folder(s) of the data folder private to the service (folders 0700, files 0600)`,
+    );
+  }
+  const masterSecret = config.masterSecret ?? readOrCreateSecret(path.join(config.dataDir, "master-secret")).value;
+  const deploymentsDir = path.join(config.dataDir, "deployments");
+
+  let anvil: EmbeddedAnvilHandle | undefined;
+  let provider: JsonRpcApiProvider;
+  let admin: Wallet;
+  let relayer: Wallet;
   if (config.chain.kind === "embedded") {
-    anvil = started.anvil = await startAnvil({
-      port: config.chain.port,
+    const keys = await loadOrCreateChainKeys(config.chain.keysDir, masterSecret);
+    if (keys.created.length > 0) {
+      logger.info({ admin: keys.admin.address, relayer: keys.relayer.address, keys: config.chain.keysDir }, "made the embedded chain's own keys (encrypted with the master secret)");
+    }
+    anvil = started.anvil = await startEmbeddedAnvil({
+      ipcPath: config.chain.ipcPath,
       stateFile: config.chain.stateFile,
       stateInterval: config.chain.stateInterval,
+      isolation: config.chain.isolation,
+      port: config.chain.port,
     });
-    rpcUrl = anvil.rpcUrl;
-    adminKey = ANVIL_DEV_KEY;
-    relayerKey = ANVIL_RELAYER_KEY;
-    logger.info({ rpcUrl, state: config.chain.stateFile }, "embedded chain (anvil) started");
+    if (anvil.isolated) {
+      logger.info({ ipc: anvil.ipcPath, state: config.chain.stateFile }, "embedded chain (anvil) started: its RPC is this socket alone, its TCP port in a private network namespace");
+    } else {
+      logger.warn(
+        { ipc: anvil.ipcPath, rpcUrl: anvil.loopbackUrl },
+        "embedded chain (anvil) started, but this system gives it no private network namespace: every local process can reach its RPC " +
+          "on loopback, anvil's test methods (anvil_setStorageAt, anvil_impersonateAccount, evm_revert) included. Run it only on a machine " +
+          "whose users you trust; a deployment points RPC_URL at the consortium's nodes",
+      );
+    }
+    // Reads must not be cached: the relayer and the indexer decide on fresh answers.
+    provider = new IpcProvider(anvil.ipcPath, undefined, { cacheTimeout: -1, pollingInterval: 250 });
+    admin = keys.admin.connect(provider);
+    relayer = keys.relayer.connect(provider);
+    await fundOwnAccounts(provider, [admin.address, relayer.address]);
+    await retireDevAccounts({ provider, deploymentsDir, admin, relayer, log: (message) => logger.warn({ component: "chain keys" }, message) });
   } else {
-    ({ rpcUrl, adminKey, relayerKey } = config.chain);
+    provider = new JsonRpcProvider(config.chain.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
+    admin = new Wallet(config.chain.adminKey, provider);
+    relayer = new Wallet(config.chain.relayerKey, provider);
   }
 
-  // Reads must not be cached: the relayer and the indexer decide on fresh answers.
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
-  const admin = new Wallet(adminKey, provider);
   const deployment = await deployLedger({
     signer: admin,
     artifact: loadLedgerArtifact(),
-    deploymentsDir: path.join(config.dataDir, "deployments"),
+    deploymentsDir,
     log: (message) => logger.info({ component: "deploy" }, message),
   });
 
   const adminToken = config.adminToken ?? firstRunSecret(path.join(config.dataDir, "admin-token"), "admin token");
-  const masterSecret = config.masterSecret ?? readOrCreateSecret(path.join(config.dataDir, "master-secret")).value;
   const db = openDatabase(path.join(config.dataDir, "gateway.db"));
   const gateway = createGateway({
     db,
     provider,
-    relayerWallet: new Wallet(relayerKey, provider),
+    relayerWallet: relayer,
     adminSigner: admin,
     deployment,
     adminToken,
@@ -72,13 +107,13 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
     publicBaseUrl: config.publicBaseUrl,
     web: config.web,
     logger,
+    limits: config.limits,
+    uploadDir: path.join(config.dataDir, "uploads"),
   });
   gateway.start();
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = gateway.app.listen(config.port, config.host, () => resolve(listening));
-    listening.once("error", reject);
-  });
+  // Slow or silent clients are cut off (config.timeouts): headers, whole request, keep-alive, idle.
+  const server: Server = await listen(createHttpServer(gateway.app, config.timeouts), config.port, config.host);
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   const base = `http://${config.host}:${port}`;

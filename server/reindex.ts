@@ -4,25 +4,27 @@
  * On the embedded chain it starts anvil from the data folder's state for the duration.
  */
 import path from "node:path";
-import { JsonRpcProvider } from "ethers";
+import { JsonRpcProvider, type JsonRpcApiProvider } from "ethers";
 import { loadConfig } from "./config";
-import { startAnvil, type AnvilHandle } from "./chain/anvil";
+import { startEmbeddedAnvil, type EmbeddedAnvilHandle } from "./chain/anvil";
+import { IpcProvider } from "./chain/ipc-provider";
 import { readDeployment } from "./chain/deploy-ledger";
 import { rebuildIndex } from "./workers/indexer";
 import { openDatabase } from "./store/database";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  let anvil: AnvilHandle | undefined;
+  process.umask(0o077); // as npm start: what this creates in the data folder is private
+  let anvil: EmbeddedAnvilHandle | undefined;
   try {
-    let rpcUrl: string;
+    let provider: JsonRpcApiProvider;
     if (config.chain.kind === "embedded") {
-      anvil = await startAnvil({ port: config.chain.port, stateFile: config.chain.stateFile, stateInterval: config.chain.stateInterval });
-      rpcUrl = anvil.rpcUrl;
+      const { ipcPath, stateFile, stateInterval, isolation, port } = config.chain;
+      anvil = await startEmbeddedAnvil({ ipcPath, stateFile, stateInterval, isolation, port });
+      provider = new IpcProvider(anvil.ipcPath, undefined, { cacheTimeout: -1 });
     } else {
-      rpcUrl = config.chain.rpcUrl;
+      provider = new JsonRpcProvider(config.chain.rpcUrl, undefined, { cacheTimeout: -1 });
     }
-    const provider = new JsonRpcProvider(rpcUrl, undefined, { cacheTimeout: -1 });
     const chainId = Number((await provider.getNetwork()).chainId);
     const deployment = readDeployment(path.join(config.dataDir, "deployments", `${chainId}.json`));
     if (!deployment) throw new Error(`no deployment on chain ${chainId} in ${config.dataDir}: run npm start first`);

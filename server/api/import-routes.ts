@@ -2,10 +2,11 @@
  * CSV imports over the API: upload a file (its raw bytes, text/csv) to have every row checked,
  * start recording it, and follow its progress. The upload's body is not JSON: `csvUploadBody`
  * reads it, for this path only, before the app's JSON parser, and only for a caller whose API
- * key is valid, so that no one else can make the gateway hold 20 MB.
+ * key is valid, within the file limit and with room under the cap on uploads in flight; anyone
+ * else is answered before a byte of the body is read.
  */
 import { createHash } from "node:crypto";
-import express, { type RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { z } from "zod";
 import { rowProblemText } from "../csv/problems";
 import type { ImportReport, ImportService } from "../services/import-service";
@@ -14,9 +15,11 @@ import type { Authenticator } from "./mount-routes";
 import { route, UUID, type RouteSpec } from "./route-spec";
 
 export const IMPORT_UPLOAD_PATH = "/api/v1/imports";
-const MAX_FILE_BYTES = 20 * 1024 * 1024;
+const CSV_TYPES = ["text/csv", "application/csv"];
+/** A client turned away for want of room is asked to come back after this many seconds. */
+const RETRY_AFTER_SECONDS = 10;
 
-/** The uploaded file. Its JSON form (what an Idempotency-Key's request hash covers) is its hash, not its 20 MB. */
+/** The uploaded file. Its JSON form (what an Idempotency-Key's request hash covers) is its hash, not its bytes. */
 export class UploadedFile {
   constructor(readonly bytes: Buffer) {}
 
@@ -25,21 +28,81 @@ export class UploadedFile {
   }
 }
 
-/** Reads a text/csv body of up to 20 MB into an UploadedFile, for a caller with a valid API key. */
-export function csvUploadBody(auth: Pick<Authenticator, "org">): RequestHandler {
-  const raw = express.raw({ type: ["text/csv", "application/csv"], limit: MAX_FILE_BYTES });
+/** The cap on upload bytes in flight, shared with the console's file forms. */
+export interface UploadRoom {
+  readonly capBytes: number;
+  take(bytes: number): (() => void) | undefined;
+}
+
+/** Reads a text/csv body of up to `maxBytes` into an UploadedFile, for a caller with a valid API key. */
+export function csvUploadBody(auth: Pick<Authenticator, "org">, options: { maxBytes: number; room: UploadRoom }): RequestHandler {
+  const { maxBytes, room } = options;
+  const tooLarge = () => {
+    const mb = Math.round((maxBytes / (1024 * 1024)) * 10) / 10;
+    return new DomainError("payload_too_large", `the file is larger than ${mb} MB`, [{ field: "file", message: `is larger than ${mb} MB` }]);
+  };
   return (req, res, next) => {
     const apiKey = /^Bearer\s+(\S+)$/i.exec(req.get("Authorization") ?? "")?.[1];
     if (!apiKey || !auth.org(apiKey)) return next(); // the route answers 401, the body unread
-    raw(req, res, (error?: unknown) => {
-      if ((error as { type?: string } | undefined)?.type === "entity.too.large") {
-        return next(new DomainError("payload_too_large", "the file is larger than 20 MB", [{ field: "file", message: "is larger than 20 MB" }]));
-      }
-      if (error) return next(error);
-      if (Buffer.isBuffer(req.body)) req.body = new UploadedFile(req.body);
-      next();
-    });
+    if (!req.is(CSV_TYPES)) return next(); // the route answers 400, the body unread
+    const encoding = req.get("Content-Encoding");
+    if (encoding !== undefined && encoding.toLowerCase() !== "identity") {
+      return next(new DomainError("unsupported_encoding", "send the file as it is, without Content-Encoding"));
+    }
+    const declared = /^\d+$/.test(req.get("Content-Length") ?? "") ? Number(req.get("Content-Length")) : undefined;
+    if (declared !== undefined && declared > maxBytes) return next(tooLarge());
+    const reserve = Math.min(declared ?? maxBytes, maxBytes);
+    const release = reserve <= room.capBytes ? room.take(reserve) : undefined;
+    if (!release) {
+      if (reserve > room.capBytes) return next(tooLarge());
+      res.set("Retry-After", String(RETRY_AFTER_SECONDS));
+      return res.status(503).json({ error: { code: "busy", message: "too many uploads at once; try again shortly" } });
+    }
+    res.once("close", release);
+    readLimited(req, maxBytes).then(
+      (bytes) => {
+        if (bytes === "too_large") return next(tooLarge());
+        req.body = new UploadedFile(bytes);
+        next();
+      },
+      () => next(invalidField("body", "ended before all of it arrived")),
+    );
   };
+}
+
+/** The body, or "too_large" the moment it passes maxBytes (the rest is never read). */
+function readLimited(req: Request, maxBytes: number): Promise<Buffer | "too_large"> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    const onData = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received > maxBytes) {
+        stop();
+        req.pause();
+        return resolve("too_large");
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(chunks, received));
+    };
+    const onAbort = () => {
+      stop();
+      reject(new Error("the request was aborted"));
+    };
+    const stop = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("aborted", onAbort);
+      req.off("error", onAbort);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("aborted", onAbort);
+    req.on("error", onAbort);
+  });
 }
 
 const IMPORT_ID = { importId: UUID };
@@ -54,16 +117,18 @@ export function importRoutes(imports: ImportService): RouteSpec[] {
       path: IMPORT_UPLOAD_PATH,
       tag: "imports",
       summary:
-        "Upload a CSV file (body: the file's bytes, Content-Type text/csv, UTF-8, at most 20 MB; header X-File-Name) to check every row; nothing is recorded yet",
+        "Upload a CSV file (body: the file's bytes, Content-Type text/csv, UTF-8, at most CSV_MAX_MB (10 MB) and CSV_MAX_ROWS (50,000) data rows; header X-File-Name) to check every row; nothing is recorded yet",
       auth: "org",
       query: { kind: { description: "what each row records", schema: { type: "string", enum: ["harvest", "shipment"] } } },
       responses: {
         200: "this file was uploaded before: the import made then",
         201: "checked and stored: the rows' problems, each with its line, column, code and words (message in English, zh in Chinese); a row the ledger's rules refuse has the words the API answers for that write",
-        400: "the kind, the file (empty, not CSV, no rows) or a column of its header is wrong (named)",
+        400: "the kind, the file (empty, not CSV, no rows, too many rows) or a column of its header is wrong (named)",
         401: "missing, unknown or revoked API key",
         403: "the organisation's role may not record this kind, or it signs its own events",
-        413: "the file is larger than 20 MB",
+        413: "the file is larger than CSV_MAX_MB",
+        415: "the body has a Content-Encoding: send the file as it is",
+        503: "too many uploads in flight: try again after Retry-After seconds",
       },
       handle: async ({ query, org, request }) => {
         if (!(request.body instanceof UploadedFile)) throw invalidField("Content-Type", "must be text/csv, with the file as the body");

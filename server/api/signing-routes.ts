@@ -1,7 +1,10 @@
 /**
  * For organisations that keep their own keys: the gateway hands out exactly what to sign (the
  * EIP-712 typed data, extending the batch's head including events still in the outbox) and
- * relays the signatures it gets back. The gateway never holds such an organisation's key.
+ * relays the signatures it gets back. The gateway never holds such an organisation's key. The
+ * detail handed out is the public one, private fields already replaced by salted commitments
+ * (domain/private-fields.ts); their values and salts stay with the gateway, kept when the
+ * signatures are relayed, and the organisation reads them back with GET /api/v1/events/{id}/private.
  */
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
@@ -46,7 +49,7 @@ export function signingRoutes(deps: SigningRouteDeps): RouteSpec[] {
     };
   };
   const prepareResponses = {
-    201: "the typed data to sign, one message per event, and each event's canonical detail",
+    201: "the typed data to sign, one message per event, and each event's canonical public detail (private fields as salted commitments)",
     400: "a field is invalid",
     401: "bad API key",
     403: "role may not write this, or the organisation is custodial",

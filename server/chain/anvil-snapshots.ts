@@ -8,11 +8,13 @@
  *   saved blocks (no receipt, no log): after a restart the chain holds an effect that no log
  *   explains, and the event can never be proven.
  * So each snapshot is taken over RPC (`anvil_dumpState`), checked, written to a temporary file
- * and renamed over the last one; a snapshot that fails the check is not written.
+ * and renamed over the last one; a snapshot that fails the check is not written. Snapshot files
+ * are 0600: the chain's state is the data folder's, private to the service.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
+import { openPrivateFile } from "../keys/private-files";
 
 interface DumpedAccount {
   nonce: number | string;
@@ -92,22 +94,20 @@ export function usableSnapshot(file: string): { load?: string; notes: string[] }
   return { notes };
 }
 
+/** anvil's `anvil_dumpState` answer: its state as gzipped JSON, in hex. */
+export type DumpState = () => Promise<string>;
+
 /**
- * Takes one snapshot of the anvil at `rpcUrl` into `file`: the dump is checked, written to a
- * temporary file, flushed, and renamed over `file` (the one before becomes `.previous`), so that
- * `file` is always a complete snapshot. Returns the problem when the dump fails the check (then
- * nothing is written; the next attempt usually succeeds).
+ * Takes one snapshot of anvil (its state as `dumpState` reads it) into `file`: the dump is
+ * checked, written to a temporary file (0600, like every file of the data folder), flushed, and
+ * renamed over `file` (the one before becomes `.previous`), so that `file` is always a complete
+ * snapshot. Returns the problem when the dump fails the check (then nothing is written; the next
+ * attempt usually succeeds).
  */
-export async function saveSnapshot(rpcUrl: string, file: string, stillWanted: () => boolean = () => true): Promise<string | undefined> {
-  const response = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "anvil_dumpState", params: [] }),
-    signal: AbortSignal.timeout(60_000), // a hung anvil must not hold up a stop for ever
-  });
-  const answer = (await response.json()) as { result?: string; error?: { message: string } };
-  if (!answer.result) throw new Error(`anvil_dumpState failed: ${answer.error?.message ?? response.status}`);
-  const json = gunzipSync(Buffer.from(answer.result.replace(/^0x/, ""), "hex")).toString("utf8");
+export async function saveSnapshot(dumpState: DumpState, file: string, stillWanted: () => boolean = () => true): Promise<string | undefined> {
+  const dumped = await dumpState();
+  if (typeof dumped !== "string") throw new Error("anvil_dumpState answered no state");
+  const json = gunzipSync(Buffer.from(dumped.replace(/^0x/, ""), "hex")).toString("utf8");
   const problem = snapshotProblem(json);
   if (problem) return problem;
   // From here on synchronous: an anvil killed meanwhile (a restarted one may have loaded `file`)
@@ -115,7 +115,7 @@ export async function saveSnapshot(rpcUrl: string, file: string, stillWanted: ()
   if (!stillWanted()) return "anvil stopped before the snapshot was written";
 
   const temporary = `${file}.tmp`;
-  const fd = openSync(temporary, "w");
+  const fd = openPrivateFile(temporary, "w");
   try {
     writeSync(fd, json);
     fsyncSync(fd);

@@ -1,19 +1,34 @@
 /**
- * The embedded chain: the anvil binary that the npm package @foundry-rs/anvil ships, listening on
- * loopback, its state kept in a file so that the ledger survives restarts. The file is a
- * snapshot taken every `stateInterval` seconds and on a clean stop (see anvil-snapshots.ts for
- * why we take it rather than anvil), so after a hard kill anvil may come back without its
- * latest blocks; the relayer notices and sends those events again.
+ * anvil, the binary that the npm package @foundry-rs/anvil ships, in two uses:
+ *
+ * - `startEmbeddedAnvil`: the product's embedded chain, a single-node chain for one machine. It
+ *   has no development accounts (`--accounts 0`: nothing unlocked, eth_accounts is empty) and
+ *   serves JSON-RPC on a Unix socket in the data folder, 0600 in a 0700 folder. anvil always
+ *   opens a TCP port too; where the system allows an ordinary user a private network namespace,
+ *   anvil runs in one, so that port — and with it anvil_setStorageAt, anvil_impersonateAccount,
+ *   evm_revert — is out of reach of every other process. The gateway funds its own accounts
+ *   itself (embedded-accounts.ts).
+ * - `startAnvil`: a chain for tests and benchmarks, on 127.0.0.1:port with anvil's ten public
+ *   development accounts (ANVIL_DEV_KEY…). Never the product's chain.
+ *
+ * Either keeps its state in a file so that the ledger survives restarts: a snapshot taken every
+ * `stateInterval` seconds and on a clean stop (see anvil-snapshots.ts for why we take it rather
+ * than anvil), so after a hard kill anvil may come back without its latest blocks; the relayer
+ * notices and sends those events again.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import path from "node:path";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../keys/private-files";
 import { saveSnapshot, usableSnapshot } from "./anvil-snapshots";
+import { ipcCall } from "./ipc-provider";
 
-/** anvil's first development account: the embedded chain's admin (deploys, grants roles). */
+/** anvil's first public development account: the admin of test chains only (its key is in every Foundry tutorial). */
 export const ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
-/** anvil's second development account: the embedded chain's relayer, with nonces of its own. */
+/** anvil's second public development account: the relayer of test chains only. */
 export const ANVIL_RELAYER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+/** The mnemonic anvil derives its public development accounts from. */
+export const ANVIL_DEV_MNEMONIC = "test test test test test test test test test test test junk";
 
 export interface AnvilOptions {
   port: number;
@@ -32,6 +47,38 @@ export interface AnvilHandle {
   stop(): Promise<void>;
 }
 
+/** How the embedded chain's TCP port is kept from other processes. */
+export type ChainIsolation = "auto" | "required" | "off";
+
+export interface EmbeddedAnvilOptions {
+  /** The Unix socket anvil serves JSON-RPC on (its folder is made 0700, the socket 0600). */
+  ipcPath: string;
+  stateFile: string;
+  stateInterval: number;
+  /**
+   * auto: a private network namespace when the system allows one, else loopback; required: a
+   * private network namespace or no start; off: loopback.
+   */
+  isolation: ChainIsolation;
+  /** The TCP port anvil listens on when it is not isolated (127.0.0.1 only). */
+  port: number;
+  log?: (line: string) => void;
+}
+
+export interface EmbeddedAnvilHandle {
+  ipcPath: string;
+  /** Whether anvil runs in a network namespace of its own (no other process reaches its TCP port). */
+  isolated: boolean;
+  /** The loopback URL that other local processes could reach, when not isolated. */
+  loopbackUrl?: string;
+  process: ChildProcess;
+  snapshot(): Promise<boolean>;
+  stop(): Promise<void>;
+}
+
+/** A JSON-RPC call on the chain, over whichever transport it is reached by. */
+type RpcCall = <T>(method: string, params?: unknown[], timeoutMs?: number) => Promise<T>;
+
 export function anvilBinaryPath(): string {
   const arch = process.arch === "x64" ? "amd64" : process.arch;
   const platformPackage = `@foundry-rs/anvil-${process.platform}-${arch}`;
@@ -42,21 +89,90 @@ export function anvilBinaryPath(): string {
   }
 }
 
+/** A chain for tests and benchmarks: anvil's public development accounts, on 127.0.0.1:port. */
 export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
   const rpcUrl = `http://127.0.0.1:${options.port}`;
-  if (await answersRpc(rpcUrl)) {
+  const call = httpCall(rpcUrl);
+  if (await answers(call)) {
     // Most likely an anvil left behind by a killed gateway: it holds the state file too.
     throw new Error(`something already answers on ${rpcUrl}: stop it (an anvil left from an earlier run?) or set CHAIN_PORT`);
   }
   const args = ["--host", "127.0.0.1", "--port", String(options.port), "--silent"];
+  const running = await run(anvilBinaryPath(), args, call, rpcUrl, options);
+  return { rpcUrl, ...running };
+}
+
+/** The product's embedded chain: no accounts, JSON-RPC on a private socket, TCP isolated where possible. */
+export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise<EmbeddedAnvilHandle> {
+  const { ipcPath } = options;
+  const call: RpcCall = (method, params = [], timeoutMs = 1_000) => ipcCall(ipcPath, method, params, timeoutMs);
+  makePrivateDir(path.dirname(ipcPath));
+  if (existsSync(ipcPath)) {
+    if (await answers(call)) {
+      throw new Error(
+        `an anvil from an earlier run still serves this data folder on ${ipcPath}: stop that process (its command line names the socket), then start again`,
+      );
+    }
+    unlinkSync(ipcPath); // left by an anvil that was killed
+  }
+
+  const isolated = options.isolation !== "off" && privateNetworkAvailable();
+  if (options.isolation === "required" && !isolated) {
+    throw new Error(
+      "CHAIN_ISOLATION=required, but this system does not let the gateway run anvil in a private network namespace " +
+        "(unshare --user --net failed: unprivileged user namespaces are off, or a container forbids them)",
+    );
+  }
+  const loopbackUrl = isolated ? undefined : `http://127.0.0.1:${options.port}`;
+  if (loopbackUrl && (await answers(httpCall(loopbackUrl)))) {
+    throw new Error(`something already answers on ${loopbackUrl}: stop it (an anvil left from an earlier run?) or set CHAIN_PORT`);
+  }
+  // In its own namespace nothing else can reach the port, so any port will do.
+  const anvilArgs = ["--accounts", "0", "--ipc", ipcPath, "--host", "127.0.0.1", "--port", isolated ? "8545" : String(options.port), "--silent"];
+  const [command, args] = isolated
+    ? ["unshare", ["--user", "--map-root-user", "--net", "--", anvilBinaryPath(), ...anvilArgs]]
+    : [anvilBinaryPath(), anvilArgs];
+  const running = await run(command, args, call, ipcPath, options);
+  chmodSync(ipcPath, PRIVATE_FILE_MODE); // anvil makes it under its umask
+  return {
+    ipcPath,
+    isolated,
+    loopbackUrl,
+    ...running,
+    async stop() {
+      await running.stop();
+      if (existsSync(ipcPath)) unlinkSync(ipcPath); // anvil leaves its socket behind
+    },
+  };
+}
+
+/**
+ * Whether `unshare` can give anvil a user and network namespace of its own, without privileges
+ * (Linux with unprivileged user namespaces; not in a container that forbids them).
+ */
+export function privateNetworkAvailable(): boolean {
+  if (process.platform !== "linux") return false;
+  const probe = spawnSync("unshare", ["--user", "--map-root-user", "--net", "true"], { stdio: "ignore", timeout: 5_000 });
+  return probe.status === 0;
+}
+
+/** Spawns anvil (loading the state file's usable snapshot), waits until it answers, and keeps snapshots. */
+async function run(
+  command: string,
+  baseArgs: string[],
+  call: RpcCall,
+  endpoint: string,
+  options: { stateFile?: string; stateInterval?: number; log?: (line: string) => void },
+) {
+  const args = [...baseArgs];
   const stateFile = options.stateFile;
   if (stateFile) {
-    mkdirSync(path.dirname(stateFile), { recursive: true });
+    makePrivateDir(path.dirname(stateFile));
     const { load, notes } = usableSnapshot(stateFile);
     for (const note of notes) options.log?.(note);
     if (load) args.push("--load-state", load);
   }
-  const child = spawn(anvilBinaryPath(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -74,10 +190,9 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
     snapshots?.stop();
   });
 
-  await waitForRpc(rpcUrl, child, () => output.join(""));
-  if (stateFile) snapshots = snapshotLoop(rpcUrl, stateFile, (options.stateInterval ?? 5) * 1000, () => alive, options.log);
+  await waitForRpc(call, endpoint, child, () => output.join(""));
+  if (stateFile) snapshots = snapshotLoop(call, stateFile, (options.stateInterval ?? 5) * 1000, () => alive, options.log);
   return {
-    rpcUrl,
     process: child,
     snapshot: () => snapshots?.takeNow() ?? Promise.resolve(false),
     async stop() {
@@ -92,12 +207,14 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
 }
 
 /** Snapshots every `intervalMs`, one at a time; a dump that fails its check is retried at once, a few times. */
-function snapshotLoop(rpcUrl: string, file: string, intervalMs: number, alive: () => boolean, log?: (line: string) => void) {
+function snapshotLoop(call: RpcCall, file: string, intervalMs: number, alive: () => boolean, log?: (line: string) => void) {
   let inFlight: Promise<boolean> | undefined;
+  // A hung anvil must not hold up a stop for ever.
+  const dumpState = () => call<string>("anvil_dumpState", [], 60_000);
   const attempt = async (): Promise<boolean> => {
     for (let tries = 0; tries < 5 && alive(); tries++) {
       try {
-        const problem = await saveSnapshot(rpcUrl, file, alive);
+        const problem = await saveSnapshot(dumpState, file, alive);
         if (!problem) return true;
         if (alive()) log?.(`chain snapshot skipped: ${problem}`);
       } catch (error) {
@@ -118,29 +235,38 @@ function snapshotLoop(rpcUrl: string, file: string, intervalMs: number, alive: (
   return { takeNow, stop: () => clearInterval(timer) };
 }
 
-async function waitForRpc(rpcUrl: string, child: ChildProcess, output: () => string): Promise<void> {
+async function waitForRpc(call: RpcCall, endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`anvil exited before it answered (${child.exitCode ?? child.signalCode}): ${output()}`);
     }
-    if (await answersRpc(rpcUrl)) return;
+    if (await answers(call)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill("SIGKILL");
-  throw new Error(`anvil did not answer on ${rpcUrl} within 20 s: ${output()}`);
+  throw new Error(`anvil did not answer on ${endpoint} within 20 s: ${output()}`);
 }
 
-async function answersRpc(rpcUrl: string): Promise<boolean> {
+async function answers(call: RpcCall): Promise<boolean> {
   try {
-    const response = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(1_000),
-    });
-    return response.ok;
+    await call("eth_chainId", [], 1_000);
+    return true;
   } catch {
     return false; // nothing listening (yet)
   }
+}
+
+function httpCall(rpcUrl: string): RpcCall {
+  return async <T>(method: string, params: unknown[] = [], timeoutMs = 60_000): Promise<T> => {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const answer = (await response.json()) as { result?: T; error?: { message: string } };
+    if (answer.error || !response.ok) throw new Error(`${method} failed: ${answer.error?.message ?? response.status}`);
+    return answer.result as T;
+  };
 }

@@ -3,10 +3,11 @@
  * deployment recorded in `<deploymentsDir>/<chainId>.json` whose code is still on chain is
  * reused, and a role already held is not granted again. Every transaction hash is logged.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { ContractFactory, type InterfaceAbi, type Signer } from "ethers";
 import type { RoleName } from "../domain/event-kinds";
+import { writePrivateFile } from "../keys/private-files";
 import { decodeHasRole, decodeLedgerVersion, encodeGrantRole, encodeHasRole, encodeLedgerVersion } from "./ledger-calls";
 
 export interface Deployment {
@@ -15,6 +16,12 @@ export interface Deployment {
   deployBlock: number;
   transactionHash: string;
   admin: string;
+  /**
+   * Admins before `admin`, oldest first: their events in the ledger's history were signed while
+   * they held the admin role (e.g. anvil's public development key, before a data folder made
+   * by an earlier version moved the ledger to its own key).
+   */
+  formerAdmins?: string[];
 }
 
 export interface RoleGrant {
@@ -104,10 +111,7 @@ export function readDeployment(file: string): Deployment | undefined {
   return JSON.parse(readFileSync(file, "utf8")) as Deployment;
 }
 
-/** Written to a temporary file and renamed, so a crash never leaves half a record. */
-function writeDeployment(file: string, deployment: Deployment): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(deployment, null, 2)}\n`);
-  renameSync(temporary, file);
+/** Written to a temporary file and renamed (0600 in a 0700 folder), so a crash never leaves half a record. */
+export function writeDeployment(file: string, deployment: Deployment): void {
+  writePrivateFile(file, `${JSON.stringify(deployment, null, 2)}\n`);
 }

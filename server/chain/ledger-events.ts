@@ -250,3 +250,57 @@ export function replayBatch(batchId: string, logs: readonly LedgerLog[]): Chaine
 
 /** Hashes and ids are kept lower-case so that lookups never depend on the caller's case. */
 const hex = (value: string): string => value.toLowerCase();
+
+/*
+ * Roles. The ledger's roles are OpenZeppelin AccessControl's, read back by the indexer so that
+ * the gateway learns at once when the admin revokes an organisation on chain. Decoded apart
+ * from the ledger's own events above: a role change is not a ledger event, and readers of the
+ * ledger's history need not see it.
+ */
+export const ROLE_EVENTS_ABI = [
+  "event RoleGranted(bytes32 indexed role, address indexed account, address indexed sender)",
+  "event RoleRevoked(bytes32 indexed role, address indexed account, address indexed sender)",
+];
+
+const roleEvents = new Interface(ROLE_EVENTS_ABI);
+
+/** A role granted to or revoked from `account` by `sender`; `role` is the role id (keccak256 of e.g. "PRODUCER_ROLE", zero for admin). */
+export interface RoleLog extends LogPosition {
+  type: "RoleGranted" | "RoleRevoked";
+  role: string;
+  account: string;
+  sender: string;
+}
+
+/** The role change in `log`, or undefined for any other log. */
+export function decodeRoleLog(log: RawLog): RoleLog | undefined {
+  let parsed;
+  try {
+    parsed = roleEvents.parseLog({ topics: [...log.topics], data: log.data });
+  } catch {
+    return undefined; // a log with a role event's topic but not its shape
+  }
+  if (!parsed || (parsed.name !== "RoleGranted" && parsed.name !== "RoleRevoked")) return undefined;
+  return {
+    blockNumber: log.blockNumber,
+    blockHash: log.blockHash,
+    txHash: hex(log.transactionHash),
+    logIndex: log.index,
+    type: parsed.name,
+    role: hex(parsed.args.role),
+    account: getAddress(parsed.args.account),
+    sender: getAddress(parsed.args.sender),
+  };
+}
+
+/** The role changes among `logs`, in the order given; with `address`, only those the ledger emitted. */
+export function decodeRoleLogs(logs: readonly RawLog[], address?: string): RoleLog[] {
+  const from = address?.toLowerCase();
+  const decoded: RoleLog[] = [];
+  for (const log of logs) {
+    if (from !== undefined && log.address.toLowerCase() !== from) continue;
+    const record = decodeRoleLog(log);
+    if (record) decoded.push(record);
+  }
+  return decoded;
+}

@@ -17,7 +17,8 @@ import { apiKey, KEY_OPTION, KEY_USAGE } from "./credentials";
 import { ProgressBar } from "./progress";
 
 /** The gateway's limit on an upload; checked here too, so a huge file is not sent to be refused. */
-const MAX_FILE_BYTES = 20 * 1024 * 1024;
+/** The gateway's default CSV_MAX_MB (10); a gateway set otherwise answers 413 with its own limit. */
+const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
 type ImportKind = "harvest" | "shipment";
 
@@ -147,7 +148,9 @@ async function runImport(context: CommandContext, kind: ImportKind): Promise<Out
 
 function readCsv(file: string): Buffer {
   try {
-    if (statSync(file).size > MAX_FILE_BYTES) throw new UsageError(`${file} is larger than 20 MB, the gateway's limit: split it`);
+    if (statSync(file).size > MAX_FILE_BYTES) {
+      throw new UsageError(`${file} is larger than ${MAX_FILE_BYTES / 1024 / 1024} MB, the gateway's default limit (CSV_MAX_MB): split it`);
+    }
     return readFileSync(file);
   } catch (error) {
     if (error instanceof CliFailure) throw error;

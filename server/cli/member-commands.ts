@@ -1,7 +1,9 @@
 /**
  * member create: a console member of an organisation, or of the programme office. The password
  * never travels as an argument (it would sit in the shell's history and in `ps`): it comes from
- * PROVENANCE_PASSWORD, or is asked for twice, without echo, on a terminal.
+ * PROVENANCE_PASSWORD, or is asked for twice, without echo, on a terminal; the gateway refuses a
+ * guessable one and says why.
+ * member unlock: clears a member's failed-login counts, so that they may log in at once.
  */
 import { requiredOption, stringOption, type Command, type CommandContext } from "./command";
 import { EXIT, UsageError } from "./failures";
@@ -17,7 +19,8 @@ member create --programme --username USER [--display-name NAME]
   --username USER      3 to 40 letters, digits, dots, dashes or underscores
   --display-name NAME  the name the console shows
   --admin              may add the organisation's other members in the console
-  the password: PROVENANCE_PASSWORD, or asked for on the terminal (never an argument)
+  the password: PROVENANCE_PASSWORD, or asked for on the terminal (never an argument);
+                       10 to 200 characters, hard to guess, without the username or display name
   needs the admin token: ADMIN_TOKEN, or data/admin-token (DATA_DIR)`,
   options: {
     org: { type: "string" },
@@ -46,6 +49,29 @@ member create --programme --username USER [--display-name NAME]
       exitCode: EXIT.done,
       json: body,
       text: `created console member ${body.username} of ${of}${body.isAdmin ? " (admin)" : ""}\n  id: ${body.id}`,
+    };
+  },
+};
+
+export const memberUnlock: Command = {
+  words: ["member", "unlock"],
+  summary: "clear a console member's failed logins, so that the member may log in at once",
+  usage: `member unlock --username USER
+  --username USER      the member's username
+  the failed logins of that username from every address are forgotten, and those of the
+  addresses the member has logged in from before
+  needs the admin token: ADMIN_TOKEN, or data/admin-token (DATA_DIR)`,
+  options: { username: { type: "string" } },
+  positionals: { min: 0, max: 0 },
+  async run({ values, env, gateway }) {
+    const username = requiredOption(values, "username");
+    const token = adminToken(env);
+    const { body: member } = await gateway.call("GET", `/api/v1/members?username=${encodeURIComponent(username)}`, { token });
+    const { body } = await gateway.call("POST", `/api/v1/members/${encodeURIComponent(member.id)}/unlock`, { token });
+    return {
+      exitCode: EXIT.done,
+      json: body,
+      text: `unlocked console member ${body.username} (${body.cleared} failed-login count${body.cleared === 1 ? "" : "s"} cleared)\n  id: ${body.id}`,
     };
   },
 };

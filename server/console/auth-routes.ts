@@ -1,7 +1,6 @@
 /** Logging in and out of the console, and the console's home (which sends each role to its work). */
 import express, { type Router } from "express";
 import { html } from "../html/html";
-import { formatDateTime } from "../html/i18n";
 import type { ConsoleDeps } from "./context";
 import { errorSummary, field, form, type FieldErrors } from "./forms";
 import { consoleLayout, MENU } from "./layout";
@@ -28,14 +27,11 @@ export function authRoutes(deps: ConsoleDeps): Router {
     if (!username) errors.username = t.required;
     if (!password) errors.password = t.required;
     if (Object.keys(errors).length) return res.status(400).type("html").send(loginPage(context, errors, username, next));
-    const result = await deps.accounts.login(username, password);
+    // req.ip: the socket's address unless the app is told to trust a proxy's header.
+    const result = await deps.accounts.login(username, password, req.ip);
     if (!result.ok) {
-      const message =
-        result.reason === "locked" ? t.locked(formatDateTime(result.lockedUntil!, context.lang)) : t.badCredentials;
-      return res
-        .status(result.reason === "locked" ? 423 : 401)
-        .type("html")
-        .send(loginPage(context, { _form: message }, username, next));
+      // One answer for an unknown name, a wrong password and a wait not yet over (see account-service.ts).
+      return res.status(401).type("html").send(loginPage(context, { _form: t.badCredentials }, username, next));
     }
     res.append("Set-Cookie", cookieString(SESSION_COOKIE, result.sessionId, { ...cookies, maxAgeSeconds: 12 * 3_600 }));
     res.redirect(303, safeNext(next));

@@ -1,10 +1,11 @@
 /**
  * Console sessions and CSRF protection. The session cookie is httpOnly and SameSite=Lax (Secure
  * when the public base URL is https); every POST must carry the session's CSRF token in the
- * form field `_csrf` (or the X-CSRF-Token header). Before login, the login form is protected
- * the same way by a token in a short-lived cookie of its own (double submit).
+ * form field `_csrf` (or the X-CSRF-Token header). Before login, the visitor's short-lived
+ * cookie holds a random nonce and the form's token is the server's HMAC of it
+ * (services/login-form-tokens.ts): a cookie and field that merely agree are not enough.
  */
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { parse as parseCookies, serialize } from "cookie";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import type { AccountService } from "../services/account-service";
@@ -58,10 +59,13 @@ export function loadSession(accounts: AccountService, options: CookieOptions): R
     const session = sessionId ? accounts.session(sessionId) : undefined;
     let csrfToken = session?.csrfToken;
     if (!csrfToken) {
-      csrfToken = cookies[LOGIN_CSRF_COOKIE] ?? randomBytes(24).toString("base64url");
-      if (!cookies[LOGIN_CSRF_COOKIE]) {
-        res.append("Set-Cookie", cookieString(LOGIN_CSRF_COOKIE, csrfToken, { ...options, maxAgeSeconds: 3_600 }));
+      const forms = accounts.loginForms;
+      let nonce = cookies[LOGIN_CSRF_COOKIE];
+      if (!forms.isLive(nonce, new Date())) {
+        nonce = forms.newNonce(new Date());
+        res.append("Set-Cookie", cookieString(LOGIN_CSRF_COOKIE, nonce, { ...options, maxAgeSeconds: forms.lifetimeSeconds }));
       }
+      csrfToken = forms.tokenFor(nonce);
     }
     const context: ConsoleRequest = {
       lang,

@@ -78,6 +78,8 @@ const FILE_TEXTS = {
     unknown_column: (list) => `is not a column of this kind of import (the columns are: ${list})`,
     repeated_column: () => "appears twice in the header row",
     unnamed_column: () => "has no name in the header row",
+    too_many_rows: (n) => `has more than ${n} data rows: split it into files of at most ${n} rows`,
+    too_large: (mb) => `is larger than ${mb} MB: split it into smaller files`,
   },
   zh: {
     empty_file: () => "文件是空的",
@@ -88,6 +90,8 @@ const FILE_TEXTS = {
     unknown_column: (list) => `不是这类导入的列名（可用的列：${list}）`,
     repeated_column: () => "在第一行出现了两次",
     unnamed_column: () => "第一行里这一列没有列名",
+    too_many_rows: (n) => `数据超过 ${n} 行：请分成每个不超过 ${n} 行的几个文件`,
+    too_large: (mb) => `文件超过 ${mb} MB：请分成几个较小的文件`,
   },
 } satisfies Record<Lang, Record<string, Text>>;
 

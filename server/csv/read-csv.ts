@@ -20,17 +20,36 @@ export interface CsvTable {
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-export function readCsv(bytes: Buffer): CsvTable {
+export interface CsvLimits {
+  /** At most this many data rows (blank ones not counted): the parse stops at the next one. */
+  maxRows?: number;
+}
+
+export function readCsv(bytes: Buffer, limits: CsvLimits = {}): CsvTable {
   if (bytes.length === 0) throw new CsvFileError("file", "empty_file");
   const text = decode(bytes);
   if (text.trim() === "") throw new CsvFileError("file", "empty_file");
   // csv-parse reports byte offsets: parse UTF-8 bytes, and count lines in the same bytes.
   const utf8 = Buffer.from(text, "utf8");
   let records: Array<{ record: string[]; info: { bytes: number } }>;
+  const maxRecords = limits.maxRows === undefined ? Infinity : limits.maxRows + 1; // and the header
+  let counted = 0;
   try {
     // With `info`, each record comes with where it ended (the typings do not know it).
-    records = parse(utf8, { info: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true }) as unknown as typeof records;
+    records = parse(utf8, {
+      info: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      // With `info`, each record comes here as { record, info }: counted while parsing, so that a
+      // file past the limit is refused at its first row too many, not after all of it.
+      on_record: ((found: { record: string[] }) => {
+        if (found.record.some((cell) => cell.trim() !== "") && ++counted > maxRecords) throw new CsvFileError("file", "too_many_rows", limits.maxRows);
+        return found;
+      }) as unknown as (record: string[]) => string[],
+    }) as unknown as typeof records;
   } catch (error) {
+    if (error instanceof CsvFileError) throw error;
     const line = (error as { lines?: number }).lines;
     throw new CsvFileError("file", "bad_csv", line);
   }

@@ -2,6 +2,7 @@
  * The shapes every layer shares: a write as a client asks for it, the events it is planned into,
  * and an event as the ledger chains it.
  */
+import type { PrivateValue } from "./private-fields";
 import type { EventBody, HarvestBody } from "./request-shapes";
 
 /** A write as the API, the console and a CSV import all hand it to the event service. */
@@ -22,6 +23,8 @@ export interface LedgerEvent {
 export interface PlannedEvent {
   id: string;
   event: LedgerEvent;
-  /** RFC 8785 canonical JSON of the detail; its keccak256 is event.dataHash. */
+  /** RFC 8785 canonical JSON of the public detail (private fields as commitments); its keccak256 is event.dataHash. */
   detail: string;
+  /** The private fields' values and salts (private-fields.ts): kept by this gateway, never published. */
+  privateValues: PrivateValue[];
 }

@@ -71,6 +71,8 @@ const zh = {
   counterfeitUnissued: "这个单品码从未签发过。包装上的二维码可能是伪造的，请向售卖方或主办方核实。",
   counterfeitOverScanned: (n: number) =>
     `这个单品码已被扫描 ${n} 次，远超一件真实商品的扫描次数，标签可能被复制。请向售卖方或主办方核实。`,
+  counterfeitManyPlaces: (clients: number, networks: number, days: number) =>
+    `这个单品码已被 ${clients} 台不同的设备、在 ${days} 天里从 ${networks} 个不同的网络扫描过，远超一件真实商品，标签可能被复制。请向售卖方或主办方核实。`,
   genuineUnit: "这个单品码由本批次的生产或加工方签发，扫描次数正常。",
   notFoundTitle: "没有找到这个产品",
   notFoundText: "这个二维码或链接不对应任何已上链的批次。请检查链接，或向售卖方咨询。",
@@ -197,6 +199,8 @@ const en: Messages = {
     "This unit code was never issued. The QR code on the pack may be fake: please check with the seller or the programme.",
   counterfeitOverScanned: (n: number) =>
     `This unit code has been scanned ${n} times, far more than a real pack would be: the label may have been copied. Please check with the seller or the programme.`,
+  counterfeitManyPlaces: (clients: number, networks: number, days: number) =>
+    `This unit code has been scanned by ${clients} different devices, from ${networks} different networks over ${days} days, far more than one real pack would be: the label may have been copied. Please check with the seller or the programme.`,
   genuineUnit: "This unit code was issued by the batch's producer or packer and has been scanned a normal number of times.",
   notFoundTitle: "Product not found",
   notFoundText: "This QR code or link does not match any batch on the ledger. Check the link, or ask the seller.",

@@ -1,30 +1,45 @@
 /**
  * Console accounts: members of an organisation (or of the programme office) with a username
- * and a password kept as an scrypt hash; logins with a lockout after repeated failures; and
- * sessions whose random id lives only in the member's cookie (the database keeps its sha256).
+ * and a password kept as an scrypt hash; logins slowed down by a throttle per client address
+ * and username (login-throttle.ts) rather than locked; the login form's server-bound CSRF token
+ * (login-form-tokens.ts); and sessions whose random id lives only in the member's cookie (the
+ * database keeps its sha256).
+ *
+ * A login that fails answers the same whatever the reason (unknown username, wrong password, a
+ * wait not yet over) and takes the same time: an unknown username's password is checked against
+ * a dummy hash of the same cost; an attempt inside a wait checks nothing (a flood of them costs
+ * no scrypt) but answers only after the time of one of the last password checks, drawn at
+ * random, so that its times spread like theirs. One client address has one password check
+ * running at a time: fifty guesses sent at once queue behind each other, and leave the other
+ * scrypt threads to everyone else.
  */
-import { randomBytes, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes, randomInt, randomUUID, scrypt, timingSafeEqual } from "node:crypto";
 import { promisify } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Member, MemberRepository } from "../store/member-repository";
 import type { Org, OrgRepository } from "../store/org-repository";
-import { DomainError, conflict, forbidden, invalidField, notFound } from "../domain/errors";
+import { LoginThrottleRepository } from "../store/login-throttle-repository";
+import { DomainError, conflict, forbidden, invalid, invalidField, notFound } from "../domain/errors";
 import { hashSecret } from "./org-service";
+import { addressGroup, DEFAULT_THROTTLE_SETTINGS, LoginThrottle, type ThrottleSettings } from "./login-throttle";
+import { LoginFormTokens } from "./login-form-tokens";
+import { passwordProblem } from "./password-policy";
 
 const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
 
 export interface AccountSettings {
   /** scrypt cost N (2^15 in production; tests lower it). */
   scryptN: number;
-  /** Consecutive failed logins that lock an account. */
-  lockAfter: number;
-  lockMinutes: number;
+  /** When failed logins make further attempts wait (login-throttle.ts). */
+  throttle: ThrottleSettings;
   sessionHours: number;
 }
 
-export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { scryptN: 1 << 15, lockAfter: 5, lockMinutes: 15, sessionHours: 12 };
+export const DEFAULT_ACCOUNT_SETTINGS: AccountSettings = { scryptN: 1 << 15, throttle: DEFAULT_THROTTLE_SETTINGS, sessionHours: 12 };
 
 const USERNAME = /^[A-Za-z0-9._-]{3,40}$/;
-const MIN_PASSWORD = 10;
+/** How many recent password checks the wait of a refused attempt is drawn from. */
+const CHECK_TIMES_KEPT = 31;
 
 export interface NewMember {
   username: string;
@@ -33,31 +48,45 @@ export interface NewMember {
   isAdmin?: boolean;
 }
 
-export type LoginResult =
-  | { ok: true; sessionId: string; member: Member }
-  | { ok: false; reason: "bad-credentials" | "locked"; lockedUntil?: string };
+/** A refused login says nothing more: not whether the username exists, nor whether it had to wait. */
+export type LoginResult = { ok: true; sessionId: string; member: Member } | { ok: false };
 
 export class AccountService {
+  private readonly throttle: LoginThrottle;
+  readonly loginForms: LoginFormTokens;
+  /** A hash of a random password at the current cost: what an unknown username is checked against. */
+  private readonly dummyHash: Promise<string>;
+  /** Milliseconds of the last password checks, for the time a refused attempt takes. */
+  private readonly checkTimes: number[] = [];
+  /** The last password check queued per client address (its /64 for IPv6). */
+  private readonly checksByAddress = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly members: MemberRepository,
     private readonly orgs: OrgRepository,
     private readonly settings: AccountSettings = DEFAULT_ACCOUNT_SETTINGS,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    const secret = members.loginSecret();
+    const subkey = (purpose: string) => createHmac("sha256", secret).update(purpose).digest();
+    this.throttle = new LoginThrottle(new LoginThrottleRepository(members.db), subkey("login throttle tags"), settings.throttle);
+    this.loginForms = new LoginFormTokens(subkey("login form tokens"));
+    this.dummyHash = this.timed(() => this.hashPassword(randomBytes(16).toString("base64")));
+    this.dummyHash.catch(() => undefined); // awaited (and so reported) by the first login that needs it
+  }
 
   /** A member of an organisation (`orgId`) or, with orgId null, of the programme office. */
   async createMember(orgId: string | null, input: NewMember): Promise<Member> {
-    if (!USERNAME.test(input.username)) {
+    if (typeof input.username !== "string" || !USERNAME.test(input.username)) {
       throw invalidField("username", "must be 3 to 40 letters, digits, dots, dashes or underscores");
-    }
-    if (typeof input.password !== "string" || input.password.length < MIN_PASSWORD || input.password.length > 200) {
-      throw invalidField("password", `must be ${MIN_PASSWORD} to 200 characters`);
     }
     const displayName = (input.displayName ?? input.username).trim();
     if (displayName.length < 1 || displayName.length > 100) throw invalidField("displayName", "must be 1 to 100 characters");
+    const weak = passwordProblem(input.password, { username: input.username, displayName });
+    if (weak) throw invalid([weak]);
     if (orgId !== null && !this.orgs.byId(orgId)) throw notFound(`no organisation ${orgId}`, "org");
     if (this.members.byUsername(input.username)) throw conflict("this username is taken", "username");
-    const member = {
+    const member: Member = {
       id: randomUUID(),
       orgId,
       username: input.username,
@@ -68,7 +97,7 @@ export class AccountService {
       createdAt: this.now().toISOString(),
     };
     this.members.insert(member);
-    return { ...member, failedLogins: 0, lockedUntil: null };
+    return member;
   }
 
   /** A member the organisation's admin member adds from the console. */
@@ -77,22 +106,19 @@ export class AccountService {
     return this.createMember(admin.orgId, { ...input, isAdmin: input.isAdmin ?? false });
   }
 
-  async login(username: string, password: string): Promise<LoginResult> {
+  /** A login from `clientAddress` (the request's address: the throttle counts per address). */
+  async login(username: string, password: string, clientAddress: string | undefined): Promise<LoginResult> {
+    const attempt = this.throttle.begin(username, clientAddress, this.now());
+    if (!attempt.allowed) {
+      await sleep(this.checkTimeLikeTheLast()); // as long as a password check, with none done
+      return { ok: false };
+    }
     const member = this.members.byUsername(username);
+    const stored = member?.passwordHash ?? (await this.dummyHash);
+    const matches = await this.oneAtATime(addressGroup(clientAddress), () => this.timed(() => this.verifyPassword(password, stored)));
+    if (!member || !matches) return { ok: false }; // the failure stays counted
     const now = this.now();
-    if (!member) {
-      await this.hashPassword(password); // the same work, so timing does not tell who exists
-      return { ok: false, reason: "bad-credentials" };
-    }
-    if (member.lockedUntil && new Date(member.lockedUntil) > now) {
-      return { ok: false, reason: "locked", lockedUntil: member.lockedUntil };
-    }
-    if (!(await this.verifyPassword(password, member.passwordHash))) {
-      const lockUntil = new Date(now.getTime() + this.settings.lockMinutes * 60_000).toISOString();
-      const failures = this.members.recordFailure(member.id, this.settings.lockAfter, lockUntil);
-      return failures >= this.settings.lockAfter ? { ok: false, reason: "locked", lockedUntil: lockUntil } : { ok: false, reason: "bad-credentials" };
-    }
-    this.members.recordSuccess(member.id);
+    this.throttle.succeeded(attempt, now);
     this.members.deleteExpiredSessions(now.toISOString()); // the table keeps only live sessions
     const sessionId = randomBytes(32).toString("base64url");
     this.members.insertSession({
@@ -105,6 +131,20 @@ export class AccountService {
     return { ok: true, sessionId, member };
   }
 
+  /** An admin's unlock: the member's failed-login counts are cleared, so they may log in at once. */
+  unlock(memberId: string): { member: Member; cleared: number } {
+    const member = this.members.byId(memberId);
+    if (!member) throw notFound(`no member ${memberId}`, "memberId");
+    return { member, cleared: this.throttle.clear(member.username) };
+  }
+
+  /** The member with this username (for the admin's tools), or a 404. */
+  memberNamed(username: string): Member {
+    const member = this.members.byUsername(username);
+    if (!member) throw notFound(`no member ${username}`, "username");
+    return member;
+  }
+
   /** The member and CSRF token of a live session, and the member's organisation. */
   session(sessionId: string): { member: Member; org?: Org; csrfToken: string } | undefined {
     const found = this.members.session(hashSecret(sessionId), this.now().toISOString());
@@ -115,6 +155,32 @@ export class AccountService {
 
   logout(sessionId: string): void {
     this.members.deleteSession(hashSecret(sessionId));
+  }
+
+  /** Runs `work` after the address's earlier checks have ended. */
+  private oneAtATime<T>(address: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.checksByAddress.get(address) ?? Promise.resolve()).then(work);
+    const done = run.catch(() => undefined);
+    this.checksByAddress.set(address, done);
+    void done.then(() => {
+      if (this.checksByAddress.get(address) === done) this.checksByAddress.delete(address);
+    });
+    return run;
+  }
+
+  /** Runs `work` and keeps how long it took among the recent password checks. */
+  private async timed<T>(work: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      this.checkTimes.push(performance.now() - started);
+      if (this.checkTimes.length > CHECK_TIMES_KEPT) this.checkTimes.shift();
+    }
+  }
+
+  private checkTimeLikeTheLast(): number {
+    return this.checkTimes.length ? this.checkTimes[randomInt(this.checkTimes.length)] : 0;
   }
 
   private async hashPassword(password: string): Promise<string> {

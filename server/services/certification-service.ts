@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { TypedDataEncoder, ZeroAddress, keccak256, toUtf8Bytes, type TypedDataDomain } from "ethers";
 import { endOf, startOf } from "../domain/china-dates";
 import { orgSummary } from "./planning/plan-context";
+import type { RoleGuard } from "./role-standing";
 import { canonicalize } from "../domain/canonical-json";
 import { SubjectKind } from "../domain/event-kinds";
 import { normalizeGtin } from "../domain/gs1";
@@ -43,6 +44,8 @@ export class CertificationService {
     private readonly keys: CustodialKeys,
     private readonly domain: TypedDataDomain,
     private readonly answers: IdempotencyRepository,
+    /** Refuses a certifier whose role the chain revoked, before anything is signed. */
+    private readonly roles?: Pick<RoleGuard, "assertHeld">,
   ) {}
 
   async attestBatch(org: Org, batchId: string, body: BatchCertificationBody, idempotency?: Idempotency): Promise<StoredAnswer> {
@@ -107,6 +110,7 @@ export class CertificationService {
 
   private async unlockCertifier(org: Org) {
     if (org.role !== "certifier") throw forbidden(`a ${org.role} may not attest or revoke certifications`);
+    this.roles?.assertHeld(org);
     if (!org.custodial || !org.keystore) throw forbidden("this organisation signs its own attestations");
     return this.keys.unlock(org.address, org.keystore);
   }

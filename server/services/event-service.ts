@@ -1,6 +1,7 @@
 /**
  * Accepting writes: plan the events, sign them with the organisation's custodial key (or take
- * the organisation's own signatures), and commit them to the outbox. Planning, signing and
+ * the organisation's own signatures), and commit them to the outbox, with the public detail in
+ * event_details and its private fields' values and salts in private_fields. Planning, signing and
  * committing run in one SQLite transaction (shared with the writes that arrived alongside, see
  * GroupCommit), so concurrent writes to one batch chain correctly, and a write is acknowledged
  * only once it is durable. An Idempotency-Key's answer is stored in that same transaction.
@@ -12,6 +13,7 @@ import { ZERO_HASH } from "../domain/hashes";
 import type { ChainTip } from "./batch-state";
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { EventDetails } from "../store/event-details";
+import type { PrivateFieldRepository } from "../store/private-field-repository";
 import type { GroupCommit } from "../store/group-commit";
 import type { Idempotency, IdempotencyRepository, StoredAnswer } from "../store/idempotency-repository";
 
@@ -20,7 +22,9 @@ import type { Org } from "../store/org-repository";
 import type { NewOutboxEvent } from "../store/outbox-repository";
 import { DomainError, conflict, forbidden, idempotencyMismatch, invalidField } from "../domain/errors";
 import type { EventPlanner } from "./event-planner";
+import type { RoleGuard } from "./role-standing";
 import type { PlannedEvent, WriteRequest } from "../domain/ledger-types";
+import { valuesInTheClear } from "../domain/private-fields";
 
 /** Where accepted events go: the outbox (a narrow view of OutboxRepository). */
 export interface OutboxSink {
@@ -43,8 +47,12 @@ export class EventService {
     private readonly keys: CustodialKeys,
     private readonly domain: TypedDataDomain,
     private readonly commits: GroupCommit,
+    /** The values and salts of private fields, kept apart from the public details. */
+    private readonly privateFields: Pick<PrivateFieldRepository, "put">,
     /** Where each batch's chain stands once everything accepted is recorded: what an event extends. */
     private readonly tipOf: (batchId: string) => ChainTip | undefined,
+    /** Refuses an organisation whose role the chain revoked, before anything is signed. */
+    private readonly roles?: Pick<RoleGuard, "assertHeld">,
   ) {}
 
   /** A write by an organisation whose key the gateway keeps. */
@@ -52,6 +60,7 @@ export class EventService {
     if (!org.custodial || !org.keystore) {
       throw forbidden("this organisation signs its own events: use the signing requests route");
     }
+    this.roles?.assertHeld(org);
     const wallet = await this.keys.unlock(org.address, org.keystore);
     return this.commits.run(() => this.once(org, idempotency, () => {
       const planned = this.planner.plan(org, request);
@@ -69,6 +78,7 @@ export class EventService {
    * recall of any batch. `admin` is the admin's organisation row and key.
    */
   async writeAsAdmin(admin: { org: Org; privateKey: string }, request: WriteRequest, idempotency?: Idempotency): Promise<StoredAnswer> {
+    this.roles?.assertHeld(admin.org);
     return this.commits.run(() => this.once(admin.org, idempotency, () => {
       const planned = this.planner.plan(admin.org, request);
       for (const p of planned) {
@@ -82,6 +92,7 @@ export class EventService {
 
   /** Plans a write for an organisation that signs itself; nothing is stored. */
   prepare(org: Org, request: WriteRequest): PlannedEvent[] {
+    this.roles?.assertHeld(org);
     return this.planner.plan(org, request);
   }
 
@@ -97,6 +108,7 @@ export class EventService {
     expectedHead: (batchId: string) => string | undefined,
     idempotency?: Idempotency,
   ): StoredAnswer {
+    this.roles?.assertHeld(org);
     return this.once(org, idempotency, () => {
       events.forEach(({ planned, signature }, i) => {
         const current = expectedHead(planned.event.batchId);
@@ -122,6 +134,9 @@ export class EventService {
     const creates = planned.event.prevHead === ZERO_HASH;
     const { head, link, custody } = chainStep(planned.event, org.address, creates ? undefined : this.tipOf(planned.event.batchId)?.custody, structHash);
     this.details.put(planned.event.dataHash, planned.detail);
+    // In the same transaction as the event: a commitment on chain always has its opening here.
+    // (A request prepared before commitments has none: its amounts are in the clear.)
+    this.privateFields.put(planned.event.dataHash, planned.privateValues ?? valuesInTheClear(JSON.parse(planned.detail) as Record<string, unknown>));
     this.outbox.insert({
       id: planned.id,
       batchId: planned.event.batchId,

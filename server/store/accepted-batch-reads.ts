@@ -9,6 +9,8 @@ import { EventKind } from "../domain/event-kinds";
 import type { Db } from "./database";
 import type { OutboxStatus } from "./outbox-repository";
 import { statementCache, type Sql } from "./statement-cache";
+import type { PrivateValue } from "../domain/private-fields";
+import { PRIVATE_VALUES_JSON, privateValuesOf } from "./private-field-repository";
 
 export interface AcceptedEvent {
   eventId: string;
@@ -18,7 +20,10 @@ export interface AcceptedEvent {
   signer: string;
   status: OutboxStatus;
   error: string | null;
+  /** The public detail, as signed and hashed (private fields as commitments). */
   detail: Record<string, unknown>;
+  /** The private values kept here for it (salts left out): for its own organisation's eyes only. */
+  privateValues: PrivateValue[];
   inputs: string[];
   transactionHash: string | null;
   blockNumber: number | null;
@@ -46,6 +51,7 @@ interface OutboxRow {
   status: OutboxStatus;
   error: string | null;
   detail: string;
+  private_values: string | null;
   inputs: string;
   tx_hash: string | null;
   block_number: number | null;
@@ -53,7 +59,7 @@ interface OutboxRow {
 }
 
 const COLUMNS = `o.id, o.batch_id, o.kind, o.org_id, o.signer, o.status, o.error, d.detail, o.inputs, o.tx_hash, o.block_number,
-  o.created_at`;
+  o.created_at, ${PRIVATE_VALUES_JSON("o.data_hash")} AS private_values`;
 /** The send queue with each event's detail (event_details). */
 const EVENTS = `outbox o JOIN event_details d ON d.data_hash = o.data_hash`;
 
@@ -66,6 +72,7 @@ const toEvent = (row: OutboxRow): AcceptedEvent => ({
   status: row.status,
   error: row.error,
   detail: JSON.parse(row.detail) as Record<string, unknown>,
+  privateValues: privateValuesOf(row.private_values),
   inputs: (JSON.parse(row.inputs) as string[]).map((id) => id.toLowerCase()),
   transactionHash: row.tx_hash,
   blockNumber: row.block_number,

@@ -5,10 +5,14 @@
  * - "accepted": the chain's events followed by those accepted and still on their way (send queue,
  *   not failed): what a new write is checked against.
  * Rows are raw (kind numbers, detail text); services/ledger-rules turns them into entries.
+ * The accepted view also carries the private values this gateway holds for each detail (a sale's
+ * amount sets the usual price a new sale is checked against); the chain's view, like every other
+ * reader of the chain, sees only their commitments.
  */
 import type { Db } from "./database";
 import { EventKind } from "../domain/event-kinds";
 import { statementCache, type Sql } from "./statement-cache";
+import { PRIVATE_VALUES_JSON } from "./private-field-repository";
 
 export type LedgerView = "chain" | "accepted";
 
@@ -21,6 +25,8 @@ export interface EntryRow {
   /** A shipment's consignee as the chain (or the send queue) names it. */
   counterparty: string;
   detail: string | null;
+  /** Accepted view only: JSON [{path, value}] of the private values kept here for this detail. */
+  privateValues?: string | null;
   /** On chain: block and log index of its EventRecorded, and the block's time (unix seconds). */
   blockNumber: number | null;
   logIndex: number | null;
@@ -38,6 +44,7 @@ interface RawRow {
   inputs: string;
   counterparty: string;
   detail: string | null;
+  private_values: string | null;
   block_number: number | null;
   log_index: number | null;
   timestamp: number | null;
@@ -53,6 +60,7 @@ const toRow = (row: RawRow): EntryRow => ({
   inputs: (JSON.parse(row.inputs) as string[]).map((id) => id.toLowerCase()),
   counterparty: row.counterparty.toLowerCase(),
   detail: row.detail,
+  privateValues: row.private_values ?? null,
   blockNumber: row.block_number,
   logIndex: row.log_index,
   timestamp: row.timestamp,
@@ -65,7 +73,10 @@ const EVENT_ID_OF_INDEXED = `(SELECT o.id FROM outbox o WHERE o.batch_id = e.bat
 const INDEXED_COLUMNS = `e.batch_id, e.kind, e.signer, e.data_hash, e.inputs, e.counterparty, d.detail, e.block_number, e.log_index, e.timestamp,
   NULL AS seq, ${EVENT_ID_OF_INDEXED} AS event_id`;
 const QUEUED_COLUMNS = `o.batch_id, o.kind, o.signer, o.data_hash, o.inputs, o.counterparty, d.detail, NULL AS block_number, NULL AS log_index,
-  NULL AS timestamp, o.seq, o.id AS event_id`;
+  NULL AS timestamp, o.seq, o.id AS event_id, ${PRIVATE_VALUES_JSON("o.data_hash")} AS private_values`;
+/** The indexed columns of a view: the accepted view adds the private values held here. */
+const indexedColumns = (view: LedgerView) =>
+  view === "accepted" ? `${INDEXED_COLUMNS}, ${PRIVATE_VALUES_JSON("e.data_hash")} AS private_values` : INDEXED_COLUMNS;
 /**
  * Accepted events not in the index yet: on their way, or mined above the index's cursor. Those
  * the index has are matched by batch and data hash (a detail is never recorded twice on a batch).
@@ -86,7 +97,7 @@ export class LedgerEntryReads {
   own(batchId: string, view: LedgerView): EntryRow[] {
     const id = batchId.toLowerCase();
     const indexed = this.sql(
-      `SELECT ${INDEXED_COLUMNS} FROM idx_events e LEFT JOIN event_details d ON d.data_hash = e.data_hash
+      `SELECT ${indexedColumns(view)} FROM idx_events e LEFT JOIN event_details d ON d.data_hash = e.data_hash
        WHERE e.batch_id = ? ORDER BY e.position`,
     ).all(id) as RawRow[];
     if (view === "chain") return indexed.map(toRow);
@@ -101,7 +112,7 @@ export class LedgerEntryReads {
   draws(batchId: string, view: LedgerView): EntryRow[] {
     const id = batchId.toLowerCase();
     const indexed = this.sql(
-      `SELECT ${INDEXED_COLUMNS} FROM idx_lineage l
+      `SELECT ${indexedColumns(view)} FROM idx_lineage l
        JOIN idx_events e ON e.batch_id = l.batch_id AND e.kind = ${EventKind.Processing}
        LEFT JOIN event_details d ON d.data_hash = e.data_hash
        WHERE l.input_batch_id = @id AND e.inputs LIKE '%' || @id || '%'
@@ -142,7 +153,7 @@ export class LedgerEntryReads {
   private ofKind(batchId: string, kind: number, view: LedgerView): EntryRow[] {
     const id = batchId.toLowerCase();
     const indexed = this.sql(
-      `SELECT ${INDEXED_COLUMNS} FROM idx_events e LEFT JOIN event_details d ON d.data_hash = e.data_hash
+      `SELECT ${indexedColumns(view)} FROM idx_events e LEFT JOIN event_details d ON d.data_hash = e.data_hash
        WHERE e.batch_id = ? AND e.kind = ? ORDER BY e.position`,
     ).all(id, kind) as RawRow[];
     if (view === "chain") return indexed.map(toRow);

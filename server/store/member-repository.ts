@@ -1,4 +1,5 @@
-/** Console members (people who log in) and their sessions. */
+/** Console members (people who log in), their sessions, and the key of the login's secrets. */
+import { randomBytes } from "node:crypto";
 import type { Db } from "./database";
 import { statementCache, type Sql } from "./statement-cache";
 
@@ -10,8 +11,6 @@ export interface Member {
   passwordHash: string;
   isAdmin: boolean;
   programme: boolean;
-  failedLogins: number;
-  lockedUntil: string | null;
   createdAt: string;
 }
 
@@ -23,8 +22,6 @@ interface MemberRow {
   password_hash: string;
   is_admin: number;
   programme: number;
-  failed_logins: number;
-  locked_until: string | null;
   created_at: string;
 }
 
@@ -36,19 +33,18 @@ const toMember = (row: MemberRow): Member => ({
   passwordHash: row.password_hash,
   isAdmin: row.is_admin === 1,
   programme: row.programme === 1,
-  failedLogins: row.failed_logins,
-  lockedUntil: row.locked_until,
   createdAt: row.created_at,
 });
 
 export class MemberRepository {
   private readonly sql: Sql;
 
-  constructor(db: Db) {
+  /** `db` is shared with the login's throttle (services/account-service.ts builds it from here). */
+  constructor(readonly db: Db) {
     this.sql = statementCache(db);
   }
 
-  insert(member: Omit<Member, "failedLogins" | "lockedUntil">): void {
+  insert(member: Member): void {
     this.sql(
       `INSERT INTO members (id, org_id, username, display_name, password_hash, is_admin, programme, created_at)
        VALUES (@id, @orgId, @username, @displayName, @passwordHash, @isAdmin, @programme, @createdAt)`,
@@ -69,18 +65,14 @@ export class MemberRepository {
     return (this.sql(`SELECT * FROM members WHERE org_id = ? ORDER BY created_at, username`).all(orgId) as MemberRow[]).map(toMember);
   }
 
-  /** Counts a failed login; from `lockAfter` consecutive failures on, locks until `lockUntil`. */
-  recordFailure(id: string, lockAfter: number, lockUntil: string): number {
-    const row = this.sql(
-      `UPDATE members SET failed_logins = failed_logins + 1,
-         locked_until = CASE WHEN failed_logins + 1 >= @lockAfter THEN @lockUntil ELSE locked_until END
-       WHERE id = @id RETURNING failed_logins`,
-    ).get({ id, lockAfter, lockUntil }) as { failed_logins: number };
-    return row.failed_logins;
-  }
-
-  recordSuccess(id: string): void {
-    this.sql(`UPDATE members SET failed_logins = 0, locked_until = NULL WHERE id = ?`).run(id);
+  /**
+   * The random key behind the login form's tokens and the throttle's tags: made on first use and
+   * kept (in settings), so that a restart neither voids open login forms nor renames the counts.
+   */
+  loginSecret(): Buffer {
+    this.sql(`INSERT INTO settings (key, value) VALUES ('login_secret', ?) ON CONFLICT (key) DO NOTHING`).run(randomBytes(32).toString("base64"));
+    const row = this.sql(`SELECT value FROM settings WHERE key = 'login_secret'`).get() as { value: string };
+    return Buffer.from(row.value, "base64");
   }
 
   // ---- sessions -------------------------------------------------------------------------------

@@ -6,6 +6,8 @@ import { ZERO_HASH } from "../domain/hashes";
 import type { Db } from "./database";
 import type { OutboxStatus } from "./outbox-repository";
 import { statementCache, type Sql } from "./statement-cache";
+import { revealPrivateFields } from "../domain/private-fields";
+import { PRIVATE_VALUES_JSON, privateValuesOf } from "./private-field-repository";
 
 /**
  * SQL for the product name of the batch in column `batchColumn`, from the event that created it
@@ -22,7 +24,7 @@ export interface OrgEvent {
   kind: number;
   status: OutboxStatus;
   error: string | null;
-  /** The event's detail as signed (canonical JSON, parsed). */
+  /** The event's detail as its organisation wrote it: as signed, with its private values (a sale's amount) in place of their commitments. */
   detail: Record<string, unknown>;
   product: string | null;
   acceptedAt: string;
@@ -35,6 +37,7 @@ interface Row {
   status: OutboxStatus;
   error: string | null;
   detail: string;
+  private_values: string | null;
   product: string | null;
   created_at: string;
 }
@@ -49,7 +52,8 @@ export class OrgEventReads {
   /** The organisation's latest `limit` events, newest first. */
   recent(orgId: string, limit: number): OrgEvent[] {
     const rows = this.sql(
-      `SELECT o.id, o.batch_id, o.kind, o.status, o.error, d.detail, o.created_at, ${productNameOfBatch("o.batch_id")} AS product
+      `SELECT o.id, o.batch_id, o.kind, o.status, o.error, d.detail, ${PRIVATE_VALUES_JSON("o.data_hash")} AS private_values, o.created_at,
+              ${productNameOfBatch("o.batch_id")} AS product
        FROM outbox o JOIN event_details d ON d.data_hash = o.data_hash WHERE o.org_id = @org ORDER BY o.seq DESC LIMIT @limit`,
     ).all({ org: orgId, limit, zero: ZERO_HASH }) as Row[];
     return rows.map((row) => ({
@@ -58,7 +62,7 @@ export class OrgEventReads {
       kind: row.kind,
       status: row.status,
       error: row.error,
-      detail: JSON.parse(row.detail) as Record<string, unknown>,
+      detail: revealPrivateFields(JSON.parse(row.detail) as Record<string, unknown>, privateValuesOf(row.private_values)),
       product: row.product,
       acceptedAt: row.created_at,
     }));

@@ -3,6 +3,7 @@
  * detail (and so its hash on chain) names each photo by that hash, so anyone can check that the
  * photo a page shows is the one the cooperative recorded.
  */
+import { keccak256 } from "ethers";
 import { EventKind } from "../domain/event-kinds";
 import type { Db } from "./database";
 import { statementCache, type Sql } from "./statement-cache";
@@ -24,8 +25,14 @@ export class PhotoRepository {
     this.sql = statementCache(db);
   }
 
-  /** Stores the photos not stored yet; returns the hashes this call added (the others were there). */
+  /**
+   * Stores the photos not stored yet; returns the hashes this call added (the others were there).
+   * Each must be kept under the keccak256 of its very bytes (the caller strips metadata first).
+   */
   saveNew(photos: readonly Photo[]): string[] {
+    for (const photo of photos) {
+      if (keccak256(photo.bytes) !== photo.hash.toLowerCase()) throw new Error(`photo ${photo.hash} is not the keccak256 of its bytes`);
+    }
     const at = new Date().toISOString();
     return this.db.transaction(() =>
       photos

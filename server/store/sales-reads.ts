@@ -15,7 +15,9 @@
  *   several origins counts for the origin of its first input.
  * - The product is the nearest name on that way back: a processing output's own product name
  *   if it gave one, else the name of the product harvested.
- * - Amounts are summed in fen (each sale rounded to the fen), so totals are exact.
+ * - Amounts are summed in fen (each sale rounded to the fen), so totals are exact. A sale's
+ *   public detail holds only a salted commitment to its amount: the amount comes from this
+ *   gateway's private_fields, by the sale's data hash (a corrected sale's, by the correction's).
  * - A sale that a correction on chain declared void is not counted; one it superseded counts
  *   with the corrected facts (the latest correction of it decides).
  */
@@ -49,14 +51,17 @@ export interface SalesGroup {
 
 /**
  * The facts of a sale's detail. These expressions are exactly those of the partial index
- * outbox_sale_facts (the fourth migration in schema.ts), so SQLite reads them from the index
- * instead of parsing each sale's JSON: change both together.
+ * outbox_sale_facts (as the eighth migration in schema.ts last made it), so SQLite reads them
+ * from the index instead of parsing each sale's JSON: change both together.
  */
 const SOLD_MONTH = `strftime('%Y-%m', o.detail ->> '$.soldAt', '+8 hours')`;
 const CHANNEL = `o.detail ->> '$.channel'`;
 const UNIT = `o.detail ->> '$.quantity.unit'`;
 const QUANTITY = `o.detail ->> '$.quantity.amount'`;
-const AMOUNT = `o.detail ->> '$.amountCny'`;
+/** A private amount, looked up by data hash and field in private_fields' primary key. */
+const privateAmount = (dataHash: string, path: string) =>
+  `(SELECT CAST(p.value_json AS REAL) FROM private_fields p WHERE p.data_hash = ${dataHash} AND p.path = '${path}')`;
+const AMOUNT = privateAmount("o.data_hash", "amountCny");
 
 /** The walk back through lineage gives up after this many steps (a pack of a pack of ...). */
 const MAX_LINEAGE_DEPTH = 32;
@@ -72,8 +77,9 @@ const GROUPS_SQL = `
 WITH RECURSIVE
   -- The latest correction on chain of each corrected event (corrections are few).
   correction AS (
+    -- (k.data_hash is the latest correction's: SQLite takes bare columns from the max() row.)
     SELECT k.batch_id, k.detail ->> '$.corrects' AS corrects, k.detail ->> '$.declaration' AS declaration,
-           k.detail -> '$.replacement' AS replacement, max(k.seq) AS seq
+           k.detail -> '$.replacement' AS replacement, k.data_hash, max(k.seq) AS seq
     FROM outbox k
     WHERE k.kind = ${EventKind.Correction} AND k.status != 'failed'
       AND EXISTS (SELECT 1 FROM idx_events x WHERE x.batch_id = k.batch_id AND x.data_hash = k.data_hash)
@@ -86,7 +92,8 @@ WITH RECURSIVE
            ${corrected(CHANNEL, "$.channel")} AS channel,
            ${corrected(UNIT, "$.quantity.unit")} AS unit,
            ${corrected(QUANTITY, "$.quantity.amount")} AS quantity,
-           CAST(round(${corrected(AMOUNT, "$.amountCny")} * 100) AS INTEGER) AS amount_fen
+           CAST(round(CASE WHEN c.data_hash IS NULL THEN ${AMOUNT}
+                           ELSE coalesce(${privateAmount("c.data_hash", "replacement.amountCny")}, ${AMOUNT}) END * 100) AS INTEGER) AS amount_fen
     FROM idx_events e
     JOIN outbox o ON o.kind = ${EventKind.Sale}
                  AND o.batch_id = e.batch_id AND o.prev_head = e.prev_head AND o.data_hash = e.data_hash

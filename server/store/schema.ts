@@ -13,7 +13,12 @@
  * own writes, newest first (the console's recent records); the sixth keeps every accepted
  * detail by its data hash (event_details), apart from the send queue, and copies in those the
  * queue already held. The seventh indexes what the ledger's rules look up: events by batch and
- * data hash, corrections by the event they correct, shipments by their consignee.
+ * data hash, corrections by the event they correct, shipments by their consignee. The eighth
+ * keeps private fields' values and salts apart from the public details (private_fields); the
+ * ninth, the signals of distinct clients, networks and days that scanned each unit; the tenth,
+ * the console login's failure counts and known places instead of the members' lock; the
+ * eleventh, the roles the chain granted and revoked; the twelfth, each event's counterparty,
+ * link and custody after it, now that the chain decides who may extend a batch.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -344,6 +349,100 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   INSERT INTO outbox_inputs (input_batch_id, seq)
     SELECT DISTINCT lower(j.value), o.seq FROM outbox o, json_each(o.inputs) j;
+  `,
+  `
+  -- Private fields: a public detail holds a salted commitment to each (server/domain/
+  -- private-fields.ts); their values and salts are kept here, by the detail's data hash, and
+  -- nowhere public. Amounts published in the clear before commitments are copied in (salt
+  -- NULL), so that the programme's figures read every amount from this one table.
+  CREATE TABLE private_fields (
+    data_hash  TEXT NOT NULL,
+    path       TEXT NOT NULL,             -- "amountCny", or "replacement.amountCny" in a correction
+    value_json TEXT NOT NULL,             -- the value as JSON
+    salt       TEXT,                      -- 0x + 32 random bytes hex; NULL: published before commitments
+    PRIMARY KEY (data_hash, path)
+  ) WITHOUT ROWID;
+  INSERT OR IGNORE INTO private_fields (data_hash, path, value_json, salt)
+    SELECT data_hash, 'amountCny', detail -> '$.amountCny', NULL FROM outbox
+    WHERE kind = 4 AND detail ->> '$.amountCny' IS NOT NULL;
+  INSERT OR IGNORE INTO private_fields (data_hash, path, value_json, salt)
+    SELECT data_hash, 'replacement.amountCny', detail -> '$.replacement.amountCny', NULL FROM outbox
+    WHERE kind = 6 AND detail ->> '$.replacement.amountCny' IS NOT NULL;
+  -- The sales' facts index no longer holds the amount (it is in private_fields now).
+  DROP INDEX outbox_sale_facts;
+  CREATE INDEX outbox_sale_facts ON outbox (
+    kind, batch_id, prev_head, data_hash,
+    strftime('%Y-%m', detail ->> '$.soldAt', '+8 hours'),
+    detail ->> '$.channel', detail ->> '$.quantity.unit', detail ->> '$.quantity.amount'
+  ) WHERE kind = 4;
+  `,
+  `
+  -- Scans of a unit's page counted by distinct client per time window, with the signals the
+  -- counterfeit warning needs to agree on: how many distinct clients, networks and China days
+  -- scanned the unit (server/services/unit-scans.ts). Clients and networks are kept only as
+  -- keyed hashes, never as addresses or user agents.
+  ALTER TABLE serials ADD COLUMN scan_clients  INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE serials ADD COLUMN scan_networks INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE serials ADD COLUMN scan_days     INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE serial_scan_clients (
+    batch_id    TEXT NOT NULL,
+    serial      TEXT NOT NULL,
+    client      TEXT NOT NULL,            -- keyed hash of the client (address + user agent, or its scan cookie)
+    last_window INTEGER NOT NULL,         -- the time window of its last counted scan
+    PRIMARY KEY (batch_id, serial, client)
+  ) WITHOUT ROWID;
+  CREATE TABLE serial_scan_networks (
+    batch_id TEXT NOT NULL,
+    serial   TEXT NOT NULL,
+    network  TEXT NOT NULL,               -- keyed hash of the client's /24 (IPv4) or /48 (IPv6)
+    PRIMARY KEY (batch_id, serial, network)
+  ) WITHOUT ROWID;
+  CREATE TABLE serial_scan_days (
+    batch_id TEXT NOT NULL,
+    serial   TEXT NOT NULL,
+    day      TEXT NOT NULL,               -- YYYY-MM-DD in China
+    PRIMARY KEY (batch_id, serial, day)
+  ) WITHOUT ROWID;
+  `,
+  `
+  -- The console login's throttle (server/services/login-throttle.ts) instead of the members'
+  -- lock, which anyone could set off: failures counted per username and client address, per
+  -- address and per username, each with the wait it sets; and the places each member logged
+  -- in from. Usernames and addresses are kept only as keyed hashes (tags).
+  CREATE TABLE login_failures (
+    key             TEXT PRIMARY KEY,     -- "pair:<user tag>:<address tag>", "address:<tag>", "username:<tag>"
+    user_tag        TEXT,                 -- the username's tag (pair and username counts): what an unlock clears
+    failures        INTEGER NOT NULL,
+    last_failure_at TEXT NOT NULL,
+    blocked_until   TEXT                  -- no attempt on this count before then
+  ) WITHOUT ROWID;
+  CREATE INDEX login_failures_by_user ON login_failures(user_tag) WHERE user_tag IS NOT NULL;
+  CREATE INDEX login_failures_by_age ON login_failures(last_failure_at);
+  CREATE TABLE login_places (
+    user_tag      TEXT NOT NULL,
+    address_tag   TEXT NOT NULL,
+    last_login_at TEXT NOT NULL,
+    PRIMARY KEY (user_tag, address_tag)
+  ) WITHOUT ROWID;
+  ALTER TABLE members DROP COLUMN failed_logins;
+  ALTER TABLE members DROP COLUMN locked_until;
+  `,
+  `
+  -- Roles as the chain says (server/store/role-index.ts): every RoleGranted and RoleRevoked of
+  -- the ledger, written by the indexer; the last change of an organisation's role decides
+  -- whether its writes are accepted. Rows belong to a ledger and are read up to the cursor.
+  CREATE TABLE idx_role_changes (
+    ledger       TEXT NOT NULL,           -- the ledger's address, checksummed (as idx_cursor.address)
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    tx_hash      TEXT NOT NULL,
+    role         TEXT NOT NULL,           -- role id, lower-case hex (zero: admin)
+    account      TEXT NOT NULL,           -- lower-case address
+    granted      INTEGER NOT NULL,        -- 1 RoleGranted, 0 RoleRevoked
+    sender       TEXT NOT NULL,
+    PRIMARY KEY (ledger, block_number, log_index)
+  ) WITHOUT ROWID;
+  CREATE INDEX idx_role_changes_by_account ON idx_role_changes(account, role, block_number, log_index);
   `,
   `
   -- Who may extend a batch is checked on chain: each head commits to the batch's custody. The

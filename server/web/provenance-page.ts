@@ -8,9 +8,14 @@ import type { JourneyEntry, Origin, ProvenanceView } from "../services/batches/p
 export interface UnitScan {
   serial: string;
   issued: boolean;
+  /** Counted scans: once per client per time window. */
   scanCount: number;
-  /** Scans above which the page warns of a copied label. */
-  warnAbove: number;
+  /** Distinct clients, networks and China days that scanned it. */
+  clients: number;
+  networks: number;
+  days: number;
+  /** The signals agree that the label may be copied (services/unit-scans.ts). */
+  suspect: boolean;
 }
 
 export interface PageOptions {
@@ -64,9 +69,9 @@ function unitBanner(unit: UnitScan | undefined, t: Messages): SafeHtml | null {
     return html`<section class="banner banner-danger" role="alert" data-warning="counterfeit">
 <h2>${t.counterfeitTitle}</h2><p>${t.counterfeitUnissued}</p></section>`;
   }
-  if (unit.scanCount > unit.warnAbove) {
+  if (unit.suspect) {
     return html`<section class="banner banner-danger" role="alert" data-warning="counterfeit">
-<h2>${t.counterfeitTitle}</h2><p>${t.counterfeitOverScanned(unit.scanCount)}</p></section>`;
+<h2>${t.counterfeitTitle}</h2><p>${t.counterfeitManyPlaces(unit.clients, unit.networks, unit.days)}</p></section>`;
   }
   return html`<section class="banner banner-ok" aria-labelledby="unit-heading">
 <h2 id="unit-heading">${t.unitTitle}</h2><p>${t.genuineUnit}</p><p>${t.scans(unit.scanCount)}</p></section>`;

@@ -15,6 +15,7 @@ import { LABELS_PER_SHEET } from "../html/label-sheet";
 import { renderNotFoundPage } from "../html/not-found-page";
 import { renderProvenancePage, type UnitScan } from "./provenance-page";
 import type { BatchViews } from "../services/batches/batch-views";
+import type { UnitScans } from "../services/unit-scans";
 import { qrPng, qrSvg } from "./qr";
 import { publicRateLimit } from "./security";
 import { PageCache } from "./page-cache";
@@ -24,10 +25,10 @@ export interface WebDeps {
   /** Changes whenever anything in the database does (kept pages are then rendered afresh). */
   dataVersion: () => number;
   serials: SerialRepository;
+  /** Counts a unit's scans by distinct client per window and says when its page warns. */
+  scans: UnitScans;
   publicBaseUrl: string;
   explorerUrl?: string;
-  /** Scans of one unit's code above which its page warns of a copied label. */
-  scanWarnThreshold: number;
   rateLimitPerMinute: number;
 }
 
@@ -35,6 +36,9 @@ export interface WebDeps {
 const AI21_PATTERN = /^[!"%-?A-Z_a-z]{1,20}$/;
 const MAX_LABELS = LABELS_PER_SHEET * 10;
 const PAGE_CACHE = "public, max-age=60";
+/** The unit page's cookie: the client's name for the scan count (services/unit-scans.ts), for that unit's path only. */
+const SCAN_COOKIE = "unit_scan";
+const SCAN_COOKIE_MAX_AGE_S = 400 * 86_400;
 
 class PageNotFound extends Error {
   constructor(readonly reason: string) {
@@ -69,9 +73,17 @@ export function webRoutes(deps: WebDeps): Router {
     const batchId = batchIdFor(gtin, lot);
     const view = deps.batches.page(batchId);
     if (!view) throw new PageNotFound("missing");
-    // Every GET is one scan; a HEAD (link checkers) is not.
-    const scan = req.method === "GET" ? deps.serials.recordScan(batchId, serial) : { issued: true, scanCount: 0 };
-    const unit: UnitScan = { serial, ...scan, warnAbove: deps.scanWarnThreshold };
+    // A GET is a scan, counted once per client per window; a HEAD (link checkers) is not.
+    let unit: UnitScan = { serial, issued: true, scanCount: 0, clients: 0, networks: 0, days: 0, suspect: false };
+    if (req.method === "GET") {
+      const cookie = cookieOf(req, SCAN_COOKIE);
+      const scan = deps.scans.scan(batchId, serial, { address: req.ip ?? req.socket.remoteAddress ?? "", userAgent: req.get("User-Agent") ?? "", cookie });
+      if (scan.issued && cookie !== scan.clientId && /^[\w/.-]+$/.test(req.path)) {
+        const secure = deps.publicBaseUrl.startsWith("https:") ? "; Secure" : "";
+        res.append("Set-Cookie", `${SCAN_COOKIE}=${scan.clientId}; Path=${req.path}; Max-Age=${SCAN_COOKIE_MAX_AGE_S}; HttpOnly; SameSite=Lax${secure}`);
+      }
+      unit = { serial, issued: scan.issued, scanCount: scan.scanCount, clients: scan.clients, networks: scan.networks, days: scan.days, suspect: scan.suspect };
+    }
     const lang = languageOf(req);
     const body = renderProvenancePage(view, { lang, path: req.path, explorerUrl: deps.explorerUrl, unit });
     res.set("Cache-Control", "no-store"); // each scan must reach us to be counted
@@ -151,6 +163,15 @@ export function webRoutes(deps: WebDeps): Router {
   }
 
   return router;
+}
+
+/** A cookie's value from the request's Cookie header. */
+function cookieOf(req: Request, name: string): string | undefined {
+  for (const part of (req.get("Cookie") ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name) return value.join("=");
+  }
+  return undefined;
 }
 
 function languageOf(req: Request): Lang {

@@ -1,6 +1,12 @@
-/** Console accounts over HTTP: logging in and out, CSRF, lockout, and where each member may go. */
+/**
+ * Console accounts over HTTP: logging in and out, CSRF (the login form's token bound by the
+ * server), the throttle that slows a guesser down without locking the owner out, and where
+ * each member may go. The gateway trusts no proxy header, so clients on other loopback
+ * addresses (AddressClient) play other machines.
+ */
 import { expect } from "chai";
-import { ConsoleClient } from "../helpers/console-client";
+import { AddressClient, withoutToken } from "../../scripts/lib/address-client";
+import { ConsoleClient, errorBeside } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
 
 const PASSWORD = "correct horse battery";
@@ -15,6 +21,7 @@ describe("console login", function () {
     producer = await h.org("田阳芒果专业合作社", "producer");
     await h.member(producer.id, "tianyang.admin", PASSWORD, true);
     await h.member(producer.id, "tianyang.locked", PASSWORD);
+    await h.member(producer.id, "tianyang.clerk", PASSWORD);
     await h.member(null, "programme.office", PASSWORD);
   });
 
@@ -70,6 +77,28 @@ describe("console login", function () {
     expect(client.cookie("plc_session")).to.equal(undefined);
   });
 
+  it("refuses a login whose CSRF token the server did not issue, even when the cookie and the field agree", async function () {
+    const post = (cookie: string, token: string) =>
+      fetch(`${h.base}/console/login`, {
+        method: "POST",
+        redirect: "manual",
+        headers: { "content-type": "application/x-www-form-urlencoded", cookie: `plc_login_csrf=${cookie}` },
+        body: new URLSearchParams({ _csrf: token, username: "tianyang.admin", password: PASSWORD }),
+      });
+    // A value of the attacker's choosing, planted as the cookie and sent as the field.
+    const chosen = await post("attacker-chosen-token-0123456789", "attacker-chosen-token-0123456789");
+    expect(chosen.status).to.equal(403);
+    expect(chosen.headers.getSetCookie().some((c) => c.startsWith("plc_session="))).to.equal(false);
+    // A real visitor's cookie, with that cookie's own value as the token.
+    const visitor = new ConsoleClient(h.base);
+    await visitor.get("/console/login");
+    const nonce = visitor.cookie("plc_login_csrf")!;
+    const echoed = await post(nonce, nonce);
+    expect(echoed.status).to.equal(403);
+    // The token the server issued for that cookie is the one that works.
+    expect((await post(nonce, visitor.csrf!)).status).to.equal(303);
+  });
+
   it("refuses a logged-in member's form without the session's CSRF token", async function () {
     const client = new ConsoleClient(h.base);
     await client.login("tianyang.admin", PASSWORD);
@@ -78,15 +107,31 @@ describe("console login", function () {
     expect((await client.get("/console/members")).status, "still logged in").to.equal(200);
   });
 
-  it("locks an account after five failures, even against the right password, and says until when", async function () {
-    const client = new ConsoleClient(h.base);
-    for (let i = 0; i < 4; i++) expect((await client.login("tianyang.locked", "wrong password!")).status).to.equal(401);
-    const fifth = await client.login("tianyang.locked", "wrong password!");
-    expect(fifth.status).to.equal(423);
-    expect(fifth.text).to.contain("账户已锁定");
-    const right = await client.login("tianyang.locked", PASSWORD);
-    expect(right.status).to.equal(423);
-    expect(client.cookie("plc_session")).to.equal(undefined);
+  it("answers an unknown name, a wrong password and a name that must wait alike: 401, the same page, the same words", async function () {
+    const guesser = new AddressClient(h.base, "127.0.0.2");
+    for (let i = 0; i < 5; i++) expect((await guesser.login("tianyang.clerk", `wrong password ${i}`)).status).to.equal(401);
+    const waiting = await guesser.login("tianyang.clerk", PASSWORD); // the right password, inside the wait
+    const wrong = await new AddressClient(h.base, "127.0.0.3").login("tianyang.clerk", "wrong password");
+    const unknown = await new AddressClient(h.base, "127.0.0.4").login("nobody.at.all", "wrong password");
+    const page = (answer: { text: string }) => withoutToken(answer.text).replace(/tianyang\.clerk|nobody\.at\.all/g, "NAME");
+    expect([waiting.status, wrong.status, unknown.status]).to.deep.equal([401, 401, 401]);
+    expect(page(waiting)).to.equal(page(wrong));
+    expect(page(unknown)).to.equal(page(wrong));
+    expect(wrong.text).to.contain("用户名或密码不对");
+    expect(guesser.cookie("plc_session"), "no session inside the wait").to.equal(undefined);
+  });
+
+  it("five and more failures from one address do not stop the owner logging in from another", async function () {
+    const guesser = new AddressClient(h.base, "127.0.0.5");
+    for (let i = 0; i < 8; i++) expect((await guesser.login("tianyang.locked", `wrong password ${i}`)).status).to.equal(401);
+    const owner = new AddressClient(h.base, "127.0.0.6");
+    const answer = await owner.login("tianyang.locked", PASSWORD);
+    expect(answer.status).to.equal(303);
+    expect(answer.location).to.equal("/console");
+    expect(owner.cookie("plc_session")).to.be.a("string");
+    // The guesser itself must wait, whatever it sends.
+    expect((await guesser.login("tianyang.locked", PASSWORD)).status).to.equal(401);
+    expect(guesser.cookie("plc_session")).to.equal(undefined);
   });
 
   it("never follows a login's next= off the site", async function () {
@@ -112,6 +157,12 @@ describe("console login", function () {
     const bad = await admin.post("/console/members", { username: "a", password: "short" });
     expect(bad.status).to.equal(400);
     expect(bad.text).to.contain(`data-field="username"`).and.to.match(/class="field-error"/);
+    const guessable = await admin.post("/console/members", { displayName: "黄大姐", username: "tianyang.huang", password: "1111111111" });
+    expect(guessable.status).to.equal(400);
+    expect(errorBeside(guessable.text, "password")).to.match(/^密码太容易被猜到（.+）/);
+    const named = await admin.post("/console/members", { displayName: "黄大姐", username: "tianyang.huang", password: "Tianyang.Huang-2026!" });
+    expect(named.status).to.equal(400);
+    expect(errorBeside(named.text, "password")).to.equal("密码不能包含用户名");
     const added = await admin.post("/console/members", { displayName: "黄大姐", username: "tianyang.huang", password: PASSWORD });
     expect(added.status).to.equal(303);
     expect((await admin.get(added.location!)).text).to.contain("黄大姐");
@@ -125,6 +176,10 @@ describe("console login", function () {
       [{ username: "x", password: PASSWORD }, "username"],
       [{ username: "tianyang.short", password: "short" }, "password"],
       [{ username: "tianyang.admin", password: PASSWORD }, "username"],
+      [{ username: "tianyang.weak", password: "1111111111" }, "password"],
+      [{ username: "tianyang.same", password: "tianyang.same" }, "password"],
+      [{ username: "tianyang.pass", password: "P@ssw0rd2026" }, "password"],
+      [{ username: "tianyang.disp", displayName: "Huang Dajie", password: "huangdajie and mango" }, "password"],
     ] as const) {
       const answer = await h.call("POST", `/api/v1/orgs/${producer.id}/members`, { token: "test-admin-token-0123456789abcdef", body });
       expect(answer.status).to.be.oneOf([400, 409]);

@@ -203,9 +203,9 @@ describe("CSV imports over the API", function () {
       expect(answer.status, `${kind} ${bytes.length} ${JSON.stringify(headers)}`).to.equal(status);
       if (field) expect(answer.body.error.fields.map((f: { field: string }) => f.field)).to.deep.equal([field]);
     }
-    const big = await upload(producer.apiKey, "harvest", Buffer.alloc(20 * 1024 * 1024 + 1, 0x41));
+    const big = await upload(producer.apiKey, "harvest", Buffer.alloc(10 * 1024 * 1024 + 1, 0x41));
     expect(big.status).to.equal(413);
-    expect(big.body.error.fields).to.deep.equal([{ field: "file", message: "is larger than 20 MB" }]);
+    expect(big.body.error.fields).to.deep.equal([{ field: "file", message: "is larger than 10 MB" }]);
     expect((h.db.prepare(`SELECT count(*) AS n FROM csv_imports`).get() as { n: number }).n).to.equal(before);
   });
 

@@ -15,6 +15,8 @@ import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { createGateway, type Gateway } from "../../server/gateway";
 import { openDatabase, type Db } from "../../server/store/database";
 import { freePort } from "../../scripts/lib/processes";
+import { TIMEOUT_DEFAULTS, type Limits, type Timeouts } from "../../server/config";
+import { createHttpServer, listen } from "../../server/web/http-server";
 
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
@@ -42,7 +44,11 @@ export interface HarnessOptions {
   loops?: boolean;
   batchSize?: number;
   /** Settings of the public pages (the rate limit is off unless given). */
-  web?: { scanWarnThreshold?: number; rateLimitPerMinute?: number; explorerUrl?: string };
+  web?: { scanWarnThreshold?: number; scanWarnNetworks?: number; scanWarnDays?: number; scanWindowMinutes?: number; rateLimitPerMinute?: number; explorerUrl?: string };
+  /** What clients may send (the API's rate limits are off unless given). */
+  limits?: Partial<Limits>;
+  /** How long the server waits for clients (config's defaults unless given). */
+  timeouts?: Partial<Timeouts>;
 }
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
@@ -76,11 +82,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     publicBaseUrl: base,
     web: { scanWarnThreshold: 30, rateLimitPerMinute: 0, ...options.web },
     logger: pino({ level: process.env.HARNESS_LOG ?? "silent" }),
+    limits: { apiReadsPerMinute: 0, verifiesPerMinute: 0, ...options.limits },
+    uploadDir: path.join(dataDir, "uploads"),
   });
   if (options.loops) gateway.start();
-  const server: Server = await new Promise((resolve) => {
-    const listening = gateway.app.listen(port, "127.0.0.1", () => resolve(listening));
-  });
+  const server: Server = await listen(createHttpServer(gateway.app, { ...TIMEOUT_DEFAULTS, ...options.timeouts }), port, "127.0.0.1");
 
   const call: Harness["call"] = async (method, url, { token, body, headers = {}, raw } = {}) => {
     const response = await fetch(`${base}${url}`, {

@@ -1,10 +1,14 @@
 /**
  * Harvest photos from a multipart form: JPEG, PNG or WebP (recognised by their bytes, not by
- * what the browser claims), at most 5 MB each, addressed by the keccak256 of their bytes. The
+ * what the browser claims), at most 5 MB each, stripped of their metadata (EXIF with the farm's
+ * GPS position, XMP, comments: domain/image-metadata.ts) and addressed by the keccak256 of the
+ * stripped bytes, which are what is kept, served and named on chain. The
  * bytes are stored before the harvest is written, so a hash on chain always has its photo; a
  * write that is then refused takes the photos it alone brought with it.
  */
+import { readFileSync } from "node:fs";
 import { keccak256 } from "ethers";
+import { stripImageMetadata } from "../../domain/image-metadata";
 import type { Lang } from "../../html/i18n";
 import type { Photo, PhotoRepository, PhotoType } from "../../store/photo-repository";
 import { messages } from "../messages";
@@ -41,10 +45,14 @@ export function readPhotos(files: unknown, fieldName: string, orgId: string, lan
   const photos: Photo[] = [];
   for (const upload of uploads) {
     if (upload.size > MAX_PHOTO_BYTES) return { photos: [], error: t.tooBig(upload.originalname) };
-    const contentType = imageTypeOf(upload.buffer);
-    if (!contentType) return { photos: [], error: t.notImage(upload.originalname) };
-    const hash = keccak256(upload.buffer);
-    if (!photos.some((photo) => photo.hash === hash)) photos.push({ hash, orgId, contentType, bytes: upload.buffer });
+    // The form was read to disk (console/uploads); the photo is read back only once it fits.
+    const sent = readFileSync(upload.path);
+    const contentType = imageTypeOf(sent);
+    // Metadata goes before the photo is hashed: the hash on chain is of the bytes served.
+    const bytes = contentType && stripImageMetadata(sent, contentType);
+    if (!contentType || !bytes) return { photos: [], error: t.notImage(upload.originalname) };
+    const hash = keccak256(bytes);
+    if (!photos.some((photo) => photo.hash === hash)) photos.push({ hash, orgId, contentType, bytes });
   }
   return { photos };
 }

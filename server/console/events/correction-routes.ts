@@ -10,6 +10,7 @@ import { STOCK_ROLES, eventKindName } from "../../domain/event-kinds";
 import { correctionBody } from "../../domain/request-shapes";
 import { DomainError } from "../../domain/errors";
 import { parseBatchId } from "../../domain/gs1";
+import { revealPrivateFields } from "../../domain/private-fields";
 import type { AcceptedEvent } from "../../store/accepted-batch-reads";
 import { html, type SafeHtml } from "../../html/html";
 import { formatDateTime } from "../../html/i18n";
@@ -166,6 +167,8 @@ function correctionPage(deps: ConsoleDeps, context: ConsoleRequest, event: Accep
   const type = eventKindName(event.kind);
   const correctable = mayCorrect(event, event.orgId, context.org!, marks);
   const { lot } = parseBatchId(event.batchId);
+  // The page is its own organisation's (eventOf checks): it shows the private values too.
+  const written = revealPrivateFields(event.detail, event.privateValues);
   const errorsOf = (declaration: Declaration) => (posted?.declaration === declaration ? posted.errors : {});
   const reasonOf = (declaration: Declaration) => (posted?.declaration === declaration ? posted.reason : undefined);
   const body: SafeHtml[] = [
@@ -176,7 +179,7 @@ function correctionPage(deps: ConsoleDeps, context: ConsoleRequest, event: Accep
 <dt>${t.batch}</dt><dd><a href="/p/${event.batchId}">${lot}</a></dd>
 <dt>${t.recordedAt}</dt><dd>${formatDateTime(event.acceptedAt, context.lang)}</dd>
 </dl>
-<p>${what(type, event.detail, marks.get(event.eventId), context.lang)}</p>
+<p>${what(type, written, marks.get(event.eventId), context.lang)}</p>
 </section>`,
   ];
   if (!context.org!.custodial) body.push(ownKeyBanner(context.lang));
@@ -200,7 +203,7 @@ ${form({
 })}
 </section>`);
     if (isConsoleEventType(type)) {
-      const values = posted?.declaration === "supersede" ? posted.values : EVENT_FORMS[type].values(event.detail);
+      const values = posted?.declaration === "supersede" ? posted.values : EVENT_FORMS[type].values(written);
       const choices = choicesFor(deps.orgs.list(), context.org!, context.lang);
       body.push(html`<section class="card" aria-labelledby="supersede-heading">
 <h2 id="supersede-heading">${t.supersedeTitle}</h2>

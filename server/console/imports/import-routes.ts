@@ -5,6 +5,7 @@
  * until every row is recorded. Uploading, starting and reporting go through ImportService,
  * exactly as the API does.
  */
+import { readFile } from "node:fs/promises";
 import express, { type Request, type Response, type Router } from "express";
 import { IMPORT_KINDS, isImportKind, type ImportKind } from "../../csv/columns";
 import { CsvFileError, rowProblemText } from "../../csv/problems";
@@ -21,6 +22,7 @@ import { errorSummary, field, form, ownKeyBanner, type FieldErrors } from "../fo
 import { consoleLayout } from "../layout";
 import { COMMON, messages } from "../messages";
 import { consoleOf, ConsoleForbidden, requireMember, type ConsoleRequest } from "../session";
+import { formFiles } from "../uploads/multipart-form";
 
 const M = messages({
   zh: {
@@ -36,7 +38,8 @@ const M = messages({
     kind: "导入类型",
     kinds: { harvest: "采收", shipment: "发运" } as Record<string, string>,
     file: "CSV 文件",
-    fileHint: "最大 20 MB；第一行是列名",
+    fileHint: (mb: number, rows: number) => `最大 ${mb} MB、${rows} 行；第一行是列名`,
+    tooBig: (mb: number) => `文件超过 ${mb} MB：请分成几个较小的文件`,
     check: "上传并检查",
     chooseKind: "请选择导入类型",
     kindNotYours: "你的机构不能导入这一类记录",
@@ -84,7 +87,8 @@ const M = messages({
     kind: "What the rows record",
     kinds: { harvest: "Harvests", shipment: "Shipments" },
     file: "CSV file",
-    fileHint: "At most 20 MB; the first line names the columns",
+    fileHint: (mb: number, rows: number) => `At most ${mb} MB and ${rows} rows; the first line names the columns`,
+    tooBig: (mb: number) => `The file is larger than ${mb} MB: split it into smaller files`,
     check: "Upload and check",
     chooseKind: "Choose what the rows record",
     kindNotYours: "Your organisation may not import these records",
@@ -160,9 +164,11 @@ export function importRoutes(deps: ConsoleDeps): Router {
     if (!isImportKind(kind)) errors.kind = t.chooseKind;
     if (notYours) errors.kind = t.kindNotYours;
     if (!file) errors.file = t.chooseFile;
+    if (file?.truncated) errors.file = t.tooBig(megabytes(deps.imports.limits.maxBytes));
     if (!isImportKind(kind) || notYours || !file) return again(notYours ? 403 : 400, errors);
+    if (file.truncated) return again(413, errors);
     try {
-      const { report, created } = await deps.imports.upload(org, { kind, fileName: file.name, bytes: file.bytes });
+      const { report, created } = await deps.imports.upload(org, { kind, fileName: file.name, bytes: await readFile(file.path) });
       res.redirect(303, `/console/imports/${report.importId}${created ? "" : "?again=1"}`);
     } catch (error) {
       if (error instanceof CsvFileError) return again(400, { file: fileErrorText(error, context.lang) });
@@ -207,19 +213,16 @@ function ownReport(deps: ConsoleDeps, context: ConsoleRequest, importId: string)
   }
 }
 
-/** The file a multipart form sent in its `file` field; undefined when none was chosen. */
-function uploadedFile(req: Request): { name: string; bytes: Buffer } | undefined {
-  const files = Array.isArray(req.files) ? req.files : [];
-  const file = files.find((f) => f.fieldname === "file");
+/** The file a multipart form sent in its `file` field (on disk until the answer); undefined when none was chosen. */
+function uploadedFile(req: Request): { name: string; path: string; truncated: boolean } | undefined {
+  const file = formFiles(req).find((f) => f.fieldname === "file");
   if (!file || (file.size === 0 && file.originalname === "")) return undefined;
-  return { name: utf8FileName(file.originalname), bytes: file.buffer };
+  // The form reader decodes a file name's bytes as UTF-8, as browsers send a Chinese name.
+  return { name: file.originalname, path: file.path, truncated: file.truncated };
 }
 
-/** multer reads a file name's UTF-8 bytes as Latin-1; a Chinese name is read back as UTF-8. */
-function utf8FileName(name: string): string {
-  if (/[^\u0000-\u00ff]/.test(name)) return name;
-  const decoded = Buffer.from(name, "latin1").toString("utf8");
-  return decoded.includes("\ufffd") ? name : decoded;
+function megabytes(bytes: number): number {
+  return Math.round((bytes / (1024 * 1024)) * 10) / 10;
 }
 
 function fileErrorText(error: CsvFileError, lang: Lang): string {
@@ -253,7 +256,7 @@ ${form({
   submitLabel: t.check,
   body: [
     field({ name: "kind", label: t.kind, type: "select", required: true, value: kind ?? (kinds.length === 1 ? kinds[0] : ""), error: errors.kind, options: kinds.map((k) => ({ value: k, label: t.kinds[k] })) }),
-    field({ name: "file", label: t.file, type: "file", required: true, accept: ".csv,text/csv", hint: t.fileHint, error: errors.file }),
+    field({ name: "file", label: t.file, type: "file", required: true, accept: ".csv,text/csv", hint: t.fileHint(megabytes(deps.imports.limits.maxBytes), deps.imports.limits.maxRows), error: errors.file }),
   ],
 })}`
   : ownKeyBanner(context.lang)}

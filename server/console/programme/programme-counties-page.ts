@@ -20,13 +20,14 @@ export interface CountiesPage {
   /** Set after a successful upload: the list's new size. */
   replaced?: number;
   /** A refused upload. */
-  refused?: Exclude<CountyListUpload, { ok: true }> | "no_file";
+  refused?: Exclude<CountyListUpload, { ok: true }> | "no_file" | "too_large";
 }
 
 export function countiesBody(page: CountiesPage): SafeHtml {
   const t = COUNTIES[page.lang];
   const errors: FieldErrors = {};
   if (page.refused === "no_file") errors.file = t.chooseFile;
+  else if (page.refused === "too_large") errors.file = t.tooLarge;
   else if (page.refused && "fileProblem" in page.refused) errors.file = t.fileProblems[page.refused.fileProblem];
   else if (page.refused) errors.file = t.badLines(page.refused.lines.length);
   return html`${page.replaced !== undefined ? html`<p class="banner banner-ok" role="status" data-replaced="${page.replaced}">${t.replaced(page.replaced)}</p>` : null}
@@ -35,7 +36,7 @@ export function countiesBody(page: CountiesPage): SafeHtml {
 <h2 id="upload-heading">${t.upload}</h2>
 <p>${t.uploadIntro}</p>
 ${page.refused ? errorSummary({ ...errors, _form: t.unchanged }, page.lang) : null}
-${page.refused && page.refused !== "no_file" && "lines" in page.refused ? problemTable(page.lang, page.refused.lines) : null}
+${typeof page.refused === "object" && "lines" in page.refused ? problemTable(page.lang, page.refused.lines) : null}
 ${form({
   action: "/programme/counties",
   csrfToken: page.csrfToken,

@@ -7,6 +7,7 @@
  * Figures are read from the ledger's confirmed sales (PurchaseGroups); the list through
  * ProgrammeCountyService, which checks the whole file before changing anything.
  */
+import { readFileSync } from "node:fs";
 import express, { type Router } from "express";
 import type { PurchaseGroups } from "../../services/purchase-groups";
 import type { ConsoleDeps } from "../context";
@@ -18,6 +19,7 @@ import { COUNTIES, PROGRAMME } from "./programme-messages";
 import { purchasesBody } from "./programme-page";
 import { periodQuery, readPeriod } from "./programme-period";
 import { consoleOf, requireMember } from "../session";
+import { formFiles } from "../uploads/multipart-form";
 
 export function programmeRoutes(deps: ConsoleDeps): Router {
   const router = express.Router();
@@ -77,21 +79,22 @@ export function programmeRoutes(deps: ConsoleDeps): Router {
 
   router.post("/programme/counties", office, (req, res) => {
     const context = consoleOf(res);
-    const file = (req.files as Express.Multer.File[] | undefined)?.find((upload) => upload.fieldname === "file" && upload.size > 0);
-    const upload = file ? counties.replaceFromCsv(file.buffer) : undefined;
+    // The form was read to disk within COUNTIES_CSV_MAX_BYTES (console/uploads); a longer file was cut short.
+    const file = formFiles(req).find((upload) => upload.fieldname === "file" && upload.size > 0);
+    const upload = file && !file.truncated ? counties.replaceFromCsv(readFileSync(file.path)) : undefined;
     if (upload?.ok) {
       res.redirect(303, `/programme/counties?replaced=${upload.counties.length}`);
       return;
     }
     res
-      .status(400)
+      .status(file?.truncated ? 413 : 400)
       .type("html")
       .send(
         consoleLayout({
           context,
           title: COUNTIES[context.lang].title,
           path: "/programme/counties",
-          body: countiesBody({ lang: context.lang, csrfToken: context.csrfToken, counties: counties.list(), refused: upload ?? "no_file" }),
+          body: countiesBody({ lang: context.lang, csrfToken: context.csrfToken, counties: counties.list(), refused: upload ?? (file?.truncated ? "too_large" : "no_file") }),
         }),
       );
   });

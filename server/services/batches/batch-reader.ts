@@ -2,7 +2,9 @@
  * What a batch shows: its indexed (chain-confirmed) events in order with their off-chain detail,
  * events accepted but not yet confirmed, lineage, recall (its own or an ancestor's), the 圳品
  * status, and the on-chain proof of each event and of the head. Detail fields an organisation
- * marks private, and sale amounts, are shown only to the organisation that wrote them.
+ * marks private, and sale amounts, are shown only to the organisation that wrote them: the
+ * public detail holds their salted commitments (domain/private-fields.ts), and the values come
+ * from this gateway's private store for the writer alone.
  */
 import { keccak256, toUtf8Bytes } from "ethers";
 import { eventKindName } from "../../domain/event-kinds";
@@ -12,9 +14,10 @@ import type { BatchDetail, IndexedCertification, IndexRepository } from "../../s
 import type { Org, OrgRepository } from "../../store/org-repository";
 import type { BatchLedger } from "../ledger-rules/batch-ledger";
 import type { Finding } from "../ledger-rules/entries";
+import { ALWAYS_PRIVATE, revealPrivateFields, type PrivateValue } from "../../domain/private-fields";
 
-/** Fields of a detail that only its own organisation reads, whatever the detail says. */
-const ALWAYS_PRIVATE: Record<string, readonly string[]> = { sale: ["amountCny"] };
+/** The private values this gateway keeps for a detail, by its data hash. */
+export type PrivateValues = (dataHash: string) => PrivateValue[];
 const MAX_ANCESTRY = 64;
 
 export interface PendingEventView {
@@ -53,6 +56,7 @@ export class BatchReader {
     private readonly orgs: OrgRepository,
     private readonly chain: ChainIdentity,
     private readonly rules: ChainRules,
+    private readonly privateValues: PrivateValues = () => [],
     private readonly now: () => number = () => Math.floor(Date.now() / 1000),
   ) {}
 
@@ -74,7 +78,7 @@ export class BatchReader {
         eventId: accepted?.id ?? null,
         signer: { address: event.signer, organisation: signerOrg ? orgView(signerOrg) : null },
         signedWith: signerOrg ? (signerOrg.custodial ? "custodial-key" : "own-key") : "unknown",
-        detail: text === undefined ? null : visibleDetail(JSON.parse(text), eventKindName(event.kind), viewer),
+        detail: text === undefined ? null : visibleDetail(JSON.parse(text), eventKindName(event.kind), viewer, () => this.privateValues(event.dataHash)),
         /** Whether the detail's keccak256 is the data hash the chain holds (null: detail not held here). */
         detailMatchesChain: text === undefined ? null : hashesTo(text, event.dataHash),
         /** live, or declared void or superseded by a later correction of the batch. */
@@ -118,7 +122,7 @@ export class BatchReader {
         eventId: e.eventId,
         type: eventKindName(e.kind),
         status: e.status,
-        detail: visibleDetail(JSON.parse(e.detail), eventKindName(e.kind), viewer),
+        detail: visibleDetail(JSON.parse(e.detail), eventKindName(e.kind), viewer, () => this.privateValues(keccak256(toUtf8Bytes(e.detail)))),
       })),
       custody: custodyView(ledger),
       /** The ledger's rules that events on chain break (whoever relayed them), by the event's data hash. */
@@ -227,10 +231,15 @@ function certificationView(c: IndexedCertification, written: { validFrom?: strin
   };
 }
 
-/** The detail as `viewer` may see it: private fields only for the organisation that wrote it. */
-export function visibleDetail(detail: Record<string, unknown>, type: string, viewer?: Org): Record<string, unknown> {
+/**
+ * The detail as `viewer` may see it: the organisation that wrote it reads its private values
+ * (`ownValues`, from this gateway's private store) where the public detail has commitments;
+ * anyone else reads the commitments. A value published in the clear before commitments is
+ * hidden from others, as it always was.
+ */
+export function visibleDetail(detail: Record<string, unknown>, type: string, viewer?: Org, ownValues: () => PrivateValue[] = () => []): Record<string, unknown> {
   const author = (detail.org as { id?: string } | undefined)?.id;
-  if (viewer && viewer.id === author) return detail;
+  if (viewer && viewer.id === author) return revealPrivateFields(detail, ownValues());
   const hidden = new Set([...(ALWAYS_PRIVATE[type] ?? []), ...((detail.private as string[] | undefined) ?? [])]);
   return Object.fromEntries(Object.entries(detail).filter(([key]) => !hidden.has(key) && key !== "private"));
 }

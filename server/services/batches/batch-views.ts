@@ -12,7 +12,7 @@ import type { IndexCursor } from "../../store/index-cursor";
 import type { IndexRepository } from "../../store/index-repository";
 import type { Org, OrgRepository } from "../../store/org-repository";
 import type { ProgrammeCountyRepository } from "../../store/programme-county-repository";
-import { BatchReader, type AcceptedEvents, type ChainIdentity, type ChainRules } from "./batch-reader";
+import { BatchReader, type AcceptedEvents, type ChainIdentity, type ChainRules, type PrivateValues } from "./batch-reader";
 import { creatorView, type BatchCreatorView, type NoCreatorView } from "./creator-view";
 import { ProvenanceViews, type ProvenanceView } from "./provenance-view";
 
@@ -28,6 +28,8 @@ export interface BatchViewSources {
   listing: BatchListReads;
   /** The ledger's rules over the chain's events of a batch. */
   rules: ChainRules;
+  /** The private values this gateway keeps, by data hash: shown only to the organisation that wrote them. */
+  privateValues?: PrivateValues;
 }
 
 export interface BatchListQuery {
@@ -44,7 +46,7 @@ export class BatchViews {
   private readonly pages: ProvenanceViews;
 
   constructor(private readonly sources: BatchViewSources) {
-    this.reader = new BatchReader(sources.index, sources.accepted, sources.orgs, sources.chain, sources.rules);
+    this.reader = new BatchReader(sources.index, sources.accepted, sources.orgs, sources.chain, sources.rules, sources.privateValues);
     this.pages = new ProvenanceViews(this.reader, sources.blocks, sources.orgs, sources.counties);
   }
 

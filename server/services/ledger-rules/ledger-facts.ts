@@ -7,6 +7,8 @@
  */
 import { eventKindName } from "../../domain/event-kinds";
 import { parseBatchId } from "../../domain/gs1";
+import { revealPrivateFields } from "../../domain/private-fields";
+import { privateValuesOf } from "../../store/private-field-repository";
 import type { EntryRow, LedgerEntryReads, LedgerView } from "../../store/ledger-entry-reads";
 import { BatchLedger, type RuleOptions } from "./batch-ledger";
 import type { AncestorRecall, BatchEntries, LedgerEntry, LedgerOrder } from "./entries";
@@ -95,13 +97,19 @@ export function toEntry(row: EntryRow): LedgerEntry {
     batchId: row.batchId.toLowerCase(),
     kind: eventKindName(row.kind),
     signer: row.signer.toLowerCase(),
-    detail: parse(row.detail),
+    detail: withPrivateValues(parse(row.detail), row.privateValues),
     inputs: row.inputs,
     counterparty: row.counterparty,
     order: orderOf(row),
     chainTime: row.timestamp === null ? undefined : row.timestamp * 1000,
     eventId: row.eventId ?? undefined,
   };
+}
+
+/** The detail with the private values this gateway holds put back (accepted view only: the chain's view has none). */
+function withPrivateValues(detail: Record<string, unknown> | undefined, values: string | null | undefined): Record<string, unknown> | undefined {
+  if (!detail || !values) return detail;
+  return revealPrivateFields(detail, privateValuesOf(values));
 }
 
 function orderOf(row: EntryRow): LedgerOrder {

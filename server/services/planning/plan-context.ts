@@ -8,6 +8,7 @@ import { canonicalize } from "../../domain/canonical-json";
 import { DomainError, type DomainErrorCode } from "../../domain/errors";
 import type { EventKindName } from "../../domain/event-kinds";
 import type { PlannedEvent } from "../../domain/ledger-types";
+import { revealPrivateFields, sealPrivateFields } from "../../domain/private-fields";
 import type { Org } from "../../store/org-repository";
 import { randomUUID } from "node:crypto";
 import type { LedgerFacts } from "../ledger-rules/ledger-facts";
@@ -41,15 +42,20 @@ export class PlanContext {
   }
 
   /**
-   * A planned event: its detail canonicalised and hashed, with a new event id. A shipment names
-   * its consignee's address as the counterparty, which the contract lets alone record the receipt.
+   * A planned event with a new event id: its detail's private fields (a sale's amount, the
+   * fields it lists in `private`) replaced by salted commitments, and that public detail
+   * canonicalised and hashed. The values and salts travel beside it, for this gateway alone. A
+   * shipment names its consignee's address as the counterparty, which the contract lets alone
+   * record the receipt.
    */
   planned(batchId: string, kind: number, prevHead: string, detail: object, inputs: string[], counterparty = ZeroAddress): PlannedEvent {
-    const canonical = canonicalize(detail);
+    const sealed = sealPrivateFields(detail as Record<string, unknown>);
+    const canonical = canonicalize(sealed.detail);
     return {
       id: randomUUID(),
       event: { batchId, kind, prevHead, dataHash: keccak256(toUtf8Bytes(canonical)), inputs, counterparty },
       detail: canonical,
+      privateValues: sealed.values,
     };
   }
 
@@ -60,7 +66,8 @@ export class PlanContext {
       batchId: planned.event.batchId.toLowerCase(),
       kind,
       signer: this.org.address.toLowerCase(),
-      detail: JSON.parse(planned.detail) as Record<string, unknown>,
+      // The rules of this gateway see the private values it holds (a sale's amount sets the usual price).
+      detail: revealPrivateFields(JSON.parse(planned.detail) as Record<string, unknown>, planned.privateValues),
       inputs: planned.event.inputs.map((id) => id.toLowerCase()),
       order: [2, this.nextOrder++, 0],
       eventId: planned.id,

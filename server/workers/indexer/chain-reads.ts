@@ -8,12 +8,14 @@
  */
 import type { Block, Provider } from "ethers";
 import type { IndexedBlock } from "../../store/index-cursor";
-import { decodeLedgerLogs, type LedgerLog } from "../../chain/ledger-events";
+import { decodeLedgerLogs, decodeRoleLogs, type LedgerLog, type RoleLog } from "../../chain/ledger-events";
 
 export interface Chunk {
   logs: LedgerLog[];
   /** The blocks the logs came from (hasLogs) and the chunk's last block. */
   blocks: IndexedBlock[];
+  /** The ledger's RoleGranted and RoleRevoked logs (apply-role-logs.ts). */
+  roleLogs: RoleLog[];
 }
 
 /** How many block headers are fetched at once. */
@@ -51,7 +53,7 @@ export async function readChunk(
   const blocks: IndexedBlock[] = [...byNumber.values()].map((b) => toIndexedBlock(b, true));
   if (!byNumber.has(to)) blocks.push(toIndexedBlock(end, false));
   const logs = decodeLedgerLogs(rawLogs);
-  return { logs, blocks };
+  return { logs, blocks, roleLogs: decodeRoleLogs(rawLogs) };
 }
 
 /**

@@ -15,6 +15,7 @@ import { IndexCursor } from "../../store/index-cursor";
 import { IndexRepository } from "../../store/index-repository";
 import { createTicker } from "../ticker";
 import { applyLogs } from "./apply-logs";
+import { applyRoleLogs } from "./apply-role-logs";
 import { findForkPoint, readChunk, type Chunk } from "./chain-reads";
 
 export interface IndexerOptions {
@@ -92,6 +93,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
     const timestamps = new Map(chunk.blocks.map((block) => [block.number, block.timestamp]));
     repo.transaction(() => {
       applyLogs(repo, chunk.logs, timestamps);
+      applyRoleLogs(db, address, cursor() + 1, to, chunk.roleLogs);
       for (const block of chunk.blocks) indexCursor.saveBlock(block);
       indexCursor.setCursor(to);
       indexCursor.pruneEmptyBlocks(to - RECENT_BLOCKS);
