@@ -430,8 +430,10 @@ export class BatchLedger {
   }
 
   /** Why `address` may not act as the batch's holder, if it holds none of it. */
-  custodyProblem(address: string, field?: string): Problem | undefined {
-    return this.heldBy(address) > 0 ? undefined : this.notHoldingProblem(address.toLowerCase(), field);
+  custodyProblem(address: string, field?: string, party?: Party): Problem | undefined {
+    const who = address.toLowerCase();
+    if (party && !this.parties.has(who)) this.parties.set(who, party);
+    return this.heldBy(who) > 0 ? undefined : this.notHoldingProblem(who, field);
   }
 
   private notHoldingProblem(address: string, field?: string): Problem {

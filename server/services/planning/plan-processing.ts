@@ -66,7 +66,8 @@ function split(context: PlanContext, target: ProcessingTarget, body: ProcessingB
   // Custody first: a packer who never received a batch is told so, not that its outputs are too
   // large (one who used it all up is told what is left, by the totals).
   inputs.forEach((id, j) => {
-    const problem = context.facts.ledger(id).custodyProblem(context.org.address, j === 0 ? "batchId" : `inputs[${j - 1}]`);
+    const writer = { name: context.org.name, role: context.org.role };
+    const problem = context.facts.ledger(id).custodyProblem(context.org.address, j === 0 ? "batchId" : `inputs[${j - 1}]`, writer);
     if (problem && problem.code !== "not_holder") throw refusal(problem);
   });
   checkTotal(context, inputs, outputs);
