@@ -5,13 +5,15 @@
  * with its own key straight to the contract. Prints what each attempt got and what the victim's
  * page and the competitor's lot then show.
  *
- *   npx hardhat run scripts/attack-extend-batch.ts
+ *   node -r ts-node/register/transpile-only scripts/attack-extend-batch.ts
  *
- * Uses only what every version has (the harness, the API, the compiled contract), and finds out
- * itself whether the contract takes custody proofs, so it runs on older code too.
+ * A real gateway process on an anvil this script starts (so it can reach the contract itself).
+ * Uses only what every version has (the gateway process, the API, the compiled contract), and
+ * finds out itself whether the contract takes custody proofs, so it runs on older code too.
  */
-import { Contract, Wallet } from "ethers";
-import { startHarness } from "../test/helpers/gateway-harness";
+import { Contract, Wallet, type Signer } from "ethers";
+import { ANVIL_DEV_KEY } from "../server/chain/anvil";
+import { startTarget, type Target } from "./lib/attack-target";
 import * as payload from "./lib/payloads";
 import { loadLedgerArtifact } from "../server/chain/ledger-artifact";
 import * as typedData from "../server/chain/typed-data";
@@ -21,21 +23,21 @@ import { batchIdFor } from "../server/domain/gs1";
 
 const NOTE = { type: "processing", step: "other", occurredAt: "2026-06-01T20:00:00+08:00", notes: "this batch is contaminated, do not buy" };
 
-async function main(): Promise<void> {
-  const h = await startHarness();
+/** Every way the rival tries, in turn, and what each attempt got. */
+export async function tryToExtend(h: Target): Promise<Record<string, string>> {
   const outcome: Record<string, string> = {};
-  try {
+  {
     const victim = await h.org("田阳芒果专业合作社", "producer");
     const rival = await h.org("竞争对手合作社", "producer");
     const ownKey = Wallet.createRandom();
     const selfSigner = await h.org("自签名的竞争对手", "producer", ownKey.address);
     const harvest = (await h.call("POST", "/api/v1/batches", { token: victim.apiKey, body: payload.harvest("VICTIM-1") })).body;
     const victimBatch = harvest.batchId as string;
-    await h.settle();
+    await h.settle(harvest.eventId);
 
     const api = async (name: string, body: unknown) => {
       const answer = await h.call("POST", `/api/v1/batches/${victimBatch}/events`, { token: rival.apiKey, body });
-      await h.settle();
+      await h.settle(answer.status === 202 ? answer.body.eventId : undefined);
       const settled = answer.status === 202 ? (await h.call("GET", `/api/v1/events/${answer.body.eventId}`)).body.status : undefined;
       outcome[name] = answer.status === 202 ? `accepted (${settled})` : `refused ${answer.status}: ${answer.body.error?.message}`;
     };
@@ -52,7 +54,7 @@ async function main(): Promise<void> {
       const { domain, types, events, requestId } = prepared.body;
       const signatures = [await ownKey.signTypedData(domain, types, events[0].message)];
       const submitted = await h.call("POST", `/api/v1/signing-requests/${requestId}/signatures`, { token: selfSigner.apiKey, body: { signatures } });
-      await h.settle();
+      await h.settle(submitted.status === 202 ? submitted.body.eventId : undefined);
       outcome["self-signed relay through the gateway"] = submitted.status === 202 ? "accepted" : `refused ${submitted.status}`;
     }
 
@@ -62,18 +64,27 @@ async function main(): Promise<void> {
     outcome["victim's page shows the note"] = String(page.includes("contaminated"));
     const rivalLot = await h.call("GET", `/api/v1/batches/${batchIdFor(payload.MANGO_GTIN, "RIVAL-OWN")}`);
     outcome["rival's lot exists with the victim's history"] = String(rivalLot.status === 200);
+  }
+  return outcome;
+}
+
+async function main(): Promise<void> {
+  const h = await startTarget();
+  try {
+    const outcome = await tryToExtend(h);
+    for (const [what, result] of Object.entries(outcome)) console.log(`${what.padEnd(58)} ${result}`);
+    console.log(JSON.stringify(outcome));
   } finally {
     await h.stop();
   }
-  for (const [what, result] of Object.entries(outcome)) console.log(`${what.padEnd(58)} ${result}`);
-  console.log(JSON.stringify(outcome));
 }
 
 /** The self-signing rival signs a processing event on the victim's batch and relays it itself. */
-async function directRelay(h: Awaited<ReturnType<typeof startHarness>>, batchId: string, key: Wallet): Promise<string> {
+async function directRelay(h: Target, batchId: string, key: Signer): Promise<string> {
   const { chainId, contract } = (await h.call("GET", "/api/v1/chain")).body;
   const artifact = loadLedgerArtifact();
-  const ledger = new Contract(contract, artifact.abi, await h.provider.getSigner(9));
+  // Any funded account may relay a signed event: the attacker uses a public development account.
+  const ledger = new Contract(contract, artifact.abi, new Wallet(ANVIL_DEV_KEY, h.provider));
   const withProofs = ledger.interface.getFunction("record")!.inputs.length === 4;
   const head = await ledger.headOf(batchId);
   const event = { batchId, kind: 1, prevHead: head, dataHash: hashDetail(NOTE), inputs: [] as string[], ...(withProofs ? { counterparty: "0x0000000000000000000000000000000000000000" } : {}) };
@@ -100,7 +111,9 @@ async function directRelay(h: Awaited<ReturnType<typeof startHarness>>, batchId:
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -5,7 +5,7 @@ import type { Db } from "../../store/database";
 import type { ChainTxRepository } from "../../store/chain-tx-repository";
 import type { OutboxEvent, OutboxRepository } from "../../store/outbox-repository";
 import type { ChainRpc } from "./rpc";
-import type { IndexTips } from "./custody-proofs";
+import type { IndexRepository } from "../../store/index-repository";
 
 /**
  * Re-signs a custodial event over `prevHead`, the head its batch will really have (the event it
@@ -35,6 +35,9 @@ export interface RelayerContext {
   log: (message: string) => void;
   now: () => number;
 }
+
+/** The index, for custody proofs of batches the send queue did not move; optional for the relayer's own tests. */
+export type IndexTips = Pick<IndexRepository, "batchState">;
 
 /** What one tick did, for logs and tests. */
 export interface TickReport {

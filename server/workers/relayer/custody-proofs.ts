@@ -8,7 +8,6 @@
 import type { CustodyProof, ProvenEvent } from "../../chain/ledger-calls";
 import { batchHistoryFilter, decodeLedgerLogs, replayBatch } from "../../chain/ledger-events";
 import { ZERO_HASH } from "../../domain/hashes";
-import type { IndexRepository } from "../../store/index-repository";
 import type { OutboxEvent } from "../../store/outbox-repository";
 import type { RelayerContext } from "./context";
 
@@ -41,8 +40,5 @@ export async function proofOf(ctx: RelayerContext, batchId: string, seq: number,
   const step = head === undefined ? chained.at(-1) : chained.find((e) => same(e.head, head));
   return step && { link: step.link, custody: step.custody };
 }
-
-/** The index, for proofs of batches the send queue did not move; optional for the relayer's own tests. */
-export type IndexTips = Pick<IndexRepository, "batchState">;
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
