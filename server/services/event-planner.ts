@@ -61,6 +61,18 @@ export class EventPlanner {
       throw refused("conflict", "batchId", "the batch is recalled: no further events are accepted but corrections", "这个批次已召回：除更正外不能再登记");
     }
     const target = { batchId, head };
+    const planned = this.planEvent(context, target, body, exists);
+    for (const p of planned) this.assertChainCustody(context.org, p.event);
+    return planned;
+  }
+
+  private planEvent(
+    context: PlanContext,
+    target: { batchId: string; head: string },
+    body: Extract<WriteRequest, { type: "event" }>["body"],
+    exists: (batchId: string) => boolean,
+  ): PlannedEvent[] {
+    const { batchId } = target;
     switch (body.type) {
       case "recall":
         return this.planRecall(context, target, body);
@@ -85,6 +97,38 @@ export class EventPlanner {
     context.checkNotFuture("recalledAt", body.recalledAt);
     const detail = { ...context.common(), ...body, batch: { id: target.batchId, ...parseBatchId(target.batchId) } };
     return [context.planned(target.batchId, EventKind.Recall, target.head, detail, [])];
+  }
+
+  /**
+   * The chain decides who may extend a batch (its head commits to the custodians): an event the
+   * rules allow but the chain would refuse is refused here, in words, instead of failing later.
+   * It happens after a correction: a voided receipt does not make its writer a consignee again.
+   */
+  private assertChainCustody(org: Org, event: PlannedEvent["event"]): void {
+    if (org.role === "admin") return;
+    const signer = org.address.toLowerCase();
+    const custody = (batchId: string) => this.sources.batches.expectedTip(batchId)?.custody;
+    const own = event.prevHead === ZERO_HASH ? undefined : custody(event.batchId);
+    if (own) {
+      const may =
+        event.kind === EventKind.Receipt
+          ? own.pending.includes(signer)
+          : event.kind === EventKind.Correction
+            ? own.holders.includes(signer) || own.pending.includes(signer)
+            : event.kind === EventKind.Recall || own.holders.includes(signer);
+      if (!may) {
+        throw event.kind === EventKind.Receipt
+          ? refused("conflict", "batchId", `on the ledger, no pending shipment names ${org.name} as this batch's consignee (a voided receipt is not undone on chain): ask the shipper to void that shipment and ship it again`, `账本上没有待收的发运把${org.name}列为收货方（作废收货不会撤销链上记录）：请发货方作废那次发运并重新发运`)
+          : refused("conflict", "batchId", `on the ledger, ${org.name} is not a custodian of this batch`, `账本上${org.name}不是这个批次的持有方`);
+      }
+    }
+    event.inputs.forEach((input, i) => {
+      const held = custody(input);
+      if (held && !held.holders.includes(signer)) {
+        const field = event.prevHead === ZERO_HASH && i === 0 ? "batchId" : `inputs[${i}]`;
+        throw refused("conflict", field, `on the ledger, ${org.name} does not hold input batch ${input}`, `账本上${org.name}不持有原料批次 ${input}`);
+      }
+    });
   }
 
   private existingHead(batchId: string, field: string): string {

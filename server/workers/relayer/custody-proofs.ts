@@ -11,16 +11,29 @@ import { ZERO_HASH } from "../../domain/hashes";
 import type { OutboxEvent } from "../../store/outbox-repository";
 import type { RelayerContext } from "./context";
 
-/** The group's events, each with its proofs; an event whose custody cannot be proven is named in `unproven`. */
-export async function withProofs(ctx: RelayerContext, group: readonly OutboxEvent[]): Promise<{ proven: ProvenEvent[]; unproven: OutboxEvent[] }> {
+/** The group's events, each with its proofs; an event whose custody cannot be proven is named in `unproven`, with why. */
+export async function withProofs(
+  ctx: RelayerContext,
+  group: readonly OutboxEvent[],
+): Promise<{ proven: ProvenEvent[]; unproven: Array<{ event: OutboxEvent; reason: string }> }> {
   const proven: ProvenEvent[] = [];
-  const unproven: OutboxEvent[] = [];
+  const unproven: Array<{ event: OutboxEvent; reason: string }> = [];
   for (const event of group) {
-    const proofs: (CustodyProof | undefined)[] = [];
-    if (event.prevHead !== ZERO_HASH) proofs.push(await proofOf(ctx, event.batchId, event.seq, event.prevHead));
-    for (const input of event.inputs) proofs.push(await proofOf(ctx, input, event.seq));
-    if (proofs.some((proof) => proof === undefined)) unproven.push(event);
-    else proven.push({ ...event, proofs: proofs as CustodyProof[] });
+    const proofs: CustodyProof[] = [];
+    let reason: string | undefined;
+    if (event.prevHead !== ZERO_HASH) {
+      const own = await proofOf(ctx, event.batchId, event.seq, event.prevHead);
+      if (own) proofs.push(own);
+      else reason = "the custody this event extends cannot be proven: its batch's head is not one the gateway or the chain knows";
+    }
+    for (const input of event.inputs) {
+      if (reason) break;
+      const proof = await proofOf(ctx, input, event.seq);
+      if (proof) proofs.push(proof);
+      else reason = `the custody of input batch ${input} cannot be proven: neither the gateway nor the chain knows the batch`;
+    }
+    if (reason) unproven.push({ event, reason });
+    else proven.push({ ...event, proofs });
   }
   return { proven, unproven };
 }

@@ -21,6 +21,12 @@ const MEANINGS: Record<string, string> = {
   ProvenanceLedgerInvalidInput: "an input batch is the output itself or is named twice",
   ProvenanceLedgerInputCountMismatch: "the inputs do not match the events' input counts",
   ProvenanceLedgerEmptyBatch: "the batch of events was empty",
+  ProvenanceLedgerCustodyProofMismatch: "the custody proof does not match what the batch's head commits to",
+  ProvenanceLedgerNotHolder: "the signer does not hold the batch (only a holder processes, ships or sells it, or names it as an input)",
+  ProvenanceLedgerNotConsignee: "no shipment named the signer as the batch's consignee: only the consignee records the receipt",
+  ProvenanceLedgerInvalidCounterparty: "only a shipment names a counterparty, another organisation than its signer",
+  ProvenanceLedgerCustodyTooWide: "the batch has as many custodians as its head may commit to (32)",
+  ProvenanceLedgerProofCountMismatch: "the custody proofs or custodians do not match what the events need",
   CertificationRegistryUnknownBatch: "no batch has this id (a batch certification needs an existing batch)",
 };
 

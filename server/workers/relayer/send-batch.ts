@@ -63,15 +63,14 @@ async function sendGroup(
 ): Promise<"sent" | "isolated" | "broadcast-failed"> {
   let group: OutboxEvent[] = picked;
   const { proven, unproven } = await withProofs(ctx, picked);
-  for (const event of unproven) {
-    const reason = "the custody this event extends cannot be proven: its batch's head is not one the gateway or the chain knows";
+  for (const { event, reason } of unproven) {
     if (ctx.outbox.markFailed(event.id, reason)) {
       report.failed++;
       ctx.log(`event ${event.id} failed: ${reason}`);
     }
   }
   if (proven.length === 0) return "isolated";
-  group = picked.filter((event) => !unproven.includes(event));
+  group = picked.filter((event) => !unproven.some((u) => u.event === event));
   const ids = group.map((e) => e.id);
   const data = encodeRecordBatch(proven);
 
