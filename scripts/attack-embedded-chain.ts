@@ -17,7 +17,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Contract, id, IpcSocketProvider, JsonRpcProvider, Wallet, ZeroHash, type JsonRpcApiProvider } from "ethers";
+import { Contract, id, IpcSocketProvider, JsonRpcProvider, Wallet, ZeroAddress, ZeroHash, type JsonRpcApiProvider } from "ethers";
 import { ANVIL_DEV_KEY } from "../server/chain/anvil";
 import { loadLedgerArtifact } from "../server/chain/ledger-artifact";
 import { ledgerDomain, signEvent } from "../server/chain/typed-data";
@@ -121,9 +121,11 @@ async function main(): Promise<void> {
         rows.push([`6  public key grants itself PRODUCER_ROLE via ${via}`, `refused: ${short(error)}`]);
       }
       try {
-        const event = { batchId: payload.harvestedBatchId("ATTACK-6"), kind: 0, prevHead: ZeroHash, dataHash: id("forged harvest"), inputs: [] as string[] };
+        const event = { batchId: payload.harvestedBatchId("ATTACK-6"), kind: 0, prevHead: ZeroHash, dataHash: id("forged harvest"), inputs: [] as string[], counterparty: ZeroAddress };
         const signed = await signEvent(attacker, ledgerDomain(31337, deployment.address), event);
-        const receipt = await (await ledger.record(signed, [])).wait();
+        // A harvest creates its batch: no custody proofs (a ledger from before on-chain custody takes none at all).
+        const proofs = ledger.interface.getFunction("record")!.inputs.length > 2 ? [[], []] : [];
+        const receipt = await (await ledger.record(signed, [], ...proofs)).wait();
         rows.push([`6  harvest written straight to the chain with the public key via ${via}`, `recorded in block ${receipt!.blockNumber}`]);
       } catch (error) {
         rows.push([`6  harvest written straight to the chain with the public key via ${via}`, `refused: ${short(error)}`]);

@@ -7,9 +7,10 @@
  *
  * The gateway runs in its own process against an anvil this script starts, so the load
  * generator and the server do not share a thread (on a small machine they still share cores).
- * The page is one real batch with a full journey written through the HTTP API: two harvests
- * the carrier takes to the packing house, which receives them and packs them together (a merge),
- * 圳品 certification, shipment to the counter, receipt, sale. The other events are filled in
+ * The page is one real batch with a full journey written through the HTTP API: two harvests,
+ * each shipped to the carrier, which receives it and ships it on to the packing house, which
+ * receives them and packs them together (a merge), 圳品 certification, the same way through the
+ * carrier to the counter, receipt, sale. The other events are filled in
  * straight through the contract (see bench-pages-fill.ts).
  *
  *   BENCH_PAGE_PATH   the page, with {batchId}, {gtin} and {lot} filled in ("/p/{batchId}")
@@ -38,10 +39,11 @@ const TARGET = { p99Ms: 25, requestsPerSec: 2_000 };
 const LOT = "BP2026-0601";
 const INPUT_LOT = "BP2026-0601B";
 /**
- * Events the journey puts in the index: two harvests, each shipped to the packing house and
- * received there, the merge, shipment, receipt, sale.
+ * Events the journey puts in the index: two harvests, each handed over through the carrier to
+ * the packing house (four events: shipment and receipt twice), the merge, the hand-over through
+ * the carrier to the counter (four), sale.
  */
-const JOURNEY_EVENTS = 10;
+const JOURNEY_EVENTS = 16;
 
 /** autocannon ships no type declarations: the parts of its programmatic API used here. */
 interface AutocannonResult {
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     const pagePath = PAGE_PATH.replace("{batchId}", batchId).replace("{gtin}", payload.MANGO_GTIN).replace("{lot}", LOT);
     const url = `${gateway.base}${pagePath}`;
     await checkPage(url);
-    console.log(`page: GET ${pagePath} (lot ${LOT}: 6 events with a merged input batch, 圳品 certified)`);
+    console.log(`page: GET ${pagePath} (lot ${LOT}: 11 events with a merged input batch, 圳品 certified)`);
     console.log(`load: autocannon in this process, ${CONNECTIONS} connections, pipelining 1, ${WARMUP_S} s warm-up + ${DURATION_S} s per run\n`);
 
     const stage: Stage = { filler, base: gateway.base, db, url, pids: { gateway: gateway.child.pid!, anvil: anvil.process.pid! } };
@@ -277,33 +279,36 @@ async function setUpFiller(base: string, rpcUrl: string, db: Database.Database):
 
 /**
  * The benchmarked batch's journey through the HTTP API, each write confirmed on chain before
- * the next: two harvests, each taken by the carrier to the packing house and received there,
- * packing that merges the second into the first, 圳品 certification, shipment to the counter,
- * receipt, sale. Returns the batch id.
+ * the next: two harvests, each shipped to the carrier, which receives it and ships it on to the
+ * packing house, which receives it; packing that merges the second into the first, 圳品
+ * certification, the same hand-over through the carrier to the counter, sale. Returns the batch id.
  */
 async function recordJourney(base: string): Promise<string> {
   const org = async (name: string, role: string) => (await call(base, "POST", "/api/v1/orgs", ADMIN, { name, role })) as { id: string; apiKey: string };
-  const producer = (await org("田阳芒果专业合作社", "producer")).apiKey;
+  const producer = await org("田阳芒果专业合作社", "producer");
   const processor = await org("田阳分拣中心", "processor");
   const certifier = (await org("深圳市圳品评价中心", "certifier")).apiKey;
-  const carrier = (await org("百色冷链物流", "carrier")).apiKey;
+  const carrier = await org("百色冷链物流", "carrier");
   const retailer = await org("福田区消费扶贫专柜", "retailer");
 
   const confirmed = "?wait=confirmed";
   const eventsOf = (id: string) => `/api/v1/batches/${id}/events${confirmed}`;
-  const { batchId } = (await call(base, "POST", `/api/v1/batches${confirmed}`, producer, payload.harvest(LOT))) as { batchId: string };
-  const { batchId: inputId } = (await call(base, "POST", `/api/v1/batches${confirmed}`, producer, payload.harvest(INPUT_LOT))) as { batchId: string };
+  /** `from`, a holder, ships the batch to the carrier, which receives it and ships it on to `to`, which receives it. */
+  const handOver = async (id: string, from: typeof producer, to: typeof producer, options: Parameters<typeof payload.viaCarrier>[2]) => {
+    const who = { holder: from, carrier, consignee: to };
+    for (const [leg, body] of payload.viaCarrier(carrier.id, to.id, options)) await call(base, "POST", eventsOf(id), who[leg].apiKey, body);
+  };
+  const { batchId } = (await call(base, "POST", `/api/v1/batches${confirmed}`, producer.apiKey, payload.harvest(LOT))) as { batchId: string };
+  const { batchId: inputId } = (await call(base, "POST", `/api/v1/batches${confirmed}`, producer.apiKey, payload.harvest(INPUT_LOT))) as { batchId: string };
   for (const id of [batchId, inputId]) {
-    await call(base, "POST", eventsOf(id), carrier, payload.shipment(processor.id, { to: "田阳分拣中心", shippedAt: "2026-06-01T12:00:00+08:00" }));
-    await call(base, "POST", eventsOf(id), processor.apiKey, { ...payload.receipt, location: "田阳分拣中心", receivedAt: "2026-06-01T16:00:00+08:00" });
+    await handOver(id, producer, processor, { at: "2026-06-01T12:00:00+08:00", shipment: { to: "田阳分拣中心" }, receipt: { location: "田阳分拣中心" } });
   }
   await call(base, "POST", eventsOf(batchId), processor.apiKey, { ...payload.packing, inputs: [inputId] });
   const certification = (await call(base, "POST", `/api/v1/batches/${batchId}/certifications`, certifier, payload.certification("SZP-2026-0601"))) as {
     eventId: string;
   };
   await waitConfirmed(base, certification.eventId);
-  await call(base, "POST", eventsOf(batchId), carrier, payload.shipment(retailer.id));
-  await call(base, "POST", eventsOf(batchId), retailer.apiKey, payload.receipt);
+  await handOver(batchId, processor, retailer, {});
   await call(base, "POST", eventsOf(batchId), retailer.apiKey, payload.sale);
   return batchId;
 }

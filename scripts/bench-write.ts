@@ -7,9 +7,10 @@
  *
  * Setup (not measured): organisations, and BATCHES harvested batches. Measured: EVENTS shipment
  * and receipt events spread over those batches, CONCURRENCY requests in flight. On each batch
- * they are a journey the ledger's rules accept, one write after the other: the carrier takes the
- * batch from the cooperative to counter A, which receives it; then from A to counter B, which
- * receives it; then back to A, and so on, each an hour after the one before.
+ * they are a journey the ledger's rules and the chain's custody accept, one write after the
+ * other, each by a holder or the consignee: the cooperative ships the batch to counter A, which
+ * receives it; A, now a holder, ships it to counter B, which receives it; B ships it back to A,
+ * and so on, each an hour after the one before.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
@@ -47,7 +48,6 @@ async function main(): Promise<void> {
   try {
     const post = client(gateway.base);
     const producer = await post("/api/v1/orgs", ADMIN, { name: "bench producer", role: "producer" });
-    const carrier = await post("/api/v1/orgs", ADMIN, { name: "bench carrier", role: "carrier" });
     const counters = [
       await post("/api/v1/orgs", ADMIN, { name: "bench counter A", role: "retailer" }),
       await post("/api/v1/orgs", ADMIN, { name: "bench counter B", role: "retailer" }),
@@ -64,9 +64,12 @@ async function main(): Promise<void> {
     const events = await run(BATCHES, CONCURRENCY, async (j) => {
       const url = `/api/v1/batches/${batchIds[j]}/events`;
       for (let step = 0; step < eventsOf(j); step++) {
-        const to = counters[Math.floor(step / 2) % 2];
+        // Shipment k (step 2k) goes to counter A when k is even, B when odd, from whoever received the one before.
+        const leg = Math.floor(step / 2);
+        const to = counters[leg % 2];
+        const holder = leg === 0 ? producer : counters[(leg - 1) % 2];
         const at = new Date(JOURNEY_START + step * 3_600_000).toISOString();
-        if (step % 2 === 0) await post(url, carrier.apiKey, payload.shipment(to.id, { shippedAt: at }));
+        if (step % 2 === 0) await post(url, holder.apiKey, payload.shipment(to.id, { shippedAt: at }));
         else await post(url, to.apiKey, { ...payload.receipt, receivedAt: at });
       }
       return {};

@@ -3,18 +3,20 @@
  * (消费扶贫) and the 2026 journeys of four of its real products, from the farm to a Shenzhen
  * counter. Plain data: scripts/demo.ts turns each step into one API write.
  *
- * Each is a journey the ledger's rules accept: the cold-chain carrier takes the harvest to the
- * packing house, which receives it and packs it into retail boxes (a split: a new batch that
- * states what one box weighs); the carrier takes the boxes to the counter, which receives and
- * sells them. The 圳品 mark is attested on the boxes, what a shopper scans. One mango harvest is
+ * Each is a journey the ledger's rules (and the chain's custody) accept: the cooperative ships
+ * its harvest to the cold-chain carrier, which receives it on loading and, now its holder, ships
+ * it on to the packing house, which receives it and packs it into retail boxes (a split: a new
+ * batch that states what one box weighs); the packing house ships the boxes to the carrier,
+ * which receives them and ships them on to the counter, which receives and sells them. The 圳品 mark is attested on the boxes, what a shopper scans. One mango harvest is
  * recalled after its boxes were sold, and the recall reaches them; the Zijin cooperative packs
- * its own tea into two retail packs, each then certified, shipped, received and sold.
+ * its own tea into two retail packs, each then certified, carried to the counter, received and sold.
  *
  * GTINs are GTIN-13 under a made-up GS1 China company prefix per cooperative (69745230x), with
  * correct check digits; lots are GS1 AI 10 strings.
  */
 import type { BatchCertificationBody, EventBody, HarvestBody } from "../server/domain/request-shapes";
 import type { RoleName } from "../server/domain/event-kinds";
+import { later } from "./lib/payloads";
 
 export const ORGANISATIONS = {
   tianyangCoop: { name: "百色市田阳区那坡镇芒果种植专业合作社", role: "producer" },
@@ -31,7 +33,7 @@ export type OrgKey = keyof typeof ORGANISATIONS;
 
 type ShipmentBody = Extract<EventBody, { type: "shipment" }>;
 /** An event as the demo lists it: a shipment names the organisation it goes to by its key here. */
-export type DemoEvent = Exclude<EventBody, { type: "shipment" }> | (Omit<ShipmentBody, "consignee" | "shipper"> & { consignee: OrgKey });
+export type DemoEvent = Exclude<EventBody, { type: "shipment" }> | (Omit<ShipmentBody, "consignee"> & { consignee: OrgKey });
 
 /**
  * One write by one organisation on the batch it is listed under, or (`on`, a lot) on an earlier
@@ -77,14 +79,20 @@ const ZIJIN = { countyCode: "441621", county: "河源市紫金县", village: "�
 
 const COUNTER = "深圳市福田区消费扶贫专柜";
 
-/** The cold-chain carrier takes the batch from its holder to `consignee`. */
-const ship = (consignee: OrgKey, from: string, to: string, vehicle: string, temperature: { min: number; max: number }, shippedAt: string): Step => ({
-  by: "carrier",
-  event: { type: "shipment", consignee, from, to, vehicle, temperature, shippedAt },
-});
-
 /** A receipt by the organisation the batch was shipped to. */
 const receive = (by: OrgKey, location: string, receivedAt: string, condition: string): Step => ({ by, event: { type: "receipt", location, receivedAt, condition } });
+
+/**
+ * The cold-chain carrier takes the batch from its holder to `consignee`, as the ledger has it:
+ * the holder ships it to the carrier at `shippedAt`; the carrier receives it on loading a
+ * quarter of an hour later (it holds the batch now) and, a quarter of an hour after that, ships
+ * it on to the consignee, which records the receipt (`receive`).
+ */
+const carry = (holder: OrgKey, consignee: OrgKey, from: string, to: string, vehicle: string, temperature: { min: number; max: number }, shippedAt: string): Step[] => [
+  { by: holder, event: { type: "shipment", consignee: "carrier", from, to, vehicle, temperature, shippedAt, notes: "交鹏城冷链装车" } },
+  receive("carrier", `${from}（${vehicle} 装车）`, later(shippedAt, 15), "已装车，车厢预冷到位"),
+  { by: "carrier", event: { type: "shipment", consignee, from, to, vehicle, temperature, shippedAt: later(shippedAt, 30) } },
+];
 
 /** A 圳品 attestation; the certificate runs three years (plain dates: China days), so the pages show it valid. */
 const zhenpin = (certificateNo: string, validFrom: string, validUntil: string): Step => ({
@@ -110,7 +118,7 @@ export const JOURNEYS: Journey[] = [
             notes: "八成熟采摘，当日入预冷库",
           },
         },
-        ship("packingHouse", "百色市田阳区 那坡镇 田阳香芒供深基地", "田阳分拣包装车间", "桂L·6A728", { min: 10, max: 13 }, "2026-07-08T11:00:00+08:00"),
+        ...carry("tianyangCoop", "packingHouse", "百色市田阳区 那坡镇 田阳香芒供深基地", "田阳分拣包装车间", "桂L·6A728", { min: 10, max: 13 }, "2026-07-08T11:00:00+08:00"),
         receive("packingHouse", "田阳分拣包装车间", "2026-07-08T12:30:00+08:00", "果面完好，入库温度 12 ℃"),
         {
           // The packing: 700 boxes of 5 kg, a new batch naming this one as its input.
@@ -132,7 +140,7 @@ export const JOURNEYS: Journey[] = [
       lot: "TY2026-0708-5K",
       steps: [
         zhenpin("SZZP-2026-0708-TY", "2026-07-08", "2029-07-07"),
-        ship("counter", "百色市田阳区 田阳分拣包装车间", COUNTER, "桂L·6A728", { min: 10, max: 13 }, "2026-07-09T06:00:00+08:00"),
+        ...carry("packingHouse", "counter", "百色市田阳区 田阳分拣包装车间", COUNTER, "桂L·6A728", { min: 10, max: 13 }, "2026-07-09T06:00:00+08:00"),
         receive("counter", COUNTER, "2026-07-10T05:40:00+08:00", "箱体完好，到货温度 12 ℃"),
         {
           by: "counter",
@@ -157,7 +165,7 @@ export const JOURNEYS: Journey[] = [
             harvestedAt: "2026-07-15T07:00:00+08:00",
           },
         },
-        ship("packingHouse", "百色市田阳区 那坡镇 田阳香芒供深基地", "田阳分拣包装车间", "桂L·8B203", { min: 10, max: 13 }, "2026-07-15T10:00:00+08:00"),
+        ...carry("tianyangCoop", "packingHouse", "百色市田阳区 那坡镇 田阳香芒供深基地", "田阳分拣包装车间", "桂L·8B203", { min: 10, max: 13 }, "2026-07-15T10:00:00+08:00"),
         receive("packingHouse", "田阳分拣包装车间", "2026-07-15T11:30:00+08:00", "果面完好"),
         {
           by: "packingHouse",
@@ -178,7 +186,7 @@ export const JOURNEYS: Journey[] = [
       lot: "TY2026-0715-5K",
       steps: [
         zhenpin("SZZP-2026-0715-TY", "2026-07-15", "2029-07-14"),
-        ship("counter", "百色市田阳区 田阳分拣包装车间", COUNTER, "桂L·8B203", { min: 10, max: 13 }, "2026-07-16T06:00:00+08:00"),
+        ...carry("packingHouse", "counter", "百色市田阳区 田阳分拣包装车间", COUNTER, "桂L·8B203", { min: 10, max: 13 }, "2026-07-16T06:00:00+08:00"),
         receive("counter", COUNTER, "2026-07-17T06:10:00+08:00", "到货温度 16 ℃，高于约定范围"),
         {
           by: "counter",
@@ -214,7 +222,7 @@ export const JOURNEYS: Journey[] = [
             notes: "可溶性固形物 ≥ 7% 时采收",
           },
         },
-        ship("packingHouse", "百色市乐业县 同乐镇 乐业猕猴桃供深基地", "乐业分拣包装车间", "桂L·3C915", { min: 0, max: 2 }, "2026-09-06T13:00:00+08:00"),
+        ...carry("leyeCoop", "packingHouse", "百色市乐业县 同乐镇 乐业猕猴桃供深基地", "乐业分拣包装车间", "桂L·3C915", { min: 0, max: 2 }, "2026-09-06T13:00:00+08:00"),
         receive("packingHouse", "乐业分拣包装车间", "2026-09-06T15:30:00+08:00", "果实完好，入冷库"),
         {
           by: "packingHouse",
@@ -235,7 +243,7 @@ export const JOURNEYS: Journey[] = [
       lot: "LY2026-0906-25",
       steps: [
         zhenpin("SZZP-2026-0907-LY", "2026-09-07", "2029-09-06"),
-        ship("counter", "百色市乐业县 乐业分拣包装车间", COUNTER, "桂L·3C915", { min: 0, max: 2 }, "2026-09-08T05:30:00+08:00"),
+        ...carry("packingHouse", "counter", "百色市乐业县 乐业分拣包装车间", COUNTER, "桂L·3C915", { min: 0, max: 2 }, "2026-09-08T05:30:00+08:00"),
         receive("counter", COUNTER, "2026-09-09T06:00:00+08:00", "箱体完好，到货温度 1 ℃"),
         {
           by: "counter",
@@ -261,7 +269,7 @@ export const JOURNEYS: Journey[] = [
             notes: "出栏 60 头，定点屠宰，动物检疫合格；胴体 1,500 kg",
           },
         },
-        ship("packingHouse", "河池市巴马瑶族自治县 甲篆镇 定点屠宰场", "巴马冷鲜分割车间", "桂M·2F306", { min: 0, max: 4 }, "2026-10-20T06:00:00+08:00"),
+        ...carry("bamaCoop", "packingHouse", "河池市巴马瑶族自治县 甲篆镇 定点屠宰场", "巴马冷鲜分割车间", "桂M·2F306", { min: 0, max: 4 }, "2026-10-20T06:00:00+08:00"),
         receive("packingHouse", "巴马冷鲜分割车间", "2026-10-20T07:00:00+08:00", "胴体中心温度 3 ℃"),
         {
           by: "packingHouse",
@@ -282,7 +290,7 @@ export const JOURNEYS: Journey[] = [
       lot: "BM2026-1020-05",
       steps: [
         zhenpin("SZZP-2026-1020-BM", "2026-10-20", "2029-10-19"),
-        ship("counter", "河池市巴马瑶族自治县 巴马冷鲜分割车间", COUNTER, "桂M·2F306", { min: 0, max: 4 }, "2026-10-20T15:00:00+08:00"),
+        ...carry("packingHouse", "counter", "河池市巴马瑶族自治县 巴马冷鲜分割车间", COUNTER, "桂M·2F306", { min: 0, max: 4 }, "2026-10-20T15:00:00+08:00"),
         receive("counter", COUNTER, "2026-10-21T05:20:00+08:00", "包装完好，到货中心温度 3 ℃"),
         {
           by: "counter",
@@ -332,7 +340,7 @@ export const JOURNEYS: Journey[] = [
       serials: { by: "zijinCoop", count: 5 },
       steps: [
         zhenpin("SZZP-2026-0402-ZJG", "2026-04-02", "2029-04-01"),
-        ship("counter", "河源市紫金县 合作社包装车间", COUNTER, "粤P·7D521", { min: 0, max: 5 }, "2026-04-03T07:00:00+08:00"),
+        ...carry("zijinCoop", "counter", "河源市紫金县 合作社包装车间", COUNTER, "粤P·7D521", { min: 0, max: 5 }, "2026-04-03T07:00:00+08:00"),
         receive("counter", COUNTER, "2026-04-03T13:30:00+08:00", "罐体完好"),
         {
           by: "counter",
@@ -346,7 +354,7 @@ export const JOURNEYS: Journey[] = [
       lot: "ZJ2026-0326-L",
       steps: [
         zhenpin("SZZP-2026-0402-ZJL", "2026-04-02", "2029-04-01"),
-        ship("counter", "河源市紫金县 合作社包装车间", COUNTER, "粤P·7D521", { min: 0, max: 5 }, "2026-04-03T07:00:00+08:00"),
+        ...carry("zijinCoop", "counter", "河源市紫金县 合作社包装车间", COUNTER, "粤P·7D521", { min: 0, max: 5 }, "2026-04-03T07:00:00+08:00"),
         receive("counter", COUNTER, "2026-04-03T13:30:00+08:00", "礼盒完好"),
         {
           by: "counter",

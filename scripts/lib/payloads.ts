@@ -56,3 +56,34 @@ export function certification(certificateNo: string) {
     validUntil: "2099-12-31T23:59:59+08:00",
   };
 }
+
+/** Who records each leg of a hand-over: the batch's holder, the carrier, the organisation it goes to. */
+export type Leg = "holder" | "carrier" | "consignee";
+
+/** `at` (a date-time at +08:00) plus `minutes`, written the same way. */
+export function later(at: string, minutes: number): string {
+  const shifted = new Date(new Date(at).getTime() + (minutes + 8 * 60) * 60_000).toISOString().slice(0, 19);
+  return `${shifted}+08:00`;
+}
+
+/**
+ * A hand-over through a carrier, as the ledger takes it: the holder ships to the carrier, which
+ * records the receipt (it holds the batch now), ships it on to the consignee, which records the
+ * receipt. The four bodies in order, each with who records it, times `stepMinutes` apart from
+ * `at`. `shipment` goes into both shipments (a quantity: the part handed over), `receipt` into
+ * the consignee's.
+ */
+export function viaCarrier(
+  carrier: string,
+  consignee: string,
+  options: { at?: string; stepMinutes?: number; shipment?: Record<string, unknown>; receipt?: Record<string, unknown> } = {},
+): Array<[Leg, Record<string, unknown>]> {
+  const at = options.at ?? "2026-06-02T06:00:00+08:00";
+  const step = options.stepMinutes ?? 60;
+  return [
+    ["holder", shipment(carrier, { ...options.shipment, shippedAt: at })],
+    ["carrier", { ...receipt, location: "承运方冷链中转仓", receivedAt: later(at, step) }],
+    ["carrier", shipment(consignee, { ...options.shipment, shippedAt: later(at, 2 * step) })],
+    ["consignee", { ...receipt, ...options.receipt, receivedAt: later(at, 3 * step) }],
+  ];
+}

@@ -43,8 +43,9 @@ export const eventRecord: Command = {
   --type TYPE          ${EVENT_TYPES.join(", ")}
 ${DATA_USAGE}
   shipment: "consignee" (required) is the organisation the batch goes to, by its id or address;
-    it alone records the receipt. "quantity" ({"amount":300,"unit":"kg"}) is optional: all the
-    shipper holds when left out. A carrier taking over from one of several holders names it in "shipper".
+    it alone records the receipt. By a holder of the batch: a carrier takes a batch over by
+    receiving it (the holder ships to the carrier), then ships it on. "quantity"
+    ({"amount":300,"unit":"kg"}) is optional: all the holder (the key's organisation) holds when left out.
     e.g. --type shipment --data '{"consignee":"<organisation id>","from":"百色市田阳区","to":"深圳市福田区",
       "shippedAt":"2026-06-02T06:00:00+08:00"}'
   receipt: by the consignee; takes in all that was shipped to it.

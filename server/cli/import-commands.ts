@@ -59,11 +59,11 @@ const KIND_NOTES: Record<ImportKind, string> = {
   harvest: `县区名称 may be left empty: the name comes from the code (one given must agree).
                        每件重量 (kg) with 计件单位 (箱, 件, 筐, 袋) states one counted unit's weight.`,
   shipment: `收货方: the receiving organisation's exact name on the gateway, its id or its address.
-                       数量 and 单位: how much; empty ships all the shipper holds.`,
+                       数量 and 单位: how much; empty ships all the holder (the key's organisation) holds.`,
 };
 
 export const importHarvest = importCommand("harvest", "producer");
-export const importShipment = importCommand("shipment", "the holder, or a carrier taking over");
+export const importShipment = importCommand("shipment", "by each batch's holder, a carrier once it has received it");
 
 function importCommand(kind: ImportKind, role: string): Command {
   return {

@@ -198,7 +198,6 @@ function describe(type: string, d: Detail, corrections: Corrections): string {
           d.temperature && `${d.temperature.min}–${d.temperature.max} °C`,
           quantity(d.quantity),
           d.consignee?.name && `to ${d.consignee.name}`,
-          d.shipper?.name && `taken over from ${d.shipper.name}`,
           d.notes,
         ];
       case "receipt":

@@ -64,9 +64,8 @@ const IMPORT_ROLES = ["producer", "carrier"];
 
 function menuFor(role: string): Array<[NavKey, string]> {
   const menu = [...(OWN_WORK[role] ?? [])];
-  // A carrier's first page is the shipment form: it takes batches over before it receives any.
-  const moves = role === "carrier" ? [MOVES[1], MOVES[0], MOVES[2]] : MOVES;
-  menu.push(...moves.filter(([kind]) => (ROLES_FOR_KIND[kind] as readonly string[]).includes(role)));
+  // Every role that receives starts with the receipt: a carrier too takes a batch over by receiving it.
+  menu.push(...MOVES.filter(([kind]) => (ROLES_FOR_KIND[kind] as readonly string[]).includes(role)));
   if ((STOCK_ROLES as readonly string[]).includes(role)) menu.push(["records", "/console/events"], ["stock", "/console/stock"]);
   if (IMPORT_ROLES.includes(role)) menu.push(["imports", "/console/imports"]);
   return menu;

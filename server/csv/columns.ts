@@ -46,7 +46,7 @@ export const COLUMNS: Record<ImportKind, readonly Column[]> = {
     column("lot", "批次号", true),
     // The organisation the batch goes to, which records its receipt: its name, id or address.
     column("consignee", "收货方", true),
-    // Optional: how much is shipped; all the shipper holds when empty.
+    // Optional: how much is shipped; all the holder (the uploader) holds when empty.
     column("quantity", "数量", false),
     column("unit", "单位", false),
     column("from", "发出地", true),

@@ -159,7 +159,6 @@ export function refusalProblem(error: DomainError, lotColumn: string, columnOf: 
 function chineseOf(code: DomainError["code"], field: string): string | undefined {
   if (code === "conflict" && field === "batchId") return "这个批次已被召回：除更正外不能再登记";
   if (code === "not_found" && field.endsWith("consignee")) return "没有这个机构（收货方）";
-  if (code === "not_found" && field.endsWith("shipper")) return "没有这个机构（发货方）";
   if (field.endsWith("conversion.unit")) return "计件单位须为这个批次自己的单位";
   return undefined;
 }

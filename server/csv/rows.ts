@@ -63,7 +63,7 @@ const FIELD_COLUMNS: Record<ImportKind, Record<string, string>> = {
 
 /**
  * The column (key) a request field of this kind came from; undefined for a field no column
- * holds (the batch id, a shipper), whose problems belong to the row's batch, the lot column.
+ * holds (the batch id), whose problems belong to the row's batch, the lot column.
  */
 export function columnOfField(kind: ImportKind, field: string): string | undefined {
   return FIELD_COLUMNS[kind][field];

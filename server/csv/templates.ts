@@ -1,7 +1,7 @@
 /**
  * The CSV templates a member downloads, fills in with Excel and uploads: the header row in
  * Chinese and one example row, whose optional cells are empty where empty is the usual answer
- * (a shipment of all the shipper holds; a county named by its code). They start with the UTF-8
+ * (a shipment of all its holder holds; a county named by its code). They start with the UTF-8
  * byte order mark, without which Excel on a Chinese Windows reads UTF-8 as GBK and shows the
  * headers garbled.
  */

@@ -28,7 +28,7 @@ export const ALWAYS_PRIVATE: Readonly<Record<string, readonly string[]>> = { sal
 const PUBLIC_FIELDS = new Set([
   "v", "org", "recordedAt", "type", "batch", "private", "committed",
   "product", "lot", "origin", "quantity", "conversion", "output", "outputs", "inputs", "consumed", "quantitiesConfirmed",
-  "consignee", "shipper", "channel", "step", "reason",
+  "consignee", "channel", "step", "reason",
   "harvestedAt", "occurredAt", "shippedAt", "receivedAt", "soldAt", "recalledAt",
   "corrects", "correctsKind", "correctsEventId", "declaration", "replacement",
 ]);

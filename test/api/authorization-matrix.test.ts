@@ -38,21 +38,29 @@ interface WriteRoute {
 type Journey = (by: Org, body: unknown) => Promise<string>;
 
 const own = (side: Side) => side === "own";
-/** Allowed for these roles: the own organisation 202; another of the role 409 (or 202 where any may). */
-const custody =
-  (roles: readonly Role[], anyOfRole: readonly Role[] = []) =>
-  (role: Role, side: Side) =>
-    !roles.includes(role) ? 403 : own(side) || anyOfRole.includes(role) ? 202 : 409;
+/** Allowed for these roles: the own organisation 202; another of the role 409 (the custody is not its). */
+const custody = (roles: readonly Role[]) => (role: Role, side: Side) => (!roles.includes(role) ? 403 : own(side) ? 202 : 409);
 
 const WRITE_ROUTES = (orgs: () => Orgs): WriteRoute[] => {
-  /** The own carrier takes the cooperative's batch to `to`, which receives it. */
+  /** The cooperative ships its batch to the own carrier, which receives it: it holds the batch now; answers the receipt. */
+  const toCarrier = async (journey: Journey) => {
+    await journey(orgs().producer.own, payload.shipment(orgs().carrier.own.id, { shippedAt: "2026-06-01T12:00:00+08:00" }));
+    return journey(orgs().carrier.own, { ...payload.receipt, location: "承运方中转仓", receivedAt: "2026-06-01T13:00:00+08:00" });
+  };
+  /** The own carrier, once it holds the batch, ships it on to `to`; answers the shipment. */
+  const onward = async (journey: Journey, to: Org) => {
+    await toCarrier(journey);
+    return journey(orgs().carrier.own, payload.shipment(to.id, { shippedAt: "2026-06-01T14:00:00+08:00" }));
+  };
+  /** The cooperative's batch goes through the own carrier to `to`, which receives it; answers the receipt. */
   const deliver = async (journey: Journey, to: Org) => {
-    await journey(orgs().carrier.own, payload.shipment(to.id, { shippedAt: "2026-06-01T12:00:00+08:00" }));
+    await onward(journey, to);
     return journey(to, { ...payload.receipt, receivedAt: "2026-06-01T16:00:00+08:00" });
   };
   /** Brings the batch to the own organisation of the role, if the role can hold produce. */
   const holdBy = async (journey: Journey, role: Role) => {
     if (role === "processor" || role === "retailer") await deliver(journey, orgs()[role].own);
+    if (role === "carrier") await toCarrier(journey);
   };
   const event = (body: unknown) => (h: Harness, key: string, f: Fixture) => h.call("POST", `/api/v1/batches/${f.batch}/events`, { token: key, body });
   return [
@@ -68,9 +76,9 @@ const WRITE_ROUTES = (orgs: () => Orgs): WriteRoute[] => {
       call: event(payload.packing),
     },
     {
-      // To a packing house that holds none of it; any carrier may take the batch over from its holder.
+      // To a packing house that holds none of it; a carrier ships only what it has received.
       name: "shipment",
-      expected: custody(["producer", "processor", "carrier", "retailer"], ["carrier"]),
+      expected: custody(["producer", "processor", "carrier", "retailer"]),
       prepare: holdBy,
       call: (h, key, f, o) => event(payload.shipment(o.processor.other.id))(h, key, f),
     },
@@ -78,7 +86,7 @@ const WRITE_ROUTES = (orgs: () => Orgs): WriteRoute[] => {
       name: "receipt",
       expected: custody(["processor", "carrier", "retailer"]),
       prepare: async (journey, role) => {
-        if (role === "processor" || role === "retailer") await journey(orgs().carrier.own, payload.shipment(orgs()[role].own.id));
+        if (role === "processor" || role === "retailer") await onward(journey, orgs()[role].own);
         if (role === "carrier") await journey(orgs().producer.own, payload.shipment(orgs().carrier.own.id));
       },
       call: event(payload.receipt),
@@ -95,12 +103,12 @@ const WRITE_ROUTES = (orgs: () => Orgs): WriteRoute[] => {
       call: event(payload.recall),
     },
     {
-      // Voids an event the own organisation of the role recorded: the harvest, its receipt, its shipment.
+      // Voids an event the own organisation of the role recorded: the harvest, its receipt, the carrier's shipment on.
       name: "correction",
       expected: custody(["producer", "processor", "carrier", "retailer"]),
       prepare: async (journey, role, f) => {
         if (role === "processor" || role === "retailer") return deliver(journey, orgs()[role].own);
-        if (role === "carrier") return journey(orgs().carrier.own, payload.shipment(orgs().retailer.own.id));
+        if (role === "carrier") return onward(journey, orgs().retailer.own);
         return f.corrects;
       },
       call: (h, key, f) => event({ type: "correction", corrects: f.corrects, declaration: "void", reason: "录入错误" })(h, key, f),

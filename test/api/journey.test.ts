@@ -29,15 +29,19 @@ describe("gateway API (in-process Hardhat chain)", function () {
     await h?.stop();
   });
 
-  /** The carrier takes the batch from its holder to `to`, which records the receipt. */
-  async function handOver(batchId: string, to: Org): Promise<void> {
-    for (const [org, body] of [
-      [carrier, payload.shipment(to.id, { shippedAt: "2026-06-01T12:00:00+08:00" })],
-      [to, { ...payload.receipt, receivedAt: "2026-06-01T16:00:00+08:00" }],
-    ] as const) {
-      const { status, body: answer } = await h.call("POST", `/api/v1/batches/${batchId}/events`, { token: org.apiKey, body });
-      expect(status, JSON.stringify(answer)).to.equal(202);
-    }
+  /** Writes an event through the API; answers its id. */
+  async function accepted(org: Org, batchId: string, body: unknown): Promise<string> {
+    const { status, body: answer } = await h.call("POST", `/api/v1/batches/${batchId}/events`, { token: org.apiKey, body });
+    expect(status, JSON.stringify(answer)).to.equal(202);
+    return answer.eventId;
+  }
+
+  /** `from`, a holder of the batch, ships it to the carrier, which receives it and ships it on to `to`, which receives it; answers the event ids. */
+  async function handOver(batchId: string, from: Org, to: Org, options: Parameters<typeof payload.viaCarrier>[2] = {}): Promise<string[]> {
+    const who = { holder: from, carrier, consignee: to };
+    const ids: string[] = [];
+    for (const [leg, body] of payload.viaCarrier(carrier.id, to.id, { at: "2026-06-01T12:00:00+08:00", ...options })) ids.push(await accepted(who[leg], batchId, body));
+    return ids;
   }
 
   describe("POST /api/v1/orgs", function () {
@@ -68,19 +72,12 @@ describe("gateway API (in-process Hardhat chain)", function () {
       batchId = harvest.body.batchId;
       eventIds.push(harvest.body.eventId);
       // Several writes in flight on one batch before the relayer has sent any of them: the
-      // carrier takes the harvest to the packing house, which packs it and sends it to the counter.
-      for (const [org, body] of [
-        [carrier, payload.shipment(processor.id, { to: "百色分拣中心", shippedAt: "2026-06-01T12:00:00+08:00" })],
-        [processor, { ...payload.receipt, location: "百色分拣中心", receivedAt: "2026-06-01T16:00:00+08:00" }],
-        [processor, payload.packing],
-        [carrier, payload.shipment(retailer.id)],
-        [retailer, payload.receipt],
-        [retailer, payload.sale],
-      ] as const) {
-        const { status, body: answer } = await h.call("POST", `/api/v1/batches/${batchId}/events`, { token: org.apiKey, body });
-        expect(status, JSON.stringify(answer)).to.equal(202);
-        eventIds.push(answer.eventId);
-      }
+      // cooperative ships the harvest to the carrier, which takes it to the packing house; the
+      // packing house packs it and ships it to the carrier, which takes it to the counter.
+      eventIds.push(...(await handOver(batchId, producer, processor, { shipment: { to: "百色分拣中心" }, receipt: { location: "百色分拣中心" } })));
+      eventIds.push(await accepted(processor, batchId, payload.packing));
+      eventIds.push(...(await handOver(batchId, processor, retailer, { at: "2026-06-02T06:00:00+08:00" })));
+      eventIds.push(await accepted(retailer, batchId, payload.sale));
       const cert = await h.call("POST", `/api/v1/batches/${batchId}/certifications`, {
         token: certifier.apiKey,
         body: payload.certification("ZP-2026-0001"),
@@ -106,7 +103,9 @@ describe("gateway API (in-process Hardhat chain)", function () {
     it("reads the batch back: events in order, detail, proofs, head equal to the chain's", async function () {
       const { status, body } = await h.call("GET", `/api/v1/batches/${batchId}`);
       expect(status).to.equal(200);
-      expect(body.events.map((e: { type: string }) => e.type)).to.deep.equal(["harvest", "shipment", "receipt", "processing", "shipment", "receipt", "sale"]);
+      expect(body.events.map((e: { type: string }) => e.type)).to.deep.equal([
+        "harvest", "shipment", "receipt", "shipment", "receipt", "processing", "shipment", "receipt", "shipment", "receipt", "sale",
+      ]);
       expect(body.events.map((e: { eventId: string }) => e.eventId)).to.deep.equal(eventIds);
       expect(body.product).to.deep.include({ name: "田阳香芒", gtin: payload.MANGO_GTIN });
       expect(body.origin).to.deep.include({ countyCode: "451003" });
@@ -115,16 +114,17 @@ describe("gateway API (in-process Hardhat chain)", function () {
         expect(event.signedWith).to.equal("custodial-key");
         expect(event.proof.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
       }
-      expect(body.events[4].detail).to.deep.include({ from: "百色市田阳区", to: "深圳市福田区" });
+      expect(body.events[8].detail).to.deep.include({ from: "百色市田阳区", to: "深圳市福田区" });
+      expect(body.events[8].detail.consignee).to.deep.include({ id: retailer.id });
       expect(body.certification).to.deep.include({ status: "valid", certificateNo: "ZP-2026-0001", scheme: "圳品" });
       expect(body.unconfirmedEvents).to.deep.equal([]);
     });
 
     it("leaves sale amounts out for anonymous readers and shows them to the seller", async function () {
-      const anonymous = (await h.call("GET", `/api/v1/batches/${batchId}`)).body.events[6].detail;
+      const anonymous = (await h.call("GET", `/api/v1/batches/${batchId}`)).body.events[10].detail;
       expect(anonymous).not.to.have.property("amountCny");
       expect(anonymous).to.deep.include({ channel: "counter" });
-      const seller = (await h.call("GET", `/api/v1/batches/${batchId}`, { token: retailer.apiKey })).body.events[6].detail;
+      const seller = (await h.call("GET", `/api/v1/batches/${batchId}`, { token: retailer.apiKey })).body.events[10].detail;
       expect(seller.amountCny).to.equal(1580.5);
     });
 
@@ -132,7 +132,7 @@ describe("gateway API (in-process Hardhat chain)", function () {
       const { status, body } = await h.call("GET", `/api/v1/batches/${batchId}/verify`);
       expect(status).to.equal(200);
       expect(body.ok, JSON.stringify(body.problems)).to.equal(true);
-      expect(body.events).to.have.length(7);
+      expect(body.events).to.have.length(11);
       expect(body.recomputedHead).to.equal(body.chainHead);
     });
 
@@ -145,8 +145,8 @@ describe("gateway API (in-process Hardhat chain)", function () {
         // The stored detail no longer hashes to what the chain recorded; verify names the event.
         const { body } = await h.call("GET", `/api/v1/batches/${batchId}/verify`);
         expect(body.ok).to.equal(false);
-        expect(body.events[4].ok).to.equal(false);
-        expect(body.problems.join(" ")).to.match(/event 4/);
+        expect(body.events[8].ok).to.equal(false);
+        expect(body.problems.join(" ")).to.match(/event 8/);
       } finally {
         h.db.prepare(`UPDATE event_details SET detail = ? WHERE data_hash = ?`).run(row.detail, row.data_hash);
       }
@@ -169,7 +169,7 @@ describe("gateway API (in-process Hardhat chain)", function () {
   describe("split and merge", function () {
     it("splits a batch into retail packs that name it as their input", async function () {
       const parent = (await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: payload.harvest("TY-S1") })).body.batchId;
-      await handOver(parent, processor);
+      await handOver(parent, producer, processor);
       const split = await h.call("POST", `/api/v1/batches/${parent}/events`, {
         token: processor.apiKey,
         body: {
@@ -191,7 +191,7 @@ describe("gateway API (in-process Hardhat chain)", function () {
 
     it("shows a recall of an input on the derived batch", async function () {
       const parent = (await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: payload.harvest("TY-R1") })).body.batchId;
-      await handOver(parent, processor);
+      await handOver(parent, producer, processor);
       const split = await h.call("POST", `/api/v1/batches/${parent}/events`, {
         token: processor.apiKey,
         body: { ...payload.packing, outputs: [{ gtin: payload.TEA_GTIN, lot: "PK-R1", quantity: { amount: 10, unit: "box" }, conversion: { unit: "box", kg: 5 } }] },
@@ -202,7 +202,7 @@ describe("gateway API (in-process Hardhat chain)", function () {
       await h.settle();
       const pack = (await h.call("GET", `/api/v1/batches/${split.body.batchId}`)).body;
       expect(pack.recall).to.deep.equal({ recalled: true, self: false, viaInputs: [parent] });
-      const refused = await h.call("POST", `/api/v1/batches/${parent}/events`, { token: carrier.apiKey, body: payload.shipment(retailer.id) });
+      const refused = await h.call("POST", `/api/v1/batches/${parent}/events`, { token: processor.apiKey, body: payload.shipment(retailer.id) });
       expect(refused.status).to.equal(409);
     });
   });

@@ -54,17 +54,22 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
     return body.batchId;
   }
 
-  /** The carrier takes the batch from its holder to `to`, which receives it; answers the event ids. */
-  async function deliver(batchId: string, to: Org, at = { shippedAt: "2026-06-01T12:00:00+08:00", receivedAt: "2026-06-01T16:00:00+08:00" }) {
-    const shipment = await accepted(carrier, batchId, payload.shipment(to.id, { shippedAt: at.shippedAt }));
-    const receipt = await accepted(to, batchId, { ...payload.receipt, receivedAt: at.receivedAt });
-    return { shipment, receipt };
+  /**
+   * `from`, a holder of the batch, ships it to the carrier, which receives it and ships it on to
+   * `to`, which receives it: an hour between each, from `at`. Answers the carrier's shipment and
+   * the receipt at `to` (three hours after `at`).
+   */
+  async function deliver(batchId: string, from: Org, to: Org, at = "2026-06-01T12:00:00+08:00") {
+    const who = { holder: from, carrier, consignee: to };
+    const ids: string[] = [];
+    for (const [leg, body] of payload.viaCarrier(carrier.id, to.id, { at })) ids.push(await accepted(who[leg], batchId, body));
+    return { shipment: ids[2], receipt: ids[3] };
   }
 
-  /** A harvest that the carrier takes to the counter, which receives it (June 2026). */
+  /** A harvest that the cooperative hands to the carrier, which takes it to the counter, which receives it (June 2026). */
   async function atCounter(lot: string, overrides: Record<string, unknown> = {}): Promise<string> {
     const batchId = await harvest(lot, overrides);
-    await deliver(batchId, counter, { shippedAt: payload.shipment(counter.id).shippedAt, receivedAt: payload.receipt.receivedAt });
+    await deliver(batchId, producer, counter, "2026-06-02T06:00:00+08:00");
     return batchId;
   }
 
@@ -94,11 +99,11 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
   describe("quantities", function () {
     it("refuses a counter selling 99,999 kg at ¥1 from a 700 kg pack, naming what it holds (409 quantity.amount)", async function () {
       const parent = await harvest("TY-Q1");
-      await deliver(parent, processor);
+      await deliver(parent, producer, processor);
       const split = await post(processor, parent, { ...payload.packing, outputs: [{ gtin: payload.MANGO_GTIN, lot: "PK-Q1", quantity: { amount: 700, unit: "kg" } }] });
       expect(split.status, JSON.stringify(split.body)).to.equal(202);
       const pack = split.body.batchId as string;
-      await deliver(pack, counter, { shippedAt: "2026-06-02T06:00:00+08:00", receivedAt: "2026-06-03T09:00:00+08:00" });
+      await deliver(pack, processor, counter, "2026-06-02T06:00:00+08:00");
       const answer = await refused(
         () => post(counter, pack, { ...payload.sale, quantity: { amount: 99_999, unit: "kg" }, amountCny: 1 }),
         409,
@@ -115,7 +120,7 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
       const batchId = await harvest("TY-Q2", { conversion: undefined });
       const threeBoxes = { ...payload.sale, quantity: { amount: 3, unit: "box" }, amountCny: 237 };
       await refused(() => post(counter, batchId, threeBoxes), 409, "batchId", "has not received this batch", "held by 田阳芒果专业合作社 (1200 kg)");
-      await deliver(batchId, counter);
+      await deliver(batchId, producer, counter);
       await refused(() => post(counter, batchId, threeBoxes), 400, "quantity.unit", "counted in kg", "what one box weighs");
       await accepted(counter, batchId, { ...threeBoxes, quantity: { amount: 15, unit: "kg" } });
     });
@@ -139,9 +144,9 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
   // ---- recalls ------------------------------------------------------------------------------------------
 
   describe("recalls", function () {
-    it("after TY2026-001 is recalled, refuses a carrier shipping a pack made from it and a counter selling another, naming the recalled lot; the July figures count only the sale before", async function () {
+    it("after TY2026-001 is recalled, refuses the carrier that received a pack made from it shipping it on, and a counter selling another, naming the recalled lot; the July figures count only the sale before", async function () {
       const lot = await harvest("TY2026-001", { harvestedAt: "2026-07-01T08:00:00+08:00" });
-      await deliver(lot, processor, { shippedAt: "2026-07-01T12:00:00+08:00", receivedAt: "2026-07-01T16:00:00+08:00" });
+      await deliver(lot, producer, processor, "2026-07-01T12:00:00+08:00");
       const split = await post(processor, lot, {
         ...payload.packing,
         occurredAt: "2026-07-01T18:00:00+08:00",
@@ -156,7 +161,10 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
         outputs: [{ gtin: payload.MANGO_GTIN, lot: "PK-R1A2", quantity: { amount: 40, unit: "box" }, conversion: BOX }],
       });
       expect(repack.status, JSON.stringify(repack.body)).to.equal(202);
-      await deliver(packB, counter, { shippedAt: "2026-07-02T06:00:00+08:00", receivedAt: "2026-07-03T09:00:00+08:00" });
+      await deliver(packB, processor, counter, "2026-07-02T06:00:00+08:00");
+      // The pack of the pack goes to the carrier, which receives it: it holds it when the recall comes.
+      await accepted(processor, repack.body.batchId, payload.shipment(carrier.id, { shippedAt: "2026-07-02T06:00:00+08:00" }));
+      await accepted(carrier, repack.body.batchId, { ...payload.receipt, location: "顺丰冷运中转仓", receivedAt: "2026-07-02T07:00:00+08:00" });
       const july = { ...payload.sale, quantity: { amount: 10, unit: "box" }, amountCny: 790 };
       await accepted(counter, packB, { ...july, soldAt: "2026-07-03T15:00:00+08:00" });
       await accepted(producer, lot, { ...payload.recall, recalledAt: "2026-07-04T10:00:00+08:00" });
@@ -203,7 +211,7 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
 
     it("accepts plain dates for harvest, shipment, receipt, sale and 圳品 validity, and keeps them as dates; the county's name comes from its code", async function () {
       const batchId = await harvest("TY-O7", { origin: { countyCode: "451003", village: "那坡镇" }, harvestedAt: "2026-09-15" });
-      await accepted(carrier, batchId, payload.shipment(counter.id, { shippedAt: "2026-09-16" }));
+      await accepted(producer, batchId, payload.shipment(counter.id, { shippedAt: "2026-09-16" }));
       await accepted(counter, batchId, { ...payload.receipt, receivedAt: "2026-09-17" });
       await accepted(counter, batchId, { ...payload.sale, soldAt: "2026-09-17" });
       const certification = await h.call("POST", `/api/v1/batches/${batchId}/certifications`, {
@@ -230,15 +238,20 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
   // ---- who ships, who receives ----------------------------------------------------------------------------
 
   describe("shipments and receipts", function () {
-    it("takes a shipment only from the holder or a carrier (409 batchId), and never from a certifier (403)", async function () {
+    it("takes a shipment only from a holder, a carrier once it has received the batch (409 batchId), and never from a certifier (403)", async function () {
       const batchId = await harvest("TY-S1");
       await refused(() => post(processor, batchId, payload.shipment(counter.id)), 409, "batchId", "has not received this batch", "held by 田阳芒果专业合作社");
       await refused(() => post(otherCounter, batchId, payload.shipment(counter.id)), 409, "batchId", "has not received this batch");
       const byCertifier = await post(certifier, batchId, payload.shipment(counter.id));
       expect(byCertifier.status).to.equal(403);
-      // The holder ships half itself; a carrier takes the rest over from it.
+      // A carrier takes a batch over only by receiving it: until then it may not ship it.
+      await refused(() => post(carrier, batchId, payload.shipment(counter.id)), 409, "batchId", "this carrier (顺丰冷运) has not received this batch");
+      // The holder ships half to the packing house itself, the rest (all it still holds) to the
+      // carrier, which receives it and ships it on to the counter.
       await accepted(producer, batchId, payload.shipment(processor.id, { quantity: { amount: 600, unit: "kg" } }));
-      await accepted(carrier, batchId, payload.shipment(counter.id));
+      await accepted(producer, batchId, payload.shipment(carrier.id));
+      await accepted(carrier, batchId, { ...payload.receipt, location: "顺丰冷运中转仓", receivedAt: "2026-06-02T07:00:00+08:00" });
+      await accepted(carrier, batchId, payload.shipment(counter.id, { shippedAt: "2026-06-02T08:00:00+08:00" }));
       await h.settle();
       const transit = (await batch(batchId)).custody.inTransit as Array<{ to: { name: string }; quantity: unknown }>;
       expect(transit.map((t) => [t.to.name, t.quantity])).to.deep.equal([
@@ -250,14 +263,14 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
     it("ships only to an organisation that can receive: not a cooperative, not a certifier (400 consignee), not an unknown one (404 consignee)", async function () {
       const batchId = await harvest("TY-S2");
       const other = await h.org("田东芒果专业合作社", "producer");
-      await refused(() => post(carrier, batchId, payload.shipment(other.id)), 400, "consignee", "cannot record a receipt");
-      await refused(() => post(carrier, batchId, payload.shipment(certifier.address)), 400, "consignee", "cannot record a receipt");
-      await refused(() => post(carrier, batchId, payload.shipment("00000000-0000-4000-8000-000000000000")), 404, "consignee");
+      await refused(() => post(producer, batchId, payload.shipment(other.id)), 400, "consignee", "cannot record a receipt");
+      await refused(() => post(producer, batchId, payload.shipment(certifier.address)), 400, "consignee", "cannot record a receipt");
+      await refused(() => post(producer, batchId, payload.shipment("00000000-0000-4000-8000-000000000000")), 404, "consignee");
     });
 
     it("takes the receipt only from the consignee (409 batchId), not before its shipment (409 receivedAt)", async function () {
       const batchId = await harvest("TY-S3");
-      await accepted(carrier, batchId, payload.shipment(counter.id));
+      await accepted(producer, batchId, payload.shipment(counter.id));
       await refused(() => post(otherCounter, batchId, payload.receipt), 409, "batchId", "nothing of this batch was shipped to this counter (南山区消费扶贫专柜)", "on its way to 福田区消费扶贫专柜");
       await refused(() => post(carrier, batchId, payload.receipt), 409, "batchId", "nothing of this batch was shipped to this carrier");
       await refused(() => post(counter, batchId, { ...payload.receipt, receivedAt: "2026-06-01T23:00:00+08:00" }), 409, "receivedAt", "before the batch was shipped");
@@ -318,13 +331,13 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
       expect(figures("2026-08")).to.deep.equal([]);
       expect(await holders(batchId)).to.deep.equal({ 福田区消费扶贫专柜: { amount: 1200, unit: "kg" } });
       const events = (await batch(batchId)).events as Array<{ type: string }>;
-      expect(events.map((e) => e.type)).to.deep.equal(["harvest", "shipment", "receipt", "sale", "correction"]);
+      expect(events.map((e) => e.type)).to.deep.equal(["harvest", "shipment", "receipt", "shipment", "receipt", "sale", "correction"]);
     });
 
     it("supersedes a shipment's quantity: the receipt takes in the corrected quantity", async function () {
       const batchId = await harvest("TY-C2");
-      const shipment = await accepted(carrier, batchId, payload.shipment(counter.id));
-      await accepted(carrier, batchId, {
+      const shipment = await accepted(producer, batchId, payload.shipment(counter.id));
+      await accepted(producer, batchId, {
         type: "correction",
         corrects: shipment,
         declaration: "supersede",
@@ -339,12 +352,12 @@ describe("gateway API: the ledger's rules (custody, quantities, recalls, origins
 
     it("refuses voiding a shipment that was received, naming the receipt (409 corrects)", async function () {
       const batchId = await harvest("TY-C3");
-      const { shipment, receipt } = await deliver(batchId, counter);
+      const { shipment, receipt } = await deliver(batchId, producer, counter);
       const answer = await refused(
         () => post(carrier, batchId, voiding(shipment)),
         409,
         "corrects",
-        `the receipt of 2026-06-01T16:00:00+08:00 (event ${receipt}) would break a rule`,
+        `the receipt of 2026-06-01T15:00:00+08:00 (event ${receipt}) would break a rule`,
         "nothing of this batch was shipped to this counter (福田区消费扶贫专柜)",
       );
       expect(answer.body.error.fields[0].zh).to.contain("“收货”记录");

@@ -22,7 +22,7 @@ interface Case {
 const UNKNOWN_BATCH = payload.harvestedBatchId("NEVER-1");
 const harvestWith = (changes: Record<string, unknown>) => ({ ...payload.harvest("TY-M1"), ...changes });
 const origin = payload.harvest("x").origin;
-/** A shipment to the counter: `{retailer}` stands for its organisation id. */
+/** A shipment by the cooperative, the batch's holder, to the counter: `{retailer}` stands for its organisation id. */
 const shipment = payload.shipment("{retailer}");
 
 const CASES: Case[] = [
@@ -60,14 +60,16 @@ const CASES: Case[] = [
   { name: "an Idempotency-Key with a space", path: "/api/v1/batches", who: "producer", body: payload.harvest("TY-M2"), headers: { "Idempotency-Key": "a b" }, status: 400, field: "Idempotency-Key" },
   { name: "a wait other than confirmed", path: "/api/v1/batches?wait=soon", who: "producer", body: payload.harvest("TY-M3"), status: 400, field: "wait" },
   // events on a batch
-  { name: "a malformed batch id", path: "/api/v1/batches/0x1234/events", who: "carrier", body: shipment, status: 400, field: "batchId" },
-  { name: "an unknown batch", path: `/api/v1/batches/${UNKNOWN_BATCH}/events`, who: "carrier", body: shipment, status: 404, field: "batchId" },
-  { name: "an unknown event type", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, type: "teleport" }, status: 400, field: "type" },
-  { name: "no event type", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, type: undefined }, status: 400, field: "type" },
-  { name: "a temperature range upside down", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, temperature: { min: 12, max: 8 } }, status: 400, field: "temperature.min" },
-  { name: "a shipment without destination", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, to: undefined }, status: 400, field: "to" },
-  { name: "a shipment without consignee", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, consignee: undefined }, status: 400, field: "consignee" },
-  { name: "a consignee that is no organisation's id", path: "/api/v1/batches/{batch}/events", who: "carrier", body: { ...shipment, consignee: "深圳" }, status: 400, field: "consignee" },
+  { name: "a malformed batch id", path: "/api/v1/batches/0x1234/events", who: "producer", body: shipment, status: 400, field: "batchId" },
+  { name: "an unknown batch", path: `/api/v1/batches/${UNKNOWN_BATCH}/events`, who: "producer", body: shipment, status: 404, field: "batchId" },
+  { name: "an unknown event type", path: "/api/v1/batches/{batch}/events", who: "producer", body: { ...shipment, type: "teleport" }, status: 400, field: "type" },
+  { name: "no event type", path: "/api/v1/batches/{batch}/events", who: "producer", body: { ...shipment, type: undefined }, status: 400, field: "type" },
+  { name: "a temperature range upside down", path: "/api/v1/batches/{batch}/events", who: "producer", body: { ...shipment, temperature: { min: 12, max: 8 } }, status: 400, field: "temperature.min" },
+  { name: "a shipment without destination", path: "/api/v1/batches/{batch}/events", who: "producer", body: { ...shipment, to: undefined }, status: 400, field: "to" },
+  { name: "a shipment without consignee", path: "/api/v1/batches/{batch}/events", who: "producer", body: { ...shipment, consignee: undefined }, status: 400, field: "consignee" },
+  { name: "a consignee that is no organisation's id", path: "/api/v1/batches/{batch}/events", who: "producer", body: { ...shipment, consignee: "深圳" }, status: 400, field: "consignee" },
+  // A carrier takes a batch over by receiving it: a shipment names no other shipper than its signer.
+  { name: "a shipper", path: "/api/v1/batches/{batch}/events", who: "producer", body: { ...shipment, shipper: "{retailer}" }, status: 400, field: "shipper" },
   { name: "an unknown sales channel", path: "/api/v1/batches/{batch}/events", who: "retailer", body: { ...payload.sale, channel: "wechat" }, status: 400, field: "channel" },
   { name: "a negative sale amount", path: "/api/v1/batches/{batch}/events", who: "retailer", body: { ...payload.sale, amountCny: -5 }, status: 400, field: "amountCny" },
   { name: "an unknown processing step", path: "/api/v1/batches/{batch}/events", who: "processor", body: { ...payload.packing, step: "magic" }, status: 400, field: "step" },

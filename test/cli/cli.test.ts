@@ -9,7 +9,7 @@ import { progressLine, ProgressBar } from "../../server/cli/progress";
 import type { Terminal } from "../../server/cli/terminal";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway-harness";
-import { certification, harvest, harvestedBatchId, MANGO_GTIN, packing, recall, shipment } from "../../scripts/lib/payloads";
+import { certification, harvest, harvestedBatchId, MANGO_GTIN, packing, recall, shipment, viaCarrier } from "../../scripts/lib/payloads";
 import { freePort } from "../../scripts/lib/processes";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -36,6 +36,17 @@ describe("cli", function () {
   let counter: { id: string; address: string; apiKey: string };
 
   const outboxCount = () => (h.db.prepare(`SELECT count(*) AS n FROM outbox`).get() as { n: number }).n;
+
+  /** The cooperative ships its batch `lot` to the carrier, which receives it (through the API): the carrier holds it then. */
+  async function toCarrier(lot: string): Promise<void> {
+    for (const [org, body] of [
+      [producer, shipment(carrier.id, { to: "顺丰冷运百色中转仓", shippedAt: "2026-06-01T12:00:00+08:00" })],
+      [carrier, { type: "receipt", location: "顺丰冷运百色中转仓", receivedAt: "2026-06-01T13:00:00+08:00" }],
+    ] as const) {
+      const answer = await h.call("POST", `/api/v1/batches/${harvestedBatchId(lot)}/events`, { token: org.apiKey, body });
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+    }
+  }
 
   before(async function () {
     h = await startHarness({ loops: true });
@@ -237,7 +248,7 @@ describe("cli", function () {
       );
       expect(byGs1.exitCode, byGs1.output).to.equal(0);
       const byId = await runCli(
-        ["event", "record", "--batch", harvestedBatchId("CLI-E1"), "--type", "shipment", "--data", JSON.stringify(shipmentData(counter.id)), "--key", carrier.apiKey, "--wait", "--json"],
+        ["event", "record", "--batch", harvestedBatchId("CLI-E1"), "--type", "shipment", "--data", JSON.stringify(shipmentData(counter.id)), "--key", producer.apiKey, "--wait", "--json"],
         env,
       );
       expect(byId.exitCode, byId.output).to.equal(0);
@@ -323,7 +334,12 @@ describe("cli", function () {
       const withKey = { ...env, PROVENANCE_API_KEY: producer.apiKey };
       await runCli(["harvest", "record", "--data", JSON.stringify(harvest("CLI-SHOW"))], withKey);
       await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "processing", "--data", JSON.stringify(packing)], withKey);
-      await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", "shipment", "--data", JSON.stringify(shipmentData(counter.id)), "--key", carrier.apiKey], env);
+      // The cooperative ships it to the carrier, which receives it and ships it on to the counter.
+      const keys = { holder: producer.apiKey, carrier: carrier.apiKey, consignee: counter.apiKey };
+      for (const [leg, { type, ...data }] of viaCarrier(carrier.id, counter.id).slice(0, 3)) {
+        const step = await runCli(["event", "record", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--type", String(type), "--data", JSON.stringify(data), "--key", keys[leg]], env);
+        expect(step.exitCode, step.output).to.equal(0);
+      }
       await h.settle();
       const certifier = await h.org("深圳标准认证", "certifier");
       const certified = await h.call("POST", `/api/v1/batches/${harvestedBatchId("CLI-SHOW")}/certifications`, {
@@ -345,10 +361,13 @@ describe("cli", function () {
       expect(journey).to.deep.equal([
         "  1. 2026-06-01 08:00  harvest    田阳芒果专业合作社 (producer)",
         "  2. 2026-06-01 18:00  processing 田阳芒果专业合作社 (producer)",
-        "  3. 2026-06-02 06:00  shipment   顺丰冷运 (carrier)",
-        "  4. 2026-06-04 10:00  recall     田阳芒果专业合作社 (producer)",
+        "  3. 2026-06-02 06:00  shipment   田阳芒果专业合作社 (producer)",
+        "  4. 2026-06-02 07:00  receipt    顺丰冷运 (carrier)",
+        "  5. 2026-06-02 08:00  shipment   顺丰冷运 (carrier)",
+        "  6. 2026-06-04 10:00  recall     田阳芒果专业合作社 (producer)",
       ]);
-      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 桂L·12345, 8–12 °C, 1200 kg, to 福田区消费扶贫专柜, taken over from 田阳芒果专业合作社");
+      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 桂L·12345, 8–12 °C, 1200 kg, to 顺丰冷运");
+      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 桂L·12345, 8–12 °C, 1200 kg, to 福田区消费扶贫专柜");
       expect(stdout).to.match(/\n {2}custody +on its way to 福田区消费扶贫专柜 \(1200 kg\)\n/);
     });
 
@@ -357,7 +376,7 @@ describe("cli", function () {
       expect(exitCode).to.equal(0);
       const batch = JSON.parse(stdout);
       expect(batch.batchId).to.equal(harvestedBatchId("CLI-SHOW"));
-      expect(batch.events.map((e: { type: string }) => e.type)).to.deep.equal(["harvest", "processing", "shipment", "recall"]);
+      expect(batch.events.map((e: { type: string }) => e.type)).to.deep.equal(["harvest", "processing", "shipment", "receipt", "shipment", "recall"]);
     });
 
     it("exits 1 for a batch the chain does not hold, 2 for a malformed id, 3 when the gateway cannot be reached", async function () {
@@ -372,7 +391,7 @@ describe("cli", function () {
     it("verify prints OK and how many events it checked (exit 0), or JSON with --json", async function () {
       const ok = await runCli(["batch", "verify", harvestedBatchId("CLI-SHOW")], env);
       expect(ok.exitCode).to.equal(0);
-      expect(ok.stdout).to.match(/^OK: 4 events checked against the chain/);
+      expect(ok.stdout).to.match(/^OK: 6 events checked against the chain/);
       const json = await runCli(["batch", "verify", "--gtin", MANGO_GTIN, "--lot", "CLI-SHOW", "--json"], env);
       expect(JSON.parse(json.stdout)).to.include({ ok: true });
       const missing = await runCli(["batch", "verify", harvestedBatchId("NO-SUCH-LOT")], env);
@@ -563,7 +582,9 @@ describe("cli", function () {
       expect(new Set(recorded).size).to.equal(250);
     });
 
-    it("imports shipments with the carrier's key", async function () {
+    it("imports shipments with the carrier's key, of batches it has received", async function () {
+      await toCarrier("CLIIMP-01");
+      await toCarrier("CLIIMP-04");
       const file = csv("发运.csv", [
         "商品条码,批次号,收货方,发出地,目的地,车辆,最低温度,最高温度,发运时间,备注",
         `${MANGO_GTIN},CLIIMP-01,福田区消费扶贫专柜,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02 06:00,`,
@@ -573,13 +594,14 @@ describe("cli", function () {
       expect(exitCode).to.equal(0);
       expect(JSON.parse(stdout)).to.include({ kind: "shipment", status: "done", recorded: 2 });
       const shipments = h.db
-        .prepare(`SELECT batch_id FROM outbox WHERE kind = 2 AND batch_id IN (?, ?)`)
-        .all(harvestedBatchId("CLIIMP-01"), harvestedBatchId("CLIIMP-04"));
+        .prepare(`SELECT batch_id FROM outbox WHERE kind = 2 AND org_id = ? AND batch_id IN (?, ?)`)
+        .all(carrier.id, harvestedBatchId("CLIIMP-01"), harvestedBatchId("CLIIMP-04"));
       expect(shipments).to.have.length(2);
     });
 
     it("exits 1 naming the row when a good row is refused while recording (its batch was recalled meanwhile)", async function () {
       await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: harvest("CLIIMP-R") });
+      await toCarrier("CLIIMP-R");
       const file = csv("发运-召回.csv", [
         "商品条码,批次号,收货方,发出地,目的地,车辆,最低温度,最高温度,发运时间,备注",
         `${MANGO_GTIN},CLIIMP-R,福田区消费扶贫专柜,百色市田阳区,深圳市福田区,桂L·12345,8,12,2026-06-02 06:00,`,

@@ -1,7 +1,8 @@
 /**
- * The forms that move produce, over HTTP: a carrier takes a cooperative's batch over and ships it
- * to the organisation it picks (never itself, never a cooperative), that organisation alone
- * receives it, a counter sells what it holds. The ledger's rules answer beside the right field,
+ * The forms that move produce, over HTTP: a cooperative ships a batch to the carrier it picks, the
+ * carrier takes it over by receiving it and ships it on to the organisation it picks (never
+ * itself, never a cooperative), that organisation alone receives it, a counter sells what it
+ * holds; a carrier ships only what it holds, even when several organisations hold the batch. The ledger's rules answer beside the right field,
  * in Chinese or English: a sale of a batch never received, of more than is held, in boxes of a
  * batch with no box weight; a sale for ¥0 or far from the usual price is recorded once the member
  * ticks "I confirm this price". Bad fields, unknown and recalled batches are refused with nothing
@@ -39,6 +40,9 @@ const SHIPMENT = {
   notes: "",
 };
 const RECEIPT = { location: "福田区消费扶贫专柜", receivedAt: "2026-06-03T09:00", condition: "完好" };
+/** The cooperative hands a batch to the carrier at its base, before the carrier's truck leaves at 06:00. */
+const TO_CARRIER = { ...SHIPMENT, from: "田阳芒果供深基地", to: "百色市田阳区", shippedAt: "2026-06-02T04:00" };
+const CARRIER_RECEIPT = { location: "百色市田阳区", receivedAt: "2026-06-02T05:00", condition: "完好" };
 const SALE = { quantityAmount: "20", quantityUnit: "box", amountCny: "1580.50", channel: "counter", soldAt: "2026-06-03T15:00" };
 
 type Org = { id: string; address: string; apiKey: string };
@@ -71,6 +75,19 @@ describe("console: carrier and counter", function () {
   async function api(org: Org, lot: string, body: unknown) {
     const answer = await h.call("POST", `/api/v1/batches/${harvestedBatchId(lot)}/events`, { token: org.apiKey, body });
     expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+  }
+
+  /** The cooperative ships all of a batch to the carrier, which receives it (through the API). */
+  async function handToCarrier(lot: string) {
+    await api(producer, lot, shipment(carrier.id, { shippedAt: "2026-06-02T04:00:00+08:00" }));
+    await api(carrier, lot, { type: "receipt", location: "百色市田阳区", receivedAt: "2026-06-02T05:00:00+08:00" });
+  }
+
+  /** What the organisation logged in on `client` holds of a batch, as its stock page says ("" when none). */
+  async function held(client: ConsoleClient, lot: string): Promise<string> {
+    const stock = await client.get("/console/stock");
+    const row = new RegExp(`<tr data-batch="${harvestedBatchId(lot)}"[\\s\\S]*?</tr>`).exec(stock.text);
+    return /data-held="([^"]*)"/.exec(row?.[0] ?? "")?.[1] ?? "";
   }
 
   /** The batch's event of this id, as the API shows it to `token`'s organisation. */
@@ -107,18 +124,42 @@ describe("console: carrier and counter", function () {
     await h?.stop();
   });
 
-  it("offers a carrier the organisations that may receive, never itself nor a cooperative or certifier", async function () {
+  it("offers a carrier the organisations that may receive, never itself nor a cooperative or certifier; it takes a batch over by receiving it", async function () {
     const client = await loggedIn("sf.wang");
     const form = await client.get("/console/events/new?type=shipment");
     expect(form.text, "the time starts as now").to.match(/name="shippedAt" value="\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"/);
     expect(optionsOf(form.text, "consignee")).to.have.members([otherCarrier.id, retailer.id, packer.id, ownKeyCarrier.id]);
     expect(form.text).to.contain("福田区消费扶贫专柜（消费扶贫专柜）").and.to.contain("百色分拣中心（加工厂）");
-    // A carrier may take a batch over from any organisation that holds stock.
-    expect(optionsOf(form.text, "shipper")).to.have.members([producer.id, otherCarrier.id, retailer.id, packer.id, ownKeyCarrier.id]);
+    // Nobody names whose batch it takes: a carrier ships what it holds, as everyone does.
+    expect(form.text, "no picker of whom to take the batch over from").not.to.contain(`name="shipper"`);
+    expect(form.text).to.contain("只能发运你的机构持有的批次").and.to.contain("承运商通过登记收货来接手批次");
+    const receiptForm = await client.get("/console/events/new?type=receipt&lang=en");
+    expect(receiptForm.text).to.contain("A carrier takes a batch over by receiving it");
+    await client.get("/console/events/new?type=receipt&lang=zh");
+
+    // A cooperative may ship to a carrier: the carrier then records the receipt.
+    const cooperative = await loggedIn("tianyang.admin");
+    const coopForm = await cooperative.get("/console/events/new?type=shipment");
+    expect(optionsOf(coopForm.text, "consignee")).to.have.members([carrier.id, otherCarrier.id, retailer.id, packer.id, ownKeyCarrier.id]);
+    expect(coopForm.text).to.contain("顺丰冷运（承运商）").and.not.to.contain(`name="shipper"`).and.not.to.contain("承运商通过登记收货来接手批次");
   });
 
-  it("lets a carrier take a batch over from the cooperative and ship part of it to a counter, pending, then confirmed", async function () {
+  it("lets a cooperative ship a batch to a carrier, which receives it and ships part of it to a counter, pending, then confirmed", async function () {
+    const cooperative = await loggedIn("tianyang.admin");
+    const toCarrier = await record(cooperative, "shipment", { gtin: MANGO_GTIN, lot: "TY-E1", consignee: carrier.id, ...TO_CARRIER });
+    expect(toCarrier.status, toCarrier.text).to.equal(303);
     const client = await loggedIn("sf.wang");
+    // Before its receipt the carrier holds nothing of the batch: its shipment is refused beside the lot.
+    const before = outboxCount();
+    const early = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E1", consignee: retailer.id, quantityAmount: "700", quantityUnit: "kg", ...SHIPMENT });
+    expect(early.status).to.equal(409);
+    expect(fieldError(early.text, "lot")).to.contain("还在运往顺丰冷运的路上").and.to.contain("请先登记收货");
+    expect(outboxCount()).to.equal(before);
+    const received = await record(client, "receipt", { gtin: MANGO_GTIN, lot: "TY-E1", ...CARRIER_RECEIPT });
+    expect(received.status, received.text).to.equal(303);
+    await h.settle();
+    expect(await held(client, "TY-E1"), "the carrier holds the batch once it received it").to.equal("1200 kg");
+
     const answer = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E1", consignee: retailer.id, quantityAmount: "700", quantityUnit: "kg", ...SHIPMENT });
     expect(answer.status, answer.text).to.equal(303);
     expect(answer.location).to.match(/^\/console\/events\?recorded=/);
@@ -137,9 +178,11 @@ describe("console: carrier and counter", function () {
     expect(shipped.type).to.equal("shipment");
     expect(shipped.detail).to.include({ from: "百色市田阳区", to: "深圳市福田区", shippedAt: "2026-06-02T06:00:00+08:00" });
     expect(shipped.detail.consignee).to.include({ id: retailer.id, name: "福田区消费扶贫专柜" });
-    expect(shipped.detail.shipper, "taken over from the only holder").to.include({ id: producer.id });
+    expect(shipped.signer.address, "signed by the carrier, which holds the batch").to.equal(carrier.address);
+    expect(shipped.detail).not.to.have.property("shipper");
     expect(shipped.detail.quantity).to.deep.equal({ amount: 700, unit: "kg" });
     expect(shipped.detail.temperature).to.deep.equal({ min: 8, max: 12 });
+    expect(await held(client, "TY-E1"), "what the carrier keeps").to.equal("500 kg");
   });
 
   it("lets only the consignee receive: the counter, by the link its QR code holds; another carrier is refused beside the batch", async function () {
@@ -191,9 +234,9 @@ describe("console: carrier and counter", function () {
     expect(tooMuch.status).to.equal(409);
     expect(fieldError(tooMuch.text, "quantityAmount")).to.contain("只持有这个批次 600 kg").and.to.contain("99999 kg");
 
-    // Boxes of a batch in kg that states no box weight.
-    await h.call("POST", `/api/v1/batches/${harvestedBatchId("TY-E4")}/events`, { token: carrier.apiKey, body: shipment(retailer.id) });
-    await h.call("POST", `/api/v1/batches/${harvestedBatchId("TY-E4")}/events`, { token: retailer.apiKey, body: receipt });
+    // Boxes of a batch in kg that states no box weight (the cooperative ships it to the counter itself).
+    await api(producer, "TY-E4", shipment(retailer.id));
+    await api(retailer, "TY-E4", receipt);
     const afterReceipt = outboxCount();
     const boxes = await record(client, "sale", { gtin: MANGO_GTIN, lot: "TY-E4", ...SALE, quantityAmount: "3" });
     expect(boxes.status).to.equal(400);
@@ -235,29 +278,34 @@ describe("console: carrier and counter", function () {
     expect(dear.text).to.contain(`name="priceConfirmed"`);
   });
 
-  it("lets a cooperative ship to a counter and a carrier take over from the holder it names when several hold the batch", async function () {
+  it("lets a carrier ship only what it holds when several organisations hold the batch: what was shipped to it and it received", async function () {
     const cooperative = await loggedIn("tianyang.admin");
-    const coopForm = await cooperative.get("/console/events/new?type=shipment");
-    expect(coopForm.text, "a cooperative takes nothing over").not.to.contain(`name="shipper"`);
     const part = await record(cooperative, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: retailer.id, quantityAmount: "40", quantityUnit: "box", ...SHIPMENT });
     expect(part.status, part.text).to.equal(303);
-    await h.call("POST", `/api/v1/batches/${harvestedBatchId("TY-E2")}/events`, { token: retailer.apiKey, body: receipt });
+    await api(retailer, "TY-E2", receipt);
     await h.settle();
 
-    // Now the cooperative holds 1,000 kg and the counter 200 kg: the carrier must say whose it takes.
+    // Now the cooperative holds 1,000 kg and the counter 200 kg; the carrier none of it.
     const client = await loggedIn("sf.wang");
     const before = outboxCount();
-    const unclear = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: packer.id, ...SHIPMENT, shippedAt: "2026-06-04T06:00" });
-    expect(unclear.status).to.equal(400);
-    expect(fieldError(unclear.text, "shipper")).to.contain("田阳芒果专业合作社").and.to.contain("福田区消费扶贫专柜");
+    const notYet = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: packer.id, ...SHIPMENT, shippedAt: "2026-06-04T06:00" });
+    expect(notYet.status).to.equal(409);
+    expect(fieldError(notYet.text, "lot")).to.contain("这个承运方（顺丰冷运）没有收到过这个批次").and.to.contain("田阳芒果专业合作社（1000 kg）").and.to.contain("福田区消费扶贫专柜（200 kg）");
     expect(outboxCount()).to.equal(before);
-    const named = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: packer.id, shipper: producer.id, ...SHIPMENT, shippedAt: "2026-06-04T06:00" });
-    expect(named.status, named.text).to.equal(303);
+
+    // The cooperative ships the rest to the carrier (all it holds), which takes it over by receiving it.
+    const rest = await record(cooperative, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: carrier.id, ...TO_CARRIER, shippedAt: "2026-06-03T10:00" });
+    expect(rest.status, rest.text).to.equal(303);
+    const received = await record(client, "receipt", { gtin: MANGO_GTIN, lot: "TY-E2", ...CARRIER_RECEIPT, receivedAt: "2026-06-03T11:00" });
+    expect(received.status, received.text).to.equal(303);
+    const shippedOn = await record(client, "shipment", { gtin: MANGO_GTIN, lot: "TY-E2", consignee: packer.id, ...SHIPMENT, shippedAt: "2026-06-04T06:00" });
+    expect(shippedOn.status, shippedOn.text).to.equal(303);
     await h.settle();
-    const shipped = await eventOnChain("TY-E2", recordedId(named.location));
-    expect(shipped.detail.shipper).to.include({ id: producer.id });
+    const shipped = await eventOnChain("TY-E2", recordedId(shippedOn.location));
+    expect(shipped.signer.address).to.equal(carrier.address);
     expect(shipped.detail.consignee).to.include({ id: packer.id });
-    expect(shipped.detail.quantity, "all the cooperative held").to.deep.equal({ amount: 1000, unit: "kg" });
+    expect(shipped.detail.quantity, "all the carrier held, not the counter's 200 kg").to.deep.equal({ amount: 1000, unit: "kg" });
+    expect(await held(client, "TY-E2"), "nothing left with the carrier").to.equal("");
   });
 
   it("offers each role the forms the ledger's role rules give it", async function () {
@@ -271,7 +319,9 @@ describe("console: carrier and counter", function () {
     expect((await carrierClient.get("/console/events/new?type=sale")).status).to.equal(403);
     expect((await carrierClient.post("/console/events/new?type=sale", { gtin: MANGO_GTIN, lot: "TY-E2", ...SALE })).status).to.equal(403);
     expect((await carrierClient.get("/console/events/new?type=barter")).status).to.equal(404);
-    expect((await carrierClient.get("/console/events/new")).location).to.equal("/console/events/new?type=shipment");
+    // A carrier's first form is the receipt, as for everyone who receives: it takes batches over so.
+    expect((await carrierClient.get("/console/events/new")).location).to.equal("/console/events/new?type=receipt");
+    expect((await carrierClient.get("/console")).location).to.equal("/console/events/new?type=receipt");
 
     const cooperative = await loggedIn("tianyang.admin");
     expect((await cooperative.get("/console/events")).status).to.equal(200);
@@ -366,6 +416,8 @@ describe("console: carrier and counter", function () {
   });
 
   it("always acts as the member's own organisation, whatever else the form carries", async function () {
+    await handToCarrier("TY-E5");
+    await h.settle();
     const client = await loggedIn("sf.wang");
     const answer = await record(client, "shipment", {
       gtin: MANGO_GTIN,
@@ -375,6 +427,8 @@ describe("console: carrier and counter", function () {
       org: otherCarrier.id,
       orgId: otherCarrier.id,
       signer: otherCarrier.address,
+      // An old form's "taken over from" field: the console reads no such field any more.
+      shipper: producer.id,
     });
     expect(answer.status, answer.text).to.equal(303);
     const eventId = recordedId(answer.location);
@@ -384,6 +438,7 @@ describe("console: carrier and counter", function () {
     const shipped = await eventOnChain("TY-E5", eventId);
     expect(shipped.signer.address).to.equal(carrier.address);
     expect(shipped.detail.org.id).to.equal(carrier.id);
+    expect(shipped.detail).not.to.have.property("shipper");
     // Nor does another carrier see it among its own records.
     const other = await loggedIn("other.zhao");
     expect((await other.get("/console/events")).text).not.to.contain(eventId);

@@ -1,11 +1,12 @@
 /**
  * The console in a real browser (Debian's Chromium through playwright-core, a 360 x 740 phone,
  * no help from script): one batch of mangoes from harvest to sale, each step entered by the
- * member whose work it is through the console's own forms, each seen confirmed once the chain
- * has it (the pages reload themselves while a write is on its way), then the shopper's page and
- * the programme office's figures. Then what the ledger's rules refuse, beside the right field: a
+ * member whose work it is through the console's own forms — the cooperative ships it to the
+ * carrier, which takes it over by receiving it and ships it on to the counter — each seen
+ * confirmed once the chain has it (the pages reload themselves while a write is on its way),
+ * then the shopper's page and the programme office's figures. Then what the ledger's rules refuse, beside the right field: a
  * counter selling a batch it never received, 99,999 kg from a 700 kg pack, boxes of a batch in
- * kg with no box weight; a shipment of a pack made from a recalled harvest (whose holder sees the
+ * kg with no box weight; the holder's shipment of a pack made from a recalled harvest (and the
  * recall on its console); a harvest dated in the future. A mistyped sale is voided through the
  * console and shows struck through on the shopper's page. Then what the console must refuse: a
  * wrong password, a login form without its CSRF token, a locked account, a carrier on a
@@ -43,6 +44,7 @@ declare const document: {
 };
 
 const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
 
 /** A moment `offsetMs` from now as a datetime-local value in China Standard Time ("2026-06-01T08:00"). */
 function chinaLocal(offsetMs: number): string {
@@ -60,6 +62,7 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
   let h: Harness;
   let otherBatchId: string;
   let counterId: string;
+  let carrierId: string;
   const batchId = harvestedBatchId(LOT);
   const contexts: BrowserContext[] = [];
 
@@ -91,6 +94,7 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
     expect(other.status, JSON.stringify(other.body)).to.equal(202);
     otherBatchId = other.body.batchId;
     counterId = counter.id;
+    carrierId = carrier.id;
 
     // The cooperative's other batches, through the API, for the refusals below: one it keeps,
     // a 700 kg pack it sends the counter, and a pack of a harvest it then recalls.
@@ -264,9 +268,43 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
       await shot(page, "07-certification-confirmed");
     });
 
-    it("the carrier records the cold-chain shipment and sees it confirmed", async function () {
+    it("the cooperative ships the batch to the carrier, picked among the organisations that receive, and sees it confirmed", async function () {
+      const w = await logIn("tianyang.huang");
+      const { page } = w;
+      expect((await follow(page, "发运")).status()).to.equal(200);
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).to.equal("/console/events/new?type=shipment");
+      expect(await page.locator('select[name="shipper"]').count(), "nobody names whose batch it takes").to.equal(0);
+      await page.fill('input[name="gtin"]', MANGO_GTIN);
+      await page.fill('input[name="lot"]', LOT);
+      await page.selectOption('select[name="consignee"]', carrierId);
+      await page.fill('input[name="from"]', "田阳芒果供深基地");
+      await page.fill('input[name="to"]', "百色市田阳区");
+      await page.fill('input[name="shippedAt"]', chinaLocal(-2 * DAY_MS - 4 * HOUR_MS));
+      await shot(page, "07a-shipment-to-carrier-form");
+
+      expect((await submit(page, "提交")).status()).to.equal(200);
+      const eventId = await expectRecordedAndConfirmed(page);
+      expect(await page.locator(`tr[data-event="${eventId}"]`).innerText()).to.contain("收货机构：百色冷链物流有限公司").and.to.contain("1,200 公斤");
+      await expectClean(w);
+      await shot(page, "07b-shipment-to-carrier-confirmed");
+    });
+
+    it("the carrier takes the batch over by receiving it, then records the cold-chain shipment to the counter, and sees both confirmed", async function () {
       const w = await logIn("baise.wei");
       const { page } = w;
+      // A carrier starts with the receipt, as everyone who receives: it takes a batch over so.
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).to.equal("/console/events/new?type=receipt");
+      expect(await page.locator("main").innerText()).to.contain("承运商通过登记收货来接手批次");
+      await page.fill('input[name="gtin"]', MANGO_GTIN);
+      await page.fill('input[name="lot"]', LOT);
+      await page.fill('input[name="location"]', "百色市田阳区");
+      await page.fill('input[name="receivedAt"]', chinaLocal(-2 * DAY_MS - 2 * HOUR_MS));
+      await page.fill('textarea[name="condition"]', "完好");
+      expect((await submit(page, "提交")).status()).to.equal(200);
+      await expectRecordedAndConfirmed(page);
+      await shot(page, "07c-carrier-receipt-confirmed");
+
+      expect((await follow(page, "登记发运")).status()).to.equal(200);
       expect(new URL(page.url()).pathname + new URL(page.url()).search).to.equal("/console/events/new?type=shipment");
       await page.fill('input[name="gtin"]', MANGO_GTIN);
       await page.fill('input[name="lot"]', LOT);
@@ -328,7 +366,7 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
       expect((await page.locator("h1").innerText()).trim()).to.equal("田阳香芒");
       const kinds = await page.locator("ol.timeline > li[data-kind]").evaluateAll((items) => items.map((li) => li.getAttribute("data-kind")));
       // The certificate is placed when it takes effect (30 days before the harvest).
-      expect(kinds).to.deep.equal(["certification", "harvest", "shipment", "receipt", "sale"]);
+      expect(kinds).to.deep.equal(["certification", "harvest", "shipment", "receipt", "shipment", "receipt", "sale"]);
       const badge = page.locator('[data-certification="valid"]');
       expect(await badge.count()).to.equal(1);
       expect((await badge.locator(".badge-status").innerText()).trim()).to.equal("有效");
@@ -439,12 +477,14 @@ describe("console journey in a real browser (Chromium, 360 px phone)", function 
     });
 
     it("a shipment of a pack made from a recalled harvest: beside the lot, naming the harvest; its holder sees the recall", async function () {
-      const w = await logIn("baise.wei");
+      // The cooperative holds the pack: it would hand it to the carrier.
+      const w = await logIn("tianyang.huang");
       const { page } = w;
+      expect((await follow(page, "发运")).status()).to.equal(200);
       const outboxBefore = h.gateway.outbox.countByStatus();
       await page.fill('input[name="gtin"]', PACK_GTIN);
       await page.fill('input[name="lot"]', RECALLED_PACK_LOT);
-      await page.selectOption('select[name="consignee"]', counterId);
+      await page.selectOption('select[name="consignee"]', carrierId);
       await page.fill('input[name="from"]', "百色市田阳区");
       await page.fill('input[name="to"]', "深圳市福田区");
       await page.fill('input[name="shippedAt"]', chinaLocal(-3_600_000));

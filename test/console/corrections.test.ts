@@ -30,6 +30,8 @@ describe("console: corrections", function () {
   let mistypedSale: string;
   let doubleSale: string;
   const batchId = harvestedBatchId(LOT);
+  /** The carrier's shipment of the batch to the counter. */
+  const carrierShipment = () => (h.db.prepare(`SELECT id FROM outbox WHERE batch_id = ? AND kind = 2 AND org_id = ?`).get(batchId, carrier.id) as { id: string }).id;
   const outboxCount = () => (h.db.prepare(`SELECT count(*) AS n FROM outbox`).get() as { n: number }).n;
 
   async function loggedIn(username: string) {
@@ -69,7 +71,14 @@ describe("console: corrections", function () {
     await h.member(carrier.id, "carrier", PASSWORD);
     await h.member(retailer.id, "counter", PASSWORD);
     expect((await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: harvest(LOT) })).status).to.equal(202);
-    for (const [org, body] of [[carrier, shipment(retailer.id)], [retailer, receipt]] as const) {
+    // The cooperative ships the batch to the carrier, which takes it over by receiving it and ships it to the counter.
+    const journey = [
+      [producer, shipment(carrier.id, { shippedAt: "2026-06-02T04:00:00+08:00" })],
+      [carrier, { type: "receipt", location: "百色市田阳区", receivedAt: "2026-06-02T05:00:00+08:00" }],
+      [carrier, shipment(retailer.id)],
+      [retailer, receipt],
+    ] as const;
+    for (const [org, body] of journey) {
       const answer = await h.call("POST", `/api/v1/batches/${batchId}/events`, { token: org.apiKey, body });
       expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
     }
@@ -149,9 +158,9 @@ describe("console: corrections", function () {
     expect(tooMuch.text).to.match(/data-errors="_form"/).and.to.contain("这样更正后").and.to.contain("只持有这个批次");
     expect(tooMuch.text, "the corrected values stay").to.contain(`name="quantityAmount" value="99999"`);
 
-    // The carrier's shipment was received: voiding it would leave the receipt without a shipment.
+    // The carrier's shipment was received by the counter: voiding it would leave the receipt without a shipment.
     const carrierClient = await loggedIn("carrier");
-    const shipmentId = (h.db.prepare(`SELECT id FROM outbox WHERE batch_id = ? AND kind = 2`).get(batchId) as { id: string }).id;
+    const shipmentId = carrierShipment();
     const list = await carrierClient.get("/console/events");
     expect(eventRow(list.text, shipmentId)).to.contain(`/console/events/${shipmentId}/correct`);
     const broken = await correct(carrierClient, shipmentId, "void", { reason: "发错了" });
@@ -161,7 +170,7 @@ describe("console: corrections", function () {
   });
 
   it("keeps each organisation to its own records", async function () {
-    const shipmentId = (h.db.prepare(`SELECT id FROM outbox WHERE batch_id = ? AND kind = 2`).get(batchId) as { id: string }).id;
+    const shipmentId = carrierShipment();
     expect((await counter.get(`/console/events/${shipmentId}/correct`)).status).to.equal(403);
     expect((await counter.post(`/console/events/${shipmentId}/correct`, { declaration: "void", reason: "不是我的" })).status).to.equal(403);
     expect((await counter.get(`/console/events/00000000-0000-4000-8000-000000000000/correct`)).status).to.equal(404);

@@ -2,7 +2,7 @@
 import { expect } from "chai";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
-import { harvest, harvestedBatchId } from "../../scripts/lib/payloads";
+import { harvest, harvestedBatchId, receipt, shipment } from "../../scripts/lib/payloads";
 import { csvBytes, goodHarvestCsv, mixedHarvestCsv, mixedHarvestProblems, SHIPMENT_HEADER, shipmentRow } from "../csv/import-fixtures";
 
 const PASSWORD = "correct horse battery";
@@ -199,7 +199,17 @@ describe("console CSV import", function () {
   });
 
   it("shows a shipment the rules refuse in their words, and records the good one to the consignee named by name", async function () {
-    await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: harvest("CON-S1") });
+    // The cooperative ships its harvest to the carrier, which takes it over by receiving it.
+    const batchId = harvestedBatchId("CON-S1");
+    const journey = [
+      [producer.apiKey, "/api/v1/batches", harvest("CON-S1")],
+      [producer.apiKey, `/api/v1/batches/${batchId}/events`, shipment(carrierOrg.id, { shippedAt: "2026-06-02T04:00:00+08:00" })],
+      [carrierOrg.apiKey, `/api/v1/batches/${batchId}/events`, { ...receipt, location: "百色市田阳区", receivedAt: "2026-06-02T05:00:00+08:00" }],
+    ] as const;
+    for (const [token, path, body] of journey) {
+      const answer = await h.call("POST", path, { token, body });
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+    }
     const client = await loggedIn("lengllian");
     await client.get("/console/imports");
     const file = csvBytes([
@@ -211,20 +221,20 @@ describe("console CSV import", function () {
     expect(uploaded.status).to.equal(303);
     const report = await client.get(uploaded.location!);
     expect(listedProblems(report.text)).to.deep.equal([
-      [2, "数量", "田阳芒果专业合作社只持有这个批次 1200 kg，少于登记的 5000 kg"],
+      [2, "数量", "深圳冷链物流只持有这个批次 1200 kg，少于登记的 5000 kg"],
       [3, "批次号", "与第 2 行是同一批次"],
     ]);
     const english = await client.get(`${uploaded.location}?lang=en`);
-    expect(listedProblems(english.text)[0]).to.deep.equal([2, "数量", "田阳芒果专业合作社 holds 1200 kg of this batch, less than the 5000 kg recorded"]);
+    expect(listedProblems(english.text)[0]).to.deep.equal([2, "数量", "深圳冷链物流 holds 1200 kg of this batch, less than the 5000 kg recorded"]);
     await client.get(`${uploaded.location}?lang=zh`);
 
     const good = await client.post("/console/imports", { kind: "shipment" }, csvFile(csvBytes([SHIPMENT_HEADER, shipmentRow("CON-S1", "福田区消费扶贫专柜")])));
     expect((await client.get(good.location!)).text).to.contain('id="record-all"');
     expect((await client.post(`${good.location}/run`, {})).status).to.equal(303);
     await runImports();
-    const shipment = h.db.prepare(`SELECT detail FROM outbox WHERE org_id = ? AND kind = 2`).get(carrierOrg.id) as { detail: string };
-    expect(JSON.parse(shipment.detail)).to.deep.include({ quantity: { amount: 1200, unit: "kg" } });
-    expect(JSON.parse(shipment.detail).consignee).to.deep.include({ id: counter.id });
+    const stored = h.db.prepare(`SELECT detail FROM outbox WHERE org_id = ? AND kind = 2`).get(carrierOrg.id) as { detail: string };
+    expect(JSON.parse(stored.detail)).to.deep.include({ quantity: { amount: 1200, unit: "kg" } });
+    expect(JSON.parse(stored.detail).consignee).to.deep.include({ id: counter.id });
   });
 
   it("refuses an organisation that signs its own events, saying why", async function () {

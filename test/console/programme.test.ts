@@ -105,8 +105,8 @@ describe("console: the programme view", function () {
     });
     await h.settle();
     // Each batch goes to the counter, which receives it before selling any.
-    for (const [batchId, shipper] of [[mango, tianyang], [lychee, nanshan], [giftPack, tianyang], [plainPack, tianyang]] as const) {
-      await accepted(`/api/v1/batches/${batchId}/events`, shipper.apiKey, shipment(counter.id));
+    for (const [batchId, holder] of [[mango, tianyang], [lychee, nanshan], [giftPack, tianyang], [plainPack, tianyang]] as const) {
+      await accepted(`/api/v1/batches/${batchId}/events`, holder.apiKey, shipment(counter.id));
       await accepted(`/api/v1/batches/${batchId}/events`, counter.apiKey, receipt);
     }
     await h.settle();

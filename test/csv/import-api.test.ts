@@ -9,8 +9,8 @@ describe("CSV imports over the API", function () {
   let h: Harness;
   let producer: { id: string; apiKey: string };
   let otherProducer: { id: string; apiKey: string };
-  let carrier: { id: string; apiKey: string };
-  let counter: { id: string; apiKey: string };
+  let carrier: { id: string; address: string; apiKey: string };
+  let counter: { id: string; address: string; apiKey: string };
 
   const upload = async (apiKey: string | undefined, kind: string, bytes: Buffer, headers: Record<string, string> = {}) => {
     const response = await fetch(`${h.base}/api/v1/imports?kind=${kind}`, {
@@ -142,7 +142,14 @@ describe("CSV imports over the API", function () {
       { line: 2, field: "批次号", code: "refused", message: `batch ${MANGO_GTIN}/SH-1 exists already`, zh: `批次 ${MANGO_GTIN}/SH-1 已经存在` },
     ]);
 
-    // The carrier takes SH-1 over from its only holder, the cooperative, to the counter.
+    // The cooperative ships SH-1 to the carrier, which receives it; the carrier's file ships it on to the counter.
+    for (const [org, body] of [
+      [producer, { type: "shipment", consignee: carrier.id, from: "百色", to: "百色冷链中转仓", shippedAt: "2026-06-01T12:00:00+08:00" }],
+      [carrier, { type: "receipt", location: "百色冷链中转仓", receivedAt: "2026-06-01T13:00:00+08:00" }],
+    ] as const) {
+      const answer = await h.call("POST", `/api/v1/batches/${harvestedBatchId("SH-1")}/events`, { token: org.apiKey, body });
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(202);
+    }
     const shipments = [
       "gtin,lot,consignee,from,to,shippedAt",
       `${MANGO_GTIN},SH-1,福田区消费扶贫专柜,百色,深圳,2026-06-02 06:00`,
@@ -166,10 +173,14 @@ describe("CSV imports over the API", function () {
     await h.call("POST", `/api/v1/imports/${shipped.body.importId}/run`, { token: carrier.apiKey, body: { goodOnly: true } });
     await runImports();
     const events = outboxOf(carrier.id);
-    expect(events.map((e) => [e.batch_id, e.kind])).to.deep.equal([[harvestedBatchId("SH-1"), 2]]);
-    const detail = JSON.parse((h.db.prepare(`SELECT detail FROM outbox WHERE org_id = ?`).get(carrier.id) as { detail: string }).detail);
-    expect(detail.consignee).to.deep.include({ id: counter.id, name: "福田区消费扶贫专柜" });
-    expect(detail.shipper).to.deep.include({ id: producer.id });
+    // The carrier's receipt, then the shipment its file recorded.
+    expect(events.map((e) => [e.batch_id, e.kind])).to.deep.equal([
+      [harvestedBatchId("SH-1"), 3],
+      [harvestedBatchId("SH-1"), 2],
+    ]);
+    const shipment = h.db.prepare(`SELECT detail, counterparty FROM outbox WHERE org_id = ? AND kind = 2`).get(carrier.id) as { detail: string; counterparty: string };
+    expect(JSON.parse(shipment.detail).consignee).to.deep.include({ id: counter.id, name: "福田区消费扶贫专柜" });
+    expect(shipment.counterparty.toLowerCase()).to.equal(counter.address.toLowerCase());
   });
 
   it("keeps an import to its organisation", async function () {

@@ -147,7 +147,7 @@ describe("CSV imports answer as the API does (issue 12's cases)", function () {
       );
     });
 
-    it("a shipment of more than the shipper holds", async function () {
+    it("a shipment of more than its holder holds", async function () {
       await sameAnswer(
         producer,
         { path: `/api/v1/batches/${heldBatch}/events`, body: payload.shipment(futian.id, { quantity: { amount: 2000, unit: "kg" } }) },
@@ -203,7 +203,7 @@ describe("CSV imports answer as the API does (issue 12's cases)", function () {
       );
     });
 
-    it("records good rows by name and by id, part of the batch or all the shipper holds, and the consignee receives it", async function () {
+    it("records good rows by name and by id, part of the batch or all its holder holds, and the consignee receives it", async function () {
       await write(producer, "/api/v1/batches", payload.harvest("RU-G1"));
       await write(producer, "/api/v1/batches", payload.harvest("RU-G2"));
       const imported = await upload(

@@ -152,7 +152,7 @@ describe("CSV import files", function () {
         notes: "冷链",
       },
     });
-    // No quantity: all the shipper holds. An address is taken as written; a date stays a date.
+    // No quantity: all the holder (the writer) holds. An address is taken as written; a date stays a date.
     expect(byAddress.request).to.deep.nested.include({ "body.consignee": "0x00000000000000000000000000000000000000Aa", "body.shippedAt": "2026-06-02" });
     expect(byAddress.request).not.to.have.nested.property("body.quantity");
   });

@@ -90,21 +90,30 @@ describe("gateway crash safety (kill -9 of the gateway and of anvil)", function 
     const createOrg = (name: string, role: string) =>
       acknowledged("/api/v1/orgs", ADMIN, { name, role }, `org-${name}`) as unknown as Promise<{ apiKey: string }>;
     const producer = await createOrg("crash-producer", "producer");
-    const carrier = await createOrg("crash-carrier", "carrier");
-    const counter = (await createOrg("crash-counter", "retailer")) as unknown as { id: string };
+    const carrier = (await createOrg("crash-carrier", "carrier")) as unknown as { id: string; apiKey: string };
     await snapshotTaken(); // roles survive too
 
     const acked: { eventId: string; batchId: string }[] = [];
     const chaosAt = new Set([40, 100, 160, 220, 270].map((n) => n + Math.floor(next() * 20)));
     const harvested: string[] = [];
+    let shipped: string | undefined;
     let chaos = Promise.resolve();
     for (let i = 0; i < WRITES; i++) {
-      const isShipment = i % 3 === 2 && harvested.length > 0;
-      const answer = isShipment
-        ? await acknowledged(`/api/v1/batches/${harvested[harvested.length - 1]}/events`, carrier.apiKey, payload.shipment(counter.id), `w-${i}`)
-        : await acknowledged("/api/v1/batches", producer.apiKey, payload.harvest(`CR-${i}`), `w-${i}`);
+      // Every third write moves a batch: the cooperative ships its latest harvest to the carrier,
+      // and the next time the carrier receives it.
+      const moves = i % 3 === 2;
+      let answer: { eventId: string; batchId: string };
+      if (!moves) {
+        answer = await acknowledged("/api/v1/batches", producer.apiKey, payload.harvest(`CR-${i}`), `w-${i}`);
+        harvested.push(answer.batchId);
+      } else if (shipped === undefined) {
+        shipped = harvested.at(-1)!;
+        answer = await acknowledged(`/api/v1/batches/${shipped}/events`, producer.apiKey, payload.shipment(carrier.id), `w-${i}`);
+      } else {
+        answer = await acknowledged(`/api/v1/batches/${shipped}/events`, carrier.apiKey, payload.receipt, `w-${i}`);
+        shipped = undefined;
+      }
       acked.push(answer);
-      if (!isShipment) harvested.push(answer.batchId);
       if (chaosAt.has(i)) {
         await chaos;
         const victim = ["gateway", "anvil", "both"][Math.floor(next() * 3)];

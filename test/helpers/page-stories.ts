@@ -1,15 +1,16 @@
 /**
  * The batches the page tests look at, recorded through the API on a harness's chain, each a
  * journey the ledger's rules accept (custody moves by shipment and receipt, times in order):
- * - journey: harvest → the carrier takes it to the packing house → receipt → packing → 圳品
- *   (valid) → 1,000 kg packed into gift boxes (the packs) → the carrier takes the other 200 kg
- *   to the counter → receipt;
+ * - journey: harvest → shipped to the carrier, which receives it, ships it on to the packing
+ *   house → receipt → packing → 圳品 (valid) → 1,000 kg packed into gift boxes (the packs) → the
+ *   other 200 kg shipped to the carrier, which receives them and ships them on to the counter →
+ *   receipt;
  * - packs: the two retail packs of 100 boxes (5 kg each) split from the journey batch;
  * - recalled: a batch the packing house received and packed into boxes, then recalled by its
  *   cooperative, and the pack made from it (recalled through its input);
  * - revoked, expired: batches whose 圳品 certificate was revoked, or has ended;
  * - xss: a batch whose every free-text field holds a script payload (the county's name comes
- *   from its code, so that one cannot), shipped to the counter and received there.
+ *   from its code, so that one cannot), shipped by the cooperative to the counter and received there.
  */
 import { batchIdFor } from "../../server/domain/gs1";
 import type { Harness } from "./gateway-harness";
@@ -49,11 +50,17 @@ export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories>
     ok("POST", `/api/v1/batches/${batchId}/events`, orgs[org].apiKey, body);
   const certify = (batchId: string, body: unknown) =>
     ok("POST", `/api/v1/batches/${batchId}/certifications`, orgs.certifier.apiKey, body);
-  /** The carrier takes the batch from the cooperative to the packing house, which receives it. */
-  const toPackingHouse = async (batchId: string) => {
-    await event(batchId, "carrier", payload.shipment(orgs.processor.id, { to: "百色分拣包装厂", shippedAt: "2026-06-01T12:00:00+08:00" }));
-    await event(batchId, "processor", { ...payload.receipt, location: "百色分拣包装厂", receivedAt: "2026-06-01T16:00:00+08:00" });
+  /**
+   * `from`, the batch's holder, ships it to the carrier, which receives it and ships it on to
+   * `to`, which receives it; an hour between each, from `at`.
+   */
+  const handOver = async (batchId: string, from: keyof typeof orgs, to: keyof typeof orgs, options: Parameters<typeof payload.viaCarrier>[2]) => {
+    const who = { holder: from, carrier: "carrier", consignee: to } as const;
+    for (const [leg, body] of payload.viaCarrier(orgs.carrier.id, orgs[to].id, options)) await event(batchId, who[leg], body);
   };
+  /** From the cooperative through the carrier to the packing house, which receives it (by 15:00 on 1 June). */
+  const toPackingHouse = (batchId: string) =>
+    handOver(batchId, "producer", "processor", { at: "2026-06-01T11:00:00+08:00", shipment: { to: "百色分拣包装厂" }, receipt: { location: "百色分拣包装厂" } });
 
   const lot = `${prefix}-J1`;
   const journey = await harvest(lot);
@@ -75,8 +82,7 @@ export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories>
     })),
   });
   // What was not boxed goes loose to the counter.
-  await event(journey, "carrier", payload.shipment(orgs.retailer.id, { from: "百色分拣包装厂", quantity: { amount: 200, unit: "kg" } }));
-  await event(journey, "retailer", payload.receipt);
+  await handOver(journey, "processor", "retailer", { shipment: { from: "百色分拣包装厂", quantity: { amount: 200, unit: "kg" } } });
 
   const recalled = await harvest(`${prefix}-R1`);
   await toPackingHouse(recalled);
@@ -97,7 +103,7 @@ export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories>
     origin: { countyCode: "451003", village: XSS, base: XSS },
     notes: XSS,
   });
-  await event(xss, "carrier", payload.shipment(orgs.retailer.id, { from: XSS, to: XSS, vehicle: XSS.slice(0, 50), notes: XSS }));
+  await event(xss, "producer", payload.shipment(orgs.retailer.id, { from: XSS, to: XSS, vehicle: XSS.slice(0, 50), notes: XSS }));
   await event(xss, "retailer", { ...payload.receipt, location: XSS, condition: XSS });
   await certify(xss, { ...payload.certification(XSS.slice(0, 64)), notes: XSS });
 

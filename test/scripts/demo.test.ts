@@ -12,10 +12,16 @@ import { batchIdFor } from "../../server/domain/gs1";
 import { freePort } from "../../scripts/lib/processes";
 
 const ROOT = path.resolve(__dirname, "../..");
-/** A harvest the carrier takes to the packing house, which receives it and packs it into boxes (a new batch). */
-const HARVEST_JOURNEY = ["harvest", "shipment", "receipt"];
-/** The boxes, from the packing to the counter's sale. */
-const PACK_JOURNEY = ["processing", "shipment", "receipt", "sale"];
+/**
+ * A harvest its cooperative ships to the carrier, which receives it and ships it on to the
+ * packing house, which receives it and packs it into boxes (a new batch).
+ */
+const HARVEST_JOURNEY = ["harvest", "shipment", "receipt", "shipment", "receipt"];
+/** The boxes, from the packing through the carrier to the counter's sale. */
+const PACK_JOURNEY = ["processing", "shipment", "receipt", "shipment", "receipt", "sale"];
+/** Where in PACK_JOURNEY the carrier's shipment to the counter and the sale are. */
+const TO_COUNTER = 3;
+const SALE = 5;
 
 interface Demo {
   child: ChildProcess;
@@ -113,10 +119,15 @@ describe("npm run demo", function () {
       expect(pack.events[0].detail.output.conversion, packLot).to.have.keys("unit", "kg");
       expect(pack.certification, packLot).to.deep.include({ status: "valid", scheme: "圳品" });
       expect(pack.recall.recalled, packLot).to.equal(false);
-      expect(pack.events[1].detail.temperature, packLot).to.have.keys("min", "max");
-      expect(pack.events[1].detail.vehicle, packLot).to.be.a("string");
-      expect(pack.events[1].detail.consignee.name, packLot).to.equal("深圳市福田区消费扶贫专柜");
-      expect(pack.events[3].detail.channel, packLot).to.equal("counter");
+      // The packing house ships to the carrier, which receives the boxes and ships them on to the counter.
+      expect(pack.events[1].detail.consignee.name, packLot).to.equal("深圳市鹏城冷链物流有限公司");
+      expect(pack.events[1].signer.organisation.name, packLot).to.equal("广西供深农产品集配中心");
+      expect(pack.events[2].signer.organisation.name, packLot).to.equal("深圳市鹏城冷链物流有限公司");
+      expect(pack.events[TO_COUNTER].signer.organisation.name, packLot).to.equal("深圳市鹏城冷链物流有限公司");
+      expect(pack.events[TO_COUNTER].detail.temperature, packLot).to.have.keys("min", "max");
+      expect(pack.events[TO_COUNTER].detail.vehicle, packLot).to.be.a("string");
+      expect(pack.events[TO_COUNTER].detail.consignee.name, packLot).to.equal("深圳市福田区消费扶贫专柜");
+      expect(pack.events[SALE].detail.channel, packLot).to.equal("counter");
       // What the counter still holds after the sale.
       expect(pack.custody.holders.map((h: { name: string; quantity: unknown }) => [h.name, h.quantity]), packLot).to.deep.equal([["深圳市福田区消费扶贫专柜", sold]]);
     }
@@ -141,7 +152,7 @@ describe("npm run demo", function () {
     const harvest = await read("TY2026-0715");
     expect(types(harvest)).to.deep.equal([...HARVEST_JOURNEY, "recall"]);
     expect(harvest.recall).to.deep.equal({ recalled: true, self: true, viaInputs: [] });
-    expect(harvest.events[3].detail.reason).to.be.a("string").and.not.be.empty;
+    expect(harvest.events[HARVEST_JOURNEY.length].detail.reason).to.be.a("string").and.not.be.empty;
     const boxes = await read("TY2026-0715-5K");
     expect(types(boxes)).to.deep.equal(PACK_JOURNEY);
     expect(boxes.recall).to.deep.equal({ recalled: true, self: false, viaInputs: [harvest.batchId] });

@@ -19,7 +19,7 @@ import { spawn } from "node:child_process";
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Contract, id, IpcSocketProvider, Wallet, ZeroHash } from "ethers";
+import { Contract, id, IpcSocketProvider, Wallet, ZeroAddress, ZeroHash } from "ethers";
 import { ANVIL_DEV_KEY, ANVIL_RELAYER_KEY, startAnvil } from "../../server/chain/anvil";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { ledgerDomain, signEvent } from "../../server/chain/typed-data";
@@ -191,11 +191,13 @@ describe("security: the embedded chain and the data folder (findings 6 and 7)", 
       expect(String(sent)).to.match(/insufficient funds|funds/i);
 
       // Writing a harvest straight to the ledger, signed with the public key: refused for want of a role.
-      const event = { batchId: payload.harvestedBatchId("ATTACK-1"), kind: 0, prevHead: ZeroHash, dataHash: id("forged harvest"), inputs: [] as string[] };
+      const event = { batchId: payload.harvestedBatchId("ATTACK-1"), kind: 0, prevHead: ZeroHash, dataHash: id("forged harvest"), inputs: [] as string[], counterparty: ZeroAddress };
       const signed = await signEvent(attacker, ledgerDomain(31337, ledgerAddress), event);
       let write: unknown;
-      await ledger.record.staticCall(signed, [], { from: DEV_ADMIN }).catch((error) => (write = error));
-      expect(write, "the ledger refuses a harvest signed with anvil's public key").to.not.equal(undefined);
+      await ledger.record.staticCall(signed, [], [], [], { from: DEV_ADMIN }).catch((error) => (write = error));
+      expect((write as { revert?: { name: string } } | undefined)?.revert?.name, "the ledger refuses a harvest signed with anvil's public key").to.equal(
+        "ProvenanceLedgerUnauthorizedSigner",
+      );
     });
 
     it("keeps every file and folder of the data folder private, after a first run and after a restart", async function () {

@@ -26,16 +26,29 @@ describe("IndexRepository reads", function () {
       creator: f.producer.address,
       createdBy: Harvest,
       recalled: false,
-      eventCount: 4,
+      eventCount: 6,
     });
     expect(a.batch.head).to.equal(await f.ledger.headOf(A));
-    expect(a.events.map((e) => [e.position, e.kind])).to.deep.equal([
-      [0, Harvest],
-      [1, Shipment],
-      [2, Receipt],
-      [3, Shipment],
+    // Through the carrier to the packing house, which sends what it kept back out with the carrier.
+    const address = (org: { address: string }) => org.address.toLowerCase();
+    expect(a.events.map((e) => [e.position, e.kind, e.counterparty.toLowerCase()])).to.deep.equal([
+      [0, Harvest, ethers.ZeroAddress],
+      [1, Shipment, address(f.carrier)],
+      [2, Receipt, ethers.ZeroAddress],
+      [3, Shipment, address(f.processor)],
+      [4, Receipt, ethers.ZeroAddress],
+      [5, Shipment, address(f.carrier)],
     ]);
     expect(a.events[1].prevHead).to.equal(a.events[0].head);
+    expect(a.events[1].custody).to.deep.equal({ holders: [address(f.producer)], pending: [address(f.carrier)] });
+    expect(a.events[2].custody).to.deep.equal({ holders: [address(f.producer), address(f.carrier)], pending: [] });
+    // What the relayer proves an event on A with: its latest link and custody.
+    expect(repo.batchState(A)).to.deep.equal({
+      head: a.batch.head,
+      link: a.events[5].link,
+      custody: { holders: [f.producer, f.carrier, f.processor].map(address), pending: [address(f.carrier)] },
+      eventCount: 6,
+    });
     expect(a.inputs).to.deep.equal([]);
     expect(a.outputs.map((l) => l.batchId)).to.deep.equal([C, M]);
     // Its own certification (revoked) and its producer's product line; not C's.

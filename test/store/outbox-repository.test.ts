@@ -7,6 +7,9 @@ import { OutboxRepository, type NewOutboxEvent } from "../../server/store/outbox
 
 const hash = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 const BATCH = hash(0xb1);
+const SIGNER = "0x0000000000000000000000000000000000000001";
+const CONSIGNEE = "0x00000000000000000000000000000000000000C0";
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 describe("outbox repository", function () {
   let db: Db;
@@ -24,7 +27,7 @@ describe("outbox repository", function () {
         id: orgId,
         name: "co-op",
         role: "producer",
-        address: "0x0000000000000000000000000000000000000001",
+        address: SIGNER,
         custodial: true,
         keystore: null,
         createdAt: "2026-01-01T00:00:00Z",
@@ -37,15 +40,19 @@ describe("outbox repository", function () {
     db.close();
   });
 
+  /** e1 creates the batch; every later event is a shipment of it to CONSIGNEE. */
   function add(n: number, batchId = BATCH): NewOutboxEvent {
     const event: NewOutboxEvent = {
       id: `e${n}`,
       batchId,
       kind: n === 1 ? 0 : 2,
       orgId,
-      signer: "0x0000000000000000000000000000000000000001",
+      signer: SIGNER,
       prevHead: hash(n - 1),
       head: hash(n),
+      counterparty: n === 1 ? ZERO_ADDRESS : CONSIGNEE,
+      link: hash(5000 + n),
+      custody: { holders: [SIGNER], pending: n === 1 ? [] : [CONSIGNEE.toLowerCase()] },
       dataHash: hash(1000 + n),
       detail: "{}",
       inputs: n === 2 ? [hash(0xa1)] : [],
@@ -84,6 +91,18 @@ describe("outbox repository", function () {
     const events = [add(1), add(2), add(3)];
     expect(outbox.pending(2).map((e) => e.id)).to.deep.equal(["e1", "e2"]);
     expect(outbox.byId("e2")).to.deep.include({ ...events[1], status: "pending", txNonce: null, solo: false });
+    expect(outbox.byId("e1")).to.deep.include({ counterparty: ZERO_ADDRESS, link: hash(5001), custody: { holders: [SIGNER], pending: [] } });
+  });
+
+  it("gives what an event extends, for the relayer's custody proofs: the latest earlier link and custody not failed", function () {
+    add(1);
+    add(2);
+    add(3);
+    const seq3 = outbox.byId("e3")!.seq;
+    expect(outbox.predecessor(BATCH, seq3)).to.deep.include({ link: hash(5002), custody: { holders: [SIGNER], pending: [CONSIGNEE.toLowerCase()] } });
+    outbox.markFailed("e2", "refused");
+    expect(outbox.predecessor(BATCH, seq3)).to.deep.include({ id: "e1", link: hash(5001), custody: { holders: [SIGNER], pending: [] } });
+    expect(outbox.latest(BATCH)).to.deep.include({ id: "e3", link: hash(5003) });
   });
 
   it("settles an event only from the transaction it is submitted in", function () {

@@ -122,7 +122,8 @@ describe("public pages over HTTP", function () {
       await h.settle();
       const url = `${h.base}/01/${GTIN}/10/${lot}`;
       const before = (await get(url)).headers.get("etag");
-      await h.call("POST", `/api/v1/batches/${body.batchId}/events`, { token: s.orgs.carrier.apiKey, body: payload.shipment(s.orgs.retailer.id) });
+      const shipped = await h.call("POST", `/api/v1/batches/${body.batchId}/events`, { token: s.orgs.producer.apiKey, body: payload.shipment(s.orgs.carrier.id) });
+      expect(shipped.status, JSON.stringify(shipped.body)).to.equal(202);
       await h.settle();
       const after = await get(url, { "If-None-Match": before! });
       expect(after.status).to.equal(200);

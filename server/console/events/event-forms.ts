@@ -7,7 +7,7 @@
  */
 import type { z } from "zod";
 import { receiptBody, saleBody, shipmentBody, type EventBody } from "../../domain/request-shapes";
-import { ROLES_FOR_KIND, roleMayRecord, STOCK_ROLES } from "../../domain/event-kinds";
+import { ROLES_FOR_KIND, roleMayRecord } from "../../domain/event-kinds";
 import type { Org } from "../../store/org-repository";
 import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
@@ -15,14 +15,15 @@ import { EVENT_WORDS } from "./event-messages";
 import { chinaLocalValue, chinaTime, field, number, text, type FieldErrors } from "../forms";
 import { COMMON } from "../messages";
 
-export const CONSOLE_EVENT_TYPES = ["shipment", "receipt", "sale"] as const;
+/** In the order work happens: a batch is received, then shipped on or sold. */
+export const CONSOLE_EVENT_TYPES = ["receipt", "shipment", "sale"] as const;
 export type ConsoleEventType = (typeof CONSOLE_EVENT_TYPES)[number];
 
 export function isConsoleEventType(value: unknown): value is ConsoleEventType {
   return CONSOLE_EVENT_TYPES.includes(value as ConsoleEventType);
 }
 
-/** The event types an organisation of this role records here, by the ledger's role rules. */
+/** The event types an organisation of this role records here, by the ledger's role rules (the first is its usual one). */
 export function eventTypesFor(role: string): ConsoleEventType[] {
   return CONSOLE_EVENT_TYPES.filter((type) => (ROLES_FOR_KIND[type] as readonly string[]).includes(role));
 }
@@ -40,10 +41,11 @@ export interface Option {
 
 /** The choices a form offers besides its fixed lists: organisations, and the price confirmation. */
 export interface FormChoices {
-  /** Organisations a shipment may go to: those that may record a receipt, never the writer. */
+  /**
+   * Organisations a shipment may go to: those that may record a receipt (packing houses,
+   * carriers — which take a batch over by receiving it — and counters), never the writer.
+   */
   consignees: Option[];
-  /** Organisations a carrier may take a batch over from (empty for other roles). */
-  shippers: Option[];
   /** Show the "I confirm this price" box: the service asked for it, or it was ticked. */
   confirmPrice: boolean;
 }
@@ -76,9 +78,8 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
       return withoutEmpty({
         type: "shipment",
         consignee: text(v.consignee),
-        // No amount: all the shipper holds (the ledger states how much in the shipment's detail).
+        // No amount: all the writer holds (the ledger states how much in the shipment's detail).
         quantity: amount === undefined ? undefined : withoutEmpty({ amount, unit: text(v.quantityUnit) }),
-        shipper: text(v.shipper),
         from: text(v.from),
         to: text(v.to),
         vehicle: text(v.vehicle),
@@ -92,7 +93,6 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
       const range = d.temperature as { min?: number; max?: number } | undefined;
       return {
         consignee: idIn(d.consignee),
-        shipper: idIn(d.shipper),
         quantityAmount: stringOf(quantity?.amount),
         quantityUnit: quantity?.unit,
         from: stringOf(d.from),
@@ -105,7 +105,7 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
       };
     },
     rename: { ...QUANTITY_RENAME, "temperature.min": "temperatureMin", "temperature.max": "temperatureMax", temperature: "temperatureMin" },
-    shown: ["consignee", "quantityAmount", "quantityUnit", "shipper", "from", "to", "vehicle", "temperatureMin", "temperatureMax", "shippedAt", "notes"],
+    shown: ["consignee", "quantityAmount", "quantityUnit", "from", "to", "vehicle", "temperatureMin", "temperatureMax", "shippedAt", "notes"],
     fields: (v, e, lang, choices) => {
       const t = EVENT_WORDS[lang];
       return [
@@ -114,9 +114,6 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
           field({ name: "quantityAmount", label: t.shipQuantity, type: "number", step: "any", min: "0", value: v.quantityAmount, error: e.quantityAmount, hint: t.shipQuantityHint }),
           field({ name: "quantityUnit", label: t.quantityUnit, type: "select", options: labelled(SHIPMENT_UNITS, t.units), value: v.quantityUnit, error: e.quantityUnit }),
         ),
-        choices.shippers.length
-          ? field({ name: "shipper", label: t.shipper, type: "select", options: choices.shippers, value: v.shipper, error: e.shipper, hint: t.shipperHint })
-          : null,
         field({ name: "from", label: t.from, value: v.from, error: e.from, required: true, maxLength: 200 }),
         field({ name: "to", label: t.to, value: v.to, error: e.to, required: true, maxLength: 200 }),
         field({ name: "vehicle", label: t.vehicle, value: v.vehicle, error: e.vehicle, hint: t.vehicleHint, maxLength: 50 }),
@@ -124,7 +121,7 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
         field({ name: "temperatureMax", label: t.temperatureMax, type: "number", step: "0.1", min: "-60", max: "60", value: v.temperatureMax, error: e.temperatureMax }),
         field({ name: "shippedAt", label: t.shippedAt, type: "datetime-local", value: v.shippedAt, error: e.shippedAt, required: true }),
         field({ name: "notes", label: t.notes, type: "textarea", value: v.notes, error: e.notes, maxLength: 2000 }),
-      ].filter((part): part is SafeHtml => part !== null);
+      ];
     },
   },
   receipt: {
@@ -185,7 +182,7 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
 
 /** Every field name the forms post, so exactly these are read back from a request. */
 export const EVENT_FORM_FIELDS = [
-  "consignee", "shipper", "from", "to", "vehicle", "temperatureMin", "temperatureMax", "shippedAt", "notes",
+  "consignee", "from", "to", "vehicle", "temperatureMin", "temperatureMax", "shippedAt", "notes",
   "location", "receivedAt", "condition",
   "quantityAmount", "quantityUnit", "amountCny", "priceConfirmed", "channel", "soldAt",
 ] as const;
@@ -216,14 +213,13 @@ function orgOption(org: Org, lang: Lang): Option {
 }
 
 /**
- * The organisations `writer` may pick on its forms: consignees (those that may record a
- * receipt), and for a carrier the holders it may take a batch over from.
+ * The organisations `writer` may pick on its forms: the consignees, those that may record a
+ * receipt (a carrier among them: it takes a batch over by receiving it).
  */
 export function choicesFor(orgs: readonly Org[], writer: Org, lang: Lang, confirmPrice = false): FormChoices {
   const others = orgs.filter((org) => org.id !== writer.id);
   return {
     consignees: others.filter((org) => roleMayRecord(org.role, "receipt")).map((org) => orgOption(org, lang)),
-    shippers: writer.role === "carrier" ? others.filter((org) => (STOCK_ROLES as readonly string[]).includes(org.role)).map((org) => orgOption(org, lang)) : [],
     confirmPrice,
   };
 }

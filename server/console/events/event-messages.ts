@@ -1,10 +1,16 @@
-/** The words of the carriers' and counters' event forms and of their recent-records page. */
+/** The words of the forms that move produce (shipment, receipt, sale) and of the recent-records page. */
 import { messages } from "../messages";
 
 export const EVENT_WORDS = messages({
   zh: {
     types: { harvest: "采收", processing: "加工", shipment: "发运", receipt: "收货", sale: "销售", recall: "召回", correction: "更正" } as Record<string, string>,
     formTitle: { shipment: "登记发运", receipt: "登记收货", sale: "登记销售" } as Record<string, string>,
+    formIntro: {
+      shipment: "只能发运你的机构持有的批次：自己采收或加工出的，或已登记收货的。收货机构登记收货后，批次就由它持有。",
+      receipt: "只能为发给你的机构的批次登记收货；登记后，这个批次就由你的机构持有。",
+      sale: "只能销售你的机构持有的批次（先登记收货）。",
+    } as Record<string, string>,
+    carrierTakesOver: "承运商通过登记收货来接手批次：持有方登记发运时，收货机构选你的机构；你登记收货后就持有这个批次，再把它发运给下一家。",
     recentTitle: "最近的记录",
     recentLink: "查看最近的记录和上链状态",
     newLink: (type: string) => `登记${type}`,
@@ -28,12 +34,10 @@ export const EVENT_WORDS = messages({
     superseded: (reason: string) => `已改正：${reason}`,
     // shipment
     consignee: "收货机构",
-    consigneeHint: "货物发给谁：由它登记收货",
-    noConsignees: "这个网关上还没有能收货的机构（加工厂、承运方或专柜）。",
+    consigneeHint: "货物发给谁：由它登记收货。交承运商运输时，选承运商",
+    noConsignees: "这个网关上还没有能收货的机构（加工厂、承运商或专柜）。",
     shipQuantity: "发运数量",
-    shipQuantityHint: "留空：发运发货方持有的全部",
-    shipper: "从哪家提货（可选）",
-    shipperHint: "只在几家机构分别持有这个批次时填写",
+    shipQuantityHint: "留空：发运你的机构持有的全部",
     from: "发货地",
     to: "目的地",
     vehicle: "车牌号",
@@ -64,6 +68,12 @@ export const EVENT_WORDS = messages({
   en: {
     types: { harvest: "Harvest", processing: "Processing", shipment: "Shipment", receipt: "Receipt", sale: "Sale", recall: "Recall", correction: "Correction" },
     formTitle: { shipment: "Record a shipment", receipt: "Record a receipt", sale: "Record a sale" },
+    formIntro: {
+      shipment: "Only a batch your organisation holds can be shipped: one it harvested or made, or one it recorded the receipt of. Once the consignee records the receipt, it holds the batch.",
+      receipt: "Only a batch shipped to your organisation can be received; once the receipt is recorded, your organisation holds it.",
+      sale: "Only a batch your organisation holds can be sold (record its receipt first).",
+    },
+    carrierTakesOver: "A carrier takes a batch over by receiving it: the holder ships it to your organisation (naming it as the consignee); once you record the receipt you hold the batch, and ship it on to the next organisation.",
     recentTitle: "Recent records",
     recentLink: "See recent records and their status on chain",
     newLink: (type: string) => `Record a ${type.toLowerCase()}`,
@@ -85,12 +95,10 @@ export const EVENT_WORDS = messages({
     voided: (reason: string) => `Declared void: ${reason}`,
     superseded: (reason: string) => `Corrected: ${reason}`,
     consignee: "Consignee",
-    consigneeHint: "Who the goods go to: it records the receipt",
+    consigneeHint: "Who the goods go to: it records the receipt. To hand them to a carrier, pick the carrier",
     noConsignees: "No organisation of this gateway can receive yet (a packing house, carrier or counter).",
     shipQuantity: "Quantity shipped",
-    shipQuantityHint: "Leave empty to ship all the shipper holds",
-    shipper: "Taken over from (optional)",
-    shipperHint: "Only when several organisations hold parts of this batch",
+    shipQuantityHint: "Leave empty to ship all your organisation holds",
     from: "From",
     to: "To",
     vehicle: "Vehicle plate",

@@ -1,7 +1,8 @@
 /**
- * The forms that move produce (/console/events/new?type=): every organisation that holds stock
- * ships it to the organisation it names; packing houses, carriers and counters record what was
- * shipped to them; counters sell. Each follows its recent records to the chain (/console/events),
+ * The forms that move produce (/console/events/new?type=): an organisation ships only what it
+ * holds, to the organisation it names; packing houses, carriers and counters record what was
+ * shipped to them, and then hold it (a carrier takes a batch over so: by receiving it); counters
+ * sell what they hold. Each follows its recent records to the chain (/console/events),
  * where it may also correct them (correction-routes.ts). A write always acts as the logged-in
  * member's own organisation and goes through the same EventService as the API, only after the
  * whole form (batch and body) is valid; the ledger's rules then answer, beside the right field.
@@ -99,7 +100,7 @@ export function eventRoutes(deps: ConsoleDeps): Router {
 }
 
 /**
- * The form's type from ?type=: none → the role's first form (303), unknown → 404, one the role
+ * The form's type from ?type=: none → the role's first form, in the order work happens (303), unknown → 404, one the role
  * may not record → 403. Undefined when the answer was sent.
  */
 function chosenType(req: Request, res: Response): ConsoleEventType | undefined {
@@ -122,13 +123,17 @@ function formPage(context: ConsoleRequest, type: ConsoleEventType, values: FormV
   const t = EVENT_WORDS[context.lang];
   const path = `/console/events/new?type=${type}`;
   const custodial = context.org!.custodial;
+  // A carrier's forms say how it takes a batch over: it is shipped to it, and it receives it.
+  const takesOver = context.org!.role === "carrier" && type !== "sale" ? html`<p class="form-intro">${t.carrierTakesOver}</p>` : null;
   return consoleLayout({
     context,
     title: t.formTitle[type],
     path,
     body: html`<p><a href="/console/events">${t.recentLink}</a></p>
 ${custodial
-  ? html`${errorSummary(errors, context.lang)}
+  ? html`<p class="form-intro">${t.formIntro[type]}</p>
+${takesOver}
+${errorSummary(errors, context.lang)}
 ${form({
   action: path,
   csrfToken: context.csrfToken,

@@ -32,7 +32,7 @@ const M = messages({
     template: { harvest: "采收模板", shipment: "发运模板" } as Record<string, string>,
     columnHints: {
       harvest: "采收：县区名称可不填（由县区代码得出，填写的须与代码一致）；“每件重量”（公斤）和“计件单位”可选，例如 5 和 箱，写明后可按箱销售或发运。日期可只写日期（2026-07-15）。",
-      shipment: "发运：“收货方”填收货机构在本系统中的完整名称（或机构编号、地址），由它登记收货；“数量”和“单位”留空表示发出所持有的全部。",
+      shipment: "发运：只能发运你的机构持有的批次（承运商先登记收货，接手批次）。“收货方”填收货机构在本系统中的完整名称（或机构编号、地址），由它登记收货；“数量”和“单位”留空表示发出所持有的全部。",
     } as Record<string, string>,
     upload: "上传文件",
     kind: "导入类型",
@@ -81,7 +81,7 @@ const M = messages({
     template: { harvest: "harvest template", shipment: "shipment template" },
     columnHints: {
       harvest: "Harvests: the county's name may be left out (it comes from the code; a name given must agree); 每件重量 (kg) and 计件单位 are optional, e.g. 5 and 箱, so the batch can be sold or shipped by the box. A date alone (2026-07-15) is a day in China.",
-      shipment: "Shipments: 收货方 is the receiving organisation's exact name here (or its id or address); it records the receipt. Leave 数量 and 单位 empty to ship all you hold.",
+      shipment: "Shipments: only batches your organisation holds can be shipped (a carrier takes a batch over by recording its receipt first). 收货方 is the receiving organisation's exact name here (or its id or address); it records the receipt. Leave 数量 and 单位 empty to ship all you hold.",
     },
     upload: "Upload a file",
     kind: "What the rows record",

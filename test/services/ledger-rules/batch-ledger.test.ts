@@ -89,49 +89,57 @@ describe("BatchLedger (services/ledger-rules/batch-ledger.ts)", function () {
       expect(ledger.remaining()).to.deep.equal({ amount: 0, unit: "kg" });
     });
 
-    it("refuses a shipment by an organisation that holds nothing and is no carrier, and one to the shipper itself", function () {
+    it("refuses a shipment by an organisation that holds nothing, and one to the shipper itself", function () {
       const story = new Story();
       const batch = story.harvest("C4", coop).batchId;
       const ledger = story.fold(batch);
       expectBlocked(ledger, story.ship(batch, counter, counter2), ["not_received"]);
       expectBlocked(ledger, story.ship(batch, coop, coop), ["ship_to_self"]);
-      // A packing house naming the holder as shipper is no carrier taking the batch over.
-      expectBlocked(ledger, story.ship(batch, packer, counter, { shipper: { address: coop.address, name: coop.name } }), ["not_holder"]);
+      expectBlocked(ledger, story.ship(batch, packer, counter), ["not_received"]);
     });
 
-    it("lets a carrier take the batch over from its sole holder", function () {
+    it("lets a carrier ship only what it received: the holder ships to it, it receives, it ships on", function () {
       const story = new Story();
       const batch = story.harvest("C5", coop).batchId;
       const ledger = story.fold(batch);
-      expectApplied(ledger, story.ship(batch, carrier, counter, { quantity: { amount: 250, unit: "kg" } }));
+      // No taking a batch over from its holder.
+      expectBlocked(ledger, story.ship(batch, carrier, counter, { quantity: { amount: 250, unit: "kg" } }), ["not_received"]);
+      expect(ledger.findings.at(-1)!.en).to.equal(`this carrier (${carrier.name}) has not received this batch: it is held by ${coop.name} (1000 kg)`);
+
+      expectApplied(ledger, story.ship(batch, coop, carrier, { quantity: { amount: 250, unit: "kg" } }));
+      // Shipped to it is not received by it.
+      expectBlocked(ledger, story.ship(batch, carrier, counter, { shippedAt: "2026-06-03T06:00:00+08:00" }), ["in_transit"]);
+      expectApplied(ledger, story.receive(batch, carrier, { receivedAt: "2026-06-02T09:00:00+08:00" }));
+      expect(holdersOf(ledger)).to.deep.equal({ [coop.name]: { amount: 750, unit: "kg" }, [carrier.name]: { amount: 250, unit: "kg" } });
+      // No more than it received.
+      expectBlocked(ledger, story.ship(batch, carrier, counter, { quantity: { amount: 300, unit: "kg" }, shippedAt: "2026-06-03T06:00:00+08:00" }), ["exceeds_held"]);
+
+      expectApplied(ledger, story.ship(batch, carrier, counter, { shippedAt: "2026-06-03T06:00:00+08:00" }));
       expect(ledger.transits).to.deep.equal([
-        { ref: ledger.transits[0].ref, from: coop.address, to: counter.address, carrier: carrier.address, amount: 250, shippedAt: "2026-06-02T06:00:00+08:00" },
+        { ref: ledger.transits[0].ref, from: carrier.address, to: counter.address, amount: 250, shippedAt: "2026-06-03T06:00:00+08:00" },
       ]);
-      expect(holdersOf(ledger)).to.deep.equal({ [coop.name]: { amount: 750, unit: "kg" } });
-      expectApplied(ledger, story.receive(batch, counter));
-      expect(holdersOf(ledger)[counter.name]).to.deep.equal({ amount: 250, unit: "kg" });
+      expectApplied(ledger, story.receive(batch, counter, { receivedAt: "2026-06-03T09:00:00+08:00" }));
+      expect(holdersOf(ledger)).to.deep.equal({ [coop.name]: { amount: 750, unit: "kg" }, [counter.name]: { amount: 250, unit: "kg" } });
     });
 
-    it("asks a carrier to name the shipper when several organisations hold parts of the batch", function () {
+    it("refuses a shipment whose detail names another consignee than the chain (consignee_mismatch)", function () {
       const story = new Story();
       const batch = story.harvest("C6", coop).batchId;
-      story.ship(batch, coop, packer, { quantity: { amount: 400, unit: "kg" } });
-      story.receive(batch, packer);
       const ledger = story.fold(batch);
-
-      const later = { shippedAt: "2026-06-04T06:00:00+08:00" };
-      expectBlocked(ledger, story.ship(batch, carrier, counter, later), ["shipper_unclear"]);
-      expect(ledger.findings.at(-1)!.field).to.equal("shipper");
-      expect(ledger.findings.at(-1)!.en).to.contain(coop.name).and.contain(packer.name);
-      // Naming a shipper that holds nothing is no better.
-      expectBlocked(ledger, story.ship(batch, carrier, counter, { ...later, shipper: { address: counter2.address, name: counter2.name } }), ["not_received"]);
-
-      expectApplied(ledger, story.ship(batch, carrier, counter, { shipper: { address: packer.address, name: packer.name }, shippedAt: "2026-06-04T06:00:00+08:00" }));
-      expect(holdersOf(ledger)).to.deep.equal({ [coop.name]: { amount: 600, unit: "kg" } });
-      expect(ledger.transits.map((t) => [t.from, t.to, t.amount])).to.deep.equal([[packer.address, counter.address, 400]]);
+      // Signed to the second counter, while the detail says the first.
+      expectBlocked(ledger, story.ship(batch, coop, counter, {}, counter2.address), ["consignee_mismatch"]);
+      expect(ledger.findings.at(-1)).to.deep.include({ code: "consignee_mismatch", field: "consignee" });
+      expect(ledger.findings.at(-1)!.en).to.equal(`the detail names another consignee than the chain, which names ${counter2.address}`);
+      // The chain's word, in any case, agrees; a receipt then has nothing to take in.
+      expectApplied(ledger, story.ship(batch, coop, counter, { quantity: { amount: 100, unit: "kg" } }, counter.address.toUpperCase().replace("0X", "0x")));
+      expectBlocked(ledger, story.receive(batch, counter2), ["not_shipped_to"]);
+      expectApplied(ledger, story.receive(batch, counter));
+      // An entry whose counterparty is not known here goes to the consignee its detail names.
+      expectApplied(ledger, story.ship(batch, coop, counter2, { quantity: { amount: 100, unit: "kg" } }, null));
+      expect(ledger.transits.map((t) => [t.to, t.amount])).to.deep.equal([[counter2.address, 100]]);
     });
 
-    it("lets a carrier that received the batch ship it on as its holder", function () {
+    it("lets a carrier that received the batch ship it on as its holder, also to another carrier", function () {
       const story = new Story();
       const batch = story.harvest("C7", coop).batchId;
       story.ship(batch, coop, carrier);
@@ -139,13 +147,19 @@ describe("BatchLedger (services/ledger-rules/batch-ledger.ts)", function () {
       const ledger = story.fold(batch);
       const later = { shippedAt: "2026-06-04T06:00:00+08:00" };
       expectApplied(ledger, story.ship(batch, carrier, counter, { ...later, quantity: { amount: 100, unit: "kg" } }));
-      expect(ledger.transits.map((t) => [t.from, t.carrier])).to.deep.equal([[carrier.address, undefined]]);
-      // A second carrier takes over the rest from the first.
-      expectApplied(ledger, story.ship(batch, carrier2, counter2, later));
-      expect(ledger.transits.map((t) => [t.from, t.to, t.carrier, t.amount])).to.deep.equal([
-        [carrier.address, counter.address, undefined, 100],
-        [carrier.address, counter2.address, carrier2.address, 900],
+      // The second carrier takes the rest over by receiving it from the first.
+      expectApplied(ledger, story.ship(batch, carrier, carrier2, later));
+      expect(ledger.transits.map((t) => [t.from, t.to, t.amount])).to.deep.equal([
+        [carrier.address, counter.address, 100],
+        [carrier.address, carrier2.address, 900],
       ]);
+      expectApplied(ledger, story.receive(batch, carrier2, { receivedAt: "2026-06-04T09:00:00+08:00" }));
+      expectApplied(ledger, story.ship(batch, carrier2, counter2, { shippedAt: "2026-06-04T12:00:00+08:00" }));
+      expect(ledger.transits.map((t) => [t.from, t.to, t.amount])).to.deep.equal([
+        [carrier.address, counter.address, 100],
+        [carrier2.address, counter2.address, 900],
+      ]);
+      expect(holdersOf(ledger)).to.deep.equal({});
     });
   });
 

@@ -31,6 +31,7 @@ function readsOf(story: Story): LedgerEntryReads {
       signer: entry.signer,
       dataHash: entry.ref,
       inputs: entry.inputs,
+      counterparty: entry.counterparty ?? "0x0000000000000000000000000000000000000000",
       detail: JSON.stringify(entry.detail),
       blockNumber: entry.order[1],
       logIndex: 0,
@@ -93,6 +94,16 @@ describe("LedgerFacts (services/ledger-rules/ledger-facts.ts)", function () {
     expect(codesOf(facts.ledger(other).findings)).to.deep.equal(["recalled_upstream"]);
     const drawn = facts.ledger(boxes).findings;
     expect(drawn.map((f) => [f.ref, f.code, f.field])).to.deep.equal([[late.ref, "recalled_upstream", "inputs"]]);
+  });
+
+  it("takes a shipment's consignee from the row's counterparty, and marks a detail that names another", function () {
+    const story = new Story();
+    const batch = story.harvest("F3", coop).batchId;
+    const signedToPacker = story.ship(batch, coop, counter, { quantity: { amount: 100, unit: "kg" } }, packer.address);
+    story.ship(batch, coop, counter, { quantity: { amount: 200, unit: "kg" } });
+    const ledger = new LedgerFacts(readsOf(story), "accepted", OPTIONS).ledger(batch);
+    expect(ledger.findings.map((f) => [f.ref, f.code])).to.deep.equal([[signedToPacker.ref, "consignee_mismatch"]]);
+    expect(ledger.inTransit().map((t) => [t.toAddress, t.quantity])).to.deep.equal([[counter.address, { amount: 200, unit: "kg" }]]);
   });
 
   it("leaves out the draws of a split whose output was declared void", function () {

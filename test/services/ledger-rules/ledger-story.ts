@@ -74,14 +74,14 @@ export class Story {
     });
   }
 
-  ship(batchId: string, by: StoryOrg, consignee: StoryOrg, fields: Fields = {}): LedgerEntry {
-    return this.add(batchId, "shipment", by, {
-      consignee: summary(consignee),
-      from: "百色市田阳区",
-      to: "深圳市福田区",
-      shippedAt: "2026-06-02T06:00:00+08:00",
-      ...fields,
-    });
+  /**
+   * A shipment to `consignee`, which the chain names as the event's counterparty too (pass
+   * `counterparty` for one the chain names otherwise, or null for an entry whose counterparty is
+   * not known).
+   */
+  ship(batchId: string, by: StoryOrg, consignee: StoryOrg, fields: Fields = {}, counterparty: string | null = consignee.address): LedgerEntry {
+    const detail = { consignee: summary(consignee), from: "百色市田阳区", to: "深圳市福田区", shippedAt: "2026-06-02T06:00:00+08:00", ...fields };
+    return this.add(batchId, "shipment", by, detail, [], counterparty === null ? {} : { counterparty });
   }
 
   receive(batchId: string, by: StoryOrg, fields: Fields = {}): LedgerEntry {

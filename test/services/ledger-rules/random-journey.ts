@@ -52,7 +52,7 @@ interface Amount {
 
 type Command =
   | { kind: "harvest"; by: number; amount: number; unit: Unit; boxKg: number | null; county: number; when: When }
-  | { kind: "ship"; batch: number; by: number; to: number; amount: Amount | null; shipper: number | null; when: When }
+  | { kind: "ship"; batch: number; by: number; to: number; amount: Amount | null; when: When }
   | { kind: "receive"; batch: number; by: number; when: When }
   | { kind: "sell"; batch: number; by: number; amount: Amount; price: number; confirmed: boolean; when: When }
   | { kind: "split"; batch: number; other: number | null; by: number; outputs: Array<{ share: number; unit: number; boxKg: number }>; when: When }
@@ -77,7 +77,7 @@ const amount = fc.record({ share: fc.integer({ min: 1, max: 130 }), unit: fc.nat
 const harvest = fc.record({ kind: fc.constant("harvest" as const), by: index, amount: fc.integer({ min: 1, max: 2000 }), unit: fc.constantFrom<Unit>("kg", "kg", "t", "jin", "box", "bag"), boxKg: fc.option(fc.integer({ min: 1, max: 20 })), county: fc.nat({ max: 11 }), when });
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 2, arbitrary: harvest },
-  { weight: 10, arbitrary: fc.record({ kind: fc.constant("ship" as const), batch: index, by: index, to: index, amount: fc.option(amount), shipper: fc.option(index, { freq: 4 }), when }) },
+  { weight: 10, arbitrary: fc.record({ kind: fc.constant("ship" as const), batch: index, by: index, to: index, amount: fc.option(amount), when }) },
   { weight: 10, arbitrary: fc.record({ kind: fc.constant("receive" as const), batch: index, by: index, when }) },
   { weight: 12, arbitrary: fc.record({ kind: fc.constant("sell" as const), batch: index, by: index, amount, price: fc.integer({ min: 0, max: 60 }), confirmed: fc.boolean(), when }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant("split" as const), batch: index, other: fc.option(index, { freq: 3 }), by: index, outputs: fc.array(fc.record({ share: fc.integer({ min: 1, max: 60 }), unit: fc.nat({ max: 5 }), boxKg: fc.integer({ min: 1, max: 12 }) }), { minLength: 1, maxLength: 2 }), when }) },
@@ -148,13 +148,13 @@ export class Journey {
       case "ship": {
         const [batch, ledger] = this.batchFor(c.batch, facts, (l) => l.holders().length > 0);
         const holders = this.holdersOf(ledger);
+        // Mostly a holder; sometimes a carrier that holds nothing (it may only ship what it received: refused).
         const carriers = this.orgs.filter(isa("carrier"));
         const by = this.pick(c.by, [...holders, ...holders, ...carriers]);
-        const to = this.pick(c.to, [...this.orgs.filter(isa("processor", "carrier", "retailer")), ...this.orgs.filter(isa("retailer"))]);
-        // A shipper is named mostly by a carrier taking over; by anyone else it is refused.
-        const shipper = c.shipper === null || (by.role !== "carrier" && c.shipper % 4 !== 0) ? undefined : this.pick(c.shipper, holders);
-        const quantity = c.amount ? this.quantity(ledger, shipper ?? by, c.amount) : undefined;
-        const body = { type: "shipment", consignee: to.id, from: "百色", to: "深圳", shippedAt: this.time(c.when), ...(quantity ? { quantity } : {}), ...(shipper ? { shipper: shipper.address } : {}) };
+        // Carriers are consignees often enough that journeys go through them: shipped to, received, shipped on.
+        const to = this.pick(c.to, [...this.orgs.filter(isa("processor", "carrier", "retailer")), ...this.orgs.filter(isa("carrier", "retailer"))]);
+        const quantity = c.amount ? this.quantity(ledger, by, c.amount) : undefined;
+        const body = { type: "shipment", consignee: to.id, from: "百色", to: "深圳", shippedAt: this.time(c.when), ...(quantity ? { quantity } : {}) };
         return this.event(by, batch, body);
       }
       case "receive": {

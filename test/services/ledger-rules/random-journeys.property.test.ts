@@ -1,6 +1,6 @@
 /**
  * The property the issue asks for, over the real planner: random journeys — harvests, shipments
- * (to any organisation, of any quantity, sometimes by a carrier taking over), receipts, sales in
+ * (to any organisation, of any quantity, through carriers that receive and ship on), receipts, sales in
  * any unit, splits, merges, recalls and corrections, by plausible and implausible writers, at
  * good and bad times — written through the gateway's API on Hardhat's in-process chain. Most are
  * refused by the rules; that is the point. After each journey, every batch is folded (accepted

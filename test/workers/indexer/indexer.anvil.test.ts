@@ -5,14 +5,13 @@ import path from "node:path";
 import { toQuantity, type Provider } from "ethers";
 import { batchId, MANGO_GTIN } from "../../helpers/ledger-fixture";
 import { startAnvil, type AnvilHandle } from "../../../server/chain/anvil";
-import { ZERO_HASH } from "../../../server/domain/hashes";
 import { EventKind } from "../../../server/domain/event-kinds";
 import { openDatabase, type Db } from "../../../server/store/database";
 import { createIndexer, rebuildIndex, type IndexerOptions } from "../../../server/workers/indexer";
 import { expectIndexMatchesChain, freePort, snapshotIndex, type Prepared } from "./helpers";
 import { ledgerOnAnvil, newOrgs, type AnvilLedger } from "./anvil-ledger";
 
-const { Harvest, Processing, Shipment } = EventKind;
+const { Harvest, Processing, Shipment, Receipt } = EventKind;
 
 /** The index says what the chain says, and is what a rebuild from scratch gives. */
 async function expectConverged(db: Db, chain: AnvilLedger): Promise<void> {
@@ -68,20 +67,26 @@ describe("indexer following anvil", function () {
 
     it("undoes indexed blocks that a reorg replaced and converges to the new chain", async function () {
       const { writer: w, orgs, provider, ledger, deployment } = chain;
-      // The cooperative packs its own harvests (it holds them); the carrier takes what it ships over from it.
+      // The cooperative packs its own harvests (it holds them) and ships A to the carrier.
       const { producer, carrier, certifier } = orgs;
       const [A, B, C, D] = ["RG-A", "RG-B", "RG-C", "RG-D"].map((lot) => batchId(lot));
       await w.record(producer, A, Harvest);
       await w.record(producer, B, Harvest);
       const certA = await w.attest(certifier, { batch: A }, "RG-CERT-A");
       const fork = await provider.getBlockNumber();
-      const headB = await ledger.headOf(B);
+      // The new chain, signed and proven at the fork: D harvested, B shipped, C made from A alone;
+      // A neither revoked nor shipped.
+      const replacements = [
+        await w.prepare(producer, D, Harvest),
+        await w.prepare(producer, B, Shipment, { counterparty: carrier }),
+        await w.prepare(producer, C, Processing, { inputs: [A] }),
+      ];
 
       // Four blocks that the reorg will replace.
       await w.record(producer, C, Processing, { inputs: [A, B] });
       await w.revoke(certifier, certA, "withdrawn");
       const certLine = await w.attest(certifier, { producer: producer.address, gtin: MANGO_GTIN }, "RG-LINE");
-      await w.record(carrier, A, Shipment);
+      await w.record(producer, A, Shipment, { counterparty: carrier });
       const latest = await provider.getBlockNumber();
       expect(latest).to.equal(fork + 4);
 
@@ -95,12 +100,8 @@ describe("indexer following anvil", function () {
       ]);
       expect(inputsOf(db, C)).to.deep.equal([A, B]);
 
-      // The new chain: D harvested, B shipped, C made from A alone; A neither revoked nor shipped.
-      await reorg(4, [
-        await w.prepare(producer, D, Harvest),
-        await w.prepare(carrier, B, Shipment, { prevHead: headB }),
-        await w.prepare(producer, C, Processing, { inputs: [A], prevHead: ZERO_HASH }),
-      ]);
+      await reorg(4, replacements);
+      expect((await ledger.headOf(B)).toLowerCase()).to.equal(replacements[1].step.head);
 
       expect(await indexer.tick()).to.deep.equal({ from: fork + 1, to: latest, rewound: fork });
       await expectConverged(db, chain);
@@ -117,7 +118,11 @@ describe("indexer following anvil", function () {
 
       await w.record(orgs.producer, E, Harvest);
       await w.record(orgs.producer, F, Harvest);
-      const replacements = [await w.prepare(orgs.producer, G, Harvest), await w.prepare(orgs.carrier, E, Shipment)];
+      // E's shipment extends a harvest the reorg takes away: the replacement block refuses it.
+      const replacements = [
+        await w.prepare(orgs.producer, G, Harvest),
+        await w.prepare(orgs.producer, E, Shipment, { counterparty: orgs.carrier }),
+      ];
 
       // The first eth_getLogs answers from the old blocks, then the reorg happens.
       let reorged = false;
@@ -162,7 +167,7 @@ describe("indexer following anvil", function () {
       anvil = await startAnvil(options);
       let chain = await ledgerOnAnvil(anvil.rpcUrl, orgs, deploymentsDir);
       await chain.writer.record(orgs.producer, P, Harvest);
-      await chain.writer.record(orgs.carrier, P, Shipment);
+      await chain.writer.record(orgs.producer, P, Shipment, { counterparty: orgs.carrier });
       await anvil.stop();
       anvil = await startAnvil(options);
       chain = await ledgerOnAnvil(anvil.rpcUrl, orgs, deploymentsDir); // reuses the deployment
@@ -175,7 +180,7 @@ describe("indexer following anvil", function () {
 
       // Phase 2, never saved: indexed, then lost to a hard kill.
       await chain.writer.record(orgs.producer, Q, Harvest);
-      // The cooperative packs what it kept of P with Q (the carrier took part of P).
+      // The cooperative packs what it kept of P with Q (it shipped part of P to the carrier).
       await chain.writer.record(orgs.producer, R, Processing, { inputs: [P, Q] });
       await chain.writer.attest(orgs.certifier, { batch: R }, "RS-CERT-R");
       const lost = await provider.getBlockNumber();
@@ -195,9 +200,9 @@ describe("indexer following anvil", function () {
       // The chain grows past the lost height with other blocks.
       await chain.writer.record(orgs.producer, S, Harvest);
       await chain.writer.record(orgs.producer, R, Processing, { inputs: [S] });
-      await chain.writer.record(orgs.carrier, S, Shipment);
-      await chain.writer.record(orgs.carrier, R, Shipment);
-      await chain.writer.record(orgs.carrier, P, Shipment);
+      await chain.writer.record(orgs.producer, S, Shipment, { counterparty: orgs.carrier });
+      await chain.writer.record(orgs.producer, R, Shipment, { counterparty: orgs.carrier });
+      await chain.writer.record(orgs.carrier, P, Receipt);
       expect(await provider.getBlockNumber()).to.be.greaterThan(lost);
       await indexer.tick();
       await expectConverged(db, chain);

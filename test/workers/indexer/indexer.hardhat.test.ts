@@ -139,7 +139,7 @@ describe("indexer on the Hardhat network", function () {
     const indexer = indexerFor(f, db, { confirmations: 2 });
     const { A } = STORY;
     await w.record(f.producer, A, Harvest);
-    await w.record(f.carrier, A, Shipment);
+    await w.record(f.producer, A, Shipment, { counterparty: f.retailer });
     await w.record(f.retailer, A, Receipt);
     const kinds = () => db.prepare(`SELECT kind FROM idx_events ORDER BY position`).pluck().all();
     const latest = await ethers.provider.getBlockNumber();
@@ -165,7 +165,7 @@ describe("indexer on the Hardhat network", function () {
     const indexer = indexerFor(f, db);
     const first = await indexer.tick();
     const indexed = snapshotIndex(db);
-    expect(indexed.events).to.have.length(16);
+    expect(indexed.events).to.have.length(18);
 
     const again = await indexer.tick();
     expect(again).to.deep.equal({ from: first.to + 1, to: first.to });
@@ -289,7 +289,7 @@ describe("indexer on the Hardhat network", function () {
     } finally {
       await indexer.stop();
     }
-    await w.record(f.carrier, STORY.A, Shipment);
+    await w.record(f.producer, STORY.A, Shipment, { counterparty: f.carrier });
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(count()).to.equal(1);
   });
@@ -305,6 +305,7 @@ describe("indexer on the Hardhat network", function () {
     expect(names).to.have.members([
       "EventRecorded",
       "BatchDerived",
+      "BatchShipped",
       "EventRejected",
       "CertificationAttested",
       "CertificationRevoked",

@@ -4,16 +4,17 @@
  * two events on one batch in one transaction, a rejected event, a recall, certifications of a
  * batch and of a product line, and a revocation.
  *
- * Its events carry placeholder details, but their order is a journey that could be true: the
- * carrier takes A (part of it), B and K to the packing house, which receives them before it
- * processes them; the cooperative merges what it kept of A into M.
+ * Its events carry placeholder details, but their order is a journey that could be true under
+ * the chain's custody: the cooperative ships A to the carrier, which receives it and takes it on
+ * to the packing house; B and K go to the packing house straight from their producers. The
+ * packing house receives them before it processes them and sends what it kept of A back out
+ * with the carrier; the cooperative, still a holder of A, merges A into M.
  */
 import { loadFixture } from "@nomicfoundation/hardhat-toolbox/network-helpers";
 import { ethers } from "hardhat";
 import { batchId, deployLedgerFixture, KIWI_GTIN, MANGO_GTIN, type LedgerFixture } from "../../helpers/ledger-fixture";
 import { openDatabase } from "../../../server/store/database";
 import { createIndexer } from "../../../server/workers/indexer";
-import { nextHead } from "../../../server/chain/typed-data";
 import { EventKind } from "../../../server/domain/event-kinds";
 import { LedgerWriter } from "./helpers";
 
@@ -42,25 +43,29 @@ export async function recordStory(f: LedgerFixture, between: () => Promise<unkno
   await step(() => w.record(f.producer, A, Harvest));
   await step(() => w.record(f.producer, B, Harvest));
   await step(() => w.record(f.otherProducer, K, Harvest));
-  for (const batch of [A, B, K]) {
-    await step(() => w.record(f.carrier, batch, Shipment));
+  await step(() => w.record(f.producer, A, Shipment, { counterparty: f.carrier }));
+  await step(() => w.record(f.carrier, A, Receipt));
+  await step(() => w.record(f.carrier, A, Shipment, { counterparty: f.processor }));
+  await step(() => w.record(f.processor, A, Receipt));
+  for (const [batch, producer] of [
+    [B, f.producer],
+    [K, f.otherProducer],
+  ] as const) {
+    await step(() => w.record(producer, batch, Shipment, { counterparty: f.processor }));
     await step(() => w.record(f.processor, batch, Receipt));
   }
   await step(() => w.record(f.processor, C, Processing, { inputs: [A, B] }));
-  await step(() => w.record(f.carrier, A, Shipment)); // what the packing house kept of A
+  await step(() => w.record(f.processor, A, Shipment, { counterparty: f.carrier })); // what the packing house kept of A
   await step(async () =>
     w.recordBatch([
-      await w.prepare(f.carrier, C, Shipment),
-      await w.prepare(f.outsider, K, Shipment), // rejected: no role
+      await w.prepare(f.processor, C, Shipment, { counterparty: f.retailer }),
+      await w.prepare(f.outsider, K, Shipment, { counterparty: f.retailer }), // rejected: no role
       await w.prepare(f.processor, K, Processing, { inputs: [B] }),
     ]),
   );
   await step(async () => {
     const harvest = await w.prepare(f.producer, M, Harvest);
-    const processing = await w.prepare(f.producer, M, Processing, {
-      inputs: [A],
-      prevHead: nextHead(harvest.event, f.producer.address),
-    });
+    const processing = await w.prepare(f.producer, M, Processing, { inputs: [A], after: harvest });
     return w.recordBatch([harvest, processing]);
   });
   await step(() => w.record(f.producer, B, Recall));

@@ -10,10 +10,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Contract, Interface, JsonRpcProvider, Wallet, hexlify, randomBytes, type TypedDataDomain } from "ethers";
+import { Contract, Interface, JsonRpcProvider, Wallet, ZeroAddress, hexlify, randomBytes, type TypedDataDomain } from "ethers";
 import { startAnvil, ANVIL_DEV_KEY, type AnvilHandle } from "../../../server/chain/anvil";
 import { deployLedger, type Deployment } from "../../../server/chain/deploy-ledger";
-import { ledgerDomain, nextHead, signEvent } from "../../../server/chain/typed-data";
+import { chainStep, ledgerDomain, signEvent } from "../../../server/chain/typed-data";
+import type { Custody } from "../../../server/domain/custody";
 import { type LedgerEvent } from "../../../server/domain/ledger-types";
 import { hashDetail, ZERO_HASH } from "../../../server/domain/hashes";
 import { canonicalize } from "../../../server/domain/canonical-json";
@@ -149,28 +150,49 @@ export class OutboxWriter {
     this.outbox = new OutboxRepository(db);
   }
 
-  /** Signs over the head the batch will have once everything accepted is recorded (outbox.latestHead). */
+  /**
+   * Signs over the head the batch will have once everything accepted is recorded (outbox.latest),
+   * or over `prevHead` (an accepted event's head, or zero); a shipment names its `counterparty`.
+   */
   async add(
     signer: Wallet,
     batchId: string,
     kind: number,
-    options: { inputs?: string[]; prevHead?: string } = {},
+    options: { inputs?: string[]; prevHead?: string; counterparty?: string | { address: string } } = {},
   ): Promise<OutboxEvent> {
     const detail = canonicalize({ n: ++this.counter, kind, batchId, note: `event ${this.counter}` });
-    const prevHead = options.prevHead ?? this.outbox.latestHead(batchId) ?? ZERO_HASH;
+    const counterparty = options.counterparty ?? ZeroAddress;
     const event: LedgerEvent = {
       batchId,
       kind,
-      prevHead,
+      prevHead: options.prevHead ?? this.outbox.latestHead(batchId) ?? ZERO_HASH,
       dataHash: hashDetail(JSON.parse(detail)),
       inputs: options.inputs ?? [],
+      counterparty: typeof counterparty === "string" ? counterparty : counterparty.address,
     };
     const signed = await signEvent(signer, this.domain, event);
     return this.insert(signer.address, event, signed, detail);
   }
 
-  insert(signer: string, event: LedgerEvent, signed: { r: string; s: string; v: number }, detail = "{}"): OutboxEvent {
+  /**
+   * Accepts a signed event as the API does, with its link and the custody after it: extending
+   * the custody of the accepted event whose head it signs over, or `custodyBefore` when the
+   * batch was moved by others (the API reads it from the index).
+   */
+  insert(
+    signer: string,
+    event: LedgerEvent,
+    signed: { r: string; s: string; v: number },
+    detail = "{}",
+    custodyBefore?: Custody,
+  ): OutboxEvent {
     const id = randomUUID();
+    const before =
+      event.prevHead === ZERO_HASH
+        ? undefined
+        : (custodyBefore ?? this.outbox.ofBatch(event.batchId).findLast((e) => e.head.toLowerCase() === event.prevHead.toLowerCase())?.custody);
+    if (event.prevHead !== ZERO_HASH && !before) throw new Error(`no accepted event of ${event.batchId} has head ${event.prevHead}`);
+    const { head, link, custody } = chainStep(event, signer, before);
     this.outbox.insert({
       id,
       batchId: event.batchId,
@@ -178,7 +200,10 @@ export class OutboxWriter {
       orgId: this.orgId(signer),
       signer,
       prevHead: event.prevHead,
-      head: nextHead(event, signer),
+      head,
+      counterparty: event.counterparty,
+      link,
+      custody,
       dataHash: event.dataHash,
       detail,
       inputs: event.inputs,
@@ -278,10 +303,11 @@ export async function expectOnChainExactlyOnce(chain: TestChain, db: Db): Promis
 
 /**
  * `batches` harvests and `splits` packs, each a journey that could be true: the first `splits`
- * harvests are shipped to the packing house, which receives them and packs each into a new batch
- * (processing naming the harvest as its input); every pack and every other harvest is shipped to
- * the counter, received and sold. 4 × batches + 3 × splits events, interleaved pseudo-randomly
- * (each batch's own events in order, a pack only once its harvest reached the packing house).
+ * harvests are shipped by the cooperative straight to the packing house, which receives them and
+ * packs each into a new batch (processing naming the harvest as its input); every pack and every
+ * other harvest is shipped by its holder to the counter, received and sold. 4 × batches +
+ * 3 × splits events, interleaved pseudo-randomly (each batch's own events in order, a pack only
+ * once its harvest reached the packing house).
  */
 export async function supplyChain(
   writer: OutboxWriter,
@@ -290,26 +316,29 @@ export async function supplyChain(
   batches: number,
   splits: number,
 ): Promise<void> {
-  type Step = { signer: Wallet; batchId: string; kind: number; inputs?: string[] };
-  const toCounter = (batchId: string): Step[] => [
-    { signer: orgs.carrier, batchId, kind: KIND.Shipment },
+  type Step = { signer: Wallet; batchId: string; kind: number; inputs?: string[]; counterparty?: Wallet };
+  const toCounter = (batchId: string, holder: Wallet): Step[] => [
+    { signer: holder, batchId, kind: KIND.Shipment, counterparty: orgs.retailer },
     { signer: orgs.retailer, batchId, kind: KIND.Receipt },
     { signer: orgs.retailer, batchId, kind: KIND.Sale },
   ];
   const toPackingHouse = (batchId: string): Step[] => [
-    { signer: orgs.carrier, batchId, kind: KIND.Shipment },
+    { signer: orgs.producer, batchId, kind: KIND.Shipment, counterparty: orgs.processor },
     { signer: orgs.processor, batchId, kind: KIND.Receipt },
   ];
   const plans: { steps: Step[]; after?: string }[] = [];
   for (let i = 0; i < batches; i++) {
     const id = batch(`${prefix}H${i}`);
     const harvest = { signer: orgs.producer, batchId: id, kind: KIND.Harvest };
-    plans.push({ steps: [harvest, ...(i < splits ? toPackingHouse(id) : toCounter(id))] });
+    plans.push({ steps: [harvest, ...(i < splits ? toPackingHouse(id) : toCounter(id, orgs.producer))] });
   }
   for (let j = 0; j < splits; j++) {
     const input = batch(`${prefix}H${j}`);
     const id = batch(`${prefix}P${j}`);
-    plans.push({ steps: [{ signer: orgs.processor, batchId: id, kind: KIND.Processing, inputs: [input] }, ...toCounter(id)], after: input });
+    plans.push({
+      steps: [{ signer: orgs.processor, batchId: id, kind: KIND.Processing, inputs: [input] }, ...toCounter(id, orgs.processor)],
+      after: input,
+    });
   }
   const arrived = new Set<string>();
   let seed = 42;
@@ -318,7 +347,7 @@ export async function supplyChain(
     const ready = plans.filter((p) => !p.after || arrived.has(p.after));
     const plan = ready[Math.floor(random() * ready.length)];
     const step = plan.steps.shift()!;
-    await writer.add(step.signer, step.batchId, step.kind, { inputs: step.inputs });
+    await writer.add(step.signer, step.batchId, step.kind, { inputs: step.inputs, counterparty: step.counterparty });
     if (plan.steps.length === 0) {
       arrived.add(step.batchId);
       plans.splice(plans.indexOf(plan), 1);

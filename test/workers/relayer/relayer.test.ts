@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { ZeroAddress } from "ethers";
 import { signEvent } from "../../../server/chain/typed-data";
 import { type LedgerEvent } from "../../../server/domain/ledger-types";
 import { ZERO_HASH } from "../../../server/domain/hashes";
@@ -81,7 +82,7 @@ describe("relayer", function () {
     for (let i = 0; i < 10; i++) {
       await writer.add(producer, batch(`b${i}`), KIND.Harvest);
       if (i === 5) bad = (await writer.add(outsider, batch("b-outsider"), KIND.Harvest)).id;
-      await writer.add(carrier, batch(`b${i}`), KIND.Shipment);
+      await writer.add(producer, batch(`b${i}`), KIND.Shipment, { counterparty: carrier });
     }
 
     await tickUntilSettled(relayer, db);
@@ -101,7 +102,7 @@ describe("relayer", function () {
   // failure is settled before the stale events' own receipt is read).
   for (const batchSize of [50, 2]) {
     it(`re-signs a custodial event whose predecessor failed, and fails a self-signed one with the stale-head reason (batches of ${batchSize})`, async function () {
-      const { producer, carrier, retailer, selfRetailer, outsider } = chain.orgs;
+      const { producer, retailer, selfRetailer, outsider } = chain.orgs;
       const resigned: string[] = [];
       const { db, relayer, writer, outbox } = await setup({
         batchSize,
@@ -115,6 +116,7 @@ describe("relayer", function () {
             prevHead,
             dataHash: event.dataHash,
             inputs: event.inputs,
+            counterparty: event.counterparty,
           };
           return signEvent(retailer, chain.domain, again);
         },
@@ -125,12 +127,12 @@ describe("relayer", function () {
       // role), and the receipt and sale that extended it are stale. Without it they still hold
       // true: the shipment they follow is on chain.
       await writer.add(producer, selfSigned, KIND.Harvest);
-      const shx = await writer.add(carrier, selfSigned, KIND.Shipment);
+      const shx = await writer.add(producer, selfSigned, KIND.Shipment, { counterparty: selfRetailer });
       const sx = await writer.add(outsider, selfSigned, KIND.Processing); // no role: fails
       const rx = await writer.add(selfRetailer, selfSigned, KIND.Receipt);
       const salex = await writer.add(selfRetailer, selfSigned, KIND.Sale);
       await writer.add(producer, custodial, KIND.Harvest);
-      const shy = await writer.add(carrier, custodial, KIND.Shipment);
+      const shy = await writer.add(producer, custodial, KIND.Shipment, { counterparty: retailer });
       await writer.add(outsider, custodial, KIND.Processing);
       const ry = await writer.add(retailer, custodial, KIND.Receipt);
       const saley = await writer.add(retailer, custodial, KIND.Sale);
@@ -172,12 +174,13 @@ describe("relayer", function () {
       prevHead: ZERO_HASH,
       dataHash: `0x${"ab".repeat(32)}`,
       inputs: [],
+      counterparty: ZeroAddress,
     };
     const signed = await signEvent(producer, chain.domain, harvest);
-    const other = await chain.ledger.connect(await chain.fundedWallet()).getFunction("record")(signed, []);
+    const other = await chain.ledger.connect(await chain.fundedWallet()).getFunction("record")(signed, [], [], []);
     const otherReceipt = await other.wait();
     const accepted = writer.insert(producer.address, harvest, signed);
-    await writer.add(carrier, id, KIND.Shipment);
+    await writer.add(producer, id, KIND.Shipment, { counterparty: carrier });
 
     await tickUntilSettled(relayer, db);
 
@@ -202,6 +205,7 @@ describe("relayer", function () {
       prevHead: ZERO_HASH,
       dataHash: `0x${"cd".repeat(32)}`,
       inputs: [],
+      counterparty: ZeroAddress,
     };
     const bad = writer.insert(producer.address, malformed, await signEvent(producer, chain.domain, malformed));
     for (let i = 3; i < 5; i++) await writer.add(producer, batch(`g${i}`), KIND.Harvest);
@@ -225,7 +229,7 @@ describe("relayer", function () {
     try {
       for (let i = 0; i < 4; i++) {
         await writer.add(producer, batch(`e${i}`), KIND.Harvest);
-        await writer.add(carrier, batch(`e${i}`), KIND.Shipment);
+        await writer.add(producer, batch(`e${i}`), KIND.Shipment, { counterparty: carrier });
       }
       expect((await relayer.tick()).sent).to.equal(1);
       const first = txs.all()[0];

@@ -37,11 +37,15 @@ describe("relayer: re-signing under the ledger's rules", function () {
 
   it("fails a receipt whose shipment failed on chain, and re-signs what stands without it", async function () {
     const { batchId } = (await h.call("POST", "/api/v1/batches", { token: producer.apiKey, body: payload.harvest("RS-1") })).body;
+    // The carrier takes 300 kg over: the cooperative ships them to it, and it receives them.
+    const kg = (amount: number) => ({ quantity: { amount, unit: "kg" } });
+    await accepted(batchId, producer, payload.shipment(carrier.id, { ...kg(300), shippedAt: "2026-06-02T06:00:00+08:00" }));
+    await accepted(batchId, carrier, { ...payload.receipt, location: "承运方冷链中转仓", receivedAt: "2026-06-02T08:00:00+08:00" });
     await h.settle();
     // All accepted while the chain still knows the carrier; its role is revoked before they are sent.
-    const shipment = await accepted(batchId, carrier, payload.shipment(counter.id, { quantity: { amount: 200, unit: "kg" } }));
+    const shipment = await accepted(batchId, carrier, payload.shipment(counter.id, { ...kg(200), shippedAt: "2026-06-02T10:00:00+08:00" }));
     const receipt = await accepted(batchId, counter, payload.receipt);
-    const ownShipment = await accepted(batchId, producer, payload.shipment(counter.id, { quantity: { amount: 100, unit: "kg" } }));
+    const ownShipment = await accepted(batchId, producer, payload.shipment(counter.id, { ...kg(100), shippedAt: "2026-06-03T10:00:00+08:00" }));
     const { contract } = (await h.call("GET", "/api/v1/chain")).body;
     const admin = new Contract(contract, loadLedgerArtifact().abi, new Wallet(ANVIL_DEV_KEY, h.provider));
     await (await admin.revokeRole(roleId("carrier"), carrier.address)).wait();
@@ -52,10 +56,11 @@ describe("relayer: re-signing under the ledger's rules", function () {
     const refused = await status(receipt);
     expect(refused.status).to.equal("failed");
     expect(refused.error).to.contain("breaks a rule of the ledger").and.to.contain("nothing of this batch was shipped to");
-    // The producer's own shipment never needed the carrier's: re-signed over the real head, on chain.
+    // The producer's own shipment (it still holds the rest) never needed the carrier's: re-signed
+    // over the real head, on chain.
     expect((await status(ownShipment)).status).to.equal("confirmed");
     const read = (await h.call("GET", `/api/v1/batches/${batchId}`)).body;
-    expect(read.events.map((e: { type: string }) => e.type)).to.deep.equal(["harvest", "shipment"]);
+    expect(read.events.map((e: { type: string }) => e.type)).to.deep.equal(["harvest", "shipment", "receipt", "shipment"]);
     expect(read.findings).to.deep.equal([]);
   });
 });
