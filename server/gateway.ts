@@ -16,6 +16,8 @@ import { certificationRoutes } from "./api/certification-routes";
 import { openApiDocument } from "./api/openapi";
 import { orgRoutes } from "./api/org-routes";
 import { readRoutes } from "./api/read-routes";
+import { detailRoutes } from "./api/detail-routes";
+import { DetailFeedReads } from "./store/detail-feed-reads";
 import type { RouteSpec } from "./api/route-spec";
 import { signingRoutes } from "./api/signing-routes";
 import { systemRoutes } from "./api/system-routes";
@@ -284,6 +286,11 @@ export function createGateway(options: GatewayOptions) {
     ...serialRoutes(serialService),
     ...importRoutes(imports),
     ...readRoutes({ batches, verifier }),
+    ...detailRoutes({
+      publicDetail: (dataHash) => details.publicDetail(dataHash),
+      feed: new DetailFeedReads(db),
+      indexedBlock: () => indexer.status().cursor,
+    }),
     ...privateFieldRoutes(
       new PrivateFieldProofs({
         event: (eventId) => outbox.byId(eventId),

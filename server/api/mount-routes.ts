@@ -21,7 +21,13 @@ export function mountRoutes(specs: RouteSpec[], auth: Authenticator): Router {
   for (const spec of specs) {
     router[spec.method](expressPath(spec.path), (req: Request, res: Response, next: NextFunction) => {
       handle(spec, auth, req)
-        .then((result) => res.status(result.status).json(result.body))
+        .then((result) => {
+          if (result.headers) res.set(result.headers);
+          res.status(result.status);
+          // A raw body goes out as its bytes; Express answers 304 itself when the ETag matches.
+          if (result.raw) res.type(result.raw.contentType).send(result.raw.bytes);
+          else res.json(result.body);
+        })
         .catch(next);
     });
   }

@@ -53,8 +53,8 @@ export function readRoutes(deps: ReadRouteDeps): RouteSpec[] {
       },
       responses: { 200: "{batches, total, limit, offset}", 400: "a filter is invalid" },
       handle: ({ query }) => {
-        const limit = integer(query.limit, "limit", 20, 1, MAX_PAGE);
-        const offset = integer(query.offset, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
+        const limit = queryInteger(query.limit, "limit", 20, 1, MAX_PAGE);
+        const offset = queryInteger(query.offset, "offset", 0, 0, Number.MAX_SAFE_INTEGER);
         const text = (name: string) => {
           const value = query[name];
           if (value === undefined) return undefined;
@@ -78,7 +78,7 @@ export function readRoutes(deps: ReadRouteDeps): RouteSpec[] {
   ];
 }
 
-function integer(value: unknown, field: string, fallback: number, min: number, max: number): number {
+export function queryInteger(value: unknown, field: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const number = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : NaN;
   if (!Number.isSafeInteger(number) || number < min || number > max) throw invalidField(field, `must be an integer from ${min} to ${max}`);

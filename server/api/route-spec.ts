@@ -24,6 +24,10 @@ export interface RouteContext<Body> {
 export interface RouteResult {
   status: number;
   body: unknown;
+  /** Response headers beyond the defaults (ETag, Cache-Control, Link). */
+  headers?: Record<string, string>;
+  /** Sent byte for byte with this type instead of `body` as JSON (a canonical detail, NDJSON). */
+  raw?: { contentType: string; bytes: string | Buffer };
 }
 
 export interface RouteSpec<Body = unknown> {

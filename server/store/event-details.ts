@@ -31,6 +31,23 @@ export class EventDetails {
     );
   }
 
+  /**
+   * The detail as the public may read it: one the chain holds the hash of, or one of a write this
+   * gateway accepted that has not failed (on its way to the chain). A failed write's detail is
+   * no one's record.
+   */
+  publicDetail(dataHash: string): string | undefined {
+    const hash = dataHash.toLowerCase();
+    const row = this.sql(
+      `SELECT detail FROM event_details d WHERE d.data_hash = @hash AND (
+         EXISTS (SELECT 1 FROM idx_events WHERE data_hash = @hash)
+         OR EXISTS (SELECT 1 FROM idx_certifications WHERE data_hash = @hash)
+         OR EXISTS (SELECT 1 FROM outbox WHERE data_hash = @hash AND status != 'failed')
+         OR EXISTS (SELECT 1 FROM certification_outbox WHERE payload ->> '$.attestation.dataHash' = @hash AND status != 'failed'))`,
+    ).get({ hash }) as { detail: string } | undefined;
+    return row?.detail;
+  }
+
   get(dataHash: string): EventDetail | undefined {
     const row = this.sql(`SELECT data_hash, detail, created_at FROM event_details WHERE data_hash = ?`).get(dataHash) as
       | { data_hash: string; detail: string; created_at: string }

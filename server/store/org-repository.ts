@@ -74,6 +74,19 @@ export class OrgRepository {
     return this.byId(LEDGER_ADMIN_ORG_ID)!;
   }
 
+  /**
+   * Adds an organisation as the chain's signed details name it (id, name, role, address), where
+   * this gateway does not know that id or address yet: how a replica or a rebuilt index learns
+   * the names its pages show. It holds no key here and cannot write. Returns whether it was added.
+   */
+  learn(org: { id: string; name: string; role: string; address: string }): boolean {
+    return (
+      this.sql(
+        `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at) VALUES (?, ?, ?, ?, 0, NULL, ?) ON CONFLICT DO NOTHING`,
+      ).run(org.id, org.name, org.role, org.address, new Date().toISOString()).changes === 1
+    );
+  }
+
   byId(id: string): Org | undefined {
     const row = this.sql(`SELECT * FROM orgs WHERE id = ?`).get(id) as OrgRow | undefined;
     return row && toOrg(row);

@@ -465,4 +465,22 @@ export const MIGRATIONS: readonly string[] = [
   DELETE FROM idx_blocks;
   DELETE FROM idx_cursor;
   `,
+  `
+  -- The open ledger: details are served by their hash and fed to other parties in chain order,
+  -- and details from outside are kept only when the chain holds their hash.
+  CREATE INDEX idx_events_by_data_hash ON idx_events(data_hash);
+  CREATE INDEX idx_events_in_chain_order ON idx_events(block_number, log_index);
+  CREATE INDEX idx_certifications_by_data_hash ON idx_certifications(data_hash);
+  CREATE INDEX idx_certifications_in_chain_order ON idx_certifications(block_number, log_index);
+  CREATE INDEX outbox_by_data_hash ON outbox(data_hash);
+  CREATE INDEX certification_outbox_by_data_hash ON certification_outbox((payload ->> '$.attestation.dataHash'));
+  -- Details from a peer or a bundle that did not hash to what the chain holds: refused, and kept
+  -- here so that the operator sees who served what.
+  CREATE TABLE detail_refusals (
+    data_hash   TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    reason      TEXT NOT NULL,
+    refused_at  TEXT NOT NULL
+  );
+  `,
 ];
