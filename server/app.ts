@@ -16,6 +16,7 @@ import { apiReadRateLimit, securityHeaders } from "./web/security";
 import { apiClientError, clientErrorPage, clientStatusOf } from "./web/client-errors";
 import { closeUnreadBodies } from "./web/close-unread-bodies";
 import { sameOriginPosts } from "./web/origin-check";
+import { readOnlyGuard } from "./web/read-only";
 import { webNotFound, webServerError } from "./html/not-found-page";
 
 export interface AppDeps {
@@ -28,6 +29,8 @@ export interface AppDeps {
   publicBaseUrl?: string;
   /** API reads per minute per client address, and verifications among them; 0 turns one off. */
   rateLimits?: { apiReadsPerMinute: number; verifiesPerMinute: number };
+  /** A read gateway: every write and console page refused, naming where writes go. */
+  readOnly?: { writeGatewayUrl?: string };
   /** The API's CSV uploads: their size, and the cap on uploads in flight shared with the console. */
   csvUpload?: { maxBytes: number; room: UploadRoom };
 }
@@ -60,6 +63,7 @@ export function createApp(deps: AppDeps): Express {
       }
     }),
   );
+  if (deps.readOnly) app.use(readOnlyGuard(deps.readOnly.writeGatewayUrl));
   const limits = deps.rateLimits ?? { apiReadsPerMinute: LIMIT_DEFAULTS.apiReadsPerMinute, verifiesPerMinute: LIMIT_DEFAULTS.verifiesPerMinute };
   app.use("/api", apiReadRateLimit(limits.apiReadsPerMinute, limits.verifiesPerMinute));
   for (const router of deps.web ?? []) app.use(router);

@@ -50,6 +50,11 @@ const schema = z
     RPC_URL: optional(z.string().url()),
     RELAYER_KEY: optional(hexKey),
     ADMIN_KEY: optional(hexKey),
+    LEDGER_ADDRESS: optional(z.string().regex(/^0x[0-9a-fA-F]{40}$/, "must be the ledger contract's address")),
+    LEDGER_DEPLOY_BLOCK: z.coerce.number().int().min(0).default(0),
+    PEER_URLS: optional(z.string().min(1)),
+    WRITE_GATEWAY_URL: optional(z.string().url()),
+    DETAIL_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
     CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(0),
     ANVIL_STATE_INTERVAL: z.coerce.number().int().min(1).default(5),
     ADMIN_TOKEN: optional(z.string().min(24, "must be at least 24 characters")),
@@ -75,10 +80,22 @@ const schema = z
     HTTP_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(TIMEOUT_DEFAULTS.idleMs),
   })
   .superRefine((env, ctx) => {
+    // A read gateway: RPC_URL and LEDGER_ADDRESS, and no keys at all.
+    const readGateway = Boolean(env.RPC_URL && env.LEDGER_ADDRESS && !env.RELAYER_KEY && !env.ADMIN_KEY);
     for (const key of ["RELAYER_KEY", "ADMIN_KEY"] as const) {
-      if (env.RPC_URL && !env[key]) {
-        ctx.addIssue({ code: "custom", path: [key], message: "is required when RPC_URL names an external chain" });
+      if (env.RPC_URL && !env[key] && !readGateway) {
+        ctx.addIssue({ code: "custom", path: [key], message: "is required when RPC_URL names an external chain (a read gateway sets LEDGER_ADDRESS and no keys)" });
       }
+    }
+    if (env.LEDGER_ADDRESS && !readGateway) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["LEDGER_ADDRESS"],
+        message: "is for a read gateway (with RPC_URL and no ADMIN_KEY or RELAYER_KEY); a writing gateway deploys its ledger or finds it in DATA_DIR/deployments",
+      });
+    }
+    for (const [index, peer] of (env.PEER_URLS ?? "").split(",").filter((p) => p.trim()).entries()) {
+      if (!/^https?:\/\/[^\s]+$/.test(peer.trim())) ctx.addIssue({ code: "custom", path: ["PEER_URLS"], message: `entry ${index + 1} (${peer.trim()}) must be an http(s) URL` });
     }
     if (env.RPC_URL && env.RELAYER_KEY && env.RELAYER_KEY === env.ADMIN_KEY) {
       ctx.addIssue({ code: "custom", path: ["RELAYER_KEY"], message: "must differ from ADMIN_KEY: each keeps its own nonces" });
@@ -113,7 +130,20 @@ function toConfig(env: z.infer<typeof schema>) {
     dataDir,
     publicBaseUrl: env.PUBLIC_BASE_URL ?? `http://${env.HOST}:${env.PORT}`,
     logLevel: env.LOG_LEVEL,
-    chain: env.RPC_URL
+    /** Other gateways of the same deployment: where missing details are fetched from (each checked against the chain). */
+    peers: (env.PEER_URLS ?? "").split(",").map((peer) => peer.trim()).filter(Boolean),
+    chain: env.RPC_URL && env.LEDGER_ADDRESS && !env.ADMIN_KEY && !env.RELAYER_KEY
+      ? {
+          kind: "read" as const,
+          rpcUrl: env.RPC_URL,
+          ledgerAddress: env.LEDGER_ADDRESS,
+          deployBlock: env.LEDGER_DEPLOY_BLOCK,
+          confirmations: env.CONFIRMATIONS,
+          /** Where this read gateway sends writers (said in its refusals). */
+          writeGatewayUrl: env.WRITE_GATEWAY_URL,
+          detailSyncIntervalMs: env.DETAIL_SYNC_INTERVAL_MS,
+        }
+      : env.RPC_URL
       ? {
           kind: "external" as const,
           rpcUrl: env.RPC_URL,

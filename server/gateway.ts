@@ -18,6 +18,10 @@ import { orgRoutes } from "./api/org-routes";
 import { readRoutes } from "./api/read-routes";
 import { detailRoutes } from "./api/detail-routes";
 import { DetailFeedReads } from "./store/detail-feed-reads";
+import { DetailRefusals } from "./store/detail-refusals";
+import { DetailIntake } from "./services/open-ledger/detail-intake";
+import { PeerDetails } from "./services/open-ledger/peer-details";
+import { createDetailSync } from "./workers/detail-sync";
 import type { RouteSpec } from "./api/route-spec";
 import { signingRoutes } from "./api/signing-routes";
 import { systemRoutes } from "./api/system-routes";
@@ -121,6 +125,15 @@ export interface GatewayOptions {
   limits?: Partial<Limits>;
   /** Where uploads wait until their request is answered (DATA_DIR/uploads); a temporary folder when absent. */
   uploadDir?: string;
+  /**
+   * A read gateway: it indexes the chain and serves pages and reads, takes no writes (refused
+   * before a body is read, naming `writeGatewayUrl`), and starts no relayer or sender.
+   */
+  readOnly?: { writeGatewayUrl?: string };
+  /** Other gateways of the deployment: the details this one lacks are fetched from them and checked against the chain. */
+  peers?: string[];
+  /** How often the details missing here are asked of the peers (ms). */
+  detailSyncIntervalMs?: number;
 }
 
 const WEB_DEFAULTS = { rateLimitPerMinute: 600, scanWarnThreshold: 30, scanWarnNetworks: 3, scanWarnDays: 1, scanWindowMinutes: 10 };
@@ -253,6 +266,16 @@ export function createGateway(options: GatewayOptions) {
     log: log("certifications"),
   });
 
+  const detailFeed = new DetailFeedReads(db);
+  const refusals = new DetailRefusals(db);
+  const intake = new DetailIntake(details, detailFeed, orgs, new PhotoRepository(db), (hash, source, reason) => refusals.record(hash, source, reason));
+  const detailSync = options.peers?.length
+    ? createDetailSync({
+        peers: new PeerDetails({ peers: options.peers, intake, feed: detailFeed, transaction: (work) => db.transaction(work)(), log: log("detail sync") }),
+        log: log("detail sync"),
+      })
+    : undefined;
+
   const statuses = new EventStatuses(outbox, certificationOutbox);
   const eventStatus = (eventId: string) => statuses.of(eventId);
 
@@ -263,7 +286,14 @@ export function createGateway(options: GatewayOptions) {
       chain: { chainId: deployment.chainId, contract: deployment.address, deployBlock: deployment.deployBlock },
       ready: () => {
         const status = indexer.status();
-        return { ready: status.caughtUp, indexedBlock: status.cursor, chainBlock: status.chainHead };
+        const sync = detailSync?.status();
+        return {
+          ready: status.caughtUp,
+          indexedBlock: status.cursor,
+          chainBlock: status.chainHead,
+          readOnly: Boolean(options.readOnly),
+          ...(sync ? { details: { missing: sync.missing, refused: sync.refused, keptFromPeers: sync.kept } } : {}),
+        };
       },
       openApi: () => openApiDocument(routes, options.publicBaseUrl),
     }),
@@ -288,7 +318,7 @@ export function createGateway(options: GatewayOptions) {
     ...readRoutes({ batches, verifier }),
     ...detailRoutes({
       publicDetail: (dataHash) => details.publicDetail(dataHash),
-      feed: new DetailFeedReads(db),
+      feed: detailFeed,
       indexedBlock: () => indexer.status().cursor,
     }),
     ...privateFieldRoutes(
@@ -327,6 +357,7 @@ export function createGateway(options: GatewayOptions) {
     routes,
     logger,
     publicBaseUrl: options.publicBaseUrl,
+    readOnly: options.readOnly,
     rateLimits: { apiReadsPerMinute: limits.apiReadsPerMinute, verifiesPerMinute: limits.verifiesPerMinute },
     csvUpload: { maxBytes: limits.csvMaxBytes, room: uploadRoom },
     web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps), uploads), photoRoutes(photos), webRoutes({
@@ -364,14 +395,18 @@ export function createGateway(options: GatewayOptions) {
     certificationSender,
     outbox,
     importRunner,
+    detailSync,
+    intake,
     start() {
       indexer.start(options.indexer.intervalMs);
+      detailSync?.start(options.detailSyncIntervalMs ?? 2_000);
+      if (options.readOnly) return; // nothing to send: a read gateway takes no writes
       relayer.start(options.relayer.intervalMs);
       certificationSender.start(options.relayer.intervalMs);
       importRunner.start();
     },
     async stop() {
-      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), importRunner.stop()]);
+      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), importRunner.stop(), detailSync?.stop()]);
     },
   };
 }

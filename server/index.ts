@@ -11,6 +11,7 @@ import pino from "pino";
 import { loadConfig, type Config } from "./config";
 import { startEmbeddedAnvil, type EmbeddedAnvilHandle } from "./chain/anvil";
 import { deployLedger } from "./chain/deploy-ledger";
+import { joinLedger } from "./chain/join-ledger";
 import { fundOwnAccounts, retireDevAccounts } from "./chain/embedded-accounts";
 import { IpcProvider } from "./chain/ipc-provider";
 import { loadLedgerArtifact } from "./chain/ledger-artifact";
@@ -78,18 +79,33 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
     relayer = keys.relayer.connect(provider);
     await fundOwnAccounts(provider, [admin.address, relayer.address]);
     await retireDevAccounts({ provider, deploymentsDir, admin, relayer, log: (message) => logger.warn({ component: "chain keys" }, message) });
+  } else if (config.chain.kind === "read") {
+    provider = new JsonRpcProvider(config.chain.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
+    // A read gateway holds no key of the deployment. These throwaway keys hold no role and no
+    // funds; nothing reaches them, as every write is refused before it is planned or signed.
+    admin = new Wallet(Wallet.createRandom().privateKey, provider);
+    relayer = new Wallet(Wallet.createRandom().privateKey, provider);
   } else {
     provider = new JsonRpcProvider(config.chain.rpcUrl, undefined, { cacheTimeout: -1, pollingInterval: 250 });
     admin = new Wallet(config.chain.adminKey, provider);
     relayer = new Wallet(config.chain.relayerKey, provider);
   }
 
-  const deployment = await deployLedger({
-    signer: admin,
-    artifact: loadLedgerArtifact(),
-    deploymentsDir,
-    log: (message) => logger.info({ component: "deploy" }, message),
-  });
+  const deployment =
+    config.chain.kind === "read"
+      ? await joinLedger(provider, config.chain.ledgerAddress, config.chain.deployBlock)
+      : await deployLedger({
+          signer: admin,
+          artifact: loadLedgerArtifact(),
+          deploymentsDir,
+          log: (message) => logger.info({ component: "deploy" }, message),
+        });
+  if (config.chain.kind === "read") {
+    logger.info(
+      { ledger: deployment.address, chainId: deployment.chainId, deployBlock: deployment.deployBlock, peers: config.peers },
+      "a read gateway: it indexes the ledger from the chain, fetches details from its peers (each checked against the chain) and takes no writes",
+    );
+  }
 
   const adminToken = config.adminToken ?? firstRunSecret(path.join(config.dataDir, "admin-token"), "admin token");
   const db = openDatabase(path.join(config.dataDir, "gateway.db"));
@@ -109,6 +125,9 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
     logger,
     limits: config.limits,
     uploadDir: path.join(config.dataDir, "uploads"),
+    readOnly: config.chain.kind === "read" ? { writeGatewayUrl: config.chain.writeGatewayUrl } : undefined,
+    peers: config.peers,
+    detailSyncIntervalMs: config.chain.kind === "read" ? config.chain.detailSyncIntervalMs : undefined,
   });
   gateway.start();
 

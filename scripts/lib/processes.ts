@@ -44,6 +44,8 @@ export async function spawnGateway(options: {
   env?: Record<string, string>;
   /** Extra arguments for node itself, such as --cpu-prof. */
   nodeArgs?: string[];
+  /** A read gateway of this ledger on `rpcUrl`: no keys, details from `peers`. */
+  read?: { ledger: string; deployBlock: number; peers: string[] };
 }): Promise<GatewayProcess> {
   const args = [...(options.nodeArgs ?? []), "-r", "ts-node/register/transpile-only", "server/index.ts"];
   const child = spawn(process.execPath, args, {
@@ -51,7 +53,16 @@ export async function spawnGateway(options: {
     env: {
       PATH: process.env.PATH ?? "",
       PORT: String(options.port),
-      ...(options.rpcUrl
+      ...(options.read && options.rpcUrl
+        ? {
+            RPC_URL: options.rpcUrl,
+            LEDGER_ADDRESS: options.read.ledger,
+            LEDGER_DEPLOY_BLOCK: String(options.read.deployBlock),
+            PEER_URLS: options.read.peers.join(","),
+            DETAIL_SYNC_INTERVAL_MS: "200",
+            MASTER_SECRET: "process-test-master-secret-0123456789abcdef",
+          }
+        : options.rpcUrl
         ? {
             RPC_URL: options.rpcUrl,
             ADMIN_KEY: ANVIL_DEV_KEY,

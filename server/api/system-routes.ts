@@ -4,7 +4,15 @@ import { route, type RouteSpec } from "./route-spec";
 export interface SystemRouteDeps {
   chain: { chainId: number; contract: string; deployBlock: number };
   /** Whether the indexer has caught up with the chain. */
-  ready(): { ready: boolean; indexedBlock: number; chainBlock: number | null };
+  ready(): {
+    ready: boolean;
+    indexedBlock: number;
+    chainBlock: number | null;
+    /** The details the chain holds hashes of and this gateway lacks, and those refused from peers since start. */
+    details?: { missing: number | null; refused: number; keptFromPeers: number };
+    /** Whether this is a read gateway (no writes). */
+    readOnly?: boolean;
+  };
   openApi(): object;
 }
 

@@ -35,8 +35,8 @@ export interface CommandContext {
 }
 
 export interface Command {
-  /** The words that name it, e.g. ["batch", "show"]. */
-  words: [string, string];
+  /** The words that name it, e.g. ["batch", "show"], or one word alone (["export"]). */
+  words: [string] | [string, string];
   summary: string;
   /** The synopsis and the options, as --help shows them. */
   usage: string;

@@ -67,6 +67,18 @@ export class DetailFeedReads {
     ).get() as { onChain: number; missing: number };
   }
 
+  /**
+   * The photos that harvests on chain name (in their kept details) and this gateway lacks, each
+   * with the organisation that recorded it (the detail's own `org.id`).
+   */
+  photosWanted(limit: number): Array<{ hash: string; orgId: string }> {
+    return this.sql(
+      `SELECT DISTINCT lower(p.value) AS hash, d.detail ->> '$.org.id' AS orgId
+       FROM idx_events e JOIN event_details d ON d.data_hash = e.data_hash, json_each(d.detail, '$.photoHashes') p
+       WHERE e.kind = 0 AND NOT EXISTS (SELECT 1 FROM photos WHERE hash = lower(p.value)) LIMIT ?`,
+    ).all(limit) as Array<{ hash: string; orgId: string }>;
+  }
+
   /** Whether the chain holds this data hash (an event's or an attestation's). */
   isOnChain(dataHash: string): boolean {
     const hash = dataHash.toLowerCase();

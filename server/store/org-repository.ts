@@ -14,6 +14,8 @@ export interface Org {
   custodial: boolean;
   keystore: string | null;
   createdAt: string;
+  /** Known only from the chain's signed details (a read gateway, a rebuilt index): no key, no member here. */
+  learned?: boolean;
 }
 
 interface OrgRow {
@@ -24,6 +26,7 @@ interface OrgRow {
   custodial: number;
   keystore: string | null;
   created_at: string;
+  learned?: number;
 }
 
 const toOrg = (row: OrgRow): Org => ({
@@ -34,6 +37,7 @@ const toOrg = (row: OrgRow): Org => ({
   custodial: row.custodial === 1,
   keystore: row.keystore,
   createdAt: row.created_at,
+  ...(row.learned ? { learned: true } : {}),
 });
 
 export class OrgRepository {
@@ -82,7 +86,7 @@ export class OrgRepository {
   learn(org: { id: string; name: string; role: string; address: string }): boolean {
     return (
       this.sql(
-        `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at) VALUES (?, ?, ?, ?, 0, NULL, ?) ON CONFLICT DO NOTHING`,
+        `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at, learned) VALUES (?, ?, ?, ?, 0, NULL, ?, 1) ON CONFLICT DO NOTHING`,
       ).run(org.id, org.name, org.role, org.address, new Date().toISOString()).changes === 1
     );
   }

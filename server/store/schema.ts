@@ -476,6 +476,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX certification_outbox_by_data_hash ON certification_outbox((payload ->> '$.attestation.dataHash'));
   -- Details from a peer or a bundle that did not hash to what the chain holds: refused, and kept
   -- here so that the operator sees who served what.
+  -- Organisations a read gateway or a rebuilt index knows only from the chain's signed details.
+  ALTER TABLE orgs ADD COLUMN learned INTEGER NOT NULL DEFAULT 0;
   CREATE TABLE detail_refusals (
     data_hash   TEXT NOT NULL,
     source      TEXT NOT NULL,

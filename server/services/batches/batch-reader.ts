@@ -35,7 +35,7 @@ export interface AcceptedEvents {
   eventId(batchId: string, dataHash: string): string | undefined;
   /** Both at once. */
   accepted(batchId: string, dataHash: string): { id: string; detail: string } | undefined;
-  /** The detail kept under a data hash (an attestation's), whoever wrote it. */
+  /** The detail kept under a data hash (an event's or an attestation's), whoever wrote it. */
   detailByHash(dataHash: string): string | undefined;
   /** Accepted events of the batch that are not confirmed yet, in order. */
   unconfirmed(batchId: string): { eventId: string; kind: number; status: string; detail: string }[];
@@ -70,14 +70,15 @@ export class BatchReader {
     const corrections = correctionsByTarget(ledger);
     const events = detail.events.map((event) => {
       const accepted = this.accepted.accepted(id, event.dataHash);
-      const text = accepted?.detail;
+      // A detail from a peer or a bundle (a read gateway, a rebuilt index) is kept by its hash alone.
+      const text = accepted?.detail ?? this.accepted.detailByHash(event.dataHash);
       const signerOrg = this.orgs.byAddress(event.signer);
       return {
         position: event.position,
         type: eventKindName(event.kind),
         eventId: accepted?.id ?? null,
         signer: { address: event.signer, organisation: signerOrg ? orgView(signerOrg) : null },
-        signedWith: signerOrg ? (signerOrg.custodial ? "custodial-key" : "own-key") : "unknown",
+        signedWith: signedWith(signerOrg),
         detail: text === undefined ? null : visibleDetail(JSON.parse(text), eventKindName(event.kind), viewer, () => this.privateValues(event.dataHash)),
         /** Whether the detail's keccak256 is the data hash the chain holds (null: detail not held here). */
         detailMatchesChain: text === undefined ? null : hashesTo(text, event.dataHash),
@@ -242,4 +243,10 @@ export function visibleDetail(detail: Record<string, unknown>, type: string, vie
   if (viewer && viewer.id === author) return revealPrivateFields(detail, ownValues());
   const hidden = new Set([...(ALWAYS_PRIVATE[type] ?? []), ...((detail.private as string[] | undefined) ?? [])]);
   return Object.fromEntries(Object.entries(detail).filter(([key]) => !hidden.has(key) && key !== "private"));
+}
+
+/** How the signer's key is kept, as far as this gateway knows: an organisation learned from the chain's details keeps its own counsel. */
+export function signedWith(org: Org | undefined): "custodial-key" | "own-key" | "unknown" {
+  if (!org || org.learned) return "unknown";
+  return org.custodial ? "custodial-key" : "own-key";
 }

@@ -1,7 +1,7 @@
 /**
  * Takes in details and photos from outside this gateway (a bundle file, a peer gateway) and keeps
  * only what the chain vouches for: a detail whose keccak256 is a data hash the chain holds, a
- * photo whose keccak256 a kept harvest names. Everything else is refused and counted, never
+ * photo whose keccak256 a harvest on chain names. Everything else is refused and counted, never
  * stored. From each kept detail it learns the organisations it names (the signer's own name
  * first), so that the pages of a replica or a rebuilt index say who did what.
  */
@@ -37,14 +37,13 @@ export function emptyReport(): IntakeReport {
 }
 
 export class DetailIntake {
-  /** Photos the kept harvests name, with the organisation that recorded each. */
-  private readonly photoOwners = new Map<string, string>();
-
   constructor(
     private readonly details: EventDetails,
     private readonly chain: DetailFeedReads,
     private readonly orgs: OrgRepository,
     private readonly photos: PhotoRepository,
+    /** Where refusals are also recorded (the detail_refusals table), beside the report. */
+    private readonly refusals?: (hash: string, source: string, reason: string) => void,
   ) {}
 
   /** Checks one detail against the chain's hash and keeps it; `source` names where it came from. */
@@ -52,7 +51,7 @@ export class DetailIntake {
     const hash = dataHash.toLowerCase();
     const outcome = this.outcomeOf(hash, detail);
     if (outcome === "refused") {
-      report.refused.push({ hash, source, reason: "its keccak256 is not the data hash the chain recorded" });
+      this.refuse(hash, source, "its keccak256 is not the data hash the chain recorded", report);
       return outcome;
     }
     if (outcome === "unreferenced") {
@@ -65,26 +64,33 @@ export class DetailIntake {
     return outcome;
   }
 
-  /** Checks a photo against its hash and keeps it when a kept harvest names it. */
-  takePhoto(hash: string, contentType: string, bytes: Buffer, source: string, report: IntakeReport): IntakeOutcome {
+  /**
+   * Checks a photo against its hash and keeps it when a harvest on chain names it (`owner`: the
+   * organisation that recorded that harvest, from photosWanted).
+   */
+  takePhoto(hash: string, contentType: string, bytes: Buffer, owner: string | undefined, source: string, report: IntakeReport): IntakeOutcome {
     const photoHash = hash.toLowerCase();
     if (!photoMatches(photoHash, bytes) || !PHOTO_TYPES.includes(contentType)) {
-      report.refused.push({ hash: photoHash, source, reason: "its keccak256 is not the hash the harvest names, or it is not a photo" });
+      this.refuse(photoHash, source, "its keccak256 is not the hash the harvest names, or it is not a photo", report);
       return "refused";
     }
-    const orgId = this.photoOwners.get(photoHash);
-    if (!orgId) {
+    if (!owner) {
       report.unreferenced++;
       return "unreferenced";
     }
-    const added = this.photos.saveNew([{ hash: photoHash, orgId, contentType: contentType as PhotoType, bytes }]).length === 1;
+    const added = this.photos.saveNew([{ hash: photoHash, orgId: owner, contentType: contentType as PhotoType, bytes }]).length === 1;
     report[added ? "kept" : "known"]++;
     return added ? "kept" : "known";
   }
 
-  /** The photos kept harvests name that this gateway does not hold yet. */
-  photosWanted(): string[] {
-    return [...this.photoOwners.keys()].filter((hash) => !this.photos.get(hash));
+  /** The photos harvests on chain name that this gateway lacks, with who recorded each. */
+  photosWanted(limit = 10_000): Map<string, string> {
+    return new Map(this.chain.photosWanted(limit).map(({ hash, orgId }) => [hash, orgId]));
+  }
+
+  private refuse(hash: string, source: string, reason: string, report: IntakeReport): void {
+    report.refused.push({ hash, source, reason });
+    this.refusals?.(hash, source, reason);
   }
 
   private outcomeOf(hash: string, detail: string): IntakeOutcome {
@@ -109,11 +115,6 @@ export class DetailIntake {
     if (author && signer && author.address === getAddress(signer)) this.orgs.learn(author);
     const consignee = orgNamed(parsed.consignee);
     if (consignee) this.orgs.learn(consignee);
-    if (author && Array.isArray(parsed.photoHashes)) {
-      for (const photo of parsed.photoHashes) {
-        if (typeof photo === "string") this.photoOwners.set(photo.toLowerCase(), author.id);
-      }
-    }
   }
 }
 
