@@ -1,5 +1,6 @@
 /**
- * The product's command line, a client of a running gateway's API:
+ * The product's command line, a client of a running gateway's API (audit alone reads the chain
+ * node itself, and gateways or bundle files only for the details):
  *
  *   provenance org create --name 田阳芒果合作社 --role producer [--address 0x…]
  *   provenance member create (--org ORG_ID | --programme) --username U [--display-name N] [--admin]
@@ -9,6 +10,7 @@
  *   provenance event record (--batch ID | --gtin G --lot L) --type TYPE --data JSON|@FILE --key API_KEY [--wait]
  *   provenance batch show (ID | --gtin G --lot L) [--key API_KEY]
  *   provenance batch verify (ID | --gtin G --lot L)
+ *   provenance export --out FILE [--no-photos]
  *
  * (`npm run cli -- …` from a checkout; bin/provenance once linked.) Every command takes --url
  * (default GATEWAY_URL, else http://127.0.0.1:8080), --json (exactly one JSON document on
@@ -17,10 +19,15 @@
  * --key or PROVENANCE_API_KEY; a new member's password from PROVENANCE_PASSWORD or a prompt.
  *
  * Exit codes: 0 done; 1 refused by the gateway (each bad field named), or an import with bad
- * rows and no --good-only; 2 bad usage; 3 the gateway could not be reached; 4 batch verify
- * found the chain disagreeing; 130 interrupted (Ctrl-C); 70 a bug in the CLI itself.
+ * rows and no --good-only, or audit found no such batch or ledger on chain; 2 bad usage; 3 the
+ * gateway (audit: the chain node) could not be reached; 4 batch verify found the chain
+ * disagreeing, or audit found a detail or a head that does not match the chain; 5 audit is
+ * incomplete: some event's detail was in no source, and nothing found contradicts the chain;
+ * 130 interrupted (Ctrl-C); 70 a bug in the CLI itself. audit's rule findings are warnings and
+ * change no exit code.
  */
 import { parseArgs } from "node:util";
+import { audit } from "./cli/audit-command";
 import { batchShow, batchVerify } from "./cli/batch-commands";
 import { type Command, type Outcome } from "./cli/command";
 import { CliFailure, EXIT, UsageError } from "./cli/failures";
@@ -30,9 +37,10 @@ import { GatewayClient } from "./cli/gateway-client";
 import { importHarvest, importShipment } from "./cli/import-commands";
 import { memberCreate, memberUnlock } from "./cli/member-commands";
 import { orgCreate } from "./cli/org-commands";
+import { ledgerExport } from "./cli/export-command";
 import { processTerminal, RecordingTerminal, type Terminal } from "./cli/terminal";
 
-const COMMANDS: Command[] = [orgCreate, memberCreate, memberUnlock, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify];
+const COMMANDS: Command[] = [orgCreate, memberCreate, memberUnlock, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify, ledgerExport, audit];
 
 const COMMON_OPTIONS = {
   url: { type: "string" },
@@ -41,13 +49,16 @@ const COMMON_OPTIONS = {
 } as const;
 
 const COMMON_USAGE = `options of every command:
-  --url URL            the gateway (default: GATEWAY_URL, else ${DEFAULT_GATEWAY_URL})
+  --url URL            the gateway (default: GATEWAY_URL, else ${DEFAULT_GATEWAY_URL}); not audit
   --json               print exactly one JSON document on stdout (errors and progress: stderr)
   --help               a command's own options`;
 
 const EXIT_USAGE = `exit codes:
-  0 done · 1 refused by the gateway (each bad field named), or bad rows without --good-only
-  2 bad usage · 3 the gateway cannot be reached · 4 batch verify: the chain disagrees · 130 interrupted`;
+  0 done · 1 refused by the gateway (each bad field named), or bad rows without --good-only;
+    audit: no such batch or ledger on chain
+  2 bad usage · 3 the gateway (audit: the chain node) cannot be reached · 130 interrupted
+  4 batch verify: the chain disagrees; audit: a detail or a head does not match the chain
+  5 audit incomplete: some event's detail is in no source; nothing found contradicts the chain`;
 
 const USAGE = `usage: provenance COMMAND [options]      (from a checkout: npm run cli -- COMMAND [options])
 
@@ -94,7 +105,7 @@ async function outcomeOf(argv: string[], env: Record<string, string | undefined>
     if ("help" in found) return { exitCode: EXIT.done, text: found.help, json: { usage: found.help } };
     command = found.command;
     const { values, positionals } = parseArgs({
-      args: argv.slice(2),
+      args: argv.slice(command.words.length),
       options: { ...command.options, ...COMMON_OPTIONS },
       allowPositionals: true,
       strict: true,
@@ -126,7 +137,7 @@ async function outcomeOf(argv: string[], env: Record<string, string | undefined>
   }
 }
 
-/** The command the first two words name, or the help that was asked for. */
+/** The command the first word (or two) names, or the help that was asked for. */
 function findCommand(argv: string[]): { command: Command } | { help: string } {
   const [group, name] = argv;
   const isHelp = (word: string | undefined) => word === "--help" || word === "-h" || word === "help";
@@ -134,6 +145,8 @@ function findCommand(argv: string[]): { command: Command } | { help: string } {
   if (group === undefined || group.startsWith("-")) throw new UsageError("which command?");
   const ofGroup = COMMANDS.filter((c) => c.words[0] === group);
   if (ofGroup.length === 0) throw new UsageError(`unknown command ${JSON.stringify(group)}`);
+  const single = ofGroup.find((c) => c.words.length === 1);
+  if (single) return { command: single };
   if (isHelp(name)) return { help: helpText(ofGroup) };
   const command = ofGroup.find((c) => c.words[1] === name);
   if (!command) throw new UsageError(`unknown command ${JSON.stringify([group, name].filter(Boolean).join(" "))}; ${group} has: ${ofGroup.map((c) => c.words[1]).join(", ")}`);

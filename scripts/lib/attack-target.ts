@@ -15,6 +15,8 @@ export interface Target {
   base: string;
   /** The chain the gateway writes to, reachable by the attacker (an anvil with public dev accounts). */
   provider: JsonRpcProvider;
+  /** That chain's JSON-RPC URL, for a tool of the test's own (an audit) to reach it directly. */
+  rpcUrl: string;
   call(method: string, url: string, options?: { token?: string; body?: unknown }): Promise<{ status: number; body: any }>;
   org(name: string, role: string, address?: string): Promise<{ id: string; address: string; apiKey: string }>;
   /** Waits until the event (if any) is confirmed or failed and the index caught up with the chain. */
@@ -44,6 +46,7 @@ export async function startTarget(env: Record<string, string> = {}): Promise<Tar
   return {
     base: gateway.base,
     provider,
+    rpcUrl: anvil.rpcUrl,
     call,
     async org(name, role, address) {
       const { status, body } = await call("POST", "/api/v1/orgs", { token: PROCESS_ADMIN_TOKEN, body: { name, role, ...(address ? { address } : {}) } });

@@ -9,8 +9,10 @@ export const EXIT = {
   refused: 1,
   usage: 2,
   unreachable: 3,
-  /** batch verify: the chain disagrees with what the gateway serves. */
+  /** batch verify: the chain disagrees with what the gateway serves; audit: a source's detail or a head does not match the chain. */
   chainDisagrees: 4,
+  /** audit: some event's detail was found in no source, and nothing found contradicts the chain. */
+  incomplete: 5,
   /** Ctrl-C (128 + SIGINT), as shells report it. */
   interrupted: 130,
 } as const;
