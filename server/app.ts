@@ -17,6 +17,7 @@ import { apiClientError, clientErrorPage, clientStatusOf } from "./web/client-er
 import { closeUnreadBodies } from "./web/close-unread-bodies";
 import { sameOriginPosts } from "./web/origin-check";
 import { readOnlyGuard } from "./web/read-only";
+import { DETAIL_IMPORT_PATH } from "./api/detail-routes";
 import { webNotFound, webServerError } from "./html/not-found-page";
 
 export interface AppDeps {
@@ -63,7 +64,7 @@ export function createApp(deps: AppDeps): Express {
       }
     }),
   );
-  if (deps.readOnly) app.use(readOnlyGuard(deps.readOnly.writeGatewayUrl));
+  if (deps.readOnly) app.use(readOnlyGuard(deps.readOnly.writeGatewayUrl, [DETAIL_IMPORT_PATH]));
   const limits = deps.rateLimits ?? { apiReadsPerMinute: LIMIT_DEFAULTS.apiReadsPerMinute, verifiesPerMinute: LIMIT_DEFAULTS.verifiesPerMinute };
   app.use("/api", apiReadRateLimit(limits.apiReadsPerMinute, limits.verifiesPerMinute));
   for (const router of deps.web ?? []) app.use(router);

@@ -11,6 +11,7 @@
  *   provenance batch show (ID | --gtin G --lot L) [--key API_KEY]
  *   provenance batch verify (ID | --gtin G --lot L)
  *   provenance export --out FILE [--no-photos]
+ *   provenance import bundle FILE
  *
  * (`npm run cli -- …` from a checkout; bin/provenance once linked.) Every command takes --url
  * (default GATEWAY_URL, else http://127.0.0.1:8080), --json (exactly one JSON document on
@@ -38,9 +39,10 @@ import { importHarvest, importShipment } from "./cli/import-commands";
 import { memberCreate, memberUnlock } from "./cli/member-commands";
 import { orgCreate } from "./cli/org-commands";
 import { ledgerExport } from "./cli/export-command";
+import { bundleImport } from "./cli/bundle-import-command";
 import { processTerminal, RecordingTerminal, type Terminal } from "./cli/terminal";
 
-const COMMANDS: Command[] = [orgCreate, memberCreate, memberUnlock, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify, ledgerExport, audit];
+const COMMANDS: Command[] = [orgCreate, memberCreate, memberUnlock, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify, ledgerExport, bundleImport, audit];
 
 const COMMON_OPTIONS = {
   url: { type: "string" },

@@ -19,7 +19,7 @@ import { readRoutes } from "./api/read-routes";
 import { detailRoutes } from "./api/detail-routes";
 import { DetailFeedReads } from "./store/detail-feed-reads";
 import { DetailRefusals } from "./store/detail-refusals";
-import { DetailIntake } from "./services/open-ledger/detail-intake";
+import { DetailIntake, emptyReport } from "./services/open-ledger/detail-intake";
 import { PeerDetails } from "./services/open-ledger/peer-details";
 import { createDetailSync } from "./workers/detail-sync";
 import type { RouteSpec } from "./api/route-spec";
@@ -320,6 +320,13 @@ export function createGateway(options: GatewayOptions) {
       publicDetail: (dataHash) => details.publicDetail(dataHash),
       feed: detailFeed,
       indexedBlock: () => indexer.status().cursor,
+      importDetails: (items, source) => {
+        const report = emptyReport();
+        db.transaction(() => {
+          for (const { dataHash, detail } of items) intake.takeDetail(dataHash, detail, source, report);
+        })();
+        return report;
+      },
     }),
     ...privateFieldRoutes(
       new PrivateFieldProofs({

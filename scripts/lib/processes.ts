@@ -60,6 +60,7 @@ export async function spawnGateway(options: {
             LEDGER_DEPLOY_BLOCK: String(options.read.deployBlock),
             PEER_URLS: options.read.peers.join(","),
             DETAIL_SYNC_INTERVAL_MS: "200",
+            ADMIN_TOKEN: PROCESS_ADMIN_TOKEN,
             MASTER_SECRET: "process-test-master-secret-0123456789abcdef",
           }
         : options.rpcUrl

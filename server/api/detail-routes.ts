@@ -4,7 +4,9 @@
  * the bulk feed of every detail in chain order that another party pages through to copy the
  * ledger and keep up with it.
  */
+import { z } from "zod";
 import type { DetailFeedReads, FeedItem } from "../store/detail-feed-reads";
+import type { IntakeReport } from "../services/open-ledger/detail-intake";
 import { formatCursor, parseCursor } from "../store/detail-feed-reads";
 import { invalidField, notFound } from "../domain/errors";
 import { route, type RouteSpec } from "./route-spec";
@@ -16,7 +18,21 @@ export interface DetailRouteDeps {
   feed: DetailFeedReads;
   /** The last block the index has read. */
   indexedBlock(): number;
+  /** Takes details from outside (checked against the chain's hashes, in one transaction). */
+  importDetails(details: ReadonlyArray<{ dataHash: string; detail: string }>, source: string): IntakeReport;
 }
+
+/** The path of the admin's detail import: a read gateway takes it too (it writes nothing to the chain). */
+export const DETAIL_IMPORT_PATH = "/api/v1/details/import";
+const MAX_IMPORT = 500;
+
+const importBody = z.strictObject({
+  source: z.string().min(1).max(500).optional().describe("where the details came from (a bundle's name), for the refusals' record"),
+  details: z
+    .array(z.strictObject({ dataHash: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 32-byte hex hash"), detail: z.string().min(2).max(100_000) }))
+    .min(1)
+    .max(MAX_IMPORT),
+});
 
 const DATA_HASH = { pattern: /^0x[0-9a-fA-F]{64}$/, description: "a data hash (keccak256 of the canonical detail, 32-byte hex)" };
 const DEFAULT_PAGE = 500;
@@ -43,6 +59,19 @@ export function detailRoutes(deps: DetailRouteDeps): RouteSpec[] {
           headers: { ETag: `"${hash}"`, "Cache-Control": "public, max-age=31536000, immutable" },
           raw: { contentType: "application/json; charset=utf-8", bytes: detail },
         };
+      },
+    }),
+    route({
+      method: "post",
+      path: DETAIL_IMPORT_PATH,
+      tag: "open ledger",
+      summary: `Takes up to ${MAX_IMPORT} details (from a bundle): each kept only when its keccak256 is a data hash the chain holds; the others refused and recorded`,
+      auth: "admin",
+      body: importBody,
+      responses: { 200: "{kept, known, refused: [{hash, reason}], unreferenced}", 400: "a malformed detail list", 401: "not the admin token" },
+      handle: ({ body }) => {
+        const report = deps.importDetails(body.details, body.source ? `import ${body.source}` : "import");
+        return { status: 200, body: { ...report, refused: report.refused.map(({ hash, reason }) => ({ hash, reason })) } };
       },
     }),
     route({

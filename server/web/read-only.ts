@@ -8,12 +8,16 @@ import { escapeHtml } from "../html/html";
 
 const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-export function readOnlyGuard(writeGatewayUrl: string | undefined): RequestHandler {
+/**
+ * `allowed`: writes that touch nothing but this gateway's copy of public records and that are
+ * checked against the chain (the admin's detail import).
+ */
+export function readOnlyGuard(writeGatewayUrl: string | undefined, allowed: readonly string[] = []): RequestHandler {
   const where = writeGatewayUrl ? ` Writes go to ${writeGatewayUrl}.` : " Writes go to the deployment's writing gateway.";
   const message = `this is a read gateway of the ledger: it serves the chain's batches and their public details, and takes no writes.${where}`;
   return (req, res, next) => {
     const consolePage = req.path === "/console" || req.path.startsWith("/console/") || req.path === "/programme" || req.path.startsWith("/programme/");
-    if (READS.has(req.method) && !consolePage) return next();
+    if ((READS.has(req.method) && !consolePage) || (req.method === "POST" && allowed.includes(req.path))) return next();
     res.set("Allow", "GET, HEAD");
     if (req.path.startsWith("/api/")) {
       res.status(405).json({ error: { code: "read_only", message, ...(writeGatewayUrl ? { writeGateway: writeGatewayUrl } : {}) } });

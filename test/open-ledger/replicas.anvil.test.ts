@@ -6,8 +6,8 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
-import { createServer, type Server } from "node:http";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer, get as httpGet, type Server } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
@@ -74,6 +74,7 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
   let ledger: { chainId: number; contract: string; deployBlock: number };
   const batchId = harvestedBatchId(LOT);
   let eventHashes: string[];
+  let bundle: string;
 
   const folder = () => {
     const dir = mkdtempSync(path.join(tmpdir(), "open-ledger-"));
@@ -141,6 +142,14 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
       expect(answer.headers.get("etag")).to.equal(`"${hash}"`);
       expect(answer.headers.get("cache-control")).to.contain("immutable");
     }
+    // node:http, not fetch: fetch adds Cache-Control: no-cache to a conditional request.
+    const again = await new Promise<number>((resolve, reject) =>
+      httpGet(`${writer.base}/api/v1/details/${eventHashes[0]}`, { headers: { "if-none-match": `"${eventHashes[0]}"` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on("error", reject),
+    );
+    expect(again).to.equal(304);
     expect((await call(writer.base, "GET", `/api/v1/details/0x${"ab".repeat(32)}`)).status).to.equal(404);
     const feed = await call(writer.base, "GET", "/api/v1/details?limit=3");
     expect(feed.body.items.map((item: any) => item.dataHash)).to.deep.equal(eventHashes.slice(0, 3));
@@ -200,7 +209,7 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
   it("deleting gateway.db, then reindexing with a bundle, restores every page's facts", async function () {
     const before = journeyFacts((await call(writer.base, "GET", `/api/v1/batches/${batchId}`)).body);
     const pageBefore = (await call(writer.base, "GET", `/01/06901234567892/10/${LOT}`)).text;
-    const bundle = path.join(folder(), "ledger-bundle.ndjson");
+    bundle = path.join(folder(), "ledger-bundle.ndjson");
     const exported = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "server/cli.ts", "export", "--out", bundle, "--url", writer.base, "--json"], { cwd: ROOT, encoding: "utf8" });
     expect(exported.status, exported.stderr).to.equal(0);
     expect(JSON.parse(exported.stdout).details).to.equal(7);
@@ -221,6 +230,31 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     expect(after).to.deep.equal(before);
     const pageAfter = (await call(writer.base, "GET", `/01/06901234567892/10/${LOT}`)).text;
     expect(visibleText(pageAfter)).to.equal(visibleText(pageBefore));
+  });
+
+  it("import bundle reads an export into a read gateway: a tampered detail is refused (exit 4) and the honest copy completes the journey", async function () {
+    const reader = await startReader([]);
+    await settled(reader.base);
+    const lines = readFileSync(bundle, "utf8").trimEnd().split("\n");
+    const victim = eventHashes[2];
+    const tampered = path.join(folder(), "tampered.ndjson");
+    writeFileSync(tampered, `${lines.map((line) => (line.includes(victim) ? line.replace("百色分拣中心", "污染严重，请勿购买") : line)).join("\n")}\n`);
+    const cli = (file: string) =>
+      spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "server/cli.ts", "import", "bundle", file, "--url", reader.base, "--json"], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", ADMIN_TOKEN: PROCESS_ADMIN_TOKEN },
+      });
+    const lied = cli(tampered);
+    expect(lied.status, lied.stderr).to.equal(4);
+    expect(JSON.parse(lied.stdout)).to.include({ kept: 6 });
+    expect(JSON.parse(lied.stdout).refused.map((r: any) => r.hash)).to.deep.equal([victim]);
+    expect((await call(reader.base, "GET", `/api/v1/details/${victim}`)).status).to.equal(404);
+    const honest = cli(bundle);
+    expect(honest.status, honest.stderr).to.equal(0);
+    expect(JSON.parse(honest.stdout)).to.include({ kept: 1, known: 6 });
+    const original = journeyFacts((await call(writer.base, "GET", `/api/v1/batches/${batchId}`)).body);
+    expect(journeyFacts((await call(reader.base, "GET", `/api/v1/batches/${batchId}`)).body)).to.deep.equal(original);
   });
 });
 
