@@ -90,7 +90,8 @@ const receive = (by: OrgKey, location: string, receivedAt: string, condition: st
  */
 const carry = (holder: OrgKey, consignee: OrgKey, from: string, to: string, vehicle: string, temperature: { min: number; max: number }, shippedAt: string): Step[] => [
   { by: holder, event: { type: "shipment", consignee: "carrier", from, to, vehicle, temperature, shippedAt, notes: "交鹏城冷链装车" } },
-  receive("carrier", `${from}（${vehicle} 装车）`, later(shippedAt, 15), "已装车，车厢预冷到位"),
+  // The plate stays out of the public receipt: a shipment's vehicle is private.
+  receive("carrier", `${from}（装车）`, later(shippedAt, 15), "已装车，车厢预冷到位"),
   { by: "carrier", event: { type: "shipment", consignee, from, to, vehicle, temperature, shippedAt: later(shippedAt, 30) } },
 ];
 

@@ -5,7 +5,8 @@
  *
  * A public detail names them under `committed`, e.g.
  *   {"type": "sale", "quantity": {…}, "committed": {"amountCny": "0x<commitment>"}, …}
- * A sale's `amountCny` is always private; so is every field the writer lists in `private`. A
+ * A sale's `amountCny` and a shipment's `vehicle` (a licence plate: personal data, which no page
+ * shows) are always private; so is every field the writer lists in `private`. A
  * correction's `replacement` is sealed the same way, its values kept under "replacement.<field>".
  * Fields the ledger's rules, every page or the programme's figures read stay public: naming one
  * in `private` is refused.
@@ -21,8 +22,11 @@ export interface PrivateValue {
   salt: string | null;
 }
 
-/** Fields of a detail that only its own organisation reads, whatever the detail says. */
-export const ALWAYS_PRIVATE: Readonly<Record<string, readonly string[]>> = { sale: ["amountCny"] };
+/**
+ * Fields of a detail that only its own organisation reads, whatever the detail says: what no
+ * public page shows and may be personal or commercial (a plate names a vehicle and so its keeper).
+ */
+export const ALWAYS_PRIVATE: Readonly<Record<string, readonly string[]>> = { sale: ["amountCny"], shipment: ["vehicle"] };
 
 /** What the ledger's rules, the pages and the figures need in the clear: never private. */
 const PUBLIC_FIELDS = new Set([

@@ -21,6 +21,8 @@ export interface UnitScan {
 export interface PageOptions {
   lang: Lang;
   path: string;
+  /** The address shoppers reach this gateway on (PUBLIC_BASE_URL): where an audit reads the details. */
+  publicBaseUrl: string;
   explorerUrl?: string;
   unit?: UnitScan;
 }
@@ -165,8 +167,23 @@ ${broken ? html`<div class="rule-break" role="note" data-rule-break="${entry.fin
     entry.proof.transactionHash
       ? html` · ${t.transaction} ${link(options.explorerUrl, "tx", entry.proof.transactionHash, shortHash(entry.proof.transactionHash))}`
       : null
-  }</p>
+  }${detailLink(entry, t)}</p>
 </li>`;
+}
+
+/**
+ * The event's detail at its public address, named by the hash the chain holds: the exact bytes
+ * whose keccak256 that hash is. A detail this gateway does not hold shows its hash unlinked.
+ */
+function detailLink(entry: JourneyEntry, t: Messages): SafeHtml | null {
+  const hash = entry.proof.dataHash;
+  if (!hash) return null;
+  const text = html`<code>${shortHash(hash)}</code>`;
+  return html` · ${t.detail} ${entry.check === "not-held" ? text : html`<a class="detail-link" href="${detailPath(hash)}">${text}</a>`}`;
+}
+
+function detailPath(hash: string): string {
+  return `/api/v1/details/${hash.toLowerCase()}`;
 }
 
 /** Who corrected the record, why, and (for a supersede) the facts as corrected. */
@@ -194,6 +211,11 @@ function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHt
       const origin = (d.origin ?? {}) as Record<string, string | undefined>;
       line(t.where, [origin.county, origin.village, origin.base].filter(Boolean).join(" · "));
       if (d.quantity) line(t.quantity, quantity(d.quantity as { amount: number; unit: string }, t));
+      // The harvest's photos are public under their hashes, as its detail is: the page shows where.
+      const photos = (Array.isArray(d.photoHashes) ? d.photoHashes : []).filter((hash): hash is string => typeof hash === "string" && HASH.test(hash));
+      if (photos.length > 0) {
+        lines.push(html`<p>${t.photos}${t.colon}${photos.map((hash, i) => html`${i > 0 ? " " : ""}<a href="/photos/${hash.toLowerCase()}">${t.photo(i + 1)}</a>`)}</p>`);
+      }
       break;
     }
     case "processing": {
@@ -208,7 +230,7 @@ function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHt
       line(t.where, d.from && d.to ? `${String(d.from)} → ${String(d.to)}` : (d.from ?? d.to));
       line(t.receiver, (d.consignee as { name?: string } | undefined)?.name);
       if (d.quantity) line(t.quantity, quantity(d.quantity as { amount: number; unit: string }, t));
-      line(t.vehicle, d.vehicle);
+      // No vehicle: a licence plate is personal data, always private (domain/private-fields.ts).
       const range = d.temperature as { min: number; max: number } | undefined;
       if (range) line(t.temperature, `${range.min} – ${range.max} °C`);
       break;
@@ -255,25 +277,65 @@ function checkText(check: JourneyEntry["check"], t: Messages): string {
   return check === "match" ? `✓ ${t.verifiedEvent}` : check === "mismatch" ? `✗ ${t.mismatchEvent}` : t.notHeldEvent;
 }
 
+/**
+ * The check a shopper reads, and what a technical reader needs to make it without us: the
+ * chain, the ledger's address and deploy block, the batch id, the audit command to copy (the
+ * reader names a node of the chain: the gateway does not publish its own), and where the
+ * details are.
+ */
 function verificationPanel(view: ProvenanceView, t: Messages, options: PageOptions): SafeHtml {
   const v = view.verification;
+  const { batchId, gtin, lot } = view.batch;
+  const command = auditCommand({ gtin, lot, ledger: v.contract, fromBlock: v.deployBlock, details: options.publicBaseUrl, rpcPlaceholder: t.rpcPlaceholder });
   return html`<section class="card" aria-labelledby="verify-heading" data-verified="${v.allMatch ? "true" : "false"}">
 <h2 id="verify-heading">${t.verifyTitle}</h2>
 <p>${v.allMatch ? t.verifySentence : t.verifyMismatch}</p>
 <dl class="facts">
 <dt>${t.chainId}</dt><dd><code>${v.chainId}</code></dd>
 <dt>${t.contract}</dt><dd>${link(options.explorerUrl, "address", v.contract, v.contract)}</dd>
+${v.deployBlock !== null ? html`<dt>${t.deployBlock}</dt><dd><code>${v.deployBlock}</code></dd>` : null}
+<dt>${t.batchId}</dt><dd><code>${batchId}</code></dd>
 <dt>${t.eventCount}</dt><dd>${v.eventCount}</dd>
 <dt>${t.head}</dt><dd><code>${v.head}</code></dd>
 </dl>
-<p><a href="/api/v1/batches/${view.batch.batchId}/verify">${t.liveCheck}</a></p>
+<p><a href="/api/v1/batches/${batchId}/verify">${t.liveCheck}</a></p>
+<h3 id="audit-heading">${t.auditTitle}</h3>
+<p>${t.auditIntro}</p>
+<div class="table-scroll"><pre data-audit-command><code>${command}</code></pre></div>
+<p>${t.auditRpcNote(t.rpcPlaceholder)}</p>
+<p>${t.detailsNote}${t.colon}<code>/api/v1/details/{dataHash}</code>${t.listSeparator}<code>/api/v1/details</code></p>
 </section>`;
+}
+
+/**
+ * The audit command for a batch, one option a line, each value quoted for a POSIX shell
+ * where it needs it (a lot may hold characters a shell reads, e.g. & or '), and a value that
+ * begins with "-" joined to its option, so that no parser takes it for one. The logs are read
+ * from the ledger's deploy block when it is known (a long chain's earlier blocks hold none).
+ */
+export function auditCommand(a: { gtin: string; lot: string; ledger: string; fromBlock: number | null; details: string; rpcPlaceholder: string }): string {
+  const option = (name: string, value: string) => `  --${name}${value.startsWith("-") ? "=" : " "}${shellWord(value)}`;
+  return [
+    "npm run cli -- audit",
+    option("gtin", a.gtin),
+    option("lot", a.lot),
+    `  --rpc ${a.rpcPlaceholder}`,
+    option("ledger", a.ledger),
+    ...(a.fromBlock !== null ? [option("from-block", String(a.fromBlock))] : []),
+    option("details", a.details.replace(/\/+$/, "")),
+  ].join(" \\\n");
+}
+
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_.,:/@%+=-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 function link(explorerUrl: string | undefined, kind: "tx" | "block" | "address", id: string, text: string): SafeHtml {
   if (!explorerUrl) return html`<code>${text}</code>`;
   return html`<a href="${explorerUrl.replace(/\/$/, "")}/${kind}/${id}" rel="noopener noreferrer"><code>${text}</code></a>`;
 }
+
+const HASH = /^0x[0-9a-fA-F]{64}$/;
 
 function shortHash(hash: string): string {
   return `${hash.slice(0, 10)}…${hash.slice(-8)}`;

@@ -85,7 +85,7 @@ export function webRoutes(deps: WebDeps): Router {
       unit = { serial, issued: scan.issued, scanCount: scan.scanCount, clients: scan.clients, networks: scan.networks, days: scan.days, suspect: scan.suspect };
     }
     const lang = languageOf(req);
-    const body = renderProvenancePage(view, { lang, path: req.path, explorerUrl: deps.explorerUrl, unit });
+    const body = renderProvenancePage(view, { lang, path: req.path, publicBaseUrl: deps.publicBaseUrl, explorerUrl: deps.explorerUrl, unit });
     res.set("Cache-Control", "no-store"); // each scan must reach us to be counted
     res.status(200).type("html").send(body);
   });
@@ -149,7 +149,7 @@ export function webRoutes(deps: WebDeps): Router {
     const page = pages.get(`${lang} ${req.path}`, () => {
       const view = deps.batches.page(batchId);
       if (!view) return undefined;
-      const body = renderProvenancePage(view, { lang, path: req.path, explorerUrl: deps.explorerUrl });
+      const body = renderProvenancePage(view, { lang, path: req.path, publicBaseUrl: deps.publicBaseUrl, explorerUrl: deps.explorerUrl });
       return { body, etag: `W/"${createHash("sha1").update(body).digest("base64url")}"`, changesAt: view.statusChangesAt };
     });
     if (!page) throw new PageNotFound("missing");

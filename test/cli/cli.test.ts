@@ -366,8 +366,10 @@ describe("cli", function () {
         "  5. 2026-06-02 08:00  shipment   顺丰冷运 (carrier)",
         "  6. 2026-06-04 10:00  recall     田阳芒果专业合作社 (producer)",
       ]);
-      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 桂L·12345, 8–12 °C, 1200 kg, to 顺丰冷运");
-      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 桂L·12345, 8–12 °C, 1200 kg, to 福田区消费扶贫专柜");
+      // Without the writer's key, no licence plate: it is always private.
+      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 8–12 °C, 1200 kg, to 顺丰冷运");
+      expect(stdout).to.contain("百色市田阳区 → 深圳市福田区, 8–12 °C, 1200 kg, to 福田区消费扶贫专柜");
+      expect(stdout).not.to.contain("桂L");
       expect(stdout).to.match(/\n {2}custody +on its way to 福田区消费扶贫专柜 \(1200 kg\)\n/);
     });
 

@@ -31,6 +31,9 @@ const WORDS = {
     certifier: "认证机构",
     chainId: "链 ID",
     contract: "合约地址",
+    deployBlock: "合约部署区块",
+    batchId: "批次 ID",
+    rpc: "<链节点的RPC地址>",
     serial: "单品码",
     harvestDate: "2026年6月1日",
     quantityText: "1200 公斤",
@@ -52,6 +55,9 @@ const WORDS = {
     certifier: "Certified by",
     chainId: "Chain ID",
     contract: "Contract",
+    deployBlock: "Deploy block",
+    batchId: "Batch id",
+    rpc: "<RPC URL of a chain node>",
     serial: "Unit code",
     harvestDate: "1 June 2026",
     quantityText: "1200 kg",
@@ -133,7 +139,7 @@ describe("public pages in a real browser (Chromium, 360 px phone)", function () 
   let browser: Browser;
   let h: Harness;
   let s: Stories;
-  let chain: { chainId: number; contract: string };
+  let chain: { chainId: number; contract: string; deployBlock: number };
   const contexts: BrowserContext[] = [];
 
   before(async function () {
@@ -232,6 +238,26 @@ describe("public pages in a real browser (Chromium, 360 px phone)", function () 
     expect(chain.chainId).to.equal(31337);
     expect(fact(verification, t.chainId)).to.equal(String(chain.chainId));
     expect(fact(verification, t.contract)).to.equal(chain.contract);
+    expect(fact(verification, t.deployBlock)).to.equal(String(chain.deployBlock));
+    expect(fact(verification, t.batchId)).to.equal(s.journey.batchId);
+    // The audit command, as a reader copies it from the screen.
+    const command = panel.locator("pre[data-audit-command] code");
+    await expect1(command);
+    expect(await command.innerText()).to.equal(
+      [
+        "npm run cli -- audit \\",
+        `  --gtin ${GTIN} \\`,
+        `  --lot ${s.journey.lot} \\`,
+        `  --rpc ${t.rpc} \\`,
+        `  --ledger ${chain.contract} \\`,
+        `  --from-block ${chain.deployBlock} \\`,
+        `  --details ${h.base}`,
+      ].join("\n"),
+    );
+    // Each record links to its detail by the hash the chain holds.
+    const detailLinks = await page.locator("ol.timeline > li[data-kind] a.detail-link").evaluateAll((links) => links.map((a) => a.getAttribute("href")));
+    expect(detailLinks).to.have.length(steps.length);
+    for (const href of detailLinks) expect(href).to.match(/^\/api\/v1\/details\/0x[0-9a-f]{64}$/);
     expect(await page.locator('[data-warning]').count(), "no warning on a healthy batch").to.equal(0);
   }
 

@@ -4,12 +4,19 @@
  * shows is tested in browser.test.ts.
  */
 import { expect } from "chai";
+import { Contract, keccak256, type EventLog } from "ethers";
 import jsQR from "jsqr";
 import { PNG } from "pngjs";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
 import { recordStories, type Stories } from "../helpers/page-stories";
 import * as payload from "../../scripts/lib/payloads";
+import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
+import { PhotoRepository } from "../../server/store/photo-repository";
+import { verifyOpening } from "../../server/domain/commitments";
 import { SERIAL_PATTERN } from "../../server/domain/digital-link";
+import { eventKindName } from "../../server/domain/event-kinds";
+import { batchIdFor } from "../../server/domain/gs1";
+import { auditCommand } from "../../server/web/provenance-page";
 
 const GTIN = payload.MANGO_GTIN;
 const SCAN_WARN = 3;
@@ -17,6 +24,18 @@ const SCAN_WARN = 3;
 async function get(url: string, headers: Record<string, string> = {}) {
   const response = await fetch(url, { headers, redirect: "manual" });
   return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
+/** Text the page escaped, as a reader sees and copies it. */
+function unescapeHtml(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, "&");
+}
+
+/** A page's section by the id of its heading. */
+function sectionOf(page: string, headingId: string): string {
+  const found = new RegExp(`<section [^>]*aria-labelledby="${headingId}"[^>]*>[\\s\\S]*?</section>`).exec(page);
+  if (!found) throw new Error(`no section labelled by #${headingId}`);
+  return found[0];
 }
 
 function decodeQrPng(png: Buffer): string {
@@ -128,7 +147,8 @@ describe("public pages over HTTP", function () {
       const after = await get(url, { "If-None-Match": before! });
       expect(after.status).to.equal(200);
       expect(after.headers.get("etag")).not.to.equal(before);
-      expect(after.text).to.contain("桂L·12345");
+      expect(after.text).to.contain('data-kind="shipment"');
+      expect(after.text, "a licence plate is never shown").not.to.contain("桂L·12345");
     });
   });
 
@@ -157,6 +177,185 @@ describe("public pages over HTTP", function () {
       expect(text).not.to.contain("<script>");
       expect(text).not.to.contain("<img src=x");
       expect(text).to.contain("&lt;script&gt;window.__xss=1&lt;/script&gt;");
+    });
+  });
+
+  describe("checking a batch without trusting the gateway", function () {
+    /** The chain as the gateway says it is, checked against the chain itself below. */
+    let chain: { chainId: number; contract: string; deployBlock: number };
+    /** Every data hash the ledger logged, read from the chain: what it is of, and on which batch. */
+    const onChain = new Map<string, { kind: string; subject: string }>();
+
+    before(async function () {
+      chain = (await h.call("GET", "/api/v1/chain")).body;
+      const ledger = new Contract(chain.contract, loadLedgerArtifact().abi, h.provider);
+      for (const log of await ledger.queryFilter(ledger.filters.EventRecorded(), chain.deployBlock)) {
+        const { batchId, kind, dataHash } = (log as EventLog).args;
+        onChain.set(dataHash.toLowerCase(), { kind: eventKindName(Number(kind)), subject: batchId.toLowerCase() });
+      }
+      for (const log of await ledger.queryFilter(ledger.filters.CertificationAttested(), chain.deployBlock)) {
+        const { subject, dataHash } = (log as EventLog).args;
+        onChain.set(dataHash.toLowerCase(), { kind: "certification", subject: subject.toLowerCase() });
+      }
+      expect(onChain.size).to.be.greaterThan(20);
+    });
+
+    it("serves a panel whose chain, ledger and deploy block are the chain's own", async function () {
+      expect((await h.provider.getNetwork()).chainId).to.equal(BigInt(chain.chainId));
+      expect(await h.provider.getCode(chain.contract, chain.deployBlock - 1), "no ledger before its deploy block").to.equal("0x");
+      expect(await h.provider.getCode(chain.contract, chain.deployBlock), "the ledger from its deploy block on").not.to.equal("0x");
+    });
+
+    const WORDS = {
+      zh: { chainId: "链 ID", contract: "合约地址", deployBlock: "合约部署区块", batchId: "批次 ID", rpc: "<链节点的RPC地址>" },
+      en: { chainId: "Chain ID", contract: "Contract", deployBlock: "Deploy block", batchId: "Batch id", rpc: "<RPC URL of a chain node>" },
+    } as const;
+    for (const lang of ["zh", "en"] as const) {
+      it(`names the chain id, the ledger, its deploy block and the batch id, and gives the audit command to copy (${lang})`, async function () {
+        const words = WORDS[lang];
+        const panel = sectionOf((await get(`${page}?lang=${lang}`)).text, "verify-heading");
+        const fact = (term: string) => {
+          const found = new RegExp(`<dt>${term}</dt><dd>(?:<a [^>]*>)?<code>([^<]*)</code>`).exec(panel);
+          if (!found) throw new Error(`no ${term} in ${panel}`);
+          return found[1];
+        };
+        expect(fact(words.chainId)).to.equal("31337").and.to.equal(String(chain.chainId));
+        expect(fact(words.contract)).to.equal(chain.contract);
+        expect(fact(words.deployBlock)).to.equal(String(chain.deployBlock));
+        expect(fact(words.batchId)).to.equal(batchIdFor(GTIN, s.journey.lot)).and.to.equal(s.journey.batchId);
+
+        const command = /<pre data-audit-command><code>([^<]*)<\/code><\/pre>/.exec(panel);
+        expect(command, "the audit command in a <pre><code> block").not.to.equal(null);
+        expect(unescapeHtml(command![1])).to.equal(
+          [
+            "npm run cli -- audit \\",
+            `  --gtin ${GTIN} \\`,
+            `  --lot ${s.journey.lot} \\`,
+            `  --rpc ${words.rpc} \\`,
+            `  --ledger ${chain.contract} \\`,
+            `  --from-block ${chain.deployBlock} \\`,
+            `  --details ${h.base}`,
+          ].join("\n"),
+        );
+        // The reader is told to name a node, and where the details are.
+        expect(unescapeHtml(panel)).to.contain(words.rpc).and.to.contain("<code>/api/v1/details/{dataHash}</code>");
+      });
+    }
+
+    it("quotes for a shell what a shell would read in the command, and keeps a value that begins with - to its option", function () {
+      const command = auditCommand({ gtin: GTIN, lot: "-A&B'C", ledger: "0xAbC", fromBlock: null, details: "https://trace.example.cn/", rpcPlaceholder: "<RPC>" });
+      expect(command.split(" \\\n")).to.deep.equal([
+        "npm run cli -- audit",
+        `  --gtin ${GTIN}`,
+        `  --lot='-A&B'\\''C'`,
+        "  --rpc <RPC>",
+        "  --ledger 0xAbC",
+        "  --details https://trace.example.cn",
+      ]);
+    });
+
+    for (const [name, batch] of [
+      ["the journey batch", () => s.journey.batchId],
+      ["a pack split from it (with its input's events)", () => s.packs[0]],
+      ["a batch whose certificate was revoked", () => s.revoked],
+    ] as const) {
+      it(`links every record of ${name} to its detail, whose bytes hash to the record's data hash on chain`, async function () {
+        const { text } = await get(`${h.base}/p/${batch()}?lang=en`);
+        const items = [...text.matchAll(/<li [^>]*data-kind="([^"]+)"[^>]*>([\s\S]*?)<\/li>/g)];
+        expect(items.length).to.be.greaterThan(1);
+        const linked: string[] = [];
+        for (const [, kind, item] of items) {
+          const links = [...item.matchAll(/<a class="detail-link" href="\/api\/v1\/details\/(0x[0-9a-f]{64})">/g)].map((m) => m[1]);
+          if (kind === "revocation") {
+            // A revocation logs its reason on chain, no data hash: nothing to link.
+            expect(links, kind).to.deep.equal([]);
+            continue;
+          }
+          expect(links, `the ${kind}'s detail link`).to.have.length(1);
+          const [hash] = links;
+          expect(onChain.get(hash)?.kind, `the ${kind} links to ${hash}, which the chain logged as`).to.equal(kind);
+          const response = await fetch(`${h.base}/api/v1/details/${hash}`);
+          expect(response.status, hash).to.equal(200);
+          expect(keccak256(new Uint8Array(await response.arrayBuffer())), "keccak256 of the served bytes").to.equal(hash);
+          linked.push(hash);
+        }
+        // Every record the chain holds of the batch and the batches it was made from is linked, once.
+        const family = new Set([batch(), ...(await h.call("GET", `/api/v1/batches/${batch()}`)).body.lineage.inputs]);
+        const expected = [...onChain].filter(([, record]) => family.has(record.subject)).map(([hash]) => hash);
+        expect([...linked].sort()).to.deep.equal(expected.sort());
+        if (batch() === s.revoked) expect(items.some(([, kind]) => kind === "revocation"), "the revocation is in the journey").to.equal(true);
+      });
+    }
+
+    it("links a harvest's photos, public by the hash its detail names, from the page", async function () {
+      const image = new PNG({ width: 2, height: 2 });
+      image.data.fill(200);
+      const bytes = PNG.sync.write(image);
+      const hash = keccak256(bytes);
+      new PhotoRepository(h.db).saveNew([{ hash, orgId: s.orgs.producer.id, contentType: "image/png", bytes }]);
+      const lot = "PG-PHOTO";
+      const harvest = await h.call("POST", "/api/v1/batches", { token: s.orgs.producer.apiKey, body: payload.harvest(lot, { photoHashes: [hash] }) });
+      expect(harvest.status, JSON.stringify(harvest.body)).to.equal(202);
+      await h.settle();
+      const { text } = await get(`${h.base}/01/${GTIN}/10/${lot}`);
+      const harvestItem = /<li [^>]*data-kind="harvest"[^>]*>([\s\S]*?)<\/li>/.exec(text)![1];
+      const links = [...harvestItem.matchAll(/<a href="(\/photos\/0x[0-9a-f]{64})">/g)].map((m) => m[1]);
+      expect(links).to.deep.equal([`/photos/${hash}`]);
+      const photo = await fetch(`${h.base}${links[0]}`);
+      expect(photo.status).to.equal(200);
+      expect(keccak256(new Uint8Array(await photo.arrayBuffer()))).to.equal(hash);
+    });
+
+    it("keeps a shipment's vehicle (a licence plate) off the chain, the feed and the page: its detail holds a commitment, its writer the opening", async function () {
+      const lot = "PG-PLATE";
+      const producer = s.orgs.producer.apiKey;
+      const batchId = (await h.call("POST", "/api/v1/batches", { token: producer, body: payload.harvest(lot) })).body.batchId as string;
+      const shipped = await h.call("POST", `/api/v1/batches/${batchId}/events`, { token: producer, body: payload.shipment(s.orgs.carrier.id, { vehicle: "桂L·PL8TE" }) });
+      expect(shipped.status, JSON.stringify(shipped.body)).to.equal(202);
+      await h.settle();
+      const shipment = (await h.call("GET", `/api/v1/batches/${batchId}`)).body.events.find((e: { type: string }) => e.type === "shipment");
+      const hash: string = shipment.proof.dataHash;
+      const ledger = new Contract(chain.contract, loadLedgerArtifact().abi, h.provider);
+      const logged = (await ledger.queryFilter(ledger.filters.EventRecorded(batchId), chain.deployBlock)).map((log) => (log as EventLog).args.dataHash);
+      expect(logged, "the chain's own data hash of the shipment").to.include(hash);
+
+      // The served detail: the bytes the chain's hash is of, the plate committed, the rest as written.
+      const served = await fetch(`${h.base}/api/v1/details/${hash}`);
+      expect(served.status).to.equal(200);
+      const bytes = new Uint8Array(await served.arrayBuffer());
+      expect(keccak256(bytes)).to.equal(hash);
+      const text = new TextDecoder().decode(bytes);
+      expect(text).not.to.contain("PL8TE");
+      const detail = JSON.parse(text);
+      expect(detail).not.to.have.property("vehicle");
+      expect(detail.committed).to.have.property("vehicle").that.matches(/^0x[0-9a-f]{64}$/);
+      expect(detail).to.deep.include({ from: "百色市田阳区", to: "深圳市福田区", temperature: { min: 8, max: 12 } });
+
+      // The bulk feed, the whole ledger in chain order: no plate of any shipment of these stories.
+      let feed = "";
+      for (let after: string | null = null, round = 0; round < 20; round++) {
+        const answer = await fetch(`${h.base}/api/v1/details?format=ndjson&limit=2000${after ? `&after=${after}` : ""}`);
+        expect(answer.status).to.equal(200);
+        const lines = await answer.text();
+        if (lines === "") break;
+        feed += lines;
+        after = answer.headers.get("x-next-cursor");
+      }
+      expect(feed).to.contain(hash);
+      expect(feed).not.to.contain("PL8TE").and.not.to.contain("桂L");
+
+      // The page shows the shipment, not the plate.
+      const { text: pageText } = await get(`${h.base}/01/${GTIN}/10/${lot}`);
+      expect(pageText).to.contain('data-kind="shipment"').and.not.to.contain("PL8TE");
+
+      // Its writer reads the plate, and can prove it against the commitment.
+      const own = (await h.call("GET", `/api/v1/batches/${batchId}`, { token: producer })).body.events.find((e: { type: string }) => e.type === "shipment");
+      expect(own.detail).to.deep.include({ vehicle: "桂L·PL8TE" });
+      const opening = await h.call("GET", `/api/v1/events/${shipped.body.eventId}/private`, { token: producer });
+      expect(opening.status, JSON.stringify(opening.body)).to.equal(200);
+      const field = opening.body.fields.find((f: { field: string }) => f.field === "vehicle");
+      expect(field).to.deep.include({ value: "桂L·PL8TE", commitment: detail.committed.vehicle });
+      expect(verifyOpening(detail.committed.vehicle, { salt: field.salt, value: "桂L·PL8TE" })).to.equal(true);
     });
   });
 

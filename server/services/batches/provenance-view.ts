@@ -10,7 +10,7 @@ import { parseBatchId } from "../../domain/gs1";
 import { chinaDateOf, endOf, isPlainDate, startOf } from "../../domain/china-dates";
 import type { EventKindName } from "../../domain/event-kinds";
 import { occurredAt } from "../ledger-rules/entries";
-import type { BatchReader } from "./batch-reader";
+import { signedWith, type BatchReader } from "./batch-reader";
 import type { IndexCursor } from "../../store/index-cursor";
 import type { OrgRepository } from "../../store/org-repository";
 import type { ProgrammeCountyRepository } from "../../store/programme-county-repository";
@@ -54,7 +54,8 @@ export interface JourneyEntry {
   detail: Record<string, unknown> | null;
   signedWith: string | null;
   check: "match" | "not-held" | "mismatch";
-  proof: { transactionHash: string; blockNumber: number };
+  /** dataHash: the keccak256 of the canonical detail the chain holds (a revocation has none). */
+  proof: { transactionHash: string; blockNumber: number; dataHash?: string };
   order: [number, number];
   /** A later correction declared this event void, or superseded it with `correction.replacement`. */
   status?: "live" | "void" | "superseded";
@@ -78,7 +79,15 @@ export interface ProvenanceView {
   journey: JourneyEntry[];
   recalls: Recall[];
   certification: BatchView["certification"] & { certifierName: string | null };
-  verification: { allMatch: boolean; chainId: number; contract: string; head: string; eventCount: number };
+  verification: {
+    allMatch: boolean;
+    chainId: number;
+    contract: string;
+    /** The block the ledger was deployed in, where an audit starts reading its logs (null: not known here). */
+    deployBlock: number | null;
+    head: string;
+    eventCount: number;
+  };
   pendingCount: number;
   /** When (ms since the epoch) the 圳品 status may next change by time alone, if ever. */
   statusChangesAt?: number;
@@ -149,6 +158,7 @@ export class ProvenanceViews {
         allMatch: journey.every((entry) => entry.check !== "mismatch") && headsLink(batch.events),
         chainId: batch.proof.chainId,
         contract: batch.proof.contract,
+        deployBlock: this.deployBlockOf(batch.proof.contract),
         head: batch.proof.head,
         eventCount: batch.proof.eventCount,
       },
@@ -204,7 +214,7 @@ export class ProvenanceViews {
       detail: event.detail,
       signedWith: event.signedWith,
       check: event.detailMatchesChain === null ? "not-held" : event.detailMatchesChain ? "match" : "mismatch",
-      proof: { transactionHash: event.proof.transactionHash, blockNumber: event.proof.blockNumber },
+      proof: { transactionHash: event.proof.transactionHash, blockNumber: event.proof.blockNumber, dataHash: event.proof.dataHash },
       order: [event.proof.blockNumber, event.proof.logIndex],
     };
   }
@@ -216,7 +226,7 @@ export class ProvenanceViews {
     const base = {
       batch: { batchId: member.batchId, lot: member.lot, own },
       org,
-      signedWith: certifier ? (certifier.custodial ? "custodial-key" : "own-key") : "unknown",
+      signedWith: signedWith(certifier),
       check: "match" as const, // the index holds the certificate's facts as the chain logged them
     };
     const attested: JourneyEntry = {
@@ -224,7 +234,7 @@ export class ProvenanceViews {
       kind: "certification",
       at: c.validFrom, // when the certificate takes effect is what a shopper's timeline needs
       detail: { certificateNo: c.certificateNo, validFrom: c.validFrom, validUntil: c.validUntil, subject: c.subject },
-      proof: { transactionHash: c.proof.transactionHash, blockNumber: c.proof.blockNumber },
+      proof: { transactionHash: c.proof.transactionHash, blockNumber: c.proof.blockNumber, dataHash: c.proof.dataHash },
       order: [c.proof.blockNumber, c.proof.logIndex],
     };
     if (!c.revoked || c.revokedBlock === undefined) return [attested];
@@ -264,6 +274,12 @@ export class ProvenanceViews {
   private orgLabel(address: string): OrgLabel | null {
     const org = this.orgs.byAddress(getAddress(address));
     return org ? { name: org.name, role: org.role } : null;
+  }
+
+  /** The deploy block of the ledger the index follows, when that is this contract. */
+  private deployBlockOf(contract: string): number | null {
+    const cursor = this.blocks.getCursor();
+    return cursor && cursor.address.toLowerCase() === contract.toLowerCase() ? cursor.deployBlock : null;
   }
 
   private blockTime(blockNumber: number): string | null {
