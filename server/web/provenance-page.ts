@@ -126,6 +126,7 @@ ${c.certificateNo
 <dt>${t.certificateNo}</dt><dd><code>${c.certificateNo}</code></dd>
 <dt>${t.certifier}</dt><dd>${c.certifierName ?? t.unknownOrg}</dd>
 <dt>${t.validity}</dt><dd>${formatDate(c.validFrom as string, lang)} – ${formatDate(c.validUntil as string, lang)}</dd>
+${c.notes ? html`<dt>${t.notes}</dt><dd data-certification-notes>${c.notes as string}</dd>` : null}
 ${status === "revoked" && c.revokedReason ? html`<dt>${t.revokedReason}</dt><dd>${c.revokedReason as string}</dd>` : null}
 </dl>`
   : null}

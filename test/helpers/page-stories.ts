@@ -66,7 +66,7 @@ export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories>
   const journey = await harvest(lot);
   await toPackingHouse(journey);
   await event(journey, "processor", payload.packing);
-  await certify(journey, payload.certification(`ZP-${prefix}-0001`));
+  await certify(journey, { ...payload.certification(`ZP-${prefix}-0001`), notes: "基地抽检合格，管理规范" });
   const packLots = [`${prefix}-P1`, `${prefix}-P2`];
   await event(journey, "processor", {
     type: "processing",

@@ -13,7 +13,7 @@ import path from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { ANVIL_DEV_KEY, ANVIL_RELAYER_KEY, startAnvil, type AnvilHandle } from "../../server/chain/anvil";
 import { PROCESS_ADMIN_TOKEN, freePort, spawnGateway, type GatewayProcess } from "../../scripts/lib/processes";
-import { harvest, harvestedBatchId, receipt, sale, shipment, packing } from "../../scripts/lib/payloads";
+import { certification, harvest, harvestedBatchId, receipt, sale, shipment, packing } from "../../scripts/lib/payloads";
 
 const ROOT = path.resolve(__dirname, "../..");
 const LOT = "OPEN-2026-01";
@@ -107,12 +107,14 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     const farm = await org("田阳芒果专业合作社", "producer");
     const packer = await org("百色农产品分拣中心", "processor");
     const counter = await org("福田区消费帮扶专柜", "retailer");
+    const certifier = await org("深圳市圳品认证中心", "certifier");
     const write = async (key: string, url: string, body: unknown) => {
       const answer = await call(writer.base, "POST", `${url}?wait=confirmed`, { token: key, body });
       expect(answer.status, JSON.stringify(answer.body)).to.be.oneOf([200, 201, 202]);
       return answer.body;
     };
     await write(farm.apiKey, "/api/v1/batches", harvest(LOT));
+    await write(certifier.apiKey, `/api/v1/batches/${batchId}/certifications`, certification("ZP-OPEN-0001"));
     const events = `/api/v1/batches/${batchId}/events`;
     await write(farm.apiKey, events, shipment(packer.id, { shippedAt: "2026-06-01T10:00:00+08:00", to: "百色分拣中心" }));
     await write(packer.apiKey, events, { ...receipt, location: "百色分拣中心", receivedAt: "2026-06-01T14:00:00+08:00" });
@@ -125,6 +127,7 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     const batch = (await call(writer.base, "GET", `/api/v1/batches/${batchId}`)).body;
     eventHashes = batch.events.map((event: any) => event.dataHash ?? event.proof?.dataHash);
     expect(eventHashes).to.have.length(7);
+    expect(batch.certification).to.include({ status: "valid", certificateNo: "ZP-OPEN-0001" });
   });
 
   after(async () => {
@@ -151,10 +154,15 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     );
     expect(again).to.equal(304);
     expect((await call(writer.base, "GET", `/api/v1/details/0x${"ab".repeat(32)}`)).status).to.equal(404);
-    const feed = await call(writer.base, "GET", "/api/v1/details?limit=3");
-    expect(feed.body.items.map((item: any) => item.dataHash)).to.deep.equal(eventHashes.slice(0, 3));
-    const rest = await call(writer.base, "GET", `/api/v1/details?after=${feed.body.next}&format=ndjson`);
-    expect(rest.text.trim().split("\n").map((line: string) => JSON.parse(line).dataHash)).to.deep.equal(eventHashes.slice(3));
+    // The feed: every event's detail and the attestation's, in chain order, a page at a time.
+    const all = (await call(writer.base, "GET", "/api/v1/details")).body.items;
+    expect(all.filter((item: any) => item.kind === "event").map((item: any) => item.dataHash)).to.deep.equal(eventHashes);
+    expect(all.filter((item: any) => item.kind === "attestation")).to.have.length(1);
+    for (const item of all) expect(keccak256(toUtf8Bytes(item.detail))).to.equal(item.dataHash);
+    const first = await call(writer.base, "GET", "/api/v1/details?limit=3");
+    const rest = await call(writer.base, "GET", `/api/v1/details?after=${first.body.next}&format=ndjson`);
+    const paged = [...first.body.items, ...rest.text.trim().split("\n").map((line: string) => JSON.parse(line))];
+    expect(paged.map((item: any) => item.dataHash)).to.deep.equal(all.map((item: any) => item.dataHash));
   });
 
   it("a read gateway that joins with the RPC, the ledger's address and a peer shows the same journey, and refuses writes", async function () {
@@ -212,7 +220,7 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     bundle = path.join(folder(), "ledger-bundle.ndjson");
     const exported = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "server/cli.ts", "export", "--out", bundle, "--url", writer.base, "--json"], { cwd: ROOT, encoding: "utf8" });
     expect(exported.status, exported.stderr).to.equal(0);
-    expect(JSON.parse(exported.stdout).details).to.equal(7);
+    expect(JSON.parse(exported.stdout).details).to.equal(8);
     const header = JSON.parse(readFileSync(bundle, "utf8").split("\n")[0]);
     expect(header).to.include({ type: "ledger-bundle", chainId: ledger.chainId, deployBlock: ledger.deployBlock });
 
@@ -222,7 +230,7 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     const env = { PATH: process.env.PATH ?? "", DATA_DIR: writerDir, RPC_URL: anvil.rpcUrl, ADMIN_KEY: ANVIL_DEV_KEY, RELAYER_KEY: ANVIL_RELAYER_KEY, MASTER_SECRET: "process-test-master-secret-0123456789abcdef", ADMIN_TOKEN: PROCESS_ADMIN_TOKEN };
     const reindex = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "server/reindex.ts", "--bundle", bundle], { cwd: ROOT, encoding: "utf8", env });
     expect(reindex.status, reindex.stderr + reindex.stdout).to.equal(0);
-    expect(reindex.stdout).to.contain("7 kept").and.to.contain("7 of the 7");
+    expect(reindex.stdout).to.contain("8 kept").and.to.contain("8 of the 8");
 
     writer = await spawnGateway({ port, rpcUrl: anvil.rpcUrl, dataDir: writerDir, env: { PUBLIC_RATE_LIMIT: "0", API_RATE_LIMIT: "0" } });
     await settled(writer.base);
@@ -247,12 +255,12 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
       });
     const lied = cli(tampered);
     expect(lied.status, lied.stderr).to.equal(4);
-    expect(JSON.parse(lied.stdout)).to.include({ kept: 6 });
+    expect(JSON.parse(lied.stdout)).to.include({ kept: 7 });
     expect(JSON.parse(lied.stdout).refused.map((r: any) => r.hash)).to.deep.equal([victim]);
     expect((await call(reader.base, "GET", `/api/v1/details/${victim}`)).status).to.equal(404);
     const honest = cli(bundle);
     expect(honest.status, honest.stderr).to.equal(0);
-    expect(JSON.parse(honest.stdout)).to.include({ kept: 1, known: 6 });
+    expect(JSON.parse(honest.stdout)).to.include({ kept: 1, known: 7 });
     const original = journeyFacts((await call(writer.base, "GET", `/api/v1/batches/${batchId}`)).body);
     expect(journeyFacts((await call(reader.base, "GET", `/api/v1/batches/${batchId}`)).body)).to.deep.equal(original);
   });

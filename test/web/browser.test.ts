@@ -29,6 +29,7 @@ const WORDS = {
     quantity: "数量",
     certificateNo: "证书编号",
     certifier: "认证机构",
+    notes: "备注",
     chainId: "链 ID",
     contract: "合约地址",
     deployBlock: "合约部署区块",
@@ -53,6 +54,7 @@ const WORDS = {
     quantity: "Quantity",
     certificateNo: "Certificate no.",
     certifier: "Certified by",
+    notes: "Notes",
     chainId: "Chain ID",
     contract: "Contract",
     deployBlock: "Deploy block",
@@ -231,6 +233,8 @@ describe("public pages in a real browser (Chromium, 360 px phone)", function () 
     const certFacts = await factsOf(page, '[data-certification="valid"]');
     expect(fact(certFacts, t.certificateNo)).to.equal("ZP-PG-0001");
     expect(fact(certFacts, t.certifier)).to.equal("深圳市标准技术研究院");
+    // The certifier's notes are in its public detail, so the page shows them.
+    expect(fact(certFacts, t.notes)).to.equal("基地抽检合格，管理规范");
 
     const panel = page.locator('[data-verified="true"]');
     await expect1(panel);

@@ -159,13 +159,14 @@ export class BatchReader {
    * The validity as the certifier wrote it, when its detail is held and says the same as the
    * chain: a plain date stays a date ("2026-09-01", the whole China day).
    */
-  private validityAsWritten(c: IndexedCertification): { validFrom?: string; validUntil?: string } {
+  private validityAsWritten(c: IndexedCertification): { validFrom?: string; validUntil?: string; notes?: string } {
     const text = this.accepted.detailByHash(c.dataHash);
     if (text === undefined) return {};
-    const detail = JSON.parse(text) as { validFrom?: unknown; validUntil?: unknown };
+    const detail = JSON.parse(text) as { validFrom?: unknown; validUntil?: unknown; notes?: unknown };
     const from = typeof detail.validFrom === "string" && Math.floor(startOf(detail.validFrom) / 1000) === c.validFrom ? detail.validFrom : undefined;
     const until = typeof detail.validUntil === "string" && Math.floor(endOf(detail.validUntil) / 1000) === c.validUntil ? detail.validUntil : undefined;
-    return { validFrom: from, validUntil: until };
+    // The certifier's notes are in its public detail, so the page shows them too.
+    return { validFrom: from, validUntil: until, ...(typeof detail.notes === "string" ? { notes: detail.notes } : {}) };
   }
 
   private orgView(address: string) {
@@ -216,7 +217,7 @@ function orgView(org: Org) {
   return { id: org.id, name: org.name, role: org.role };
 }
 
-function certificationView(c: IndexedCertification, written: { validFrom?: string; validUntil?: string } = {}) {
+function certificationView(c: IndexedCertification, written: { validFrom?: string; validUntil?: string; notes?: string } = {}) {
   return {
     certificationId: c.id,
     scheme: c.schemeName ?? c.scheme,
@@ -225,6 +226,7 @@ function certificationView(c: IndexedCertification, written: { validFrom?: strin
     subject: c.subjectKind === 0 ? "batch" : "productLine",
     validFrom: written.validFrom ?? new Date(c.validFrom * 1000).toISOString(),
     validUntil: written.validUntil ?? new Date(c.validUntil * 1000).toISOString(),
+    ...(written.notes ? { notes: written.notes } : {}),
     revoked: c.revokedBy !== null,
     ...(c.revokedBy ? { revokedBy: c.revokedBy, revokedReason: c.revokedReason } : {}),
     proof: { transactionHash: c.txHash, blockNumber: c.blockNumber, logIndex: c.logIndex, dataHash: c.dataHash },
