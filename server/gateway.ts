@@ -380,6 +380,7 @@ export function createGateway(options: GatewayOptions) {
         windowMinutes: web.scanWindowMinutes,
       }),
       rateLimitPerMinute: web.rateLimitPerMinute,
+      readOnly: options.readOnly,
     })],
     auth: {
       org: (apiKey) => {

@@ -83,6 +83,7 @@ const zh = {
   counterfeitManyPlaces: (clients: number, networks: number, days: number) =>
     `这个单品码已被 ${clients} 台不同的设备、在 ${days} 天里从 ${networks} 个不同的网络扫描过，远超一件真实商品，标签可能被复制。请向售卖方或主办方核实。`,
   genuineUnit: "这个单品码由本批次的生产或加工方签发，扫描次数正常。",
+  unitUncheckedHere: "本网站是账本的只读副本，不保存单品码：以下是这一批次的完整溯源信息；单品码是否真实，请在签发它的网站上核验。",
   notFoundTitle: "没有找到这个产品",
   notFoundText: "这个二维码或链接不对应任何已上链的批次。请检查链接，或向售卖方咨询。",
   notFoundReason: "原因",
@@ -221,6 +222,7 @@ const en: Messages = {
   counterfeitManyPlaces: (clients: number, networks: number, days: number) =>
     `This unit code has been scanned by ${clients} different devices, from ${networks} different networks over ${days} days, far more than one real pack would be: the label may have been copied. Please check with the seller or the programme.`,
   genuineUnit: "This unit code was issued by the batch's producer or packer and has been scanned a normal number of times.",
+  unitUncheckedHere: "This site is a read-only copy of the ledger and keeps no unit codes: below is the batch's whole journey; whether this unit's code is genuine is checked on the site that issued it.",
   notFoundTitle: "Product not found",
   notFoundText: "This QR code or link does not match any batch on the ledger. Check the link, or ask the seller.",
   notFoundReason: "Reason",

@@ -16,6 +16,11 @@ export interface UnitScan {
   days: number;
   /** The signals agree that the label may be copied (services/unit-scans.ts). */
   suspect: boolean;
+  /**
+   * A read gateway holds no unit serials (they stay with the gateway that issued them), so it
+   * neither vouches for the code nor warns: it says where the code is checked.
+   */
+  uncheckedHere?: { issuingGateway?: string };
 }
 
 export interface PageOptions {
@@ -67,6 +72,11 @@ ${verificationPanel(view, t, options)}
 
 function unitBanner(unit: UnitScan | undefined, t: Messages): SafeHtml | null {
   if (!unit) return null;
+  if (unit.uncheckedHere) {
+    const where = unit.uncheckedHere.issuingGateway;
+    return html`<section class="banner" aria-labelledby="unit-heading" data-unit="unchecked">
+<h2 id="unit-heading">${t.unitTitle}</h2><p>${t.unitUncheckedHere}</p>${where ? html`<p><a href="${where}">${where}</a></p>` : null}</section>`;
+  }
   if (!unit.issued) {
     return html`<section class="banner banner-danger" role="alert" data-warning="counterfeit">
 <h2>${t.counterfeitTitle}</h2><p>${t.counterfeitUnissued}</p></section>`;

@@ -30,6 +30,8 @@ export interface WebDeps {
   publicBaseUrl: string;
   explorerUrl?: string;
   rateLimitPerMinute: number;
+  /** A read gateway: unit codes are not checked or counted here (their serials stay with the issuing gateway). */
+  readOnly?: { writeGatewayUrl?: string };
 }
 
 /** GS1 AI 21: up to 20 characters of GS1 character set 82. */
@@ -75,7 +77,9 @@ export function webRoutes(deps: WebDeps): Router {
     if (!view) throw new PageNotFound("missing");
     // A GET is a scan, counted once per client per window; a HEAD (link checkers) is not.
     let unit: UnitScan = { serial, issued: true, scanCount: 0, clients: 0, networks: 0, days: 0, suspect: false };
-    if (req.method === "GET") {
+    if (deps.readOnly) {
+      unit = { ...unit, uncheckedHere: { issuingGateway: deps.readOnly.writeGatewayUrl } };
+    } else if (req.method === "GET") {
       const cookie = cookieOf(req, SCAN_COOKIE);
       const scan = deps.scans.scan(batchId, serial, { address: req.ip ?? req.socket.remoteAddress ?? "", userAgent: req.get("User-Agent") ?? "", cookie });
       if (scan.issued && cookie !== scan.clientId && /^[\w/.-]+$/.test(req.path)) {

@@ -183,6 +183,10 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     const page = await call(reader.base, "GET", `/01/06901234567892/10/${LOT}`);
     expect(page.status).to.equal(200);
     expect(page.text).to.contain("田阳芒果专业合作社").and.to.contain("福田区消费帮扶专柜");
+    // Unit serials stay with the gateway that issued them: a read gateway neither vouches nor warns.
+    const unit = await call(reader.base, "GET", `/01/06901234567892/10/${LOT}/21/UNIT0001`);
+    expect(unit.status).to.equal(200);
+    expect(unit.text).to.contain('data-unit="unchecked"').and.not.to.contain('data-warning="counterfeit"');
     const write = await call(reader.base, "POST", "/api/v1/batches", { token: "anything", body: harvest("OPEN-2026-02") });
     expect(write.status).to.equal(405);
     expect(write.body.error.code).to.equal("read_only");
