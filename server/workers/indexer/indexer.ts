@@ -61,6 +61,14 @@ export interface Indexer {
 
 /** How far behind the cursor the hashes of log-less cursor blocks are kept for reorg checks. */
 const RECENT_BLOCKS = 128;
+/**
+ * Logs a chunk should hold, about: a chunk is one transaction, and one of a hundred thousand logs
+ * (a read gateway joining a busy chain) would hold the event loop for many seconds. The span in
+ * blocks adapts to it: it starts small, doubles while chunks are light and shrinks when one is
+ * heavy, never beyond `chunkSize`.
+ */
+const LOGS_PER_CHUNK = 4_000;
+const FIRST_SPAN = 32;
 /** Reads that saw the chain change are retried this many times per tick. */
 const READ_ATTEMPTS = 5;
 
@@ -70,6 +78,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
   const repo = new IndexRepository(db);
   const indexCursor = new IndexCursor(db);
   let chainHead: number | null = null;
+  let span = Math.min(FIRST_SPAN, chunkSize);
 
   /** Claims the index for this ledger; tables of another deployment (or none) start afresh. */
   const useLedger = () => {
@@ -119,7 +128,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
       from = Math.min(from, done + 1);
       let consistent = true;
       while (done < target) {
-        const to = Math.min(done + chunkSize, target);
+        const to = Math.min(done + span, target);
         const hash = indexCursor.blockHash(done);
         const chunk = await readChunk(provider, address, done + 1, to, hash === undefined ? undefined : { number: done, hash });
         if (!chunk) {
@@ -128,6 +137,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
         }
         commit(chunk, to);
         done = to;
+        span = nextSpan(span, chunk.logs.length + chunk.roleLogs.length, chunkSize);
       }
       if (consistent) return { from, to: done, ...(rewound !== undefined && { rewound }) };
       if (attempt === READ_ATTEMPTS) {
@@ -153,4 +163,11 @@ export function createIndexer(options: IndexerOptions): Indexer {
       return { cursor: current, chainHead, caughtUp: chainHead !== null && current >= chainHead - confirmations };
     },
   };
+}
+
+/** The next chunk's span in blocks, from how many logs the last one held. */
+export function nextSpan(span: number, logs: number, max: number): number {
+  if (logs > LOGS_PER_CHUNK) return Math.max(1, Math.floor((span * LOGS_PER_CHUNK) / logs));
+  if (logs < LOGS_PER_CHUNK / 2) return Math.min(max, span * 2);
+  return span;
 }
