@@ -39,13 +39,15 @@ export class PeerDetails {
   }
 
   /**
-   * One pass: as many missing details as the peers give, then the photos kept harvests name.
-   * Returns what was kept, known, refused and not found.
+   * One pass: up to `maxPages` pages of missing details from the peers, then the photos kept
+   * harvests name. Returns what was kept, known, refused and not found, and whether there may be
+   * more to fetch at once (a pass stopped at `maxPages` while the peers were still giving).
    */
-  async fill(): Promise<IntakeReport & { stillMissing: number }> {
+  async fill(maxPages = 1_000): Promise<IntakeReport & { stillMissing: number; more: boolean }> {
     const report = emptyReport();
     const { feed } = this.options;
-    for (let pages = 0; pages < 1_000; pages++) {
+    let more = false;
+    for (let pages = 0; pages < maxPages; pages++) {
       const wanted = this.missingNow(this.options.pageSize ?? 1_000);
       if (wanted.length === 0) break;
       const keptBefore = report.kept;
@@ -56,9 +58,10 @@ export class PeerDetails {
       const still = this.missingNow(this.options.perHashLimit ?? 100).filter((item) => wanted.some((w) => w.dataHash === item.dataHash));
       for (const item of still) await this.byHash(item, report);
       if (report.kept === keptBefore) break; // nothing more to be had this pass
+      more = pages === maxPages - 1;
     }
     await this.fillPhotos(report);
-    return { ...report, stillMissing: feed.counts().missing };
+    return { ...report, stillMissing: feed.counts().missing, more };
   }
 
   /** Missing details not in back-off, in chain order. */

@@ -7,6 +7,9 @@
 import { createTicker } from "../ticker";
 import type { PeerDetails } from "../../services/open-ledger/peer-details";
 
+/** Feed pages (of up to 1,000 details) a pass takes before it reports and goes on. */
+const PAGES_PER_PASS = 10;
+
 export interface DetailSyncStatus {
   /** Details kept from peers since start. */
   kept: number;
@@ -20,7 +23,8 @@ export function createDetailSync(options: { peers: PeerDetails; log: (message: s
   const status: DetailSyncStatus = { kept: 0, refused: 0, missing: null };
   const ticker = createTicker({
     run: async () => {
-      const report = await options.peers.fill();
+      // Short passes, so that what the status says follows a long catch-up as it goes.
+      const report = await options.peers.fill(PAGES_PER_PASS);
       status.kept += report.kept;
       status.refused += report.refused.length;
       status.missing = report.stillMissing;
@@ -32,6 +36,7 @@ export function createDetailSync(options: { peers: PeerDetails; log: (message: s
     },
     onError: (error) => options.log(`detail sync failed: ${error instanceof Error ? error.message : String(error)}`),
     first: "next-turn",
+    pause: (report, intervalMs) => (report.more ? 0 : intervalMs),
   });
   return {
     start: (intervalMs: number) => ticker.start(intervalMs),
