@@ -68,7 +68,7 @@ const RECENT_BLOCKS = 128;
  * heavy, never beyond `chunkSize`.
  */
 const LOGS_PER_CHUNK = 4_000;
-const FIRST_SPAN = 32;
+const FIRST_SPAN = 4;
 /** Reads that saw the chain change are retried this many times per tick. */
 const READ_ATTEMPTS = 5;
 
