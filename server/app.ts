@@ -2,7 +2,8 @@
  * createApp(deps) builds the Express app and does not listen: index.ts (or a test) does. The API
  * lives under /api/v1 with JSON bodies of at most 100 kB; the health routes beside it. Before any
  * route: a POST from another site is refused, and an answer given before its body was read
- * closes the connection (the body is never read). A client's mistake is answered 4xx.
+ * closes the connection (the body is never read); once the gateway is stopping, writes are
+ * refused 503 (web/draining.ts). A client's mistake is answered 4xx.
  */
 import { randomUUID } from "node:crypto";
 import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from "express";
@@ -17,6 +18,7 @@ import { apiClientError, clientErrorPage, clientStatusOf } from "./web/client-er
 import { closeUnreadBodies } from "./web/close-unread-bodies";
 import { sameOriginPosts } from "./web/origin-check";
 import { readOnlyGuard } from "./web/read-only";
+import { refuseWritesWhileDraining, type Drain } from "./web/draining";
 import { DETAIL_IMPORT_PATH } from "./api/detail-routes";
 import { webNotFound, webServerError } from "./html/not-found-page";
 
@@ -34,6 +36,10 @@ export interface AppDeps {
   readOnly?: { writeGatewayUrl?: string };
   /** The API's CSV uploads: their size, and the cap on uploads in flight shared with the console. */
   csvUpload?: { maxBytes: number; room: UploadRoom };
+  /** Set when the gateway stops: writes are refused 503 and every answer closes its connection. */
+  drain?: Drain;
+  /** Told of every answered request, for /metrics. */
+  metrics?: { countRequest(method: string, path: string, status: number, seconds: number): void };
 }
 
 export const BODY_LIMIT = "100kb";
@@ -50,11 +56,13 @@ export function createApp(deps: AppDeps): Express {
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       deps.logger.debug({ requestId, method: req.method, path: req.path, status: res.statusCode, ms }, "request");
+      deps.metrics?.countRequest(req.method, req.originalUrl.split("?")[0], res.statusCode, ms / 1000);
     });
     next();
   });
   app.use(closeUnreadBodies());
   app.use(securityHeaders());
+  if (deps.drain) app.use(refuseWritesWhileDraining(deps.drain));
   app.use(
     sameOriginPosts(deps.publicBaseUrl ?? "", (req, res) => {
       if (req.path.startsWith("/api/")) {

@@ -12,6 +12,8 @@
  *   provenance batch verify (ID | --gtin G --lot L)
  *   provenance export --out FILE [--no-photos]
  *   provenance import bundle FILE
+ *   provenance backup --out FILE            (these two work on the data folder, DATA_DIR, not a gateway's API:
+ *   provenance restore FILE                  an operator's commands on the gateway's machine)
  *
  * (`npm run cli -- …` from a checkout; bin/provenance once linked.) Every command takes --url
  * (default GATEWAY_URL, else http://127.0.0.1:8080), --json (exactly one JSON document on
@@ -40,9 +42,10 @@ import { memberCreate, memberUnlock } from "./cli/member-commands";
 import { orgCreate } from "./cli/org-commands";
 import { ledgerExport } from "./cli/export-command";
 import { bundleImport } from "./cli/bundle-import-command";
+import { backup, restore } from "./cli/backup-commands";
 import { processTerminal, RecordingTerminal, type Terminal } from "./cli/terminal";
 
-const COMMANDS: Command[] = [orgCreate, memberCreate, memberUnlock, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify, ledgerExport, bundleImport, audit];
+const COMMANDS: Command[] = [orgCreate, memberCreate, memberUnlock, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify, ledgerExport, bundleImport, audit, backup, restore];
 
 const COMMON_OPTIONS = {
   url: { type: "string" },

@@ -88,6 +88,12 @@ import { PrivateFieldRepository } from "./store/private-field-repository";
 import { PrivateFieldProofs } from "./services/private-field-proofs";
 import { privateFieldRoutes } from "./api/private-field-routes";
 import { UnitScans } from "./services/unit-scans";
+import { createChainProbe } from "./services/operations/chain-probe";
+import { judgeReadiness, READINESS_DEFAULTS, type ChainProcessState, type ReadinessLimits } from "./services/operations/readiness";
+import { SendQueueFigures } from "./store/send-queue-figures";
+import type { Readiness } from "./api/system-routes";
+import { Drain } from "./web/draining";
+import { createMetrics, mayReadMetrics } from "./web/metrics";
 
 export interface GatewayOptions {
   db: Db;
@@ -134,6 +140,10 @@ export interface GatewayOptions {
   peers?: string[];
   /** How often the details missing here are asked of the peers (ms). */
   detailSyncIntervalMs?: number;
+  /** The embedded chain's process as its supervisor sees it (absent on a remote chain): /readyz and /metrics report it. */
+  chainProcess?: () => { up: boolean; restarts: number; lastExit?: string };
+  /** When /readyz says not ready (READINESS_DEFAULTS where absent); lowered only by tests. */
+  readiness?: Partial<ReadinessLimits>;
 }
 
 const WEB_DEFAULTS = { rateLimitPerMinute: 600, scanWarnThreshold: 30, scanWarnNetworks: 3, scanWarnDays: 1, scanWindowMinutes: 10 };
@@ -231,13 +241,19 @@ export function createGateway(options: GatewayOptions) {
   });
   const web = { ...WEB_DEFAULTS, ...options.web };
 
+  // The indexer reports a failed tick only in its log: counted here for /metrics.
+  let indexerFailures = 0;
+  const indexerLog = log("indexer");
   const indexer = createIndexer({
     db,
     provider: options.provider,
     address: deployment.address,
     deployBlock: deployment.deployBlock,
     confirmations: options.confirmations,
-    log: log("indexer"),
+    log: (message) => {
+      if (message.startsWith("indexer tick failed")) indexerFailures++;
+      indexerLog(message);
+    },
   });
   const relayer = createRelayer({
     db,
@@ -279,21 +295,82 @@ export function createGateway(options: GatewayOptions) {
   const statuses = new EventStatuses(outbox, certificationOutbox);
   const eventStatus = (eventId: string) => statuses.of(eventId);
 
+  // Readiness and the operator's figures: the chain asked directly (at most once a second), the
+  // index, the send queue, the relayer's ticks and the embedded chain's process.
+  const drain = new Drain();
+  const probe = createChainProbe({ blockNumber: async () => Number(await options.provider.send("eth_blockNumber", [])) });
+  const queueFigures = options.readOnly ? undefined : new SendQueueFigures(db);
+  const readinessLimits = { ...READINESS_DEFAULTS, ...options.readiness };
+  const readiness = async (): Promise<Readiness> => {
+    const chain = await probe.check();
+    const status = indexer.status();
+    const backlog = queueFigures?.backlog();
+    const relaying = options.readOnly ? undefined : relayer.health();
+    const chainProcess: ChainProcessState | undefined = options.chainProcess?.();
+    const sync = detailSync?.status();
+    const reasons = judgeReadiness(
+      {
+        now: Date.now(),
+        stopping: drain.draining,
+        chain,
+        chainProcess,
+        indexedBlock: status.cursor,
+        confirmations: options.confirmations,
+        oldestUnsettledAt: backlog?.oldestUnsettledAt,
+        relayerProgressAt: relaying?.progressAt,
+        relayerFailingSince: relaying?.failingSince,
+        relayerLastError: relaying?.lastError,
+      },
+      readinessLimits,
+    );
+    return {
+      ready: reasons.length === 0,
+      indexedBlock: status.cursor,
+      chainBlock: chain.head ?? status.chainHead,
+      reasons,
+      readOnly: Boolean(options.readOnly),
+      chain: {
+        reachable: chain.reachable,
+        ...(chain.answeredAt !== undefined && { answeredAt: new Date(chain.answeredAt).toISOString() }),
+        ...(chain.error !== undefined && { error: chain.error }),
+      },
+      ...(backlog && {
+        sendQueue: {
+          pending: backlog.pending,
+          submitted: backlog.submitted,
+          failed: backlog.failed,
+          oldestWaitSeconds: backlog.oldestUnsettledAt === undefined ? 0 : Math.round((Date.now() - backlog.oldestUnsettledAt) / 1000),
+        },
+      }),
+      ...(relaying && { relayer: { failures: relaying.failures, consecutiveFailures: relaying.consecutiveFailures, ...(relaying.lastError && { lastError: relaying.lastError }) } }),
+      ...(chainProcess && { embeddedChain: chainProcess }),
+      ...(sync ? { details: { missing: sync.missing, refused: sync.refused, keptFromPeers: sync.kept } } : {}),
+    };
+  };
+  const metrics = createMetrics({
+    queue: queueFigures,
+    indexedBlock: () => indexer.status().cursor,
+    confirmations: options.confirmations,
+    chain: () => probe.check(),
+    relayerFailures: options.readOnly ? undefined : () => relayer.health().failures,
+    indexerFailures: () => indexerFailures,
+    chainProcess: options.chainProcess,
+    detailSync: detailSync ? () => detailSync.status() : undefined,
+    ready: async () => (await readiness()).ready,
+  });
+
   const adminTokenHash = hashSecret(options.adminToken);
   const routes: RouteSpec[] = [];
   routes.push(
     ...systemRoutes({
       chain: { chainId: deployment.chainId, contract: deployment.address, deployBlock: deployment.deployBlock },
-      ready: () => {
-        const status = indexer.status();
-        const sync = detailSync?.status();
-        return {
-          ready: status.caughtUp,
-          indexedBlock: status.cursor,
-          chainBlock: status.chainHead,
-          readOnly: Boolean(options.readOnly),
-          ...(sync ? { details: { missing: sync.missing, refused: sync.refused, keptFromPeers: sync.kept } } : {}),
-        };
+      ready: readiness,
+      metrics: {
+        allowed: (request) => {
+          const token = request.get("Authorization")?.match(/^Bearer\s+(\S+)$/i)?.[1];
+          return mayReadMetrics(request.socket.remoteAddress, isAdminToken(token, adminTokenHash));
+        },
+        render: () => metrics.render(),
       },
       openApi: () => openApiDocument(routes, options.publicBaseUrl),
     }),
@@ -303,7 +380,12 @@ export function createGateway(options: GatewayOptions) {
       events,
       admin: adminWriter,
       eventStatus,
-      waitForSettled: (ids, timeoutMs) => statuses.waitForSettled(ids, timeoutMs),
+      // A stop ends the wait: the write is kept, and its answer says where it stands.
+      waitForSettled: (ids, timeoutMs) => {
+        const settled = statuses.waitForSettled(ids, timeoutMs);
+        settled.catch(() => undefined); // after a stop the database may close under the wait
+        return Promise.race([settled, drain.begun]);
+      },
     }),
     ...certificationRoutes(certifications),
     ...signingRoutes({
@@ -367,6 +449,8 @@ export function createGateway(options: GatewayOptions) {
     readOnly: options.readOnly,
     rateLimits: { apiReadsPerMinute: limits.apiReadsPerMinute, verifiesPerMinute: limits.verifiesPerMinute },
     csvUpload: { maxBytes: limits.csvMaxBytes, room: uploadRoom },
+    drain,
+    metrics,
     web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps), uploads), photoRoutes(photos), webRoutes({
       batches,
       dataVersion: dataVersion(db),
@@ -405,6 +489,11 @@ export function createGateway(options: GatewayOptions) {
     importRunner,
     detailSync,
     intake,
+    metrics,
+    /** The first step of a stop: writes are refused (503) from now on and /readyz says so. */
+    stopTakingWrites() {
+      drain.begin();
+    },
     start() {
       indexer.start(options.indexer.intervalMs);
       detailSync?.start(options.detailSyncIntervalMs ?? 2_000);

@@ -1,42 +1,62 @@
 /**
- * `npm start`: reads the configuration, makes the data folder private, brings up the chain (the
- * embedded anvil with the folder's own keys unless RPC_URL names another), deploys the ledger on
- * first run, opens the database, starts the relayer and the indexer, listens, prints the URLs to
- * open, and shuts everything down on SIGINT/SIGTERM.
+ * `npm start`: reads the configuration, takes the data folder's lock (one folder, one gateway),
+ * makes the folder private, brings up the chain (the embedded anvil with the folder's own keys,
+ * kept running by its supervisor, unless RPC_URL names another), opens the database, deploys the
+ * ledger on first run, starts the relayer and the indexer, listens, prints the URLs to open, and
+ * shuts everything down on SIGINT/SIGTERM.
  */
 import path from "node:path";
 import type { Server } from "node:http";
 import { JsonRpcProvider, Wallet, type JsonRpcApiProvider } from "ethers";
 import pino from "pino";
+import { collectDefaultMetrics } from "prom-client";
 import { loadConfig, type Config } from "./config";
-import { startEmbeddedAnvil, type EmbeddedAnvilHandle } from "./chain/anvil";
+import { superviseEmbeddedAnvil, type SupervisedAnvil } from "./chain/anvil-supervisor";
 import { deployLedger } from "./chain/deploy-ledger";
 import { joinLedger } from "./chain/join-ledger";
 import { fundOwnAccounts, retireDevAccounts } from "./chain/embedded-accounts";
 import { IpcProvider } from "./chain/ipc-provider";
 import { loadLedgerArtifact } from "./chain/ledger-artifact";
 import { loadOrCreateChainKeys } from "./keys/chain-keys";
-import { tightenDataDir } from "./keys/private-files";
+import { lockDataFolder } from "./keys/data-folder-lock";
+import { makePrivateDir, tightenDataDir } from "./keys/private-files";
 import { readOrCreateSecret } from "./keys/secret-files";
-import { openDatabase } from "./store/database";
+import { openDatabase, type Db } from "./store/database";
+import { OutboxRepository } from "./store/outbox-repository";
 import { createGateway } from "./gateway";
-import { createHttpServer, listen } from "./web/http-server";
+import { closeGracefully, createHttpServer, listen } from "./web/http-server";
 
 export async function startProduct(config: Config) {
   const logger = pino({ level: config.logLevel });
   // Whatever this process creates is private to the service, even a file some part forgets to
   // make so; the data folder's own files are also given their modes explicitly.
   process.umask(0o077);
-  const started: { anvil?: EmbeddedAnvilHandle } = {};
+  // Before anything else touches the folder: a second gateway on it refuses here, naming the first.
+  makePrivateDir(config.dataDir);
+  const lock = lockDataFolder(config.dataDir, "npm start");
+  if (lock.tookOverFrom) {
+    const { pid, purpose, startedAt } = lock.tookOverFrom;
+    logger.warn({ lock: lock.file }, `took over the data folder's lock from process ${pid} (${purpose}, started ${startedAt}), which is gone`);
+  }
+  const started: Started = {};
   try {
-    return await startParts(config, logger, started);
+    const product = await startParts(config, logger, started);
+    return { ...product, stop: () => product.stop().finally(() => lock.release()) };
   } catch (error) {
     await started.anvil?.stop(); // never leave the embedded chain running behind a failed start
+    started.db?.close();
+    lock.release();
     throw error;
   }
 }
 
-async function startParts(config: Config, logger: pino.Logger, started: { anvil?: EmbeddedAnvilHandle }) {
+/** What a failed start must close again. */
+interface Started {
+  anvil?: SupervisedAnvil;
+  db?: Db;
+}
+
+async function startParts(config: Config, logger: pino.Logger, started: Started) {
   const tightened = tightenDataDir(config.dataDir);
   if (tightened.length > 0) {
     logger.warn(
@@ -47,7 +67,7 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
   const masterSecret = config.masterSecret ?? readOrCreateSecret(path.join(config.dataDir, "master-secret")).value;
   const deploymentsDir = path.join(config.dataDir, "deployments");
 
-  let anvil: EmbeddedAnvilHandle | undefined;
+  let anvil: SupervisedAnvil | undefined;
   let provider: JsonRpcApiProvider;
   let admin: Wallet;
   let relayer: Wallet;
@@ -56,12 +76,18 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
     if (keys.created.length > 0) {
       logger.info({ admin: keys.admin.address, relayer: keys.relayer.address, keys: config.chain.keysDir }, "made the embedded chain's own keys (encrypted with the master secret)");
     }
-    anvil = started.anvil = await startEmbeddedAnvil({
-      ipcPath: config.chain.ipcPath,
-      stateFile: config.chain.stateFile,
-      stateInterval: config.chain.stateInterval,
-      isolation: config.chain.isolation,
-      port: config.chain.port,
+    const chainLog = logger.child({ component: "chain" });
+    // Restarted with back-off when it dies; its state goes to /readyz and /metrics (chainProcess).
+    anvil = started.anvil = await superviseEmbeddedAnvil({
+      anvil: {
+        ipcPath: config.chain.ipcPath,
+        stateFile: config.chain.stateFile,
+        stateInterval: config.chain.stateInterval,
+        isolation: config.chain.isolation,
+        port: config.chain.port,
+        log: (line) => chainLog.warn(line),
+      },
+      log: { info: (m) => chainLog.info(m), warn: (m) => chainLog.warn(m), error: (m) => chainLog.error(m) },
     });
     if (anvil.isolated) {
       logger.info({ ipc: anvil.ipcPath, state: config.chain.stateFile }, "embedded chain (anvil) started: its RPC is this socket alone, its TCP port in a private network namespace");
@@ -91,6 +117,7 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
     relayer = new Wallet(config.chain.relayerKey, provider);
   }
 
+  const db = (started.db = openDatabase(path.join(config.dataDir, "gateway.db")));
   const deployment =
     config.chain.kind === "read"
       ? await joinLedger(provider, config.chain.ledgerAddress, config.chain.deployBlock)
@@ -98,8 +125,12 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
           signer: admin,
           artifact: loadLedgerArtifact(),
           deploymentsDir,
+          // A chain that lost the ledger is not given a new one while the folder holds events of the old.
+          heldEvents: Object.values(new OutboxRepository(db).countByStatus()).reduce((sum, n) => sum + n, 0),
           log: (message) => logger.info({ component: "deploy" }, message),
         });
+  // The deployment is on disk before the first write: a restarted anvil always finds the ledger.
+  await anvil?.snapshot();
   if (config.chain.kind === "read") {
     logger.info(
       { ledger: deployment.address, chainId: deployment.chainId, deployBlock: deployment.deployBlock, peers: config.peers },
@@ -108,7 +139,6 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
   }
 
   const adminToken = config.adminToken ?? firstRunSecret(path.join(config.dataDir, "admin-token"), "admin token");
-  const db = openDatabase(path.join(config.dataDir, "gateway.db"));
   const gateway = createGateway({
     db,
     provider,
@@ -128,8 +158,10 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
     readOnly: config.chain.kind === "read" ? { writeGatewayUrl: config.chain.writeGatewayUrl } : undefined,
     peers: config.peers,
     detailSyncIntervalMs: config.chain.kind === "read" ? config.chain.detailSyncIntervalMs : undefined,
+    chainProcess: anvil && (() => anvil!.status()),
   });
   gateway.start();
+  collectDefaultMetrics({ register: gateway.metrics.registry }); // the process's memory, CPU and event loop lag on /metrics
 
   // Slow or silent clients are cut off (config.timeouts): headers, whole request, keep-alive, idle.
   const server: Server = await listen(createHttpServer(gateway.app, config.timeouts), config.port, config.host);
@@ -137,18 +169,47 @@ async function startParts(config: Config, logger: pino.Logger, started: { anvil?
   const port = typeof address === "object" && address ? address.port : config.port;
   const base = `http://${config.host}:${port}`;
 
+  // A stop, whatever the clients do: no more writes at once, the requests in flight finished (at
+  // most STOP_HTTP_MS), then the workers (at most STOP_WORKERS_MS), the database and the chain.
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
-      logger.info("shutting down");
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await gateway.stop();
+      gateway.stopTakingWrites();
+      logger.info("stopping: writes are refused (503, Retry-After) and the requests in flight finish");
+      const http = await closeGracefully(server, STOP_HTTP_MS);
+      if (http.cutOff > 0) logger.warn({ connections: http.cutOff }, `cut off the connections still open after ${STOP_HTTP_MS / 1000} s`);
+      if (!(await within(gateway.stop(), STOP_WORKERS_MS))) {
+        // Like a crash for them, which they are made for: what the relayer sent stays in the
+        // outbox, submitted, and the next start follows it to the chain.
+        logger.warn(`the workers' ticks did not end within ${STOP_WORKERS_MS / 1000} s (a chain that does not answer?): stopping without them`);
+      }
       db.close();
       provider.destroy();
       await anvil?.stop();
+      logger.info("stopped");
     })());
   return { gateway, server, base, deployment, adminToken, stop, logger };
+}
+
+/** How long a stop waits for the requests in flight before it cuts their connections. */
+const STOP_HTTP_MS = 10_000;
+/** How long a stop waits for the relayer's, indexer's and other workers' ticks in flight. */
+const STOP_WORKERS_MS = 5_000;
+/** A stop that has not ended by then (the chain's own stop hanging) exits all the same. */
+const STOP_LAST_RESORT_MS = 60_000;
+
+/** Whether `work` ended within `ms`; it goes on regardless. */
+function within(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** A secret made on first run and printed that once; later runs read it from its 0600 file. */
@@ -174,13 +235,18 @@ async function main(): Promise<void> {
       `    API:            ${base}/api/v1`,
       `    OpenAPI:        ${base}/api/v1/openapi.json`,
       `    Chain:          ${base}/api/v1/chain  (chain ${deployment.chainId}, ledger ${deployment.address})`,
-      `    Health:         ${base}/healthz · ${base}/readyz`,
+      `    Health:         ${base}/healthz · ${base}/readyz · ${base}/metrics (from this machine, or with the admin token)`,
       "  Stop with Ctrl-C.",
       "",
     ].join("\n"),
   );
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    // Once: a second Ctrl-C ends the process at once.
     process.once(signal, () => {
+      setTimeout(() => {
+        product.logger.error(`the stop did not end within ${STOP_LAST_RESORT_MS / 1000} s: exiting`);
+        process.exit(1);
+      }, STOP_LAST_RESORT_MS).unref();
       product
         .stop()
         .then(() => process.exit(0))

@@ -3,7 +3,8 @@
  * chain, with the same settings as `npm start`, then fills in the details the chain holds hashes
  * of and this data folder lacks (a lost gateway.db, a new read gateway): from the bundle file,
  * then from PEER_URLS. Each is checked against its on-chain hash before it is kept; a detail that
- * fails is refused and reported. Stop the gateway first: its own indexer must not interleave.
+ * fails is refused and reported. It takes the data folder's lock, so it refuses to run while a
+ * gateway runs on the folder (its own indexer must not interleave), naming that gateway's process.
  * On the embedded chain it starts anvil from the data folder's state for the duration.
  */
 import path from "node:path";
@@ -19,6 +20,8 @@ import { DetailIntake, type IntakeReport } from "./services/open-ledger/detail-i
 import { takeBundle } from "./services/open-ledger/bundle-intake";
 import { PeerDetails } from "./services/open-ledger/peer-details";
 import { loadConfig } from "./config";
+import { lockDataFolder } from "./keys/data-folder-lock";
+import { makePrivateDir } from "./keys/private-files";
 import { startEmbeddedAnvil, type EmbeddedAnvilHandle } from "./chain/anvil";
 import { IpcProvider } from "./chain/ipc-provider";
 import { readDeployment } from "./chain/deploy-ledger";
@@ -29,6 +32,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { bundle: { type: "string" } }, allowPositionals: false });
   const config = loadConfig();
   process.umask(0o077); // as npm start: what this creates in the data folder is private
+  makePrivateDir(config.dataDir);
+  const lock = lockDataFolder(config.dataDir, "npm run reindex");
+  if (lock.tookOverFrom) console.log(`took over the data folder's lock from process ${lock.tookOverFrom.pid} (${lock.tookOverFrom.purpose}), which is gone`);
   let anvil: EmbeddedAnvilHandle | undefined;
   try {
     let provider: JsonRpcApiProvider;
@@ -74,6 +80,7 @@ async function main(): Promise<void> {
     provider.destroy();
   } finally {
     await anvil?.stop();
+    lock.release();
   }
 }
 

@@ -15,11 +15,20 @@
  * `stateInterval` seconds and on a clean stop (see anvil-snapshots.ts for why we take it rather
  * than anvil), so after a hard kill anvil may come back without its latest blocks; the relayer
  * notices and sends those events again.
+ *
+ * The embedded anvil belongs to the gateway that started it: its PID is kept in DATA_DIR/anvil.pid,
+ * one that an earlier gateway left running is stopped at start (anvil-leftover.ts), and where
+ * util-linux's `setpriv` is present anvil is started with a parent-death signal, so that the
+ * kernel stops it (SIGTERM) when the gateway dies, even by SIGKILL; anvil then dumps its state on
+ * exit, and the next start loads that dump when it is newer than the last snapshot
+ * (anvil-exit-dump.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../keys/private-files";
+import { removeAnvilPidfile, stopLeftoverAnvil, writeAnvilPidfile } from "./anvil-leftover";
+import { adoptExitDump, exitDumpPath } from "./anvil-exit-dump";
 import { saveSnapshot, usableSnapshot } from "./anvil-snapshots";
 import { ipcCall } from "./ipc-provider";
 
@@ -62,6 +71,11 @@ export interface EmbeddedAnvilOptions {
   isolation: ChainIsolation;
   /** The TCP port anvil listens on when it is not isolated (127.0.0.1 only). */
   port: number;
+  /**
+   * Refuse to start without a saved state to load: a restart of a chain that held the ledger must
+   * not come up empty (the first start of a new data folder has none).
+   */
+  requireState?: boolean;
   log?: (line: string) => void;
 }
 
@@ -102,11 +116,20 @@ export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
   return { rpcUrl, ...running };
 }
 
-/** The product's embedded chain: no accounts, JSON-RPC on a private socket, TCP isolated where possible. */
+/** Where the embedded anvil's PID is kept: beside its socket, in the data folder. */
+export const anvilPidfilePath = (ipcPath: string): string => path.join(path.dirname(ipcPath), "anvil.pid");
+
+/**
+ * The product's embedded chain: no accounts, JSON-RPC on a private socket, TCP isolated where
+ * possible. Call it only while holding the data folder's lock: an anvil an earlier gateway of the
+ * folder left running is stopped first.
+ */
 export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise<EmbeddedAnvilHandle> {
   const { ipcPath } = options;
   const call: RpcCall = (method, params = [], timeoutMs = 1_000) => ipcCall(ipcPath, method, params, timeoutMs);
+  const pidFile = anvilPidfilePath(ipcPath);
   makePrivateDir(path.dirname(ipcPath));
+  await stopLeftoverAnvil({ pidFile, ipcPath, stateFile: options.stateFile, log: options.log });
   if (existsSync(ipcPath)) {
     if (await answers(call)) {
       throw new Error(
@@ -129,10 +152,23 @@ export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise
   }
   // In its own namespace nothing else can reach the port, so any port will do.
   const anvilArgs = ["--accounts", "0", "--ipc", ipcPath, "--host", "127.0.0.1", "--port", isolated ? "8545" : String(options.port), "--silent"];
-  const [command, args] = isolated
+  const [isolatedCommand, isolatedArgs] = isolated
     ? ["unshare", ["--user", "--map-root-user", "--net", "--", anvilBinaryPath(), ...anvilArgs]]
     : [anvilBinaryPath(), anvilArgs];
-  const running = await run(command, args, call, ipcPath, options);
+  // setpriv and unshare exec what follows them, so anvil keeps the PID spawn returns.
+  const [command, args] = parentDeathSignalAvailable()
+    ? ["setpriv", ["--pdeathsig", "TERM", "--", isolatedCommand, ...isolatedArgs]]
+    : [isolatedCommand, isolatedArgs];
+  const running = await run(command, args, call, ipcPath, {
+    ...options,
+    // A process group of its own: a Ctrl-C in the terminal reaches the gateway alone, which stops
+    // anvil after its last snapshot (anvil would exit at once on SIGINT, before that snapshot).
+    detached: true,
+    exitDump: exitDumpPath(options.stateFile),
+    onSpawn: (child) => {
+      if (child.pid !== undefined) writeAnvilPidfile(pidFile, child.pid, ipcPath);
+    },
+  });
   chmodSync(ipcPath, PRIVATE_FILE_MODE); // anvil makes it under its umask
   return {
     ipcPath,
@@ -141,9 +177,25 @@ export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise
     ...running,
     async stop() {
       await running.stop();
+      removeAnvilPidfile(pidFile, running.process.pid);
       if (existsSync(ipcPath)) unlinkSync(ipcPath); // anvil leaves its socket behind
     },
   };
+}
+
+let pdeathsig: boolean | undefined;
+
+/**
+ * Whether util-linux's `setpriv --pdeathsig` works here (Linux): anvil started through it gets
+ * SIGTERM from the kernel when the gateway that started it dies, however it dies.
+ */
+export function parentDeathSignalAvailable(): boolean {
+  if (pdeathsig === undefined) {
+    pdeathsig =
+      process.platform === "linux" &&
+      spawnSync("setpriv", ["--pdeathsig", "TERM", "--", "true"], { stdio: "ignore", timeout: 5_000 }).status === 0;
+  }
+  return pdeathsig;
 }
 
 /**
@@ -162,17 +214,39 @@ async function run(
   baseArgs: string[],
   call: RpcCall,
   endpoint: string,
-  options: { stateFile?: string; stateInterval?: number; log?: (line: string) => void },
+  options: {
+    stateFile?: string;
+    stateInterval?: number;
+    requireState?: boolean;
+    detached?: boolean;
+    /**
+     * Where anvil dumps its state when it exits on SIGTERM or SIGINT (a gateway that died): loaded
+     * at the next start when newer than the last snapshot. A clean stop whose last snapshot was
+     * written ends anvil with SIGKILL instead, as that dump would hold nothing more.
+     */
+    exitDump?: string;
+    log?: (line: string) => void;
+    onSpawn?: (child: ChildProcess) => void;
+  },
 ) {
   const args = [...baseArgs];
   const stateFile = options.stateFile;
   if (stateFile) {
     makePrivateDir(path.dirname(stateFile));
+    if (options.exitDump) {
+      const adopted = adoptExitDump(stateFile);
+      if (adopted) options.log?.(adopted);
+      args.push("--dump-state", options.exitDump);
+    }
     const { load, notes } = usableSnapshot(stateFile);
     for (const note of notes) options.log?.(note);
     if (load) args.push("--load-state", load);
+    else if (options.requireState) {
+      throw new Error(`no saved state of the chain in ${stateFile} to start from: an empty chain would not hold the ledger`);
+    }
   }
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
+  options.onSpawn?.(child);
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -196,11 +270,12 @@ async function run(
     process: child,
     snapshot: () => snapshots?.takeNow() ?? Promise.resolve(false),
     async stop() {
+      let saved = false;
       if (alive && snapshots) {
         snapshots.stop();
-        await snapshots.takeNow();
+        saved = await snapshots.takeNow();
       }
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) child.kill(saved && options.exitDump ? "SIGKILL" : "SIGTERM");
       await exited;
     },
   };

@@ -2,6 +2,11 @@
  * Deploys the ledger once per chain and grants the initial roles. Safe to run twice: a
  * deployment recorded in `<deploymentsDir>/<chainId>.json` whose code is still on chain is
  * reused, and a role already held is not granted again. Every transaction hash is logged.
+ *
+ * A data folder that holds events of its ledger is never given a new one: when the chain no
+ * longer has the recorded ledger (its state lost, another chain behind RPC_URL) or the record is
+ * gone, a new deployment would leave those events pointing at nothing, so the start is refused
+ * with what to do. A folder that holds no events may still deploy anew.
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -35,6 +40,8 @@ export interface DeployLedgerOptions {
   deploymentsDir: string;
   /** The ledger's first admin; the deploying account by default. */
   admin?: string;
+  /** How many events of the recorded ledger the data folder holds (its send queue); 0 where there is no data folder. */
+  heldEvents?: number;
   grants?: RoleGrant[];
   log?: (message: string) => void;
 }
@@ -51,7 +58,9 @@ export async function deployLedger(options: DeployLedgerOptions): Promise<Deploy
     await assertLedgerVersion(signer, deployment.address, file);
     log(`ProvenanceLedger already deployed on chain ${chainId} at ${deployment.address}`);
   } else {
-    if (deployment) log(`no code at the recorded address ${deployment.address}: the chain was reset, deploying anew`);
+    const held = options.heldEvents ?? 0;
+    if (held > 0) throw new Error(ledgerLostMessage(file, chainId, deployment, held));
+    if (deployment) log(`no code at the recorded address ${deployment.address}: the chain was reset and this data folder holds no events, deploying anew`);
     const admin = options.admin ?? (await signer.getAddress());
     const contract = await new ContractFactory(artifact.abi, artifact.bytecode, signer).deploy(admin);
     const tx = contract.deploymentTransaction();
@@ -81,6 +90,23 @@ export async function deployLedger(options: DeployLedgerOptions): Promise<Deploy
     await tx.wait();
   }
   return deployment;
+}
+
+/** Why a start that would replace the folder's ledger is refused, and what to do instead. */
+function ledgerLostMessage(file: string, chainId: number, deployment: Deployment | undefined, held: number): string {
+  const dataDir = path.dirname(path.dirname(file));
+  const what = deployment
+    ? `chain ${chainId} has no code at the ledger recorded in ${file} (${deployment.address}, deployed in block ${deployment.deployBlock})`
+    : `there is no record of this data folder's ledger on chain ${chainId} (${file} is missing)`;
+  return (
+    `${what}, but the data folder ${dataDir} holds ${held} event(s) of ${deployment ? "that ledger" : "a ledger"}. ` +
+    "Deploying a new ledger would leave them pointing at nothing, so the gateway does not start. " +
+    (deployment
+      ? `Restore the chain's state: on the embedded chain put back ${path.join(dataDir, "chain.json")} (or chain.json.previous) from a copy, ` +
+        "or with RPC_URL point at the chain that holds that ledger. "
+      : `Restore ${file} from a copy of the data folder, or with RPC_URL point at the chain that holds its ledger. `) +
+    "Or start a new programme on a new, empty data folder (another DATA_DIR)."
+  );
 }
 
 /** The ledger version this gateway speaks (heads that commit to custody); see IProvenanceLedger.ledgerVersion. */

@@ -46,6 +46,20 @@ export interface Relayer {
   start(intervalMs: number): void;
   /** Stops ticking; resolves once the tick under way has finished. */
   stop(): Promise<void>;
+  /** How its ticks have gone: what /readyz and /metrics report. */
+  health(): RelayerHealth;
+}
+
+export interface RelayerHealth {
+  /** Ticks that failed since start. */
+  failures: number;
+  /** Failed ticks in a row, up to now; 0 after a tick that went through. */
+  consecutiveFailures: number;
+  /** When the first of those failed ticks ended (ms since the epoch). */
+  failingSince?: number;
+  lastError?: string;
+  /** When a tick last confirmed an event (or the relayer was made): how long the queue has not moved. */
+  progressAt: number;
 }
 
 export function createRelayer(options: RelayerOptions): Relayer {
@@ -91,10 +105,29 @@ export function createRelayer(options: RelayerOptions): Relayer {
     return report;
   };
 
+  const clock = options.now ?? Date.now;
+  const health: RelayerHealth = { failures: 0, consecutiveFailures: 0, progressAt: clock() };
+  const observedTick = async (): Promise<TickReport> => {
+    try {
+      const report = await runTick();
+      health.consecutiveFailures = 0;
+      health.failingSince = undefined;
+      health.lastError = undefined;
+      if (report.confirmed > 0) health.progressAt = clock();
+      return report;
+    } catch (error) {
+      health.failures++;
+      health.consecutiveFailures++;
+      health.failingSince ??= clock();
+      health.lastError = error instanceof Error ? error.message : String(error);
+      throw error;
+    }
+  };
+
   const ticker = createTicker({
-    run: runTick,
+    run: observedTick,
     first: "now", // reconcile what the chain lost while we were away before anything waits
     onError: (error) => log(`relayer tick failed: ${(error as Error).message}`),
   });
-  return { tick: ticker.tick, start: ticker.start, stop: ticker.stop };
+  return { tick: ticker.tick, start: ticker.start, stop: ticker.stop, health: () => ({ ...health }) };
 }

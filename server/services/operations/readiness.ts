@@ -1,0 +1,93 @@
+/**
+ * Whether the gateway is ready to serve: the rules /readyz answers by, kept apart from where the
+ * figures come from. Not ready — each with its reason — while it is stopping, while the chain
+ * does not answer, while the embedded chain's process is down, while the index is more than a
+ * few blocks behind the chain, while the send queue does not move, and while the relayer's ticks
+ * keep failing. /healthz, by contrast, says only that the process answers.
+ */
+import type { ChainAnswer } from "./chain-probe";
+
+export type NotReadyCode = "stopping" | "chain_unreachable" | "embedded_chain_down" | "index_behind" | "send_queue_stuck" | "relayer_failing";
+
+export interface NotReady {
+  code: NotReadyCode;
+  message: string;
+}
+
+/** What the embedded chain's supervisor reports; absent on a remote chain. */
+export interface ChainProcessState {
+  up: boolean;
+  restarts: number;
+  lastExit?: string;
+}
+
+export interface ReadinessFigures {
+  now: number;
+  stopping: boolean;
+  chain: ChainAnswer;
+  chainProcess?: ChainProcessState;
+  /** The last block the index holds, and how many of the newest blocks it leaves unindexed. */
+  indexedBlock: number;
+  confirmations: number;
+  /** The send queue: when its oldest unsettled event was accepted; absent on a read gateway or when nothing waits. */
+  oldestUnsettledAt?: number;
+  /** When the relayer last confirmed an event, or started. */
+  relayerProgressAt?: number;
+  /** When the relayer's current run of failed ticks began, and its last error. */
+  relayerFailingSince?: number;
+  relayerLastError?: string;
+}
+
+export interface ReadinessLimits {
+  /** The index may lag the chain's head (less the confirmations) by this many blocks. */
+  indexLagBlocks: number;
+  /** An event may wait this long while the queue confirms nothing. */
+  queueStuckMs: number;
+  /** The relayer's ticks may fail for this long. */
+  relayerFailingMs: number;
+}
+
+export const READINESS_DEFAULTS: ReadinessLimits = { indexLagBlocks: 10, queueStuckMs: 120_000, relayerFailingMs: 10_000 };
+
+export function judgeReadiness(figures: ReadinessFigures, limits: ReadinessLimits = READINESS_DEFAULTS): NotReady[] {
+  const reasons: NotReady[] = [];
+  const seconds = (ms: number) => `${Math.round(ms / 1000)} s`;
+  if (figures.stopping) reasons.push({ code: "stopping", message: "the gateway is stopping: it takes no writes and finishes the requests in flight" });
+  if (figures.chainProcess && !figures.chainProcess.up) {
+    const { restarts, lastExit } = figures.chainProcess;
+    reasons.push({
+      code: "embedded_chain_down",
+      message: `the embedded chain (anvil) is not running${lastExit ? `: ${lastExit}` : ""}; restarted ${restarts} time(s) so far`,
+    });
+  }
+  if (!figures.chain.reachable) {
+    const since = figures.chain.answeredAt === undefined ? "since the gateway started" : `for ${seconds(figures.now - figures.chain.answeredAt)}`;
+    reasons.push({ code: "chain_unreachable", message: `the chain has not answered ${since}: ${figures.chain.error ?? "no answer"}` });
+  }
+  const head = figures.chain.head;
+  if (head !== undefined) {
+    const behind = head - figures.confirmations - figures.indexedBlock;
+    if (behind > limits.indexLagBlocks) {
+      reasons.push({ code: "index_behind", message: `the index is ${behind} blocks behind the chain (block ${figures.indexedBlock} of ${head - figures.confirmations})` });
+    }
+  } else if (figures.chain.reachable) {
+    reasons.push({ code: "index_behind", message: "the chain's head is not known yet" });
+  }
+  if (figures.oldestUnsettledAt !== undefined) {
+    const waited = figures.now - figures.oldestUnsettledAt;
+    const idle = figures.now - (figures.relayerProgressAt ?? figures.oldestUnsettledAt);
+    if (waited > limits.queueStuckMs && idle > limits.queueStuckMs) {
+      reasons.push({
+        code: "send_queue_stuck",
+        message: `the oldest event in the send queue has waited ${seconds(waited)}, and no event was confirmed for ${seconds(idle)}`,
+      });
+    }
+  }
+  if (figures.relayerFailingSince !== undefined && figures.now - figures.relayerFailingSince > limits.relayerFailingMs) {
+    reasons.push({
+      code: "relayer_failing",
+      message: `every relayer tick has failed for ${seconds(figures.now - figures.relayerFailingSince)}: ${figures.relayerLastError ?? "unknown error"}`,
+    });
+  }
+  return reasons;
+}
