@@ -11,7 +11,11 @@
  *   comes up beside the first or refuses (and whether it names the first's PID), and whether the
  *   first still confirms a write afterwards;
  * - anvil killed (kill -9) under a running gateway: whether, and after how long, a write made
- *   afterwards is confirmed, counted from the chain's own EventRecorded logs.
+ *   afterwards is confirmed, counted from the chain's own EventRecorded logs;
+ * - a data folder holding a confirmed event whose chain lost its state (chain.json deleted): whether
+ *   `npm start` refuses or deploys a new ledger, and then how many EventRecorded logs the chain
+ *   holds for that event's batch.
+ * Give section numbers (e.g. `… 1 4`) to run only those.
  * Uses only what every version has (gateway processes, the API, /proc), so it runs on old code too.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -185,14 +189,47 @@ async function anvilKilled(): Promise<void> {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
+async function lostLedger(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "operator-lost-"));
+  const options = { port: await freePort(), chainPort: await freePort(), dataDir };
+  let gateway = await spawnGateway(options);
+  remember(gateway, dataDir);
+  const key = await producer(gateway.base, "lost-coop");
+  const write = await call(gateway.base, "POST", "/api/v1/batches?wait=confirmed", key, payload.harvest("LOST-1"));
+  console.log(`  a write: ${write.status} ${write.body.status}`);
+  await gateway.stop();
+  for (const name of readdirSync(dataDir)) if (name.startsWith("chain.json")) rmSync(path.join(dataDir, name));
+  try {
+    gateway = await spawnGateway(options);
+    remember(gateway, dataDir);
+    const provider = new IpcProvider(path.join(dataDir, "anvil.ipc"), undefined, { cacheTimeout: -1 });
+    const logs = await onChain(provider, dataDir, write.body.batchId);
+    provider.destroy();
+    console.log(`chain lost the ledger, folder holds 1 event: came up with a new deployment; the event's EventRecorded logs on chain: ${logs}`);
+    await gateway.stop();
+  } catch (error) {
+    console.log(`chain lost the ledger, folder holds 1 event: refused: ${lastLine(error)}`);
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+const SECTIONS: Record<string, [string, () => Promise<void>]> = {
+  "1": ["kill -9 of the gateway, then npm start on the same data folder, 3 times", restartsAfterKill],
+  "2": ["a second gateway on a data folder a first one runs on", async () => {
+    await secondGateway("embedded");
+    await secondGateway("RPC_URL");
+  }],
+  "3": ["kill -9 of the embedded anvil under a running gateway", anvilKilled],
+  "4": ["a data folder with events whose chain lost its state", lostLedger],
+};
+
 async function main(): Promise<void> {
-  console.log("1. kill -9 of the gateway, then npm start on the same data folder, 3 times");
-  await restartsAfterKill();
-  console.log("2. a second gateway on a data folder a first one runs on");
-  await secondGateway("embedded");
-  await secondGateway("RPC_URL");
-  console.log("3. kill -9 of the embedded anvil under a running gateway");
-  await anvilKilled();
+  const chosen = process.argv.slice(2);
+  for (const [number, [title, run]] of Object.entries(SECTIONS)) {
+    if (chosen.length > 0 && !chosen.includes(number)) continue;
+    console.log(`${number}. ${title}`);
+    await run();
+  }
 }
 
 main().then(
