@@ -17,12 +17,12 @@
  * and the ledger bundle `export` writes, bytes per detail.
  *
  * READER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the read gateway (the profile
- * is written when it stops); READER_LOG_LEVEL=info prints its log at the end.
+ * is written when it stops); READER_LOG_LEVEL (info) prints its log at that level at the end.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { startAnvil, type AnvilHandle } from "../server/chain/anvil";
@@ -120,12 +120,14 @@ async function main(): Promise<void> {
 
   // Measured: the read gateway's catch-up.
   const readerDir = folder("reader");
+  const loadAtSpawn = loadavg()[0];
   const spawned = performance.now();
   const reader = await spawnGateway({
     port: await freePort(),
     rpcUrl: anvil.rpcUrl,
     dataDir: readerDir,
-    env: { API_RATE_LIMIT: "0", PUBLIC_RATE_LIMIT: "0", LOG_LEVEL: process.env.READER_LOG_LEVEL ?? "warn" },
+    // info: the detail sync and the indexer say what went wrong (a peer's page not fetched…) at info.
+    env: { API_RATE_LIMIT: "0", PUBLIC_RATE_LIMIT: "0", LOG_LEVEL: process.env.READER_LOG_LEVEL ?? "info" },
     nodeArgs: process.env.READER_NODE_ARGS?.split(" ").filter(Boolean),
     read: { ledger: ledger.contract, deployBlock: ledger.deployBlock, peers: [writer.base] },
   });
@@ -137,9 +139,16 @@ async function main(): Promise<void> {
   };
   cleanups.push(stopReader);
   const healthy = seconds(spawned);
-  const catchUp = await watchCatchUp(reader, head, onChain, spawned);
+  const readerDb = new Database(path.join(readerDir, "gateway.db"), { readonly: true });
+  cleanups.push(() => {
+    if (readerDb.open) readerDb.close();
+  });
+  const catchUp = await watchCatchUp(reader, readerDb, head, onChain, spawned);
+  const loadAtEnd = loadavg()[0];
+  readerDb.close();
   await stopReader();
   if (process.env.READER_LOG_LEVEL) console.error(reader.output());
+  const warnings = logNotes(reader.output());
 
   // The copies' sizes, with nothing else running.
   const feed = await readFeed(writer.base);
@@ -149,13 +158,16 @@ async function main(): Promise<void> {
   console.log(
     [
       "",
-      `read gateway catch-up on ${EVENTS} events (from its spawn until /readyz shows indexedBlock ≥ ${head}, details.missing = 0 and keptFromPeers = ${onChain}; polled every ${POLL_MS} ms):`,
+      `read gateway catch-up on ${EVENTS} events (from its spawn until /readyz shows indexedBlock ≥ ${head}, details.missing = 0 and keptFromPeers = ${onChain}; polled every ${POLL_MS} ms;` +
+        ` load average ${loadAtSpawn.toFixed(1)} at its spawn, ${loadAtEnd.toFixed(1)} at the end, on ${cpus().length} cores):`,
       `  answering /healthz       ${fixed(healthy).padStart(8)} s  (node and ts-node starting, the database opened)`,
       `  chain indexed            ${fixed(catchUp.indexed).padStart(8)} s  (${fixed(catchUp.indexed - healthy)} s after /healthz)`,
-      `  last detail arrived      ${fixed(catchUp.done).padStart(8)} s  (${fixed(catchUp.done - catchUp.indexed)} s after the chain was indexed)`,
+      `  last detail stored       ${fixed(catchUp.stored).padStart(8)} s  (in its database, sampled every second)`,
+      `  last detail arrived      ${fixed(catchUp.done).padStart(8)} s  (on /readyz, which counts at the end of a sync pass: ${fixed(catchUp.done - catchUp.indexed)} s after the chain was indexed)`,
       `  events per second        ${String(perSecond).padStart(8)}  (${Math.round(EVENTS / (catchUp.done - healthy))} from /healthz on)`,
       `  details kept from peers  ${String(catchUp.kept).padStart(8)}  (refused ${catchUp.refused})`,
       `  longest /readyz answer   ${fixed(catchUp.longestWait).padStart(8)} s  (the read gateway's event loop held up${catchUp.failedPolls ? `; ${catchUp.failedPolls} polls failed and were asked again` : ""})`,
+      `  notes in its log         ${String(warnings.count).padStart(8)}${warnings.count ? `  (${warnings.sample.join("; ")})` : ""}`,
       "",
       `ledger bundle (export --json): ${bundle.details} details, ${bundle.bytes} bytes, ${bundle.bytesPerDetail} bytes per detail (${fixed(bundle.seconds)} s)`,
       `feed (NDJSON, ${FEED_PAGE} a page, as the read gateway pages it): ${feed.items} details in ${feed.pages} pages, ${feed.bytes} bytes, ` +
@@ -168,11 +180,14 @@ async function main(): Promise<void> {
       events: EVENTS,
       harvests: BATCHES,
       chainHead: head,
+      loadAverage: round(loadAtSpawn),
       healthySeconds: round(healthy),
       indexedSeconds: round(catchUp.indexed),
+      detailsStoredSeconds: round(catchUp.stored),
       detailsSeconds: round(catchUp.done),
       eventsPerSecond: perSecond,
       longestReadyzSeconds: round(catchUp.longestWait),
+      readerLogNotes: warnings.count,
       bundleBytesPerDetail: bundle.bytesPerDetail,
       feedBytesPerDetail: Math.round(feed.bytes / feed.items),
       writerApiRateLimit: 0,
@@ -193,8 +208,14 @@ interface Ready {
  * last pass, which reads 0 when a pass ran before the index found anything, so "all details" is
  * missing 0 with keptFromPeers at `details` too. Progress every few seconds on stderr.
  */
-async function watchCatchUp(reader: GatewayProcess, head: number, details: number, spawned: number) {
+async function watchCatchUp(reader: GatewayProcess, readerDb: Database.Database, head: number, details: number, spawned: number) {
   let indexed: number | undefined;
+  /** When the read gateway's own database first held every detail (sampled every second). */
+  let stored: number | undefined;
+  const storedNow = readerDb.prepare(`SELECT count(*) AS n FROM event_details`);
+  const indexedNow = readerDb.prepare(`SELECT count(*) AS n FROM idx_events`);
+  let storedCount = 0;
+  let lastSample = -1;
   let lastNote = 0;
   let longestWait = 0;
   let failedPolls = 0;
@@ -216,12 +237,20 @@ async function watchCatchUp(reader: GatewayProcess, head: number, details: numbe
     const now = seconds(spawned);
     const sync = ready.details;
     if (indexed === undefined && ready.indexedBlock >= head) indexed = now;
+    if (stored === undefined && now - lastSample >= 1) {
+      lastSample = now;
+      storedCount = (storedNow.get() as { n: number }).n;
+      if (storedCount >= details) stored = now;
+    }
     if (indexed !== undefined && sync?.missing === 0 && sync.keptFromPeers >= details) {
-      return { indexed, done: now, kept: sync.keptFromPeers, refused: sync.refused, longestWait, failedPolls };
+      return { indexed, stored: stored ?? now, done: now, kept: sync.keptFromPeers, refused: sync.refused, longestWait, failedPolls };
     }
     if (now - lastNote >= 5) {
       lastNote = now;
-      console.error(`  ${fixed(now).padStart(7)} s: indexed block ${ready.indexedBlock}/${head}, details missing ${sync?.missing ?? "?"}, kept ${sync?.keptFromPeers ?? 0}/${details}`);
+      const events = (indexedNow.get() as { n: number }).n;
+      console.error(
+        `  ${fixed(now).padStart(7)} s: indexed block ${ready.indexedBlock}/${head} (${events} events), details stored ${storedCount}; /readyz details.missing ${sync?.missing ?? "?"}, keptFromPeers ${sync?.keptFromPeers ?? 0}`,
+      );
     }
     if (performance.now() > deadline) {
       throw new Error(`the read gateway had not caught up within ${CATCH_UP_TIMEOUT_MS / 60_000} minutes: ${JSON.stringify(ready)}\n${reader.output().slice(-4_000)}`);
@@ -252,6 +281,32 @@ function readyz(base: string): Promise<Ready> {
     request.on("timeout", () => request.destroy(new Error("no answer within 120 s")));
     request.on("error", reject);
   });
+}
+
+/**
+ * What a gateway's log (pino JSON) says went wrong: warnings and worse, and its workers' notes
+ * (the detail sync's and the indexer's, at info) other than the routine "kept …" of each pass.
+ * How many, and the commonest kinds (numbers, hashes and URL queries left out).
+ */
+function logNotes(output: string): { count: number; sample: string[] } {
+  const kinds = new Map<string, number>();
+  let count = 0;
+  for (const line of output.split("\n")) {
+    if (!line.startsWith("{")) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: number; component?: string; msg?: string };
+      const message = String(entry.msg ?? "");
+      const workerNote = (entry.component === "detail sync" || entry.component === "indexer") && !message.startsWith("kept ");
+      if ((entry.level ?? 0) < 40 && !workerNote) continue;
+      count++;
+      const kind = `${entry.component ? `${entry.component}: ` : ""}${message.replace(/0x[0-9a-f]+|\?\S*|\d+/gi, "…")}`.slice(0, 160);
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+    } catch {
+      // not a log line
+    }
+  }
+  const sample = [...kinds].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([kind, n]) => `${n}× ${kind}`);
+  return { count, sample };
 }
 
 /** The writer's whole feed, page by page as PeerDetails asks for it: bytes, items, pages, seconds. */
