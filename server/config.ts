@@ -56,7 +56,7 @@ const schema = z
     WRITE_GATEWAY_URL: optional(z.string().url()),
     DETAIL_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
     CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(0),
-    ANVIL_STATE_INTERVAL: z.coerce.number().int().min(1).default(5),
+    ANVIL_STATE_INTERVAL: z.coerce.number().int().min(1).default(1),
     ADMIN_TOKEN: optional(z.string().min(24, "must be at least 24 characters")),
     MASTER_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
     RELAYER_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(200),

@@ -93,6 +93,7 @@ import { judgeReadiness, READINESS_DEFAULTS, type ChainProcessState, type Readin
 import { SendQueueFigures } from "./store/send-queue-figures";
 import type { Readiness } from "./api/system-routes";
 import { Drain } from "./web/draining";
+import { confirmationsFinality, type ChainFinality } from "./chain/finality";
 import { createMetrics, mayReadMetrics } from "./web/metrics";
 
 export interface GatewayOptions {
@@ -110,6 +111,11 @@ export interface GatewayOptions {
   /** scrypt work factor of console passwords (2^15); lowered only by tests. */
   passwordScryptN?: number;
   confirmations: number;
+  /**
+   * Which blocks are final (chain/finality.ts): "confirmed" and the index stop there. A remote
+   * chain's rule (`confirmations` blocks on top) unless given; the embedded chain gives its saved state.
+   */
+  finality?: ChainFinality;
   relayer: { batchSize: number; intervalMs: number; replaceAfterMs: number };
   indexer: { intervalMs: number };
   publicBaseUrl: string;
@@ -155,6 +161,9 @@ export function createGateway(options: GatewayOptions) {
   const artifact = loadLedgerArtifact();
   const domain = ledgerDomain(deployment.chainId, deployment.address);
   const log = (component: string) => (message: string) => logger.info({ component }, message);
+  const finality = options.finality ?? confirmationsFinality(options.confirmations);
+  /** Between start() and stop(): the workers may be nudged. */
+  let running = false;
 
   const orgs = new OrgRepository(db);
   const outbox = new OutboxRepository(db);
@@ -250,6 +259,7 @@ export function createGateway(options: GatewayOptions) {
     address: deployment.address,
     deployBlock: deployment.deployBlock,
     confirmations: options.confirmations,
+    finalBlock: finality.finalBlock,
     log: (message) => {
       if (message.startsWith("indexer tick failed")) indexerFailures++;
       indexerLog(message);
@@ -262,6 +272,7 @@ export function createGateway(options: GatewayOptions) {
     fromBlock: deployment.deployBlock,
     batchSize: options.relayer.batchSize,
     replaceAfterMs: options.relayer.replaceAfterMs,
+    finalBlock: finality.finalBlock,
     resign: createEventResigner(orgs, keys, domain, (event) => {
       const facts = new LedgerFacts(entryReads, "accepted", { isAdmin, now: Date.now() });
       const ref = event.dataHash.toLowerCase();
@@ -279,6 +290,7 @@ export function createGateway(options: GatewayOptions) {
     provider: options.provider,
     serialize: (send) => ledgerAdmin.serialize(send),
     batchOnItsWay: (batchId) => outbox.creationInFlight(batchId),
+    finalBlock: finality.finalBlock,
     log: log("certifications"),
   });
 
@@ -315,7 +327,7 @@ export function createGateway(options: GatewayOptions) {
         chain,
         chainProcess,
         indexedBlock: status.cursor,
-        confirmations: options.confirmations,
+        finalBlock: finality.finalBlock,
         oldestUnsettledAt: backlog?.oldestUnsettledAt,
         relayerProgressAt: relaying?.progressAt,
         relayerFailingSince: relaying?.failingSince,
@@ -350,7 +362,7 @@ export function createGateway(options: GatewayOptions) {
   const metrics = createMetrics({
     queue: queueFigures,
     indexedBlock: () => indexer.status().cursor,
-    confirmations: options.confirmations,
+    finalBlock: finality.finalBlock,
     chain: () => probe.check(),
     relayerFailures: options.readOnly ? undefined : () => relayer.health().failures,
     indexerFailures: () => indexerFailures,
@@ -494,7 +506,18 @@ export function createGateway(options: GatewayOptions) {
     stopTakingWrites() {
       drain.begin();
     },
+    /** The chain saved its state (more blocks are final): confirm and index them now rather than next tick. */
+    chainSaved() {
+      if (!running) return;
+      const ignore = () => undefined; // a failed tick is logged by its worker
+      if (!options.readOnly) {
+        relayer.tick().catch(ignore);
+        certificationSender.tick().catch(ignore);
+      }
+      indexer.tick().catch(ignore);
+    },
     start() {
+      running = true;
       indexer.start(options.indexer.intervalMs);
       detailSync?.start(options.detailSyncIntervalMs ?? 2_000);
       if (options.readOnly) return; // nothing to send: a read gateway takes no writes
@@ -503,6 +526,7 @@ export function createGateway(options: GatewayOptions) {
       importRunner.start();
     },
     async stop() {
+      running = false;
       await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), importRunner.stop(), detailSync?.stop()]);
     },
   };

@@ -13,6 +13,7 @@ import { collectDefaultMetrics } from "prom-client";
 import { loadConfig, type Config } from "./config";
 import { superviseEmbeddedAnvil, type SupervisedAnvil } from "./chain/anvil-supervisor";
 import { deployLedger } from "./chain/deploy-ledger";
+import { savedStateFinality } from "./chain/finality";
 import { joinLedger } from "./chain/join-ledger";
 import { fundOwnAccounts, retireDevAccounts } from "./chain/embedded-accounts";
 import { IpcProvider } from "./chain/ipc-provider";
@@ -23,7 +24,7 @@ import { makePrivateDir, tightenDataDir } from "./keys/private-files";
 import { readOrCreateSecret } from "./keys/secret-files";
 import { openDatabase, type Db } from "./store/database";
 import { OutboxRepository } from "./store/outbox-repository";
-import { createGateway } from "./gateway";
+import { createGateway, type Gateway } from "./gateway";
 import { closeGracefully, createHttpServer, listen } from "./web/http-server";
 
 export async function startProduct(config: Config) {
@@ -68,6 +69,7 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
   const deploymentsDir = path.join(config.dataDir, "deployments");
 
   let anvil: SupervisedAnvil | undefined;
+  let gatewayRef: Gateway | undefined;
   let provider: JsonRpcApiProvider;
   let admin: Wallet;
   let relayer: Wallet;
@@ -85,6 +87,8 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
         stateInterval: config.chain.stateInterval,
         isolation: config.chain.isolation,
         port: config.chain.port,
+        // More blocks are final: the gateway confirms and indexes them at once.
+        onSaved: () => gatewayRef?.chainSaved(),
         log: (line) => chainLog.warn(line),
       },
       log: { info: (m) => chainLog.info(m), warn: (m) => chainLog.warn(m), error: (m) => chainLog.error(m) },
@@ -148,6 +152,9 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
     adminToken,
     masterSecret,
     confirmations: config.chain.confirmations,
+    // The embedded chain's blocks are final once its state file holds them: a kill -9 of anvil
+    // loses the blocks after its last save, so nothing above them is called confirmed.
+    ...(anvil && { finality: savedStateFinality(anvil, config.chain.confirmations) }),
     relayer: config.relayer,
     indexer: config.indexer,
     publicBaseUrl: config.publicBaseUrl,
@@ -160,6 +167,7 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
     detailSyncIntervalMs: config.chain.kind === "read" ? config.chain.detailSyncIntervalMs : undefined,
     chainProcess: anvil && (() => anvil!.status()),
   });
+  gatewayRef = gateway;
   gateway.start();
   collectDefaultMetrics({ register: gateway.metrics.registry }); // the process's memory, CPU and event loop lag on /metrics
 

@@ -91,9 +91,13 @@ export async function stopLeftoverAnvil(options: LeftoverOptions): Promise<numbe
   let saved = false;
   if (socketAnswers) {
     try {
-      const problem = await saveSnapshot(() => ipcCall<string>(ipcPath, "anvil_dumpState", [], 60_000), stateFile);
-      saved = !problem;
-      log(problem ? `the leftover anvil's state was not saved: ${problem}` : `saved the state of the anvil left running by an earlier gateway (its newest blocks are kept)`);
+      const outcome = await saveSnapshot(() => ipcCall<string>(ipcPath, "anvil_dumpState", [], 60_000), stateFile);
+      saved = "block" in outcome;
+      log(
+        "problem" in outcome
+          ? `the leftover anvil's state was not saved: ${outcome.problem}`
+          : `saved the state of the anvil left running by an earlier gateway (its newest blocks are kept, up to block ${outcome.block})`,
+      );
     } catch (error) {
       log(`the leftover anvil's state could not be saved (${(error as Error).message}); the last snapshot is used`);
     }

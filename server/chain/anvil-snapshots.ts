@@ -35,19 +35,20 @@ interface DumpedState {
 const toNumber = (value: number | string): number => (typeof value === "number" ? value : Number(BigInt(value)));
 
 /**
- * Why the dump cannot be used, or undefined when it can: it must be complete JSON, and every
- * account without code must have each of its transactions in the saved blocks (its last one is
- * enough: nonces leave no gaps). Contracts are skipped: their nonce counts contracts they created.
+ * What a dump holds, or why it cannot be used: it must be complete JSON, and every account
+ * without code must have each of its transactions in the saved blocks (its last one is enough:
+ * nonces leave no gaps). Contracts are skipped: their nonce counts contracts they created. A
+ * usable dump gives the last block it saved (`best_block_number`).
  */
-export function snapshotProblem(json: string): string | undefined {
+export function checkSnapshot(json: string): { block: number } | { problem: string } {
   let state: DumpedState;
   try {
     state = JSON.parse(json) as DumpedState;
   } catch {
-    return "it is not complete JSON (a write cut short)";
+    return { problem: "it is not complete JSON (a write cut short)" };
   }
   if (!state || typeof state.accounts !== "object" || !Array.isArray(state.transactions) || state.best_block_number === undefined) {
-    return "it is not an anvil state dump (accounts, transactions or best_block_number missing)";
+    return { problem: "it is not an anvil state dump (accounts, transactions or best_block_number missing)" };
   }
   const best = toNumber(state.best_block_number);
   const lastNonceInBlocks = new Map<string, number>();
@@ -61,29 +62,38 @@ export function snapshotProblem(json: string): string | undefined {
     const sent = toNumber(account.nonce);
     const inBlocks = (lastNonceInBlocks.get(address.toLowerCase()) ?? -1) + 1;
     if (sent !== inBlocks) {
-      return (
-        `account ${address} has sent ${sent} transaction(s) but the saved blocks hold ${inBlocks}: ` +
-        "the state was saved apart from its blocks"
-      );
+      return {
+        problem:
+          `account ${address} has sent ${sent} transaction(s) but the saved blocks hold ${inBlocks}: ` +
+          "the state was saved apart from its blocks",
+      };
     }
   }
-  return undefined;
+  return { block: best };
+}
+
+/** Why the dump cannot be used, or undefined when it can (see checkSnapshot). */
+export function snapshotProblem(json: string): string | undefined {
+  const checked = checkSnapshot(json);
+  return "problem" in checked ? checked.problem : undefined;
 }
 
 /** Where the snapshot before the current one is kept, as a fallback. */
 export const previousSnapshotPath = (file: string): string => `${file}.previous`;
 
 /**
- * The file anvil should load: the snapshot if it is usable, else the one before it. A file that
+ * The file anvil should load, and the last block it saved: the snapshot if it is usable, else the
+ * one before it. A file that
  * fails the check is renamed aside (`.unusable-<time>`) and named in the returned notes, never
  * deleted. Undefined when there is nothing to load (a new chain).
  */
-export function usableSnapshot(file: string): { load?: string; notes: string[] } {
+export function usableSnapshot(file: string): { load?: string; block?: number; notes: string[] } {
   const notes: string[] = [];
   for (const candidate of [file, previousSnapshotPath(file)]) {
     if (!existsSync(candidate)) continue;
-    const problem = snapshotProblem(readFileSync(candidate, "utf8"));
-    if (!problem) return { load: candidate, notes };
+    const checked = checkSnapshot(readFileSync(candidate, "utf8"));
+    if ("block" in checked) return { load: candidate, block: checked.block, notes };
+    const problem = checked.problem;
     const aside = `${candidate}.unusable-${new Date().toISOString().replace(/[:.]/g, "-")}`;
     renameSync(candidate, aside);
     notes.push(`the chain's state file ${candidate} cannot be used (${problem}); it was moved to ${aside}`);
@@ -101,18 +111,23 @@ export type DumpState = () => Promise<string>;
  * Takes one snapshot of anvil (its state as `dumpState` reads it) into `file`: the dump is
  * checked, written to a temporary file (0600, like every file of the data folder), flushed, and
  * renamed over `file` (the one before becomes `.previous`), so that `file` is always a complete
- * snapshot. Returns the problem when the dump fails the check (then nothing is written; the next
- * attempt usually succeeds).
+ * snapshot. Returns the last block the file now holds (what a crash can no longer take back), or
+ * the problem when the dump fails the check (then nothing is written; the next attempt usually
+ * succeeds).
  */
-export async function saveSnapshot(dumpState: DumpState, file: string, stillWanted: () => boolean = () => true): Promise<string | undefined> {
+export async function saveSnapshot(
+  dumpState: DumpState,
+  file: string,
+  stillWanted: () => boolean = () => true,
+): Promise<{ block: number } | { problem: string }> {
   const dumped = await dumpState();
   if (typeof dumped !== "string") throw new Error("anvil_dumpState answered no state");
   const json = gunzipSync(Buffer.from(dumped.replace(/^0x/, ""), "hex")).toString("utf8");
-  const problem = snapshotProblem(json);
-  if (problem) return problem;
+  const checked = checkSnapshot(json);
+  if ("problem" in checked) return checked;
   // From here on synchronous: an anvil killed meanwhile (a restarted one may have loaded `file`)
   // must not have its last answer written over the newer chain's file.
-  if (!stillWanted()) return "anvil stopped before the snapshot was written";
+  if (!stillWanted()) return { problem: "anvil stopped before the snapshot was written" };
 
   const temporary = `${file}.tmp`;
   const fd = openPrivateFile(temporary, "w");
@@ -125,7 +140,7 @@ export async function saveSnapshot(dumpState: DumpState, file: string, stillWant
   if (existsSync(file)) renameSync(file, previousSnapshotPath(file));
   renameSync(temporary, file);
   syncDirectory(path.dirname(file)); // the renames themselves survive a power cut
-  return undefined;
+  return checked;
 }
 
 function syncDirectory(directory: string): void {

@@ -10,7 +10,7 @@
  * A restart never brings up an empty chain: without a saved state the ledger would be gone, so
  * anvil stays down and says why.
  */
-import { startEmbeddedAnvil, type EmbeddedAnvilHandle, type EmbeddedAnvilOptions } from "./anvil";
+import { startEmbeddedAnvil, type EmbeddedAnvilHandle, type EmbeddedAnvilOptions, type SavedState } from "./anvil";
 
 /** The embedded chain's process, as /readyz reports it. */
 export interface ChainProcessStatus {
@@ -19,9 +19,14 @@ export interface ChainProcessStatus {
   restarts: number;
   /** Why anvil last stopped or failed to start again, with when. */
   lastExit?: string;
+  /** The last block in the chain's state file: what "confirmed" reaches up to. */
+  savedBlock: number;
+  /** Why saving the chain's state keeps failing (nothing new is confirmed meanwhile). */
+  saveProblem?: string;
 }
 
-export interface SupervisedAnvil {
+/** The embedded chain's saved state outlives each anvil: while one is down, its last save stands. */
+export interface SupervisedAnvil extends SavedState {
   ipcPath: string;
   isolated: boolean;
   loopbackUrl?: string;
@@ -52,6 +57,7 @@ export async function superviseEmbeddedAnvil(options: SupervisorOptions): Promis
   const start = options.start ?? startEmbeddedAnvil;
   let running: EmbeddedAnvilHandle | undefined = await start(options.anvil);
   const first = running;
+  let lastSavedBlock = first.savedBlock();
   let upSince = Date.now();
   let restarts = 0;
   let lastExit: string | undefined;
@@ -63,6 +69,7 @@ export async function superviseEmbeddedAnvil(options: SupervisorOptions): Promis
   const watch = (handle: EmbeddedAnvilHandle) => {
     handle.process.once("exit", (code, signal) => {
       if (stopped || running !== handle) return;
+      lastSavedBlock = handle.savedBlock();
       running = undefined;
       if (Date.now() - upSince >= steadyAfterMs) delayMs = firstDelayMs;
       lastExit = `anvil (pid ${handle.process.pid}) exited ${signal ? `on ${signal}` : `with code ${code}`} at ${new Date().toISOString()}`;
@@ -109,6 +116,8 @@ export async function superviseEmbeddedAnvil(options: SupervisorOptions): Promis
     loopbackUrl: first.loopbackUrl,
     current: () => running,
     snapshot: () => running?.snapshot() ?? Promise.resolve(false),
+    savedBlock: () => running?.savedBlock() ?? lastSavedBlock,
+    saveProblem: () => running?.saveProblem(),
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
@@ -116,6 +125,15 @@ export async function superviseEmbeddedAnvil(options: SupervisorOptions): Promis
       await running?.stop();
       running = undefined;
     },
-    status: () => ({ up: running !== undefined, restarts, ...(lastExit && { lastExit }) }),
+    status: () => {
+      const saveProblem = running?.saveProblem();
+      return {
+        up: running !== undefined,
+        restarts,
+        ...(lastExit && { lastExit }),
+        savedBlock: running?.savedBlock() ?? lastSavedBlock,
+        ...(saveProblem && { saveProblem }),
+      };
+    },
   };
 }

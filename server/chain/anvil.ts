@@ -47,7 +47,15 @@ export interface AnvilOptions {
   log?: (line: string) => void;
 }
 
-export interface AnvilHandle {
+/** What the state file holds: the block a crash of anvil can no longer take back. */
+export interface SavedState {
+  /** The last block in the state file on disk (0 before the first save of a new chain). */
+  savedBlock(): number;
+  /** Why the last attempt to save failed, while saves keep failing; undefined once one succeeds. */
+  saveProblem(): string | undefined;
+}
+
+export interface AnvilHandle extends SavedState {
   rpcUrl: string;
   process: ChildProcess;
   /** Takes a snapshot now; false when there is no state file or the dump failed its check. */
@@ -76,10 +84,12 @@ export interface EmbeddedAnvilOptions {
    * not come up empty (the first start of a new data folder has none).
    */
   requireState?: boolean;
+  /** Told each time a snapshot is on disk, with the last block it holds. */
+  onSaved?: (block: number) => void;
   log?: (line: string) => void;
 }
 
-export interface EmbeddedAnvilHandle {
+export interface EmbeddedAnvilHandle extends SavedState {
   ipcPath: string;
   /** Whether anvil runs in a network namespace of its own (no other process reaches its TCP port). */
   isolated: boolean;
@@ -225,12 +235,14 @@ async function run(
      * written ends anvil with SIGKILL instead, as that dump would hold nothing more.
      */
     exitDump?: string;
+    onSaved?: (block: number) => void;
     log?: (line: string) => void;
     onSpawn?: (child: ChildProcess) => void;
   },
 ) {
   const args = [...baseArgs];
   const stateFile = options.stateFile;
+  let loadedBlock = 0;
   if (stateFile) {
     makePrivateDir(path.dirname(stateFile));
     if (options.exitDump) {
@@ -238,12 +250,13 @@ async function run(
       if (adopted) options.log?.(adopted);
       args.push("--dump-state", options.exitDump);
     }
-    const { load, notes } = usableSnapshot(stateFile);
+    const { load, block, notes } = usableSnapshot(stateFile);
     for (const note of notes) options.log?.(note);
     if (load) args.push("--load-state", load);
     else if (options.requireState) {
       throw new Error(`no saved state of the chain in ${stateFile} to start from: an empty chain would not hold the ledger`);
     }
+    loadedBlock = block ?? 0;
   }
   const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], detached: options.detached ?? false });
   options.onSpawn?.(child);
@@ -265,10 +278,21 @@ async function run(
   });
 
   await waitForRpc(call, endpoint, child, () => output.join(""));
-  if (stateFile) snapshots = snapshotLoop(call, stateFile, (options.stateInterval ?? 5) * 1000, () => alive, options.log);
+  if (stateFile) {
+    snapshots = snapshotLoop(call, stateFile, {
+      intervalMs: (options.stateInterval ?? 5) * 1000,
+      loadedBlock,
+      alive: () => alive,
+      onSaved: options.onSaved,
+      log: options.log,
+    });
+  }
   return {
     process: child,
     snapshot: () => snapshots?.takeNow() ?? Promise.resolve(false),
+    // Without a state file nothing is saved: every block is as final as it will ever be.
+    savedBlock: () => snapshots?.savedBlock() ?? Number.MAX_SAFE_INTEGER,
+    saveProblem: () => snapshots?.problem(),
     async stop() {
       let saved = false;
       if (alive && snapshots) {
@@ -281,19 +305,43 @@ async function run(
   };
 }
 
-/** Snapshots every `intervalMs`, one at a time; a dump that fails its check is retried at once, a few times. */
-function snapshotLoop(call: RpcCall, file: string, intervalMs: number, alive: () => boolean, log?: (line: string) => void) {
+/**
+ * Snapshots every `intervalMs` when the chain has new blocks since the last one, one at a time; a
+ * dump that fails its check is retried at once, a few times. Keeps the last block on disk.
+ */
+function snapshotLoop(
+  call: RpcCall,
+  file: string,
+  options: {
+    intervalMs: number;
+    /** The last block of the state anvil was started from. */
+    loadedBlock: number;
+    alive: () => boolean;
+    onSaved?: (block: number) => void;
+    log?: (line: string) => void;
+  },
+) {
+  const { alive, log } = options;
+  let savedBlock = options.loadedBlock;
+  let problem: string | undefined;
   let inFlight: Promise<boolean> | undefined;
   // A hung anvil must not hold up a stop for ever.
   const dumpState = () => call<string>("anvil_dumpState", [], 60_000);
   const attempt = async (): Promise<boolean> => {
     for (let tries = 0; tries < 5 && alive(); tries++) {
       try {
-        const problem = await saveSnapshot(dumpState, file, alive);
-        if (!problem) return true;
-        if (alive()) log?.(`chain snapshot skipped: ${problem}`);
+        const outcome = await saveSnapshot(dumpState, file, alive);
+        if ("block" in outcome) {
+          savedBlock = outcome.block;
+          problem = undefined;
+          options.onSaved?.(outcome.block);
+          return true;
+        }
+        problem = outcome.problem;
+        if (alive()) log?.(`chain snapshot skipped: ${outcome.problem}`);
       } catch (error) {
-        if (alive()) log?.(`chain snapshot failed: ${(error as Error).message}`);
+        problem = (error as Error).message;
+        if (alive()) log?.(`chain snapshot failed: ${problem}`);
         return false;
       }
     }
@@ -305,9 +353,18 @@ function snapshotLoop(call: RpcCall, file: string, intervalMs: number, alive: ()
     });
     return inFlight;
   };
-  const timer = setInterval(() => void takeNow(), intervalMs);
+  const takeIfMoved = async () => {
+    if (inFlight) return;
+    try {
+      const head = Number(await call<string>("eth_blockNumber", [], 5_000));
+      if (head > savedBlock) await takeNow();
+    } catch {
+      // anvil is busy or gone: the next interval asks again (its exit is the supervisor's to handle)
+    }
+  };
+  const timer = setInterval(() => void takeIfMoved(), options.intervalMs);
   timer.unref();
-  return { takeNow, stop: () => clearInterval(timer) };
+  return { takeNow, savedBlock: () => savedBlock, problem: () => problem, stop: () => clearInterval(timer) };
 }
 
 async function waitForRpc(call: RpcCall, endpoint: string, child: ChildProcess, output: () => string): Promise<void> {

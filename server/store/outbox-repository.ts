@@ -3,7 +3,8 @@
  * the relayer's transactions in chain-tx-repository.ts).
  *
  * An outbox event goes pending → submitted (in the transaction with nonce tx_nonce) → confirmed
- * or failed; the relayer puts it back to pending whenever that transaction's fate is lost
+ * or failed. A submitted event with a block number is mined but not final yet (chain/finality.ts):
+ * it is confirmed once its block is, as nothing can take it back then. The relayer puts it back to pending whenever that transaction's fate is lost
  * (dropped, replaced by another payload, or its block lost). Every relayer write that settles
  * an event can be guarded by the nonce it was submitted in (`inTx`), so an answer about an old
  * transaction never overwrites what a newer one decided.
@@ -204,11 +205,14 @@ export class OutboxRepository {
     return row && toEvent(row);
   }
 
-  /** Whether an earlier event of the batch is still on its way (pending or submitted). */
+  /** Whether an earlier event of the batch is still on its way (pending, or submitted and not mined yet). */
   hasEarlierUnsettled(batchId: string, seq: number): boolean {
     return (
       this.db
-        .prepare(`SELECT 1 FROM outbox WHERE batch_id = ? AND seq < ? AND status IN ('pending', 'submitted') LIMIT 1`)
+        .prepare(
+          `SELECT 1 FROM outbox WHERE batch_id = ? AND seq < ?
+             AND (status = 'pending' OR (status = 'submitted' AND block_number IS NULL)) LIMIT 1`,
+        )
         .get(batchId, seq) !== undefined
     );
   }
@@ -232,26 +236,55 @@ export class OutboxRepository {
   }
 
   /**
-   * The event is on chain, recorded by `txHash` in `blockNumber`. `txNonce` names the relayer's
-   * transaction that recorded it when that is not the one it was submitted in (null: not ours).
+   * The event is on chain, recorded by `txHash` in `blockNumber`: confirmed when that block is
+   * final (`finalBlock` or below), else submitted with its block until confirmFinal. `txNonce`
+   * names the relayer's transaction that recorded it when that is not the one it was submitted in
+   * (null: not ours). True when the event is now confirmed.
    */
   markConfirmed(
     id: string,
     txHash: string,
     blockNumber: number,
-    options: { inTx?: number; txNonce?: number | null } = {},
+    options: { inTx?: number; txNonce?: number | null; finalBlock?: number } = {},
   ): boolean {
     const setNonce = options.txNonce === undefined ? "" : ", tx_nonce = @txNonce";
-    return (
+    const final = blockNumber <= (options.finalBlock ?? Number.MAX_SAFE_INTEGER);
+    const changed =
       this.db
         .prepare(
-          `UPDATE outbox SET status = 'confirmed', tx_hash = @txHash, block_number = @blockNumber, error = NULL, solo = 0,
+          `UPDATE outbox SET status = @status, tx_hash = @txHash, block_number = @blockNumber, error = NULL, solo = 0,
                              updated_at = @at${setNonce}
            WHERE id = @id${guard(options.inTx)}`,
         )
-        .run({ id, txHash, blockNumber, at: now(), ...(options.txNonce === undefined ? {} : { txNonce: options.txNonce }) })
-        .changes === 1
-    );
+        .run({
+          id,
+          status: final ? "confirmed" : "submitted",
+          txHash,
+          blockNumber,
+          at: now(),
+          ...(options.txNonce === undefined ? {} : { txNonce: options.txNonce }),
+        }).changes === 1;
+    return changed && final;
+  }
+
+  /** The transactions (hash, block) of events mined in blocks up to `finalBlock` and not confirmed yet. */
+  minedUpTo(finalBlock: number): { txHash: string; blockNumber: number }[] {
+    return this.db
+      .prepare(
+        `SELECT DISTINCT tx_hash AS txHash, block_number AS blockNumber FROM outbox
+           WHERE status = 'submitted' AND block_number IS NOT NULL AND block_number <= ? ORDER BY block_number`,
+      )
+      .all(finalBlock) as { txHash: string; blockNumber: number }[];
+  }
+
+  /** The events `txHash` recorded in `blockNumber`, mined and waiting for that block to be final: confirmed. */
+  confirmMined(txHash: string, blockNumber: number): number {
+    return this.db
+      .prepare(
+        `UPDATE outbox SET status = 'confirmed', updated_at = ?
+           WHERE tx_hash = ? AND block_number = ? AND status = 'submitted'`,
+      )
+      .run(now(), txHash, blockNumber).changes;
   }
 
   markFailed(id: string, reason: string, options: { inTx?: number } = {}): boolean {
@@ -288,22 +321,25 @@ export class OutboxRepository {
       .run(now(), nonce).changes;
   }
 
-  /** The events confirmed by this transaction, back to pending (its block was lost). */
+  /** The events confirmed by this transaction, or mined in it, back to pending (its block was lost). */
   requeueConfirmedBy(txHash: string): number {
     return this.db
       .prepare(
         `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL, updated_at = ?
-         WHERE tx_hash = ? AND status = 'confirmed'`,
+         WHERE tx_hash = ? AND (status = 'confirmed' OR (status = 'submitted' AND block_number IS NOT NULL))`,
       )
       .run(now(), txHash).changes;
   }
 
-  /** The transactions (nonce, hash) that confirmed events at nonces ≥ `nonce`: a chain that is behind lost them. */
+  /**
+   * The transactions (nonce, hash) that confirmed (or mined) events at nonces ≥ `nonce`: a chain
+   * that is behind lost them.
+   */
   confirmedTxsFrom(nonce: number): { nonce: number; txHash: string }[] {
     return this.db
       .prepare(
         `SELECT DISTINCT tx_nonce AS nonce, tx_hash AS txHash FROM outbox
-           WHERE tx_nonce >= ? AND status = 'confirmed' ORDER BY tx_nonce`,
+           WHERE tx_nonce >= ? AND (status = 'confirmed' OR (status = 'submitted' AND block_number IS NOT NULL)) ORDER BY tx_nonce`,
       )
       .all(nonce) as { nonce: number; txHash: string }[];
   }

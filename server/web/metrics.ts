@@ -15,7 +15,8 @@ export interface MetricSources {
   /** The send queue (absent on a read gateway, which sends nothing). */
   queue?: { backlog(): QueueBacklog; newlyConfirmed(): number[] };
   indexedBlock(): number;
-  confirmations: number;
+  /** The last final block, given the head (chain/finality.ts): where the index and "confirmed" stop. */
+  finalBlock(head: number): number;
   chain(): Promise<ChainAnswer>;
   /** Failed ticks since start. */
   relayerFailures?(): number;
@@ -72,7 +73,12 @@ export function createMetrics(sources: MetricSources): GatewayMetrics {
   const chainHead = new Gauge({ name: "provenance_chain_head_block", help: "The chain's latest block at its last answer", registers });
   const indexLag = new Gauge({
     name: "provenance_index_lag_blocks",
-    help: "Blocks the index is behind the chain's head, less the confirmations it waits for",
+    help: "Blocks the index is behind the chain's last final block (the head less the confirmations, or the embedded chain's saved state)",
+    registers,
+  });
+  const unfinal = new Gauge({
+    name: "provenance_chain_unfinal_blocks",
+    help: "Blocks above the last final one: mined, not yet confirmed (waiting for confirmations, or for the embedded chain's next state save)",
     registers,
   });
   const reachable = new Gauge({ name: "provenance_chain_reachable", help: "1 when the chain answered eth_blockNumber within its deadline lately, else 0", registers });
@@ -131,7 +137,9 @@ export function createMetrics(sources: MetricSources): GatewayMetrics {
     ready.set(isReady ? 1 : 0);
     if (chain.head !== undefined) {
       chainHead.set(chain.head);
-      indexLag.set(Math.max(0, chain.head - sources.confirmations - indexed));
+      const final = sources.finalBlock(chain.head);
+      indexLag.set(Math.max(0, final - indexed));
+      unfinal.set(Math.max(0, chain.head - final));
     }
     if (sources.queue) {
       const backlog = sources.queue.backlog();

@@ -9,6 +9,8 @@
  *   PID, and the first keeps confirming writes;
  * - anvil killed under a running gateway is started again, and a write made afterwards is
  *   confirmed: counted from the chain's own EventRecorded logs;
+ * - "confirmed" survives a kill -9 of anvil right after the answer (finding 3): the restarted
+ *   chain still holds each confirmed transaction in its block, and the API never takes it back;
  * - a folder that holds events whose chain lost the ledger refuses to start instead of deploying
  *   a new one; a folder without events still may.
  */
@@ -284,6 +286,40 @@ describe("the gateway owns its data folder and its embedded chain", function () 
     const ready = await call(gateway.base, "GET", "/readyz");
     expect(ready.body.embeddedChain).to.deep.include({ up: true, restarts: 1 });
     expect(ready.body.embeddedChain.lastExit).to.contain(`anvil (pid ${killed}) exited on SIGKILL`);
+  });
+
+  it("answers confirmed only for what anvil has saved: a kill -9 of anvil right after each confirmed answer takes nothing back", async function () {
+    const dataDir = folder("durable");
+    const gateway = await start({ port: await freePort(), chainPort: await freePort(), dataDir });
+    const key = await producerKey(gateway, dataDir, "凤山核桃合作社");
+    const ipcPath = path.join(dataDir, "anvil.ipc");
+    for (let round = 1; round <= 3; round++) {
+      const writes = await Promise.all(
+        [1, 2, 3].map((i) => call(gateway.base, "POST", "/api/v1/batches?wait=confirmed", key, payload.harvest(`OWN-DURABLE-${round}-${i}`))),
+      );
+      for (const write of writes) expect(write.body.status, JSON.stringify(write.body)).to.equal("confirmed");
+      const [killed] = anvilsOf(dataDir);
+      process.kill(killed, "SIGKILL"); // at once: anvil's own periodic dump is not waited for
+
+      let restarted: number | undefined;
+      for (let i = 0; i < 300 && restarted === undefined; i++) {
+        await sleep(100);
+        const [pid] = anvilsOf(dataDir);
+        if (pid !== undefined && pid !== killed && (await ipcCall(ipcPath, "eth_chainId", [], 500).then(() => true, () => false))) restarted = pid;
+      }
+      expect(restarted, `round ${round}: anvil started again
+${gateway.output()}`).to.not.equal(undefined);
+      for (const write of writes) {
+        const [event] = write.body.events as { eventId: string; transactionHash: string; blockNumber: number }[];
+        const receipt = await ipcCall<{ blockNumber: string } | null>(ipcPath, "eth_getTransactionReceipt", [event.transactionHash]);
+        expect(receipt && Number(receipt.blockNumber), `round ${round}: the confirmed transaction ${event.transactionHash} after the restart`).to.equal(
+          event.blockNumber,
+        );
+        expect(await recordedOnEmbeddedChain(dataDir, write.body.batchId)).to.equal(1);
+        const now = await call(gateway.base, "GET", `/api/v1/events/${event.eventId}`);
+        expect(now.body).to.deep.include({ status: "confirmed", transactionHash: event.transactionHash, blockNumber: event.blockNumber });
+      }
+    }
   });
 
   it("refuses to deploy a new ledger over a folder that holds events of one its chain lost; an empty folder redeploys", async function () {

@@ -19,7 +19,7 @@ const healthy: ReadinessFigures = {
   stopping: false,
   chain: { reachable: true, head: 100, answeredAt: NOW },
   indexedBlock: 100,
-  confirmations: 0,
+  finalBlock: (head) => head,
   relayerProgressAt: NOW,
 };
 const codes = (figures: Partial<ReadinessFigures>) => judgeReadiness({ ...healthy, ...figures }).map((reason) => reason.code);
@@ -46,11 +46,20 @@ describe("readiness rules", function () {
     expect(codes({ chainProcess: { up: true, restarts: 2 } })).to.deep.equal([]);
   });
 
-  it("lets the index lag a few blocks, not more, counting the confirmations it waits for", function () {
+  it("lets the index lag a few blocks, not more, behind the last final block", function () {
     const limit = READINESS_DEFAULTS.indexLagBlocks;
     expect(codes({ indexedBlock: 100 - limit })).to.deep.equal([]);
     expect(codes({ indexedBlock: 99 - limit })).to.deep.equal(["index_behind"]);
-    expect(codes({ indexedBlock: 99 - limit, confirmations: 1 })).to.deep.equal([]);
+    expect(codes({ indexedBlock: 99 - limit, finalBlock: (head) => head - 1 })).to.deep.equal([]); // one confirmation waited for
+    expect(codes({ indexedBlock: 80, finalBlock: (head) => Math.min(head, 85) })).to.deep.equal([]); // the embedded chain saved up to 85
+  });
+
+  it("names an embedded chain whose state cannot be saved while blocks wait to be final", function () {
+    const failing = { up: true, restarts: 0, savedBlock: 90, saveProblem: "ENOSPC: no space left on device" };
+    const reasons = judgeReadiness({ ...healthy, indexedBlock: 90, finalBlock: (head) => Math.min(head, 90), chainProcess: failing });
+    expect(reasons.map((r) => r.code)).to.deep.equal(["chain_state_unsaved"]);
+    expect(reasons[0].message).to.contain("ENOSPC").and.to.contain("last 10 block(s)");
+    expect(codes({ chainProcess: failing })).to.deep.equal([]); // nothing waits to be saved
   });
 
   it("calls the send queue stuck only when its oldest event waited long and nothing was confirmed meanwhile", function () {

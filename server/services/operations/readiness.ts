@@ -1,13 +1,20 @@
 /**
  * Whether the gateway is ready to serve: the rules /readyz answers by, kept apart from where the
  * figures come from. Not ready — each with its reason — while it is stopping, while the chain
- * does not answer, while the embedded chain's process is down, while the index is more than a
+ * does not answer, while the embedded chain's process is down or cannot save its state, while the index is more than a
  * few blocks behind the chain, while the send queue does not move, and while the relayer's ticks
  * keep failing. /healthz, by contrast, says only that the process answers.
  */
 import type { ChainAnswer } from "./chain-probe";
 
-export type NotReadyCode = "stopping" | "chain_unreachable" | "embedded_chain_down" | "index_behind" | "send_queue_stuck" | "relayer_failing";
+export type NotReadyCode =
+  | "stopping"
+  | "chain_unreachable"
+  | "embedded_chain_down"
+  | "chain_state_unsaved"
+  | "index_behind"
+  | "send_queue_stuck"
+  | "relayer_failing";
 
 export interface NotReady {
   code: NotReadyCode;
@@ -19,6 +26,10 @@ export interface ChainProcessState {
   up: boolean;
   restarts: number;
   lastExit?: string;
+  /** The last block in its state file: what "confirmed" reaches up to. */
+  savedBlock?: number;
+  /** Why saving its state keeps failing. */
+  saveProblem?: string;
 }
 
 export interface ReadinessFigures {
@@ -26,9 +37,9 @@ export interface ReadinessFigures {
   stopping: boolean;
   chain: ChainAnswer;
   chainProcess?: ChainProcessState;
-  /** The last block the index holds, and how many of the newest blocks it leaves unindexed. */
+  /** The last block the index holds, and the last it should hold given the chain's head (chain/finality.ts). */
   indexedBlock: number;
-  confirmations: number;
+  finalBlock: (head: number) => number;
   /** The send queue: when its oldest unsettled event was accepted; absent on a read gateway or when nothing waits. */
   oldestUnsettledAt?: number;
   /** When the relayer last confirmed an event, or started. */
@@ -39,7 +50,7 @@ export interface ReadinessFigures {
 }
 
 export interface ReadinessLimits {
-  /** The index may lag the chain's head (less the confirmations) by this many blocks. */
+  /** The index may lag the chain's final block (chain/finality.ts) by this many blocks. */
   indexLagBlocks: number;
   /** An event may wait this long while the queue confirms nothing. */
   queueStuckMs: number;
@@ -66,9 +77,17 @@ export function judgeReadiness(figures: ReadinessFigures, limits: ReadinessLimit
   }
   const head = figures.chain.head;
   if (head !== undefined) {
-    const behind = head - figures.confirmations - figures.indexedBlock;
+    const target = figures.finalBlock(head);
+    const behind = target - figures.indexedBlock;
     if (behind > limits.indexLagBlocks) {
-      reasons.push({ code: "index_behind", message: `the index is ${behind} blocks behind the chain (block ${figures.indexedBlock} of ${head - figures.confirmations})` });
+      reasons.push({ code: "index_behind", message: `the index is ${behind} blocks behind the chain (block ${figures.indexedBlock} of ${target})` });
+    }
+    const unsaved = head - target;
+    if (figures.chainProcess?.saveProblem && unsaved > 0) {
+      reasons.push({
+        code: "chain_state_unsaved",
+        message: `the embedded chain's state cannot be saved (${figures.chainProcess.saveProblem}): its last ${unsaved} block(s) are not final, and nothing new is confirmed`,
+      });
     }
   } else if (figures.chain.reachable) {
     reasons.push({ code: "index_behind", message: "the chain's head is not known yet" });

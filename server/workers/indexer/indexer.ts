@@ -1,7 +1,7 @@
 /**
  * The indexer: follows the ledger's logs into the idx_ tables. Each tick reads the chain's
- * head, undoes what a reorg replaced, then indexes the blocks from the cursor up to
- * `confirmations` blocks below the head, in chunks of `chunkSize` blocks; each chunk is written
+ * head, undoes what a reorg replaced, then indexes the blocks from the cursor up to the final block
+ * (`confirmations` blocks below the head, or what chain/finality.ts says), in chunks of `chunkSize` blocks; each chunk is written
  * in one transaction together with the cursor, so a crash never leaves half a chunk.
  *
  * Reorgs: the hash of the cursor block (and of every block that had logs) is kept. A tick
@@ -28,6 +28,8 @@ export interface IndexerOptions {
   deployBlock: number;
   /** How many of the newest blocks to leave unindexed (0: index the head too). */
   confirmations: number;
+  /** The last block to index, given the head: `head - confirmations` unless given (chain/finality.ts). */
+  finalBlock?: (head: number) => number;
   /** Blocks per eth_getLogs; 2,000 by default. */
   chunkSize?: number;
   log?: (message: string) => void;
@@ -74,6 +76,7 @@ const READ_ATTEMPTS = 5;
 
 export function createIndexer(options: IndexerOptions): Indexer {
   const { db, provider, deployBlock, confirmations, chunkSize = 2_000, log = () => {} } = options;
+  const finalBlock = options.finalBlock ?? ((head: number) => head - confirmations);
   const address = getAddress(options.address);
   const repo = new IndexRepository(db);
   const indexCursor = new IndexCursor(db);
@@ -123,7 +126,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
         rewound = Math.min(rewound ?? fork, fork);
       }
 
-      const target = latest - confirmations;
+      const target = finalBlock(latest);
       let done = cursor();
       from = Math.min(from, done + 1);
       let consistent = true;
@@ -160,7 +163,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
     stop: ticker.stop,
     status() {
       const current = cursor();
-      return { cursor: current, chainHead, caughtUp: chainHead !== null && current >= chainHead - confirmations };
+      return { cursor: current, chainHead, caughtUp: chainHead !== null && current >= finalBlock(chainHead) };
     },
   };
 }

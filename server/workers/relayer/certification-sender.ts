@@ -3,8 +3,9 @@
  * the order they were accepted. Each is simulated first: a refusal becomes a failed write with
  * the contract's reason in words, and "already attested" / "already revoked" means an earlier
  * send got through (a crash between sending and recording), so the write is confirmed, never
- * sent twice. A chain that lost blocks is noticed on start: confirmed writes the chain no longer
- * shows go back to pending.
+ * sent twice. A write is confirmed once the block that holds it is final (chain/finality.ts);
+ * until then it stays submitted, with its block. A chain that lost blocks is noticed on start:
+ * confirmed writes the chain no longer shows go back to pending.
  */
 import type { Contract, ContractRunner, Provider } from "ethers";
 import { decodeCertification, encodeAttest, encodeCertification, encodeRevoke, type SignatureParts } from "../../chain/ledger-calls";
@@ -28,6 +29,8 @@ export interface CertificationSenderOptions {
    * a batch waits for it instead of failing as "unknown batch".
    */
   batchOnItsWay?: (batchId: string) => boolean;
+  /** The last final block, given the chain's head (chain/finality.ts); every mined block unless given. */
+  finalBlock?: (head: number) => number;
   log?: (message: string) => void;
 }
 
@@ -49,10 +52,16 @@ const DONE_ALREADY: Record<CertificationWrite["action"], string> = {
 
 export function createCertificationSender(options: CertificationSenderOptions): CertificationSender {
   const { repo, ledger, provider, log = () => {} } = options;
+  const finalBlock = options.finalBlock ?? ((head: number) => head);
   /** Set by stop(): a tick under way stops before its next write. */
   let stopped = false;
 
-  async function send(write: CertificationWrite): Promise<void> {
+  /** A write mined in `blockNumber` (or found done on chain at that height): confirmed once it is final. */
+  function mined(write: CertificationWrite, blockNumber: number, final: number, txHash?: string): void {
+    repo.setStatus(write.id, blockNumber <= final ? "confirmed" : "submitted", { blockNumber, ...(txHash && { txHash }) });
+  }
+
+  async function send(write: CertificationWrite, head: number): Promise<void> {
     const signer = senderOf(ledger);
     const call = { to: await ledger.getAddress(), data: callDataOf(write) };
     try {
@@ -62,7 +71,9 @@ export function createCertificationSender(options: CertificationSenderOptions): 
       if (data === undefined) throw error; // the node is unreachable: try again next tick
       const reason = revertName(ledger.interface, data);
       if (reason === DONE_ALREADY[write.action]) {
-        repo.setStatus(write.id, "confirmed");
+        // Done on chain already, by a send whose answer was lost: confirmed once the head it was
+        // found at is final (a later tick simulates again, so a lost block makes it go again).
+        mined(write, write.blockNumber ?? head, finalBlock(head));
       } else if (reason === "CertificationRegistryUnknownBatch" && write.batchId && options.batchOnItsWay?.(write.batchId)) {
         return; // the harvest it certifies is still in the outbox: try again next tick
       } else {
@@ -74,23 +85,24 @@ export function createCertificationSender(options: CertificationSenderOptions): 
     repo.setStatus(write.id, "submitted", { txHash: tx.hash });
     log(`certification ${write.action} ${write.certificationId}: transaction ${tx.hash}`);
     const receipt = await tx.wait();
-    if (receipt?.status === 1) repo.setStatus(write.id, "confirmed", { txHash: tx.hash, blockNumber: receipt.blockNumber });
+    if (receipt?.status === 1) mined(write, receipt.blockNumber, finalBlock(await provider.getBlockNumber()), tx.hash);
     else repo.setStatus(write.id, "pending"); // simulated again next tick, which names the reason
   }
 
   async function runTick(): Promise<void> {
+    const head = await provider.getBlockNumber();
     for (const write of repo.unsettled(20)) {
       if (stopped) return;
       if (write.status === "submitted" && write.txHash) {
         const receipt = await provider.getTransactionReceipt(write.txHash);
         if (receipt) {
-          if (receipt.status === 1) repo.setStatus(write.id, "confirmed", { blockNumber: receipt.blockNumber });
+          if (receipt.status === 1) mined(write, receipt.blockNumber, finalBlock(head));
           else repo.setStatus(write.id, "pending");
           continue;
         }
         if (await provider.getTransaction(write.txHash)) continue; // still waiting to be mined
       }
-      await send(write);
+      await send(write, head);
     }
   }
 

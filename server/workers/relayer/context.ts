@@ -32,6 +32,11 @@ export interface RelayerContext {
   replaceAfterMs: number;
   maxInFlight: number;
   resign?: ResignEvent;
+  /**
+   * The last final block as this tick found it (chain/finality.ts): an event mined above it stays
+   * submitted, with its block, until a later tick finds its block final.
+   */
+  finalBlock: number;
   log: (message: string) => void;
   now: () => number;
 }

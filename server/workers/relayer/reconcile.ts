@@ -113,3 +113,22 @@ async function replace(ctx: RelayerContext, tx: ChainTx, report: TickReport): Pr
     ctx.log(`broadcasting the replacement ${signed.hash} failed: ${(error as Error).message}`);
   }
 }
+
+/**
+ * Confirms the events mined in blocks that are final now (ctx.finalBlock), each transaction once
+ * the chain still holds it in the same block: a block number alone proves nothing, as a chain that
+ * lost blocks mines others at the same heights. Events whose transaction the chain no longer holds
+ * go back to pending.
+ */
+export async function confirmFinal(ctx: RelayerContext, report: TickReport): Promise<void> {
+  for (const { txHash, blockNumber } of ctx.outbox.minedUpTo(ctx.finalBlock)) {
+    const receipt = await ctx.rpc.receipt(txHash);
+    if (receipt && receipt.blockNumber === blockNumber) {
+      report.confirmed += ctx.outbox.confirmMined(txHash, blockNumber);
+    } else {
+      const requeued = ctx.outbox.requeueConfirmedBy(txHash);
+      report.requeued += requeued;
+      ctx.log(`tx ${txHash} is no longer in block ${blockNumber}: its ${requeued} event(s) go again`);
+    }
+  }
+}

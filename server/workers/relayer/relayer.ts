@@ -14,7 +14,7 @@ import { IndexRepository } from "../../store/index-repository";
 import { createTicker } from "../ticker";
 import { ChainHistory } from "./chain-history";
 import { emptyReport, type RelayerContext, type ResignEvent, type TickReport } from "./context";
-import { followSentTxs, recoverLostBlocks } from "./reconcile";
+import { confirmFinal, followSentTxs, recoverLostBlocks } from "./reconcile";
 import { ChainRpc } from "./rpc";
 import { sendPending } from "./send-batch";
 
@@ -38,6 +38,11 @@ export interface RelayerOptions {
   resign?: ResignEvent;
   /** The clock, in ms since the epoch. */
   now?: () => number;
+  /**
+   * The last final block, given the chain's head (chain/finality.ts): what no crash can take back.
+   * Events are confirmed only in final blocks; every mined block is final unless given.
+   */
+  finalBlock?: (head: number) => number;
 }
 
 export interface Relayer {
@@ -65,6 +70,7 @@ export interface RelayerHealth {
 export function createRelayer(options: RelayerOptions): Relayer {
   const rpc = ChainRpc.of(options.wallet.provider);
   const log = options.log ?? (() => {});
+  const finalBlock = options.finalBlock ?? ((head: number) => head);
   let context: Promise<RelayerContext> | undefined;
 
   const makeContext = async (): Promise<RelayerContext> => {
@@ -84,6 +90,7 @@ export function createRelayer(options: RelayerOptions): Relayer {
       replaceAfterMs: options.replaceAfterMs,
       maxInFlight: options.maxInFlight ?? 4,
       resign: options.resign,
+      finalBlock: -1,
       log,
       now: options.now ?? Date.now,
     };
@@ -96,11 +103,14 @@ export function createRelayer(options: RelayerOptions): Relayer {
     });
     const ctx = await context;
     const report = emptyReport();
-    // Read first: every later answer is judged against this nonce.
+    // Read first: every later answer is judged against this nonce, and against this final block
+    // (read before the nonce, so that no block counted final is one the nonce has not seen).
+    ctx.finalBlock = finalBlock(await rpc.blockNumber());
     const chainNonce = await rpc.nonce(ctx.wallet.address, "latest");
     const history = new ChainHistory(rpc, ctx.ledger, ctx.wallet.address, ctx.fromBlock);
     await recoverLostBlocks(ctx, chainNonce, report);
     await followSentTxs(ctx, chainNonce, history, report);
+    await confirmFinal(ctx, report);
     await sendPending(ctx, report);
     return report;
   };

@@ -53,6 +53,10 @@ export class ChainRpc {
     return new ChainRpc(provider as JsonRpcApiProvider);
   }
 
+  async blockNumber(): Promise<number> {
+    return Number(await this.provider.send("eth_blockNumber", []));
+  }
+
   async chainId(): Promise<bigint> {
     return BigInt(await this.provider.send("eth_chainId", []));
   }

@@ -39,7 +39,7 @@ export async function settleReceipt(
 function apply(ctx: RelayerContext, decisions: Decision[], inTx: number, report: TickReport): void {
   for (const d of decisions) {
     if (d.action === "confirm") {
-      const options = d.txNonce === undefined ? { inTx } : { inTx, txNonce: d.txNonce };
+      const options = { inTx, finalBlock: ctx.finalBlock, ...(d.txNonce !== undefined && { txNonce: d.txNonce }) };
       if (ctx.outbox.markConfirmed(d.id, d.txHash, d.blockNumber, options)) report.confirmed++;
     } else if (d.action === "fail") {
       if (ctx.outbox.markFailed(d.id, d.reason, { inTx })) {
