@@ -113,7 +113,7 @@ async function blockHash(dataDir: string, number: number): Promise<string | unde
 }
 
 /**
- * Waits for the gateway's next snapshot of its chain (every ANVIL_STATE_INTERVAL, 5 s), so that
+ * Waits for the gateway's next snapshot of its chain (every ANVIL_STATE_INTERVAL, 1 s, while the chain moves), so that
  * what is on chain now survives a kill: what a kill loses is finding 3's, not this test's.
  */
 async function snapshotTaken(dataDir: string): Promise<void> {
@@ -167,7 +167,7 @@ describe("the gateway owns its data folder and its embedded chain", function () 
     for (let round = 1; round <= 3; round++) {
       const batchId = await confirmedHarvest(gateway, key, `OWN-RESTART-${round}`);
       expect(await recordedOnEmbeddedChain(dataDir, batchId)).to.equal(1);
-      const last = await lastBlock(dataDir); // most likely newer than the last snapshot (every 5 s)
+      const last = await lastBlock(dataDir); // perhaps newer than the last snapshot
       await gateway.kill();
 
       gateway = await start({ port, chainPort, dataDir });
