@@ -57,6 +57,9 @@ const schema = z
     DETAIL_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
     CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(0),
     ANVIL_STATE_INTERVAL: z.coerce.number().int().min(1).default(1),
+    EMBEDDED_CHAIN_KEEP_BLOCKS: z.coerce.number().int().min(64).default(256),
+    EMBEDDED_CHAIN_WARN_MB: z.coerce.number().int().min(1).default(256),
+    EMBEDDED_CHAIN_LIMIT_MB: z.coerce.number().int().min(1).default(1_024),
     ADMIN_TOKEN: optional(z.string().min(24, "must be at least 24 characters")),
     MASTER_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
     RELAYER_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(200),
@@ -165,6 +168,14 @@ function toConfig(env: z.infer<typeof schema>) {
           keysDir: path.join(dataDir, "keys"),
           stateFile: path.join(dataDir, "chain.json"),
           stateInterval: env.ANVIL_STATE_INTERVAL,
+          /**
+           * The blocks whose transactions, receipts and logs anvil keeps (the gateway's index and
+           * backups keep the rest); no past states. Memory and the state file then grow with the
+           * ledger's batches, not its history.
+           */
+          keepBlocks: env.EMBEDDED_CHAIN_KEEP_BLOCKS,
+          /** The state file's sizes warned of on /readyz and in the log, and the size it is made for. */
+          capacity: { warnBytes: env.EMBEDDED_CHAIN_WARN_MB * 1_048_576, limitBytes: env.EMBEDDED_CHAIN_LIMIT_MB * 1_048_576 },
           confirmations: env.CONFIRMATIONS,
         },
     adminToken: env.ADMIN_TOKEN,

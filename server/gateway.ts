@@ -89,7 +89,15 @@ import { PrivateFieldProofs } from "./services/private-field-proofs";
 import { privateFieldRoutes } from "./api/private-field-routes";
 import { UnitScans } from "./services/unit-scans";
 import { createChainProbe } from "./services/operations/chain-probe";
-import { judgeReadiness, READINESS_DEFAULTS, type ChainProcessState, type ReadinessLimits } from "./services/operations/readiness";
+import {
+  CAPACITY_DEFAULTS,
+  capacityWarnings,
+  judgeReadiness,
+  READINESS_DEFAULTS,
+  type CapacityLimits,
+  type ChainProcessState,
+  type ReadinessLimits,
+} from "./services/operations/readiness";
 import { SendQueueFigures } from "./store/send-queue-figures";
 import type { Readiness } from "./api/system-routes";
 import { Drain } from "./web/draining";
@@ -116,6 +124,10 @@ export interface GatewayOptions {
    * chain's rule (`confirmations` blocks on top) unless given; the embedded chain gives its saved state.
    */
   finality?: ChainFinality;
+  /** The first block whose logs the chain keeps, given the head (the embedded chain's last blocks); every block's unless given. */
+  historyFrom?: (head: number) => number;
+  /** When /readyz warns of the embedded chain's state file (CAPACITY_DEFAULTS where absent). */
+  capacity?: Partial<CapacityLimits>;
   relayer: { batchSize: number; intervalMs: number; replaceAfterMs: number };
   indexer: { intervalMs: number };
   publicBaseUrl: string;
@@ -260,6 +272,7 @@ export function createGateway(options: GatewayOptions) {
     deployBlock: deployment.deployBlock,
     confirmations: options.confirmations,
     finalBlock: finality.finalBlock,
+    historyFrom: options.historyFrom,
     log: (message) => {
       if (message.startsWith("indexer tick failed")) indexerFailures++;
       indexerLog(message);
@@ -313,6 +326,7 @@ export function createGateway(options: GatewayOptions) {
   const probe = createChainProbe({ blockNumber: async () => Number(await options.provider.send("eth_blockNumber", [])) });
   const queueFigures = options.readOnly ? undefined : new SendQueueFigures(db);
   const readinessLimits = { ...READINESS_DEFAULTS, ...options.readiness };
+  const capacityLimits = { ...CAPACITY_DEFAULTS, ...options.capacity };
   const readiness = async (): Promise<Readiness> => {
     const chain = await probe.check();
     const status = indexer.status();
@@ -328,6 +342,7 @@ export function createGateway(options: GatewayOptions) {
         chainProcess,
         indexedBlock: status.cursor,
         finalBlock: finality.finalBlock,
+        historyGap: status.historyGap,
         oldestUnsettledAt: backlog?.oldestUnsettledAt,
         relayerProgressAt: relaying?.progressAt,
         relayerFailingSince: relaying?.failingSince,
@@ -335,8 +350,10 @@ export function createGateway(options: GatewayOptions) {
       },
       readinessLimits,
     );
+    const warnings = capacityWarnings(chainProcess, capacityLimits);
     return {
       ready: reasons.length === 0,
+      ...(warnings.length > 0 && { warnings }),
       indexedBlock: status.cursor,
       chainBlock: chain.head ?? status.chainHead,
       reasons,

@@ -25,6 +25,7 @@ import { readOrCreateSecret } from "./keys/secret-files";
 import { openDatabase, type Db } from "./store/database";
 import { OutboxRepository } from "./store/outbox-repository";
 import { createGateway, type Gateway } from "./gateway";
+import { capacityWarnings } from "./services/operations/readiness";
 import { closeGracefully, createHttpServer, listen } from "./web/http-server";
 
 export async function startProduct(config: Config) {
@@ -85,6 +86,7 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
         ipcPath: config.chain.ipcPath,
         stateFile: config.chain.stateFile,
         stateInterval: config.chain.stateInterval,
+        keepBlocks: config.chain.keepBlocks,
         isolation: config.chain.isolation,
         port: config.chain.port,
         // More blocks are final: the gateway confirms and indexes them at once.
@@ -142,6 +144,17 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
     );
   }
 
+  const embeddedLimits = config.chain.kind === "embedded" ? { keepBlocks: config.chain.keepBlocks, capacity: config.chain.capacity } : undefined;
+  // What the embedded chain is made for, said at every start, and loudly once it nears it.
+  let chainNote: string | undefined;
+  if (anvil && embeddedLimits) {
+    const status = anvil.status();
+    const mb = (bytes: number) => `${Math.round(bytes / 1_048_576)} MB`;
+    chainNote =
+      `state ${mb(status.stateBytes ?? 0)} of the ${mb(embeddedLimits.capacity.limitBytes)} it is made for (warned from ${mb(embeddedLimits.capacity.warnBytes)}); ` +
+      `keeps the logs of its last ${embeddedLimits.keepBlocks} blocks. For a programme's years: a consortium chain's nodes (RPC_URL)`;
+    for (const warning of capacityWarnings(status, embeddedLimits.capacity)) logger.warn({ component: "chain" }, warning);
+  }
   const adminToken = config.adminToken ?? firstRunSecret(path.join(config.dataDir, "admin-token"), "admin token");
   const gateway = createGateway({
     db,
@@ -155,6 +168,10 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
     // The embedded chain's blocks are final once its state file holds them: a kill -9 of anvil
     // loses the blocks after its last save, so nothing above them is called confirmed.
     ...(anvil && { finality: savedStateFinality(anvil, config.chain.confirmations) }),
+    ...(embeddedLimits && {
+      historyFrom: (head: number) => head - embeddedLimits.keepBlocks + 1,
+      capacity: embeddedLimits.capacity,
+    }),
     relayer: config.relayer,
     indexer: config.indexer,
     publicBaseUrl: config.publicBaseUrl,
@@ -196,7 +213,7 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
       await anvil?.stop();
       logger.info("stopped");
     })());
-  return { gateway, server, base, deployment, adminToken, stop, logger };
+  return { gateway, server, base, deployment, adminToken, stop, logger, chainNote };
 }
 
 /** How long a stop waits for the requests in flight before it cuts their connections. */
@@ -243,6 +260,7 @@ async function main(): Promise<void> {
       `    API:            ${base}/api/v1`,
       `    OpenAPI:        ${base}/api/v1/openapi.json`,
       `    Chain:          ${base}/api/v1/chain  (chain ${deployment.chainId}, ledger ${deployment.address})`,
+      ...(product.chainNote ? [`    Embedded chain: ${product.chainNote}`] : []),
       `    Health:         ${base}/healthz · ${base}/readyz · ${base}/metrics (from this machine, or with the admin token)`,
       "  Stop with Ctrl-C.",
       "",

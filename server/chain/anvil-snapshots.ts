@@ -78,6 +78,31 @@ export function snapshotProblem(json: string): string | undefined {
   return "problem" in checked ? checked.problem : undefined;
 }
 
+/** The transactions root of a block without transactions. */
+const EMPTY_TRANSACTIONS_ROOT = "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421";
+
+interface DumpedBlock {
+  header: { number: number | string; transactionsRoot: string };
+}
+
+/**
+ * The first block after `after` that had transactions whose transactions, receipts and logs the
+ * snapshot no longer holds (the embedded chain keeps those of its last blocks only: see
+ * EMBEDDED_CHAIN_KEEP_BLOCKS), or undefined when it holds all of them. Its headers are all kept,
+ * and a header's transactions root says whether the block had any.
+ */
+export function firstPrunedBlockAfter(json: string, after: number): number | undefined {
+  const state = JSON.parse(json) as DumpedState & { blocks?: DumpedBlock[] };
+  const held = new Set(state.transactions.map((tx) => toNumber(tx.block_number)));
+  let first: number | undefined;
+  for (const block of state.blocks ?? []) {
+    const number = toNumber(block.header.number);
+    if (number <= after || held.has(number) || block.header.transactionsRoot === EMPTY_TRANSACTIONS_ROOT) continue;
+    first = first === undefined ? number : Math.min(first, number);
+  }
+  return first;
+}
+
 /** Where the snapshot before the current one is kept, as a fallback. */
 export const previousSnapshotPath = (file: string): string => `${file}.previous`;
 

@@ -23,6 +23,9 @@ export interface ChainProcessStatus {
   savedBlock: number;
   /** Why saving the chain's state keeps failing (nothing new is confirmed meanwhile). */
   saveProblem?: string;
+  /** The state file's size, and how long its last save took. */
+  stateBytes?: number;
+  lastSaveMs?: number;
 }
 
 /** The embedded chain's saved state outlives each anvil: while one is down, its last save stands. */
@@ -58,6 +61,7 @@ export async function superviseEmbeddedAnvil(options: SupervisorOptions): Promis
   let running: EmbeddedAnvilHandle | undefined = await start(options.anvil);
   const first = running;
   let lastSavedBlock = first.savedBlock();
+  let lastFigures = first.saveFigures();
   let upSince = Date.now();
   let restarts = 0;
   let lastExit: string | undefined;
@@ -70,6 +74,7 @@ export async function superviseEmbeddedAnvil(options: SupervisorOptions): Promis
     handle.process.once("exit", (code, signal) => {
       if (stopped || running !== handle) return;
       lastSavedBlock = handle.savedBlock();
+      lastFigures = handle.saveFigures();
       running = undefined;
       if (Date.now() - upSince >= steadyAfterMs) delayMs = firstDelayMs;
       lastExit = `anvil (pid ${handle.process.pid}) exited ${signal ? `on ${signal}` : `with code ${code}`} at ${new Date().toISOString()}`;
@@ -118,6 +123,7 @@ export async function superviseEmbeddedAnvil(options: SupervisorOptions): Promis
     snapshot: () => running?.snapshot() ?? Promise.resolve(false),
     savedBlock: () => running?.savedBlock() ?? lastSavedBlock,
     saveProblem: () => running?.saveProblem(),
+    saveFigures: () => running?.saveFigures() ?? lastFigures,
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
@@ -127,12 +133,15 @@ export async function superviseEmbeddedAnvil(options: SupervisorOptions): Promis
     },
     status: () => {
       const saveProblem = running?.saveProblem();
+      const figures = running?.saveFigures() ?? lastFigures;
       return {
         up: running !== undefined,
         restarts,
         ...(lastExit && { lastExit }),
         savedBlock: running?.savedBlock() ?? lastSavedBlock,
         ...(saveProblem && { saveProblem }),
+        ...(figures && { stateBytes: figures.bytes }),
+        ...(figures?.ms !== undefined && { lastSaveMs: figures.ms }),
       };
     },
   };

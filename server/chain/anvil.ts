@@ -24,13 +24,14 @@
  * (anvil-exit-dump.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, existsSync, unlinkSync } from "node:fs";
+import { chmodSync, existsSync, statSync, unlinkSync } from "node:fs";
 import path from "node:path";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../keys/private-files";
 import { removeAnvilPidfile, stopLeftoverAnvil, writeAnvilPidfile } from "./anvil-leftover";
 import { adoptExitDump, exitDumpPath } from "./anvil-exit-dump";
-import { saveSnapshot, usableSnapshot } from "./anvil-snapshots";
-import { ipcCall } from "./ipc-provider";
+import { usableSnapshot } from "./anvil-snapshots";
+import { rpcCallTo, type RpcCall } from "./chain-endpoint";
+import { cancellation, saveSnapshotOffThread } from "./snapshot-off-thread";
 
 /** anvil's first public development account: the admin of test chains only (its key is in every Foundry tutorial). */
 export const ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
@@ -53,6 +54,8 @@ export interface SavedState {
   savedBlock(): number;
   /** Why the last attempt to save failed, while saves keep failing; undefined once one succeeds. */
   saveProblem(): string | undefined;
+  /** The state file's size and how long its last save took, once one was taken or loaded. */
+  saveFigures(): { bytes: number; ms?: number } | undefined;
 }
 
 export interface AnvilHandle extends SavedState {
@@ -86,6 +89,13 @@ export interface EmbeddedAnvilOptions {
   requireState?: boolean;
   /** Told each time a snapshot is on disk, with the last block it holds. */
   onSaved?: (block: number) => void;
+  /**
+   * Keep the transactions, receipts and logs of this many of the newest blocks with transactions,
+   * and no past states (anvil's --transaction-block-keeper and --prune-history): the chain's
+   * memory and its state file then grow with its batches, not with its history. Every block's
+   * unless given.
+   */
+  keepBlocks?: number;
   log?: (line: string) => void;
 }
 
@@ -100,8 +110,6 @@ export interface EmbeddedAnvilHandle extends SavedState {
   stop(): Promise<void>;
 }
 
-/** A JSON-RPC call on the chain, over whichever transport it is reached by. */
-type RpcCall = <T>(method: string, params?: unknown[], timeoutMs?: number) => Promise<T>;
 
 export function anvilBinaryPath(): string {
   const arch = process.arch === "x64" ? "amd64" : process.arch;
@@ -116,7 +124,7 @@ export function anvilBinaryPath(): string {
 /** A chain for tests and benchmarks: anvil's public development accounts, on 127.0.0.1:port. */
 export async function startAnvil(options: AnvilOptions): Promise<AnvilHandle> {
   const rpcUrl = `http://127.0.0.1:${options.port}`;
-  const call = httpCall(rpcUrl);
+  const call = rpcCallTo(rpcUrl);
   if (await answers(call)) {
     // Most likely an anvil left behind by a killed gateway: it holds the state file too.
     throw new Error(`something already answers on ${rpcUrl}: stop it (an anvil left from an earlier run?) or set CHAIN_PORT`);
@@ -136,7 +144,7 @@ export const anvilPidfilePath = (ipcPath: string): string => path.join(path.dirn
  */
 export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise<EmbeddedAnvilHandle> {
   const { ipcPath } = options;
-  const call: RpcCall = (method, params = [], timeoutMs = 1_000) => ipcCall(ipcPath, method, params, timeoutMs);
+  const call = rpcCallTo(ipcPath);
   const pidFile = anvilPidfilePath(ipcPath);
   makePrivateDir(path.dirname(ipcPath));
   await stopLeftoverAnvil({ pidFile, ipcPath, stateFile: options.stateFile, log: options.log });
@@ -157,11 +165,12 @@ export async function startEmbeddedAnvil(options: EmbeddedAnvilOptions): Promise
     );
   }
   const loopbackUrl = isolated ? undefined : `http://127.0.0.1:${options.port}`;
-  if (loopbackUrl && (await answers(httpCall(loopbackUrl)))) {
+  if (loopbackUrl && (await answers(rpcCallTo(loopbackUrl)))) {
     throw new Error(`something already answers on ${loopbackUrl}: stop it (an anvil left from an earlier run?) or set CHAIN_PORT`);
   }
   // In its own namespace nothing else can reach the port, so any port will do.
   const anvilArgs = ["--accounts", "0", "--ipc", ipcPath, "--host", "127.0.0.1", "--port", isolated ? "8545" : String(options.port), "--silent"];
+  if (options.keepBlocks !== undefined) anvilArgs.push("--prune-history", "--transaction-block-keeper", String(options.keepBlocks));
   const [isolatedCommand, isolatedArgs] = isolated
     ? ["unshare", ["--user", "--map-root-user", "--net", "--", anvilBinaryPath(), ...anvilArgs]]
     : [anvilBinaryPath(), anvilArgs];
@@ -275,11 +284,12 @@ async function run(
   child.once("exit", () => {
     alive = false;
     snapshots?.stop();
+    snapshots?.cancel(); // a snapshot under way must not write this anvil's last answer over a newer one's file
   });
 
   await waitForRpc(call, endpoint, child, () => output.join(""));
   if (stateFile) {
-    snapshots = snapshotLoop(call, stateFile, {
+    snapshots = snapshotLoop(call, endpoint, stateFile, {
       intervalMs: (options.stateInterval ?? 5) * 1000,
       loadedBlock,
       alive: () => alive,
@@ -293,6 +303,7 @@ async function run(
     // Without a state file nothing is saved: every block is as final as it will ever be.
     savedBlock: () => snapshots?.savedBlock() ?? Number.MAX_SAFE_INTEGER,
     saveProblem: () => snapshots?.problem(),
+    saveFigures: () => snapshots?.figures(),
     async stop() {
       let saved = false;
       if (alive && snapshots) {
@@ -306,11 +317,13 @@ async function run(
 }
 
 /**
- * Snapshots every `intervalMs` when the chain has new blocks since the last one, one at a time; a
- * dump that fails its check is retried at once, a few times. Keeps the last block on disk.
+ * Snapshots every `intervalMs` when the chain has new blocks since the last one, one at a time, on
+ * the snapshots' thread; a dump that fails its check is retried at once, a few times. Keeps the
+ * last block on disk.
  */
 function snapshotLoop(
   call: RpcCall,
+  endpoint: string,
   file: string,
   options: {
     intervalMs: number;
@@ -324,16 +337,18 @@ function snapshotLoop(
   const { alive, log } = options;
   let savedBlock = options.loadedBlock;
   let problem: string | undefined;
+  let figures: { bytes: number; ms?: number } | undefined = existsSync(file) ? { bytes: statSync(file).size } : undefined;
   let inFlight: Promise<boolean> | undefined;
-  // A hung anvil must not hold up a stop for ever.
-  const dumpState = () => call<string>("anvil_dumpState", [], 60_000);
+  const cancelled = cancellation();
   const attempt = async (): Promise<boolean> => {
     for (let tries = 0; tries < 5 && alive(); tries++) {
       try {
-        const outcome = await saveSnapshot(dumpState, file, alive);
+        const started = Date.now();
+        const outcome = await saveSnapshotOffThread(endpoint, file, cancelled.flag);
         if ("block" in outcome) {
           savedBlock = outcome.block;
           problem = undefined;
+          figures = { bytes: statSync(file).size, ms: Date.now() - started };
           options.onSaved?.(outcome.block);
           return true;
         }
@@ -364,7 +379,14 @@ function snapshotLoop(
   };
   const timer = setInterval(() => void takeIfMoved(), options.intervalMs);
   timer.unref();
-  return { takeNow, savedBlock: () => savedBlock, problem: () => problem, stop: () => clearInterval(timer) };
+  return {
+    takeNow,
+    savedBlock: () => savedBlock,
+    problem: () => problem,
+    figures: () => figures,
+    stop: () => clearInterval(timer),
+    cancel: cancelled.cancel,
+  };
 }
 
 async function waitForRpc(call: RpcCall, endpoint: string, child: ChildProcess, output: () => string): Promise<void> {
@@ -387,18 +409,4 @@ async function answers(call: RpcCall): Promise<boolean> {
   } catch {
     return false; // nothing listening (yet)
   }
-}
-
-function httpCall(rpcUrl: string): RpcCall {
-  return async <T>(method: string, params: unknown[] = [], timeoutMs = 60_000): Promise<T> => {
-    const response = await fetch(rpcUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const answer = (await response.json()) as { result?: T; error?: { message: string } };
-    if (answer.error || !response.ok) throw new Error(`${method} failed: ${answer.error?.message ?? response.status}`);
-    return answer.result as T;
-  };
 }

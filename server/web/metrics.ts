@@ -94,9 +94,14 @@ export function createMetrics(sources: MetricSources): GatewayMetrics {
     const up = new Gauge({ name: "provenance_embedded_chain_up", help: "1 while the embedded chain's process (anvil) runs", registers });
     const restarts = new Counter({ name: "provenance_embedded_chain_restarts_total", help: "Times the gateway restarted its embedded chain", registers });
     const followRestarts = follow(restarts, () => read().restarts);
+    const stateBytes = new Gauge({ name: "provenance_embedded_chain_state_bytes", help: "The embedded chain's state file (chain.json), in bytes", registers });
+    const saveSeconds = new Gauge({ name: "provenance_embedded_chain_last_save_seconds", help: "How long the embedded chain's last state save took", registers });
     followers.push(() => {
-      up.set(read().up ? 1 : 0);
+      const status = read();
+      up.set(status.up ? 1 : 0);
       followRestarts();
+      if (status.stateBytes !== undefined) stateBytes.set(status.stateBytes);
+      if (status.lastSaveMs !== undefined) saveSeconds.set(status.lastSaveMs / 1000);
     });
   }
   if (sources.detailSync) {

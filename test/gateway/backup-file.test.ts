@@ -35,8 +35,13 @@ function dataFolder(root: string, chainBlock: number): string {
   return dir;
 }
 
-function writeChain(dir: string, block: number): void {
-  writePrivateFile(path.join(dir, "chain.json"), JSON.stringify({ block: { number: "0x0" }, accounts: {}, best_block_number: `0x${block.toString(16)}`, blocks: [], transactions: [] }));
+/**
+ * A chain snapshot at `block`; the `pruned` blocks had transactions (their header's root says so)
+ * that it no longer holds, as the embedded chain keeps its last blocks' only.
+ */
+function writeChain(dir: string, block: number, pruned: number[] = []): void {
+  const blocks = pruned.map((number) => ({ header: { number: `0x${number.toString(16)}`, transactionsRoot: `0x${"ab".repeat(32)}` }, transactions: [] }));
+  writePrivateFile(path.join(dir, "chain.json"), JSON.stringify({ block: { number: "0x0" }, accounts: {}, best_block_number: `0x${block.toString(16)}`, blocks, transactions: [] }));
 }
 
 /** Every file under `dir` with its bytes' length and time: what "nothing was written" compares. */
@@ -161,12 +166,21 @@ describe("the backup file: changes refused before anything is written, paths hel
     expect(existsSync(target)).to.equal(false);
   });
 
-  it("keeps the folder's own chain snapshot when it is newer than the backup's, and sets the older one aside for the backup's", async function () {
+  it("keeps the folder's own chain snapshot when it is newer than the backup's and still holds the blocks after it, and sets the older one aside for the backup's", async function () {
     rmSync(path.join(source, "gateway.db"));
     writeChain(source, 25);
     const newer = await restoreBackup({ file: backup, dataDir: source });
     expect(newer.keptChain).to.deep.equal({ block: 25 });
     expect(readFileSync(path.join(source, "chain.json"), "utf8")).to.contain('"0x19"');
+
+    // Newer, but without the transactions of a block after the backup's last indexed one (12):
+    // the restored index could not read that block's events, so the backup's snapshot is put.
+    writeChain(source, 25, [20]);
+    const pruned = await restoreBackup({ file: backup, dataDir: source });
+    expect(pruned.keptChain).to.equal(undefined);
+    expect(readFileSync(path.join(source, "chain.json"), "utf8")).to.contain('"0xa"');
+    writeChain(source, 25, [11]); // pruned before the backup's index: the restored index does not need it
+    expect((await restoreBackup({ file: backup, dataDir: source })).keptChain).to.deep.equal({ block: 25 });
 
     writeChain(source, 4);
     const older = await restoreBackup({ file: backup, dataDir: source });

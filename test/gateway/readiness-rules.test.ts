@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import { randomUUID } from "node:crypto";
 import { createChainProbe } from "../../server/services/operations/chain-probe";
-import { judgeReadiness, READINESS_DEFAULTS, type ReadinessFigures } from "../../server/services/operations/readiness";
+import { capacityWarnings, judgeReadiness, READINESS_DEFAULTS, type ReadinessFigures } from "../../server/services/operations/readiness";
 import { openDatabase, type Db } from "../../server/store/database";
 import { OrgRepository } from "../../server/store/org-repository";
 import { OutboxRepository } from "../../server/store/outbox-repository";
@@ -60,6 +60,21 @@ describe("readiness rules", function () {
     expect(reasons.map((r) => r.code)).to.deep.equal(["chain_state_unsaved"]);
     expect(reasons[0].message).to.contain("ENOSPC").and.to.contain("last 10 block(s)");
     expect(codes({ chainProcess: failing })).to.deep.equal([]); // nothing waits to be saved
+  });
+
+  it("names an index that stopped before blocks the chain no longer keeps the logs of", function () {
+    const reasons = judgeReadiness({ ...healthy, indexedBlock: 40, historyGap: { from: 41, keptFrom: 90 } });
+    expect(reasons.map((r) => r.code)).to.include("history_pruned");
+    expect(reasons.find((r) => r.code === "history_pruned")!.message).to.contain("blocks 41..89");
+  });
+
+  it("warns of the embedded chain's state file from its warning size, and past the size it is made for, ready all the same", function () {
+    const limits = { warnBytes: 256 * 1_048_576, limitBytes: 1_024 * 1_048_576 };
+    const at = (mb: number) => capacityWarnings({ up: true, restarts: 0, stateBytes: mb * 1_048_576, lastSaveMs: 4_200 }, limits);
+    expect(at(255)).to.deep.equal([]);
+    expect(at(300)[0]).to.contain("300 MB").and.to.contain("29% of the 1024 MB").and.to.contain("4.2 s").and.to.contain("RPC_URL");
+    expect(at(1_500)[0]).to.contain("past the 1024 MB");
+    expect(capacityWarnings(undefined, limits)).to.deep.equal([]); // a remote chain
   });
 
   it("calls the send queue stuck only when its oldest event waited long and nothing was confirmed meanwhile", function () {

@@ -15,7 +15,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
-import { previousSnapshotPath } from "../../chain/anvil-snapshots";
+import { firstPrunedBlockAfter, previousSnapshotPath } from "../../chain/anvil-snapshots";
 import { DataFolderLockedError, lockDataFolder, type DataFolderLock } from "../../keys/data-folder-lock";
 import { makePrivateDir, openPrivateFile, writePrivateFile } from "../../keys/private-files";
 import { readDatabaseFacts } from "../../store/backup";
@@ -175,8 +175,14 @@ function keptChain(dataDir: string, header: BackupHeader, force: boolean): { blo
   const sameLedger = recordedLedgers(dataDir).some((l) => l.address.toLowerCase() === header.ledger!.toLowerCase());
   if (!sameLedger) return undefined;
   const snapshot = path.join(dataDir, CHAIN_SNAPSHOT);
-  const block = snapshotBlock(existsSync(snapshot) ? snapshot : previousSnapshotPath(snapshot));
-  return block !== undefined && block >= header.chainSnapshotBlock ? { block } : undefined;
+  const file = existsSync(snapshot) ? snapshot : previousSnapshotPath(snapshot);
+  const block = snapshotBlock(file);
+  if (block === undefined || block < header.chainSnapshotBlock) return undefined;
+  // The restored index reads the chain's logs from the backup's last indexed block on: a chain
+  // that no longer keeps them (the embedded chain keeps its last blocks' only) would leave the
+  // index without the events between, so the backup's own snapshot is put instead.
+  const pruned = firstPrunedBlockAfter(readFileSync(file, "utf8"), header.lastIndexedBlock ?? header.chainSnapshotBlock);
+  return pruned === undefined ? { block } : undefined;
 }
 
 /** Writes every file of the backup under `staging` (0600 files in 0700 folders) and answers the checked manifest. */

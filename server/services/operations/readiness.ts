@@ -13,6 +13,7 @@ export type NotReadyCode =
   | "embedded_chain_down"
   | "chain_state_unsaved"
   | "index_behind"
+  | "history_pruned"
   | "send_queue_stuck"
   | "relayer_failing";
 
@@ -30,6 +31,9 @@ export interface ChainProcessState {
   savedBlock?: number;
   /** Why saving its state keeps failing. */
   saveProblem?: string;
+  /** Its state file's size, and how long its last save took. */
+  stateBytes?: number;
+  lastSaveMs?: number;
 }
 
 export interface ReadinessFigures {
@@ -40,6 +44,8 @@ export interface ReadinessFigures {
   /** The last block the index holds, and the last it should hold given the chain's head (chain/finality.ts). */
   indexedBlock: number;
   finalBlock: (head: number) => number;
+  /** The blocks the index lacks and the chain no longer keeps the logs of (indexer.status().historyGap). */
+  historyGap?: { from: number; keptFrom: number };
   /** The send queue: when its oldest unsettled event was accepted; absent on a read gateway or when nothing waits. */
   oldestUnsettledAt?: number;
   /** When the relayer last confirmed an event, or started. */
@@ -108,5 +114,43 @@ export function judgeReadiness(figures: ReadinessFigures, limits: ReadinessLimit
       message: `every relayer tick has failed for ${seconds(figures.now - figures.relayerFailingSince)}: ${figures.relayerLastError ?? "unknown error"}`,
     });
   }
+  if (figures.historyGap) {
+    const { from, keptFrom } = figures.historyGap;
+    reasons.push({
+      code: "history_pruned",
+      message:
+        `the index stopped at block ${from - 1}: the chain keeps the logs of blocks ${keptFrom} on only, so blocks ${from}..${keptFrom - 1} ` +
+        "cannot be indexed from it; restore a backup whose chain snapshot goes with its database",
+    });
+  }
   return reasons;
+}
+
+/** When the embedded chain's state file is large enough to be warned of (ready all the same). */
+export interface CapacityLimits {
+  /** A state file this large is warned of: its saves, and so "confirmed", take seconds. */
+  warnBytes: number;
+  /** Past this size a restart nears 30 s and a save holds "confirmed" back for tens of seconds: move to a consortium chain. */
+  limitBytes: number;
+}
+
+/** Measured with `npm run bench:chain` (README: The embedded chain's size). */
+export const CAPACITY_DEFAULTS: CapacityLimits = { warnBytes: 256 * 1_048_576, limitBytes: 1_024 * 1_048_576 };
+
+/**
+ * What an operator should act on before it stops the gateway: the embedded chain's state file
+ * nearing the size the embedded chain is made for (README: The embedded chain's size).
+ */
+export function capacityWarnings(chainProcess: ChainProcessState | undefined, limits: CapacityLimits): string[] {
+  const bytes = chainProcess?.stateBytes;
+  if (bytes === undefined || bytes < limits.warnBytes) return [];
+  const mb = (n: number) => `${Math.round(n / 1_048_576)} MB`;
+  const save = chainProcess?.lastSaveMs === undefined ? "" : `; its last save took ${(chainProcess.lastSaveMs / 1000).toFixed(1)} s`;
+  const where =
+    bytes >= limits.limitBytes
+      ? `past the ${mb(limits.limitBytes)} the embedded chain is made for`
+      : `${Math.round((100 * bytes) / limits.limitBytes)}% of the ${mb(limits.limitBytes)} the embedded chain is made for`;
+  return [
+    `the embedded chain's state file is ${mb(bytes)}, ${where}${save}: plan the move to a consortium chain's nodes (RPC_URL, README: The embedded chain's size)`,
+  ];
 }

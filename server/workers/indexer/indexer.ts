@@ -30,6 +30,12 @@ export interface IndexerOptions {
   confirmations: number;
   /** The last block to index, given the head: `head - confirmations` unless given (chain/finality.ts). */
   finalBlock?: (head: number) => number;
+  /**
+   * The first block whose logs the chain still keeps, given the head (the embedded chain keeps
+   * its last blocks' only); every block's unless given. An index behind it cannot catch up from
+   * the chain: it stops and says so (status().historyGap) rather than skip the events between.
+   */
+  historyFrom?: (head: number) => number;
   /** Blocks per eth_getLogs; 2,000 by default. */
   chunkSize?: number;
   log?: (message: string) => void;
@@ -49,6 +55,8 @@ export interface IndexerStatus {
   /** The chain's latest block at the last tick; null before the first. */
   chainHead: number | null;
   caughtUp: boolean;
+  /** The blocks the index lacks and the chain no longer keeps the logs of: it stopped before them. */
+  historyGap?: { from: number; keptFrom: number };
 }
 
 export interface Indexer {
@@ -82,6 +90,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
   const indexCursor = new IndexCursor(db);
   let chainHead: number | null = null;
   let span = Math.min(FIRST_SPAN, chunkSize);
+  let historyGap: { from: number; keptFrom: number } | undefined;
 
   /** Claims the index for this ledger; tables of another deployment (or none) start afresh. */
   const useLedger = () => {
@@ -129,6 +138,18 @@ export function createIndexer(options: IndexerOptions): Indexer {
       const target = finalBlock(latest);
       let done = cursor();
       from = Math.min(from, done + 1);
+      const keptFrom = options.historyFrom?.(latest);
+      if (keptFrom !== undefined && done + 1 < keptFrom && done < target) {
+        if (!historyGap) {
+          log(
+            `the index stops at block ${done}: the chain keeps the logs of blocks ${keptFrom} on only, so the events of blocks ` +
+              `${done + 1}..${keptFrom - 1} cannot be read from it (restore a backup whose chain snapshot goes with its database)`,
+          );
+        }
+        historyGap = { from: done + 1, keptFrom };
+        return { from, to: done, ...(rewound !== undefined && { rewound }) };
+      }
+      historyGap = undefined;
       let consistent = true;
       while (done < target) {
         const to = Math.min(done + span, target);
@@ -163,7 +184,12 @@ export function createIndexer(options: IndexerOptions): Indexer {
     stop: ticker.stop,
     status() {
       const current = cursor();
-      return { cursor: current, chainHead, caughtUp: chainHead !== null && current >= finalBlock(chainHead) };
+      return {
+        cursor: current,
+        chainHead,
+        caughtUp: chainHead !== null && current >= finalBlock(chainHead),
+        ...(historyGap && { historyGap: { ...historyGap } }),
+      };
     },
   };
 }

@@ -115,12 +115,23 @@ async function decideRejected(
 async function decideReverted(ctx: RelayerContext, tx: ChainTx, receipt: RpcReceipt): Promise<Decision[]> {
   if (tx.eventIds.length > 1) return tx.eventIds.map((id) => ({ id, action: "requeue" as const, solo: true }));
   let reason = "the transaction reverted: out of gas";
-  try {
-    await ctx.rpc.call({ to: ctx.ledger.address, data: tx.data }, receipt.blockNumber - 1);
-  } catch (error) {
-    const data = revertDataOf(error);
-    if (data === undefined) throw error;
-    reason = explainRevert(ctx.ledger.iface, data);
-  }
+  const data = (await revertOf(ctx, tx.data, receipt.blockNumber - 1)) ?? (await revertOf(ctx, tx.data, "latest"));
+  if (data !== undefined) reason = explainRevert(ctx.ledger.iface, data);
   return tx.eventIds.map((id) => ({ id, action: "fail" as const, reason }));
+}
+
+/**
+ * The revert data of the call at that block, or undefined when it does not revert there or the
+ * node no longer holds that block's state (the embedded chain keeps none but the latest).
+ */
+async function revertOf(ctx: RelayerContext, data: string, block: number | "latest"): Promise<string | undefined> {
+  try {
+    await ctx.rpc.call({ to: ctx.ledger.address, data }, block);
+    return undefined;
+  } catch (error) {
+    const revert = revertDataOf(error);
+    if (revert !== undefined) return revert;
+    if (block === "latest") throw error; // the node does not answer: try again next tick
+    return undefined;
+  }
 }
