@@ -5,6 +5,12 @@
 import path from "node:path";
 import { z } from "zod";
 
+/**
+ * The blocks whose transactions, receipts and logs the embedded chain keeps unless told
+ * (EMBEDDED_CHAIN_KEEP_BLOCKS): at the relayer's full batches some 580 kB of its state file each.
+ */
+export const DEFAULT_KEEP_BLOCKS = 128;
+
 const port = z.coerce.number().int().min(0).max(65_535);
 const hexKey = z.string().regex(/^0x[0-9a-fA-F]{64}$/, "must be a 0x-prefixed 32-byte hex private key");
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
@@ -57,9 +63,9 @@ const schema = z
     DETAIL_SYNC_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
     CONFIRMATIONS: z.coerce.number().int().min(0).max(1_000).default(0),
     ANVIL_STATE_INTERVAL: z.coerce.number().int().min(1).default(1),
-    EMBEDDED_CHAIN_KEEP_BLOCKS: z.coerce.number().int().min(64).default(256),
-    EMBEDDED_CHAIN_WARN_MB: z.coerce.number().int().min(1).default(256),
-    EMBEDDED_CHAIN_LIMIT_MB: z.coerce.number().int().min(1).default(1_024),
+    EMBEDDED_CHAIN_KEEP_BLOCKS: z.coerce.number().int().min(64).default(DEFAULT_KEEP_BLOCKS),
+    EMBEDDED_CHAIN_WARN_MB: z.coerce.number().int().min(1).default(192),
+    EMBEDDED_CHAIN_LIMIT_MB: z.coerce.number().int().min(1).max(480).default(384),
     ADMIN_TOKEN: optional(z.string().min(24, "must be at least 24 characters")),
     MASTER_SECRET: optional(z.string().min(32, "must be at least 32 characters")),
     RELAYER_BATCH_SIZE: z.coerce.number().int().min(1).max(1_000).default(200),

@@ -13,7 +13,7 @@ import { collectDefaultMetrics } from "prom-client";
 import { loadConfig, type Config } from "./config";
 import { superviseEmbeddedAnvil, type SupervisedAnvil } from "./chain/anvil-supervisor";
 import { deployLedger } from "./chain/deploy-ledger";
-import { savedStateFinality } from "./chain/finality";
+import { keptLogsFrom, savedStateFinality } from "./chain/finality";
 import { joinLedger } from "./chain/join-ledger";
 import { fundOwnAccounts, retireDevAccounts } from "./chain/embedded-accounts";
 import { IpcProvider } from "./chain/ipc-provider";
@@ -169,7 +169,7 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
     // loses the blocks after its last save, so nothing above them is called confirmed.
     ...(anvil && { finality: savedStateFinality(anvil, config.chain.confirmations) }),
     ...(embeddedLimits && {
-      historyFrom: (head: number) => head - embeddedLimits.keepBlocks + 1,
+      historyFrom: keptLogsFrom(embeddedLimits.keepBlocks),
       capacity: embeddedLimits.capacity,
     }),
     relayer: config.relayer,

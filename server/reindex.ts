@@ -25,6 +25,7 @@ import { makePrivateDir } from "./keys/private-files";
 import { startEmbeddedAnvil, type EmbeddedAnvilHandle } from "./chain/anvil";
 import { IpcProvider } from "./chain/ipc-provider";
 import { readDeployment } from "./chain/deploy-ledger";
+import { keptLogsFrom } from "./chain/finality";
 import { rebuildIndex } from "./workers/indexer";
 import { openDatabase } from "./store/database";
 
@@ -39,8 +40,8 @@ async function main(): Promise<void> {
   try {
     let provider: JsonRpcApiProvider;
     if (config.chain.kind === "embedded") {
-      const { ipcPath, stateFile, stateInterval, isolation, port } = config.chain;
-      anvil = await startEmbeddedAnvil({ ipcPath, stateFile, stateInterval, isolation, port });
+      const { ipcPath, stateFile, stateInterval, isolation, port, keepBlocks } = config.chain;
+      anvil = await startEmbeddedAnvil({ ipcPath, stateFile, stateInterval, isolation, port, keepBlocks });
       provider = new IpcProvider(anvil.ipcPath, undefined, { cacheTimeout: -1 });
     } else {
       provider = new JsonRpcProvider(config.chain.rpcUrl, undefined, { cacheTimeout: -1 });
@@ -55,6 +56,7 @@ async function main(): Promise<void> {
     const started = Date.now();
     const result = await rebuildIndex(db, provider, deployment.address, deployment.deployBlock, {
       confirmations: config.chain.confirmations,
+      ...(config.chain.kind === "embedded" && { historyFrom: keptLogsFrom(config.chain.keepBlocks) }),
       log: (message) => console.log(message),
     });
     const counts = db.prepare(`SELECT (SELECT count(*) FROM idx_batches) AS batches, (SELECT count(*) FROM idx_events) AS events`).get();

@@ -30,6 +30,7 @@ interface DumpedState {
   accounts: Record<string, DumpedAccount>;
   best_block_number: number | string;
   transactions: DumpedTransaction[];
+  blocks?: DumpedBlock[];
 }
 
 const toNumber = (value: number | string): number => (typeof value === "number" ? value : Number(BigInt(value)));
@@ -57,8 +58,13 @@ export function checkSnapshot(json: string): { block: number } | { problem: stri
     const from = tx.info.from.toLowerCase();
     lastNonceInBlocks.set(from, Math.max(lastNonceInBlocks.get(from) ?? -1, toNumber(tx.info.nonce)));
   }
+  // A chain that keeps its last blocks' transactions only (keepBlocks) holds none of an account
+  // whose last transaction is older: its nonce cannot be checked, and a transaction that ran the
+  // state ahead of the blocks would be the newest, so it is one of an account that has some kept.
+  const pruned = firstPrunedBlockIn(state, -1) !== undefined;
   for (const [address, account] of Object.entries(state.accounts)) {
     if (account.code && account.code !== "0x") continue;
+    if (pruned && !lastNonceInBlocks.has(address.toLowerCase())) continue;
     const sent = toNumber(account.nonce);
     const inBlocks = (lastNonceInBlocks.get(address.toLowerCase()) ?? -1) + 1;
     if (sent !== inBlocks) {
@@ -92,7 +98,10 @@ interface DumpedBlock {
  * and a header's transactions root says whether the block had any.
  */
 export function firstPrunedBlockAfter(json: string, after: number): number | undefined {
-  const state = JSON.parse(json) as DumpedState & { blocks?: DumpedBlock[] };
+  return firstPrunedBlockIn(JSON.parse(json) as DumpedState, after);
+}
+
+function firstPrunedBlockIn(state: DumpedState, after: number): number | undefined {
   const held = new Set(state.transactions.map((tx) => toNumber(tx.block_number)));
   let first: number | undefined;
   for (const block of state.blocks ?? []) {

@@ -22,3 +22,12 @@ export function confirmationsFinality(confirmations: number): ChainFinality {
 export function savedStateFinality(state: Pick<SavedState, "savedBlock">, confirmations: number): ChainFinality {
   return { finalBlock: (head) => Math.min(head - confirmations, state.savedBlock()) };
 }
+
+/**
+ * The first block whose logs the embedded chain still keeps, given its head: it keeps those of its
+ * last `keepBlocks` blocks (with transactions: counting every block is the cautious side).
+ */
+export const keptLogsFrom =
+  (keepBlocks: number) =>
+  (head: number): number =>
+    head - keepBlocks + 1;

@@ -10,6 +10,7 @@ import { batchIdFor } from "../../server/domain/gs1";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
 import { harvest, MANGO_GTIN } from "../../scripts/lib/payloads";
+import { CLOCK_ALLOWANCE_MS } from "../../server/services/ledger-rules/origin-rules";
 
 const PASSWORD = "correct horse battery";
 /** A 1 × 1 PNG. */
@@ -188,7 +189,9 @@ describe("console: the producer", function () {
   it("refuses a harvest dated in the future and a box weight without its unit, beside their fields", async function () {
     const outbox = countOf(h, "outbox");
     await coop.get("/console/batches/new");
-    const tomorrow = new Date(Date.now() + 8 * 3_600_000 + 86_400_000).toISOString().slice(0, 10);
+    // The China day after the one the server sees (its clock allowance included): in the last
+    // minutes before China's midnight, now + 24 h alone is the day the allowance already reaches.
+    const tomorrow = new Date(Date.now() + CLOCK_ALLOWANCE_MS + 8 * 3_600_000 + 86_400_000).toISOString().slice(0, 10);
     const future = await coop.post("/console/batches/new", harvestForm("TY2026-FUT", { harvestedAt: tomorrow, harvestTime: "" }));
     expect(future.status).to.equal(400);
     expect(errorBeside(future.text, "harvestedAt")).to.equal("采收时间不能晚于现在");

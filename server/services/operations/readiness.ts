@@ -135,7 +135,7 @@ export interface CapacityLimits {
 }
 
 /** Measured with `npm run bench:chain` (README: The embedded chain's size). */
-export const CAPACITY_DEFAULTS: CapacityLimits = { warnBytes: 256 * 1_048_576, limitBytes: 1_024 * 1_048_576 };
+export const CAPACITY_DEFAULTS: CapacityLimits = { warnBytes: 192 * 1_048_576, limitBytes: 384 * 1_048_576 };
 
 /**
  * What an operator should act on before it stops the gateway: the embedded chain's state file

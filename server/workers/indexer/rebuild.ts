@@ -15,12 +15,19 @@ export async function rebuildIndex(
   provider: Provider,
   address: string,
   deployBlock: number,
-  options: Pick<IndexerOptions, "confirmations" | "chunkSize" | "log"> = { confirmations: 0 },
+  options: Pick<IndexerOptions, "confirmations" | "chunkSize" | "log" | "historyFrom"> = { confirmations: 0 },
 ): Promise<TickResult> {
   new IndexCursor(db).clear();
   const indexer = createIndexer({ db, provider, address, deployBlock, ...options });
   for (let ticks = 1; ; ticks++) {
     const result = await indexer.tick();
+    const gap = indexer.status().historyGap;
+    if (gap) {
+      throw new Error(
+        `the chain keeps the logs of blocks ${gap.keptFrom} on only (the embedded chain keeps its last blocks'), so the ledger's ` +
+          `events of blocks ${gap.from}..${gap.keptFrom - 1} cannot be indexed from it: restore the last backup instead (npm run cli -- restore FILE)`,
+      );
+    }
     if (indexer.status().caughtUp) return result;
     if (ticks === MAX_TICKS) throw new Error(`the index rebuild did not catch up with the chain in ${MAX_TICKS} ticks`);
   }
