@@ -1,6 +1,7 @@
 import { HardhatUserConfig, subtask } from "hardhat/config";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
+import { buildServer, SERVER_BUILD_ENV } from "./scripts/lib/server-build";
 
 /**
  * The compiler comes from the pinned npm package `solc` (solc-js), so compiling needs no
@@ -47,7 +48,15 @@ const config: HardhatUserConfig = {
     ...externalNetwork(),
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
-  mocha: { timeout: 120_000 },
+  mocha: {
+    timeout: 120_000,
+    // The server as JavaScript once for the run's many gateway and CLI processes (scripts/lib/server-build.ts).
+    rootHooks: {
+      beforeAll() {
+        process.env[SERVER_BUILD_ENV] = buildServer();
+      },
+    },
+  },
 };
 
 export default config;

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { ANVIL_DEV_KEY, ANVIL_RELAYER_KEY } from "../../server/chain/anvil";
+import { serverCommand } from "./server-build";
 
 const ROOT = path.resolve(__dirname, "../..");
 
@@ -47,7 +48,7 @@ export async function spawnGateway(options: {
   /** A read gateway of this ledger on `rpcUrl`: no keys, details from `peers`. */
   read?: { ledger: string; deployBlock: number; peers: string[] };
 }): Promise<GatewayProcess> {
-  const args = [...(options.nodeArgs ?? []), "-r", "ts-node/register/transpile-only", "server/index.ts"];
+  const args = [...(options.nodeArgs ?? []), ...serverCommand("server/index.ts")];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: {

@@ -14,6 +14,7 @@ import { AbiCoder, Interface, keccak256, toBeHex } from "ethers";
 import { startTarget, type Target } from "../../scripts/lib/attack-target";
 import * as payload from "../../scripts/lib/payloads";
 import { freePort } from "../../scripts/lib/processes";
+import { serverCommand } from "../../scripts/lib/server-build";
 import { batchIdFor } from "../../server/domain/gs1";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -30,7 +31,7 @@ function audit(args: string[]): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ["-r", "ts-node/register/transpile-only", "server/cli.ts", "audit", ...args],
+      [...serverCommand("server/cli.ts"), "audit", ...args],
       { cwd: ROOT, env: { PATH: process.env.PATH ?? "" }, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, stdout, stderr }),
     );

@@ -17,6 +17,7 @@ import { startAnvil, type AnvilHandle } from "../../server/chain/anvil";
 import { IpcProvider } from "../../server/chain/ipc-provider";
 import { loadLedgerArtifact } from "../../server/chain/ledger-artifact";
 import { PROCESS_ADMIN_TOKEN, freePort, spawnGateway, type GatewayProcess } from "../../scripts/lib/processes";
+import { serverCommand } from "../../scripts/lib/server-build";
 import { certification, harvest, harvestedBatchId, packing, receipt, sale, shipment } from "../../scripts/lib/payloads";
 import { ConsoleClient } from "../helpers/console-client";
 
@@ -62,7 +63,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 /** The CLI as an operator runs it: its own process, its exit code and what it printed. */
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string; json: any }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "server/cli.ts", ...args, "--json"], {
+    const child = spawn(process.execPath, [...serverCommand("server/cli.ts"), ...args, "--json"], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -13,6 +13,7 @@ import path from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
 import { ANVIL_DEV_KEY, ANVIL_RELAYER_KEY, startAnvil, type AnvilHandle } from "../../server/chain/anvil";
 import { PROCESS_ADMIN_TOKEN, freePort, spawnGateway, type GatewayProcess } from "../../scripts/lib/processes";
+import { serverCommand } from "../../scripts/lib/server-build";
 import { certification, harvest, harvestedBatchId, receipt, sale, shipment, packing } from "../../scripts/lib/payloads";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -222,7 +223,7 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     const before = journeyFacts((await call(writer.base, "GET", `/api/v1/batches/${batchId}`)).body);
     const pageBefore = (await call(writer.base, "GET", `/01/06901234567892/10/${LOT}`)).text;
     bundle = path.join(folder(), "ledger-bundle.ndjson");
-    const exported = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "server/cli.ts", "export", "--out", bundle, "--url", writer.base, "--json"], { cwd: ROOT, encoding: "utf8" });
+    const exported = spawnSync(process.execPath, [...serverCommand("server/cli.ts"), "export", "--out", bundle, "--url", writer.base, "--json"], { cwd: ROOT, encoding: "utf8" });
     expect(exported.status, exported.stderr).to.equal(0);
     expect(JSON.parse(exported.stdout).details).to.equal(8);
     const header = JSON.parse(readFileSync(bundle, "utf8").split("\n")[0]);
@@ -232,7 +233,7 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     await writer.stop();
     for (const file of ["gateway.db", "gateway.db-wal", "gateway.db-shm"]) rmSync(path.join(writerDir, file), { force: true });
     const env = { PATH: process.env.PATH ?? "", DATA_DIR: writerDir, RPC_URL: anvil.rpcUrl, ADMIN_KEY: ANVIL_DEV_KEY, RELAYER_KEY: ANVIL_RELAYER_KEY, MASTER_SECRET: "process-test-master-secret-0123456789abcdef", ADMIN_TOKEN: PROCESS_ADMIN_TOKEN };
-    const reindex = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "server/reindex.ts", "--bundle", bundle], { cwd: ROOT, encoding: "utf8", env });
+    const reindex = spawnSync(process.execPath, [...serverCommand("server/reindex.ts"), "--bundle", bundle], { cwd: ROOT, encoding: "utf8", env });
     expect(reindex.status, reindex.stderr + reindex.stdout).to.equal(0);
     expect(reindex.stdout).to.contain("8 kept").and.to.contain("8 of the 8");
 
@@ -252,7 +253,7 @@ describe("open ledger: read gateways, tampered peers and a rebuild from a bundle
     const tampered = path.join(folder(), "tampered.ndjson");
     writeFileSync(tampered, `${lines.map((line) => (line.includes(victim) ? line.replace("百色分拣中心", "污染严重，请勿购买") : line)).join("\n")}\n`);
     const cli = (file: string) =>
-      spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "server/cli.ts", "import", "bundle", file, "--url", reader.base, "--json"], {
+      spawnSync(process.execPath, [...serverCommand("server/cli.ts"), "import", "bundle", file, "--url", reader.base, "--json"], {
         cwd: ROOT,
         encoding: "utf8",
         env: { PATH: process.env.PATH ?? "", ADMIN_TOKEN: PROCESS_ADMIN_TOKEN },
