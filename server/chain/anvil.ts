@@ -12,9 +12,14 @@
  *   development accounts (ANVIL_DEV_KEY…). Never the product's chain.
  *
  * Either keeps its state in a file so that the ledger survives restarts: a snapshot taken every
- * `stateInterval` seconds and on a clean stop (see anvil-snapshots.ts for why we take it rather
- * than anvil), so after a hard kill anvil may come back without its latest blocks; the relayer
- * notices and sends those events again.
+ * `stateInterval` seconds while the chain has new blocks, and on a clean stop (see
+ * anvil-snapshots.ts for why we take it rather than anvil), on a thread of its own. After a hard
+ * kill anvil comes back without the blocks after its last snapshot, which is why only what a
+ * snapshot holds counts as confirmed (finality.ts); the relayer sends those events again.
+ *
+ * The embedded chain keeps its last `keepBlocks` blocks' transactions and logs and no past states
+ * (keptHistoryArgs), so that its memory and its state file grow with the ledger's batches rather
+ * than its history.
  *
  * The embedded anvil belongs to the gateway that started it: its PID is kept in DATA_DIR/anvil.pid,
  * one that an earlier gateway left running is stopped at start (anvil-leftover.ts), and where
