@@ -1,5 +1,5 @@
-import { HardhatUserConfig, subtask } from "hardhat/config";
-import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import { HardhatUserConfig, subtask, task } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, TASK_TEST } from "hardhat/builtin-tasks/task-names";
 import "@nomicfoundation/hardhat-toolbox";
 import { buildServer, SERVER_BUILD_ENV } from "./scripts/lib/server-build";
 
@@ -19,6 +19,15 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     version: SOLC_VERSION,
     longVersion: solc.version().replace(/\.Emscripten.*$/, ""),
   };
+});
+
+/**
+ * The server as JavaScript, once for the test run's many gateway, CLI and reindex processes
+ * (scripts/lib/server-build.ts); made before the test files load, so parallel workers inherit it.
+ */
+task(TASK_TEST, async (args, _hre, runSuper) => {
+  process.env[SERVER_BUILD_ENV] = buildServer();
+  return runSuper(args);
 });
 
 /**
@@ -48,15 +57,9 @@ const config: HardhatUserConfig = {
     ...externalNetwork(),
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
-  mocha: {
-    timeout: 120_000,
-    // The server as JavaScript once for the run's many gateway and CLI processes (scripts/lib/server-build.ts).
-    rootHooks: {
-      beforeAll() {
-        process.env[SERVER_BUILD_ENV] = buildServer();
-      },
-    },
-  },
+  // Two test files at a time (`hardhat test --parallel`, package.json): most of the suite's time
+  // is spent waiting on the gateway, anvil and Chromium processes its tests start.
+  mocha: { timeout: 120_000, jobs: 2 },
 };
 
 export default config;

@@ -160,6 +160,8 @@ describe("security: request bodies are read only where a route takes them (gatew
     });
     expect(seen, "the upload's folder while its body was held back").to.deep.equal({ uploadsMode: 0o700, folderMode: 0o700, fileModes: [0o600] });
     expect(answer.status).to.equal(400); // a file of "A"s after a short header: the import says which columns are missing
+    // Removed as the answer ends: the client may read the answer a moment before.
+    for (let i = 0; i < 50 && uploadFolders().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(uploadFolders(), "folders left after the answer").to.deep.equal([]);
   });
 
