@@ -6,7 +6,7 @@
  * anvil answers again on the same port and state, /readyz is 200 again.
  */
 import { expect } from "chai";
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { startAnvil, type AnvilHandle } from "../../server/chain/anvil";
@@ -124,9 +124,15 @@ describe("readiness and metrics of a gateway process (kill -9 of its chain)", fu
   });
 
   it("answers /readyz 503 naming the chain once anvil is killed, keeps /healthz 200, and is ready again once the chain answers", async function () {
-    // The deployment and the writes are in anvil's state file before it is killed.
-    const before = existsSync(stateFile) ? statSync(stateFile).mtimeMs : 0;
-    await until("anvil's next state snapshot", async () => (existsSync(stateFile) && statSync(stateFile).mtimeMs !== before ? true : undefined));
+    // The deployment and the writes are in anvil's state file before it is killed (a snapshot is
+    // taken only while the chain moves, so this waits for the one that holds the head).
+    const answer = await fetch(anvil!.rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
+    });
+    const head = Number(((await answer.json()) as { result: string }).result);
+    await until("anvil's state file to hold the chain's head", async () => (anvil!.savedBlock() >= head ? true : undefined));
     const exited = new Promise((resolve) => anvil!.process.once("exit", resolve));
     anvil!.process.kill("SIGKILL");
     await exited;
