@@ -7,7 +7,8 @@
  * during the write leaves it cut short) and holds more blocks; otherwise it is set aside or
  * dropped, and the last snapshot is used, as before.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, unlinkSync } from "node:fs";
+import { syncPath } from "../keys/private-files";
 import path from "node:path";
 import { previousSnapshotPath, snapshotProblem } from "./anvil-snapshots";
 
@@ -42,19 +43,11 @@ export function adoptExitDump(stateFile: string): string | undefined {
     unlinkSync(dump);
     return undefined; // the last snapshot holds as much
   }
-  syncFile(dump); // anvil does not flush it
+  syncPath(dump); // anvil does not flush it
   if (saved !== undefined) renameSync(stateFile, previousSnapshotPath(stateFile));
   else if (existsSync(stateFile)) renameSync(stateFile, `${stateFile}.unusable-${new Date().toISOString().replace(/[:.]/g, "-")}`);
   renameSync(dump, stateFile);
-  syncFile(path.dirname(stateFile));
+  syncPath(path.dirname(stateFile));
   return `took anvil's dump on exit (block ${dumped}) as the chain's state: it is newer than the last snapshot (${saved === undefined ? "none" : `block ${saved}`})`;
 }
 
-function syncFile(file: string): void {
-  const fd = openSync(file, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

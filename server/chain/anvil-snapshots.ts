@@ -11,10 +11,10 @@
  * and renamed over the last one; a snapshot that fails the check is not written. Snapshot files
  * are 0600: the chain's state is the data folder's, private to the service.
  */
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, readFileSync, renameSync, writeSync } from "node:fs";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { openPrivateFile } from "../keys/private-files";
+import { openPrivateFile, syncPath } from "../keys/private-files";
 
 interface DumpedAccount {
   nonce: number | string;
@@ -173,15 +173,7 @@ export async function saveSnapshot(
   }
   if (existsSync(file)) renameSync(file, previousSnapshotPath(file));
   renameSync(temporary, file);
-  syncDirectory(path.dirname(file)); // the renames themselves survive a power cut
+  syncPath(path.dirname(file)); // the renames themselves survive a power cut
   return checked;
 }
 
-function syncDirectory(directory: string): void {
-  const fd = openSync(directory, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -66,6 +66,18 @@ export function writePrivateFile(file: string, data: string, options: { exclusiv
 }
 
 /**
+ * Flushes a file, or a folder's entries (so that a rename into it survives a power cut), to disk.
+ */
+export function syncPath(file: string): void {
+  const fd = openSync(file, "r");
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
  * Takes every permission of group and others away under `dir` (itself included): the data folder
  * that an earlier version made under a 022 umask becomes 0700 with 0600 files. Only group and
  * other bits are removed, so a file that is not the gateway's keeps what its owner had.

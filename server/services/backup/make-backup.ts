@@ -8,10 +8,10 @@
  * temporary file (0600), flushed and renamed into place: a backup file is whole or absent.
  */
 import { createHash, type CipherGCM } from "node:crypto";
-import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { closeSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { makePrivateDir, openPrivateFile } from "../../keys/private-files";
+import { makePrivateDir, openPrivateFile, syncPath } from "../../keys/private-files";
 import { copyDatabase } from "../../store/backup";
 import { encodeHeader, encodeRecord, type BackupHeader, type ManifestEntry } from "./archive-format";
 import { backupCipher, newBackupKey } from "./backup-crypto";
@@ -106,7 +106,7 @@ export async function makeBackup(options: MakeBackupOptions): Promise<BackupResu
       await target.close();
     }
     renameSync(temporary, out);
-    syncDirectory(path.dirname(out));
+    syncPath(path.dirname(out));
     return { file: out, bytes: statSync(out).size, header, files: manifest, databaseCopyMs, totalMs: Date.now() - started };
   } finally {
     for (const source of sources) await source.handle.close();
@@ -150,11 +150,3 @@ function removeLeftScratch(dataDir: string): void {
   }
 }
 
-function syncDirectory(directory: string): void {
-  const fd = openSync(directory, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}

@@ -13,11 +13,11 @@
  * of the embedded chain that the folder still holds, of the same ledger and at least as new as
  * the backup's, is kept (the restored gateway's relayer then finds what the chain holds).
  */
-import { closeSync, existsSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { firstPrunedBlockAfter, previousSnapshotPath } from "../../chain/anvil-snapshots";
 import { DataFolderLockedError, lockDataFolder, type DataFolderLock } from "../../keys/data-folder-lock";
-import { makePrivateDir, openPrivateFile, writePrivateFile } from "../../keys/private-files";
+import { makePrivateDir, openPrivateFile, syncPath, writePrivateFile } from "../../keys/private-files";
 import { readDatabaseFacts } from "../../store/backup";
 import { MIGRATIONS } from "../../store/schema";
 import { DamagedBackup, type BackupHeader, type FileRecord, type ManifestEntry } from "./archive-format";
@@ -115,7 +115,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     const toPlace = restored.filter((entry) => !(keepChain && entry.path === CHAIN_SNAPSHOT));
     const setAside = swapIn(dataDir, staging, toPlace, writeSecret && existsSync(path.join(dataDir, MASTER_SECRET_FILE)));
     if (writeSecret) writePrivateFile(path.join(dataDir, MASTER_SECRET_FILE), `${secret}\n`);
-    syncDirectory(dataDir);
+    syncPath(dataDir);
     return { header: backup.header, restored: toPlace, keptChain: keepChain, setAside, wroteMasterSecret: writeSecret };
   } finally {
     if (staging) rmSync(staging, { recursive: true, force: true });
@@ -246,15 +246,7 @@ function swapIn(dataDir: string, staging: string, entries: ManifestEntry[], repl
     makePrivateDir(path.dirname(target));
     renameSync(path.join(staging, entry.path), target);
   }
-  for (const folder of new Set(entries.map((entry) => path.dirname(entry.path)).filter((dir) => dir !== "."))) syncDirectory(path.join(dataDir, folder));
+  for (const folder of new Set(entries.map((entry) => path.dirname(entry.path)).filter((dir) => dir !== "."))) syncPath(path.join(dataDir, folder));
   return setAside ? aside : undefined;
 }
 
-function syncDirectory(directory: string): void {
-  const fd = openSync(directory, "r");
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
