@@ -6,12 +6,16 @@
  * refused 503 (web/draining.ts). A client's mistake is answered 4xx.
  */
 import { randomUUID } from "node:crypto";
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from "express";
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import { LIMIT_DEFAULTS } from "./config";
 import { apiErrorHandler, apiNotFound } from "./api/error-handler";
 import { csvUploadBody, IMPORT_UPLOAD_PATH, type UploadRoom } from "./api/import-routes";
 import { mountRoutes, type Authenticator } from "./api/mount-routes";
+import { EPCIS_CAPTURE_PATH, EPCIS_HEADERS, epcisProblemOf } from "./api/epcis-routes";
+import { epcisCaptureBody } from "./api/epcis-capture-body";
+import { CAPTURE_DEFAULTS } from "./services/epcis/epcis-capture";
+import { EpcisProblem, PROBLEM_CONTENT_TYPE } from "./services/epcis/epcis-problems";
 import type { RouteSpec } from "./api/route-spec";
 import { apiReadRateLimit, securityHeaders } from "./web/security";
 import { apiClientError, clientErrorPage, clientStatusOf } from "./web/client-errors";
@@ -36,10 +40,17 @@ export interface AppDeps {
   readOnly?: { writeGatewayUrl?: string };
   /** The API's CSV uploads: their size, and the cap on uploads in flight shared with the console. */
   csvUpload?: { maxBytes: number; room: UploadRoom };
+  /** The largest EPCIS document a capture reads (GS1-EPCIS-Capture-File-Size-Limit). */
+  epcisCaptureBytes?: number;
   /** Set when the gateway stops: writes are refused 503 and every answer closes its connection. */
   drain?: Drain;
   /** Told of every answered request, for /metrics. */
   metrics?: { countRequest(method: string, path: string, status: number, seconds: number): void };
+}
+
+/** An EPCIS problem document, with the versions every EPCIS answer states. */
+function sendProblem(res: Response, problem: EpcisProblem): void {
+  res.status(problem.status).set(EPCIS_HEADERS).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.document()));
 }
 
 export const BODY_LIMIT = "100kb";
@@ -75,13 +86,19 @@ export function createApp(deps: AppDeps): Express {
   if (deps.readOnly) app.use(readOnlyGuard(deps.readOnly.writeGatewayUrl, [DETAIL_IMPORT_PATH]));
   const limits = deps.rateLimits ?? { apiReadsPerMinute: LIMIT_DEFAULTS.apiReadsPerMinute, verifiesPerMinute: LIMIT_DEFAULTS.verifiesPerMinute };
   app.use("/api", apiReadRateLimit(limits.apiReadsPerMinute, limits.verifiesPerMinute));
+  app.use("/epcis", apiReadRateLimit(limits.apiReadsPerMinute, limits.verifiesPerMinute));
   for (const router of deps.web ?? []) app.use(router);
   // A CSV file, not JSON: read before express.json, by its own reader.
   const csvUpload = deps.csvUpload ?? { maxBytes: LIMIT_DEFAULTS.csvMaxBytes, room: { capBytes: Infinity, take: () => () => {} } };
   app.post(IMPORT_UPLOAD_PATH, csvUploadBody(deps.auth, csvUpload));
+  // An EPCIS document may be larger than a JSON request: read before express.json, within its own limit.
+  app.post(EPCIS_CAPTURE_PATH, epcisCaptureBody(deps.auth, { maxBytes: deps.epcisCaptureBytes ?? CAPTURE_DEFAULTS.maxBytes, room: csvUpload.room }));
   app.use(jsonBodyWithin(express.json({ limit: BODY_LIMIT, strict: true }), BODY_LIMIT_BYTES));
   app.use(mountRoutes(deps.routes, deps.auth));
   app.use("/api", apiNotFound);
+  app.use("/epcis", (req, res) => {
+    sendProblem(res, new EpcisProblem("NoSuchResourceException", 404, `no route ${req.method} ${req.path}`));
+  });
   app.use(webNotFound);
   const apiErrors = apiErrorHandler(deps.logger);
   const errors: ErrorRequestHandler = (error, req, res, next) => {
@@ -91,6 +108,11 @@ export function createApp(deps: AppDeps): Express {
       return;
     }
     if (req.path.startsWith("/api/")) return apiErrors(apiClientError(error) ?? error, req, res, next);
+    if (req.path === "/epcis" || req.path.startsWith("/epcis/")) {
+      const problem = epcisProblemOf(apiClientError(error) ?? error);
+      if (problem) return sendProblem(res, problem);
+      return apiErrors(error, req, res, next);
+    }
     const status = clientStatusOf(error);
     if (status !== undefined) return clientErrorPage(req, res, status);
     deps.logger.error({ err: error, path: req.path }, "page failed");

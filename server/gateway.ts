@@ -26,6 +26,12 @@ import type { RouteSpec } from "./api/route-spec";
 import { signingRoutes } from "./api/signing-routes";
 import { systemRoutes } from "./api/system-routes";
 import { writeRoutes } from "./api/write-routes";
+import { epcisRoutes } from "./api/epcis-routes";
+import { EpcisEventStore } from "./store/epcis-events";
+import { EpcisCaptureRepository } from "./store/epcis-capture-repository";
+import { EpcisProjector } from "./services/epcis/epcis-projector";
+import { CAPTURE_DEFAULTS, EpcisCaptureService } from "./services/epcis/epcis-capture";
+import { batchesOfJourney } from "./services/epcis/batch-journey";
 import type { Deployment } from "./chain/deploy-ledger";
 import { LedgerAdmin } from "./chain/ledger-admin";
 import { loadLedgerArtifact } from "./chain/ledger-artifact";
@@ -320,6 +326,20 @@ export function createGateway(options: GatewayOptions) {
   const statuses = new EventStatuses(outbox, certificationOutbox);
   const eventStatus = (eventId: string) => statuses.of(eventId);
 
+  // EPCIS 2.0: the public details projected as EPCIS events; capture as the API's writes.
+  const epcisEvents = new EpcisEventStore(db);
+  const epcisProjector = new EpcisProjector(epcisEvents, { publicBaseUrl: options.publicBaseUrl, chainId: deployment.chainId, contract: deployment.address });
+  const epcisCapture = new EpcisCaptureService({
+    events,
+    captures: new EpcisCaptureRepository(db),
+    // A party named by its GLN (…/417/{gln} or …/414/{gln}); did:pkh names an address directly.
+    organisationOf: (uri) => {
+      const gln = /\/41[47]\/(\d{13})$/.exec(uri)?.[1];
+      return gln ? orgs.byGln(gln)?.id : undefined;
+    },
+    eventStatus,
+  });
+
   // Readiness and the operator's figures: the chain asked directly (at most once a second), the
   // index, the send queue, the relayer's ticks and the embedded chain's process.
   const drain = new Drain();
@@ -427,6 +447,14 @@ export function createGateway(options: GatewayOptions) {
     ...serialRoutes(serialService),
     ...importRoutes(imports),
     ...readRoutes({ batches, verifier }),
+    ...epcisRoutes({
+      store: epcisEvents,
+      projector: epcisProjector,
+      capture: epcisCapture,
+      limits: CAPTURE_DEFAULTS,
+      publicBaseUrl: options.publicBaseUrl,
+      journeyOf: (batchId) => batchesOfJourney(index, batchId),
+    }),
     ...detailRoutes({
       publicDetail: (dataHash) => details.publicDetail(dataHash),
       feed: detailFeed,
@@ -478,6 +506,7 @@ export function createGateway(options: GatewayOptions) {
     readOnly: options.readOnly,
     rateLimits: { apiReadsPerMinute: limits.apiReadsPerMinute, verifiesPerMinute: limits.verifiesPerMinute },
     csvUpload: { maxBytes: limits.csvMaxBytes, room: uploadRoom },
+    epcisCaptureBytes: CAPTURE_DEFAULTS.maxBytes,
     drain,
     metrics,
     web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps), uploads), photoRoutes(photos), webRoutes({

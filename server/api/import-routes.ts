@@ -12,6 +12,7 @@ import { rowProblemText } from "../csv/problems";
 import type { ImportReport, ImportService } from "../services/import-service";
 import { DomainError, invalidField } from "../domain/errors";
 import type { Authenticator } from "./mount-routes";
+import { readLimited } from "./read-limited";
 import { route, UUID, type RouteSpec } from "./route-spec";
 
 export const IMPORT_UPLOAD_PATH = "/api/v1/imports";
@@ -70,40 +71,6 @@ export function csvUploadBody(auth: Pick<Authenticator, "org">, options: { maxBy
   };
 }
 
-/** The body, or "too_large" the moment it passes maxBytes (the rest is never read). */
-function readLimited(req: Request, maxBytes: number): Promise<Buffer | "too_large"> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    const onData = (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxBytes) {
-        stop();
-        req.pause();
-        return resolve("too_large");
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      stop();
-      resolve(Buffer.concat(chunks, received));
-    };
-    const onAbort = () => {
-      stop();
-      reject(new Error("the request was aborted"));
-    };
-    const stop = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("aborted", onAbort);
-      req.off("error", onAbort);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("aborted", onAbort);
-    req.on("error", onAbort);
-  });
-}
 
 const IMPORT_ID = { importId: UUID };
 const runBody = z.strictObject({

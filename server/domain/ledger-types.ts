@@ -4,9 +4,15 @@
  */
 import type { PrivateValue } from "./private-fields";
 import type { EventBody, HarvestBody } from "./request-shapes";
+import type { EpcisAnnotation } from "./epcis/project-event";
 
-/** A write as the API, the console and a CSV import all hand it to the event service. */
-export type WriteRequest = { type: "harvest"; body: HarvestBody } | { type: "event"; batchId: string; body: EventBody };
+/**
+ * A write as the API, the console, a CSV import and an EPCIS capture all hand it to the event
+ * service. A captured event brings the EPCIS identifiers it came with (`epcis`), kept in its detail.
+ */
+export type WriteRequest =
+  | { type: "harvest"; body: HarvestBody; epcis?: EpcisAnnotation }
+  | { type: "event"; batchId: string; body: EventBody; epcis?: EpcisAnnotation };
 
 /** One event as the contract hashes and chains it (its detail travels off chain, by hash). */
 export interface LedgerEvent {

@@ -3,7 +3,7 @@
  * TypeScript type and becomes its part of the OpenAPI document.
  */
 import { z } from "zod";
-import { isValidGtin } from "./gs1";
+import { gtinCheckDigit, isValidGtin } from "./gs1";
 import { ROLE_NAMES } from "./event-kinds";
 import { DATE_FORMS_MESSAGE, isDateOrDateTime } from "./china-dates";
 
@@ -48,6 +48,12 @@ export const createOrgBody = z.strictObject({
   name: text(200),
   role: z.enum(ROLE_NAMES),
   address: address.optional().describe("the organisation's own signing address; omit for a custodial key"),
+  gln: z
+    .string()
+    .regex(/^\d{13}$/, "must be a GLN: 13 digits")
+    .refine((value) => gtinCheckDigit(value.slice(0, 12)) === Number(value[12]), "must be a GLN with a correct check digit")
+    .optional()
+    .describe("the organisation's GS1 Global Location Number, where it has one: how EPCIS names it and its premises"),
 });
 
 export const harvestBody = z.strictObject({

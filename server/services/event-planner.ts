@@ -50,7 +50,7 @@ export class EventPlanner {
     if (!allowed) throw forbidden(`a ${org.role} may not record a ${kind}`);
     const now = this.now().getTime();
     const facts = new LedgerFacts(this.sources.entries, "accepted", { isAdmin: this.sources.isAdmin, now });
-    const context = new PlanContext(org, now, facts, this.sources.orgs);
+    const context = new PlanContext(org, now, facts, this.sources.orgs, request.epcis);
     const exists = (batchId: string) => this.sources.batches.expectedHead(batchId) !== undefined;
 
     if (request.type === "harvest") return planHarvest(context, request.body, exists);

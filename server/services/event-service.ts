@@ -74,6 +74,45 @@ export class EventService {
   }
 
   /**
+   * Several writes of one custodial organisation, all or none (an EPCIS document): planned,
+   * signed and committed in turn in ONE transaction, each seeing the ones before it, so that a
+   * document may create a lot and ship it. `skip(i)` leaves a write out (captured before);
+   * `recorded(i, events)` runs in the same transaction. The first refusal throws a WriteRefusal
+   * naming its write, and nothing of any write is kept.
+   */
+  async writeCustodialAll(
+    org: Org,
+    requests: readonly WriteRequest[],
+    hooks: { skip(index: number): boolean; recorded(index: number, events: PlannedEvent[]): void; finally?(): void },
+  ): Promise<Array<PlannedEvent[] | undefined>> {
+    if (!org.custodial || !org.keystore) {
+      throw forbidden("this organisation signs its own events: use the signing requests route");
+    }
+    this.roles?.assertHeld(org);
+    const wallet = await this.keys.unlock(org.address, org.keystore);
+    return this.commits.run(() => {
+      const written = requests.map((request, index) => {
+        if (hooks.skip(index)) return undefined;
+        let planned: PlannedEvent[];
+        try {
+          planned = this.planner.plan(org, request);
+        } catch (error) {
+          if (error instanceof DomainError) throw new WriteRefusal(index, error);
+          throw error;
+        }
+        for (const p of planned) {
+          const structHash = eventStructHash(p.event);
+          this.commit(org, p, signDigest(wallet.privateKey, eventDigest(this.domain, p.event, structHash)).serialized, structHash);
+        }
+        hooks.recorded(index, planned);
+        return planned;
+      });
+      hooks.finally?.();
+      return written;
+    });
+  }
+
+  /**
    * A write by the programme office under the ledger admin's own signature: a correction or a
    * recall of any batch. `admin` is the admin's organisation row and key.
    */
@@ -160,6 +199,17 @@ export class EventService {
   /** Runs `write` in one transaction, answering a repeated Idempotency-Key with the first answer. */
   private once(org: Org, idempotency: Idempotency | undefined, write: () => AcceptedWrite): StoredAnswer {
     return this.answers.answerOnce(org.id, idempotency, 202, write, idempotencyMismatch);
+  }
+}
+
+/** One write of several refused by the rules: which, and why. */
+export class WriteRefusal extends Error {
+  constructor(
+    readonly index: number,
+    readonly error: DomainError,
+  ) {
+    super(error.message);
+    this.name = "WriteRefusal";
   }
 }
 

@@ -16,6 +16,8 @@ export interface CreateOrgInput {
   role: RoleName;
   /** The organisation's own address, when it signs for itself. */
   address?: string;
+  /** Its GS1 Global Location Number, where it has one. */
+  gln?: string;
 }
 
 export interface CreatedOrg {
@@ -50,6 +52,7 @@ export class OrgService {
     } else {
       ({ address, keystore } = await this.keys.create());
     }
+    if (input.gln !== undefined && this.orgs.byGln(input.gln)) throw conflict("an organisation with this GLN exists", "gln");
     const roleGrantTx = await this.ledgerAdmin.grantRole(input.role, address);
     const org: Org = {
       id: randomUUID(),
@@ -59,10 +62,11 @@ export class OrgService {
       custodial: keystore !== null,
       keystore,
       createdAt: new Date().toISOString(),
+      ...(input.gln ? { gln: input.gln } : {}),
     };
     const apiKey = `plk_${randomBytes(24).toString("base64url")}`;
     this.orgs.insert(org, hashSecret(apiKey));
-    return { id: org.id, name: org.name, role: input.role, address, custodial: org.custodial, apiKey, roleGrantTx };
+    return { id: org.id, name: org.name, role: input.role, address, custodial: org.custodial, ...(org.gln ? { gln: org.gln } : {}), apiKey, roleGrantTx };
   }
 
   /** The organisation of an API key; unknown and revoked keys fail alike. */

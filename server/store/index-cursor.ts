@@ -22,7 +22,18 @@ export interface IndexedBlock {
   hasLogs: boolean;
 }
 
-const IDX_TABLES = ["idx_events", "idx_lineage", "idx_certifications", "idx_batches", "idx_blocks", "idx_cursor"] as const;
+const IDX_TABLES = [
+  "idx_events",
+  "idx_lineage",
+  "idx_certifications",
+  "idx_batches",
+  "idx_blocks",
+  "idx_cursor",
+  "idx_epcis_events",
+  "idx_epcis_classes",
+  "idx_epcis_cursor",
+  "idx_epcis_waiting",
+] as const;
 
 export class IndexCursor {
   /** Statements are prepared once per cursor: the indexer runs the same few every chunk. */

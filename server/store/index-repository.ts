@@ -148,6 +148,9 @@ export class IndexRepository {
          WHERE revoked_block > ?`,
       ).run(blockNumber);
       this.sql(`DELETE FROM idx_batches WHERE created_block > ?`).run(blockNumber);
+      // The EPCIS projection is built again from the start: a correction above the rewind
+      // replaced the event it declared in error, which only a fresh projection gives back.
+      for (const table of ["idx_epcis_events", "idx_epcis_classes", "idx_epcis_cursor", "idx_epcis_waiting"]) this.sql(`DELETE FROM ${table}`).run();
       const recompute = this.sql(
         `UPDATE idx_batches SET
            event_count = (SELECT COUNT(*) FROM idx_events e WHERE e.batch_id = idx_batches.batch_id),

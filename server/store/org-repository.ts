@@ -14,6 +14,8 @@ export interface Org {
   custodial: boolean;
   keystore: string | null;
   createdAt: string;
+  /** Its GS1 Global Location Number, where it has one. */
+  gln?: string;
   /** Known only from the chain's signed details (a read gateway, a rebuilt index): no key, no member here. */
   learned?: boolean;
 }
@@ -27,6 +29,7 @@ interface OrgRow {
   keystore: string | null;
   created_at: string;
   learned?: number;
+  gln?: string | null;
 }
 
 const toOrg = (row: OrgRow): Org => ({
@@ -38,6 +41,7 @@ const toOrg = (row: OrgRow): Org => ({
   keystore: row.keystore,
   createdAt: row.created_at,
   ...(row.learned ? { learned: true } : {}),
+  ...(row.gln ? { gln: row.gln } : {}),
 });
 
 export class OrgRepository {
@@ -52,10 +56,10 @@ export class OrgRepository {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at)
-           VALUES (@id, @name, @role, @address, @custodial, @keystore, @createdAt)`,
+          `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at, gln)
+           VALUES (@id, @name, @role, @address, @custodial, @keystore, @createdAt, @gln)`,
         )
-        .run({ ...org, custodial: org.custodial ? 1 : 0 });
+        .run({ ...org, custodial: org.custodial ? 1 : 0, gln: org.gln ?? null });
       this.db
         .prepare(`INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?)`)
         .run(apiKeyHash, org.id, org.createdAt);
@@ -93,6 +97,11 @@ export class OrgRepository {
 
   byId(id: string): Org | undefined {
     const row = this.sql(`SELECT * FROM orgs WHERE id = ?`).get(id) as OrgRow | undefined;
+    return row && toOrg(row);
+  }
+
+  byGln(gln: string): Org | undefined {
+    const row = this.sql(`SELECT * FROM orgs WHERE gln = ?`).get(gln) as OrgRow | undefined;
     return row && toOrg(row);
   }
 

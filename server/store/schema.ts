@@ -485,4 +485,63 @@ export const MIGRATIONS: readonly string[] = [
     refused_at  TEXT NOT NULL
   );
   `,
+  `
+  -- EPCIS 2.0: every ledger log with its detail as an EPCIS event, part of the index (rebuilt
+  -- from the chain and the details). seq is the order they were projected in: what query pages
+  -- and subscriptions follow, so an event projected late (its detail came late) is still seen.
+  CREATE TABLE idx_epcis_events (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id     TEXT NOT NULL UNIQUE,
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    part         INTEGER NOT NULL,        -- a correction gives two: the declaration, the corrective event
+    data_hash    TEXT NOT NULL,
+    event_type   TEXT NOT NULL,
+    biz_step     TEXT,
+    disposition  TEXT,
+    event_time   INTEGER NOT NULL,        -- ms
+    record_time  INTEGER NOT NULL,        -- ms
+    biz_location TEXT,
+    read_point   TEXT,
+    event        TEXT NOT NULL,           -- the event as served, without @context
+    UNIQUE (block_number, log_index, part)
+  );
+  CREATE INDEX idx_epcis_events_by_data_hash ON idx_epcis_events(data_hash);
+  -- The lots (01/{gtin}/10/{lot}) and product lines (01/{gtin}) each event names.
+  CREATE TABLE idx_epcis_classes (
+    epc_class TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    PRIMARY KEY (epc_class, seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX idx_epcis_classes_by_seq ON idx_epcis_classes(seq);
+  -- How far the projection has read the chain's logs, and the logs it read before their detail came.
+  CREATE TABLE idx_epcis_cursor (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL
+  );
+  CREATE TABLE idx_epcis_waiting (
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    PRIMARY KEY (block_number, log_index)
+  ) WITHOUT ROWID;
+  -- EPCIS captures: each job, and each captured eventID with the ledger event it became, so that a
+  -- document sent twice is recorded once.
+  CREATE TABLE epcis_captures (
+    id          TEXT PRIMARY KEY,
+    org_id      TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    event_ids   TEXT NOT NULL,            -- JSON: the document's eventIDs (given or computed), in order
+    errors      TEXT NOT NULL             -- JSON: the problems that refused the document ([] when taken)
+  );
+  CREATE TABLE epcis_captured_events (
+    event_id    TEXT PRIMARY KEY,         -- the EPCIS eventID, given or computed
+    capture_id  TEXT NOT NULL,
+    outbox_id   TEXT NOT NULL             -- the ledger event it became
+  );
+  CREATE INDEX epcis_captured_events_by_capture ON epcis_captured_events(capture_id);
+  -- An organisation's GLN (GS1 Global Location Number), where it has one: how EPCIS names it.
+  ALTER TABLE orgs ADD COLUMN gln TEXT;
+  CREATE UNIQUE INDEX orgs_by_gln ON orgs(gln) WHERE gln IS NOT NULL;
+  `,
 ];

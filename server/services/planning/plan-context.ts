@@ -8,6 +8,7 @@ import { canonicalize } from "../../domain/canonical-json";
 import { DomainError, type DomainErrorCode } from "../../domain/errors";
 import type { EventKindName } from "../../domain/event-kinds";
 import type { PlannedEvent } from "../../domain/ledger-types";
+import type { EpcisAnnotation } from "../../domain/epcis/project-event";
 import { revealPrivateFields, sealPrivateFields } from "../../domain/private-fields";
 import type { Org } from "../../store/org-repository";
 import { randomUUID } from "node:crypto";
@@ -33,12 +34,13 @@ export class PlanContext {
     readonly now: number,
     readonly facts: LedgerFacts,
     readonly orgs: OrgDirectory,
+    /** The EPCIS identifiers a captured event came with, kept in its detail. */
+    private readonly epcis?: EpcisAnnotation,
   ) {}
 
   /** The part every detail begins with: who wrote it and when. */
   common(): Record<string, unknown> {
-    const { id, name, role, address } = this.org;
-    return { v: 2, org: { id, name, role, address }, recordedAt: new Date(this.now).toISOString() };
+    return { v: 2, org: orgSummary(this.org), recordedAt: new Date(this.now).toISOString(), ...(this.epcis ? { epcis: this.epcis } : {}) };
   }
 
   /**
@@ -105,6 +107,7 @@ export function refusal(finding: Omit<Finding, "ref">, fallbackField = "batchId"
 }
 
 /** An org as a detail names it. */
+/** An organisation as a detail names it (with its GLN where it has one: how EPCIS names it). */
 export function orgSummary(org: Org) {
-  return { id: org.id, name: org.name, role: org.role, address: org.address };
+  return { id: org.id, name: org.name, role: org.role, address: org.address, ...(org.gln ? { gln: org.gln } : {}) };
 }
