@@ -249,4 +249,19 @@ describe("EPCIS 2.0 query: every ledger event as GS1's standard reads it", funct
     const unknown = await h.call("GET", `/api/v1/batches/${payload.harvestedBatchId("NONE")}/epcis`);
     expect(unknown.status).to.equal(404);
   });
+
+  it("lists the EPCIS routes and the query's parameters in the OpenAPI document", async function () {
+    const doc = (await h.call("GET", "/api/v1/openapi.json")).body;
+    for (const [path, method] of [
+      ["/epcis/events", "get"],
+      ["/epcis/events/{eventID}", "get"],
+      ["/epcis/capture", "post"],
+      ["/epcis/capture/{captureID}", "get"],
+      ["/api/v1/batches/{batchId}/epcis", "get"],
+    ]) {
+      expect(doc.paths[path]?.[method], `${method} ${path}`).to.be.an("object");
+    }
+    const names = doc.paths["/epcis/events"].get.parameters.map((p: { name: string }) => p.name);
+    expect(names).to.include.members(["EQ_bizStep", "GE_eventTime", "LT_eventTime", "GE_recordTime", "MATCH_epc", "MATCH_anyEPC", "MATCH_epcClass", "EQ_bizLocation", "EQ_readPoint", "perPage", "nextPageToken"]);
+  });
 });
