@@ -72,7 +72,15 @@ describe("EPCIS 2.0 query: every ledger event as GS1's standard reads it", funct
     });
     await write(certifier, `/api/v1/batches/${A1}/certifications`, payload.certification("SZ-E-0001"));
     await handOver(A1, processor, retailer, "2026-06-04T06:00:00+08:00");
-    await event(retailer, A1, { ...payload.sale, soldAt: "2026-06-05T15:00:00+08:00" });
+    const sold = await event(retailer, A1, { ...payload.sale, soldAt: "2026-06-05T15:00:00+08:00" });
+    await h.settle();
+    await event(retailer, A1, {
+      type: "correction",
+      corrects: sold.eventId,
+      declaration: "supersede",
+      reason: "数量录错",
+      replacement: { ...payload.sale, quantity: { amount: 10, unit: "box" }, amountCny: 790, soldAt: "2026-06-05T15:00:00+08:00" },
+    });
     await event(producer, A, { ...payload.recall, recalledAt: "2026-06-06T10:00:00+08:00" });
     await h.settle();
     all = await everyEvent();
@@ -83,8 +91,9 @@ describe("EPCIS 2.0 query: every ledger event as GS1's standard reads it", funct
   });
 
   it("serves every event on chain, each valid by GS1's schema, with the versions in the headers", async function () {
-    // 2 harvests, 4 legs x 3 hand-overs, 2 processings and a split, a certification, a sale, a recall.
-    expect(all).to.have.length(2 + 12 + 3 + 1 + 1 + 1);
+    // 2 harvests, 4 legs x 3 hand-overs, 2 processings and a split, a certification, a sale (declared in
+    // error by its correction, in place of the first telling) and its corrective event, a recall.
+    expect(all).to.have.length(2 + 12 + 3 + 1 + 1 + 1 + 1);
     const { headers } = await h.call("GET", "/epcis/events");
     expect(headers.get("gs1-epcis-version")).to.equal("2.0.0");
     expect(headers.get("gs1-cbv-version")).to.equal("2.0.0");
@@ -132,13 +141,27 @@ describe("EPCIS 2.0 query: every ledger event as GS1's standard reads it", funct
     expect(toRetailer.destinationList).to.deep.equal([{ type: "possessing_party", destination: `https://id.gs1.org/417/${GLN}` }]);
     const received = ofKind("receipt").find((e) => e.bizLocation.id === `https://id.gs1.org/414/${GLN}`)!;
     expect(received).to.include({ bizStep: "receiving" });
-    const [sale] = ofKind("sale");
+    const [sale] = ofKind("sale").filter((e) => e.errorDeclaration);
     expect(sale).to.include({ bizStep: "retail_selling", disposition: "retail_sold" });
     expect(sale.quantityList[0]).to.include({ quantity: 20, uom: "BX" });
     expect(JSON.stringify(sale)).not.to.contain("1580.5"); // the amount is private: a commitment only
     const [recall] = ofKind("recall");
     expect(recall).to.include({ action: "OBSERVE", disposition: "recalled" });
     expect(recall[L("reason")]).to.equal("农残抽检超标");
+  });
+
+  it("tells a correction EPCIS's way: the event again with an errorDeclaration, and the corrective event it names", async function () {
+    const sales = ofKind("sale");
+    expect(sales).to.have.length(2);
+    const declared = sales.find((e) => e.errorDeclaration)!;
+    const corrective = sales.find((e) => !e.errorDeclaration)!;
+    expect(declared.errorDeclaration).to.deep.include({ reason: "incorrect_data", correctiveEventIDs: [corrective.eventID], [L("reason")]: "数量录错" });
+    expect(declared.quantityList[0].quantity).to.equal(20);
+    expect(corrective.quantityList[0].quantity).to.equal(10);
+    // The declaration keeps the event's own id (it restates that event) and comes after its corrective event.
+    const one = await h.call("GET", `/epcis/events/${encodeURIComponent(declared.eventID)}`);
+    expect(one.body.errorDeclaration.correctiveEventIDs).to.deep.equal([corrective.eventID]);
+    expect(all.indexOf(declared)).to.be.greaterThan(all.indexOf(corrective));
   });
 
   it("carries the ledger's proof under its own namespace, declared in @context, matching the chain", async function () {
@@ -192,12 +215,12 @@ describe("EPCIS 2.0 query: every ledger event as GS1's standard reads it", funct
     // A lot by its Digital Link on any host: the split lot's own events and the split that made it.
     const lot = await everyEvent(`&MATCH_epcClass=${encodeURIComponent(`https://id.gs1.org/01/${payload.MANGO_GTIN}/10/${SPLIT_LOT}`)}`);
     // (The certification goes to the chain by its own sender: its place in the order is its own.)
-    expect(lot.map((e) => e[L("eventKind")])).to.have.members(["processing", "certification", "shipment", "receipt", "shipment", "receipt", "sale"]);
-    expect(lot.map((e) => e[L("eventKind")]).filter((k) => k !== "certification")).to.deep.equal(["processing", "shipment", "receipt", "shipment", "receipt", "sale"]);
+    expect(lot.map((e) => e[L("eventKind")])).to.have.members(["processing", "certification", "shipment", "receipt", "shipment", "receipt", "sale", "sale"]);
+    expect(lot.map((e) => e[L("eventKind")]).filter((k) => k !== "certification")).to.deep.equal(["processing", "shipment", "receipt", "shipment", "receipt", "sale", "sale"]);
     expect(await everyEvent(`&MATCH_anyEPC=${encodeURIComponent(`https://id.gs1.org/01/${payload.MANGO_GTIN}/21/X1`)}`)).to.deep.equal([]);
 
     const atCounter = await everyEvent(`&EQ_bizLocation=${encodeURIComponent(`https://id.gs1.org/414/${GLN}`)}`);
-    expect(atCounter.map((e) => e[L("eventKind")])).to.deep.equal(["receipt", "sale"]);
+    expect(atCounter.map((e) => e[L("eventKind")])).to.deep.equal(["receipt", "sale", "sale"]);
     expect(await everyEvent(`&EQ_readPoint=${encodeURIComponent("urn:epc:id:sgln:0614141.00777.0")}`)).to.deep.equal([]);
   });
 
