@@ -26,8 +26,14 @@ export function serverCommand(entry: string): string[] {
   return ["-r", "ts-node/register/transpile-only", entry];
 }
 
-/** Turns server/ into JavaScript under `outDir` (made afresh), beside what it reads at run time. */
-export function buildServer(outDir = path.join(ROOT, "cache", "server-build")): string {
+/**
+ * Turns server/ into JavaScript under `outDir` (made afresh), beside what it reads at run time.
+ * Each test run builds its own (cache/server-build-PID, removed when the run exits), so that two
+ * runs in one checkout never rebuild a folder the other's gateways run from.
+ */
+export function buildServer(outDir = path.join(ROOT, "cache", `server-build-${process.pid}`)): string {
+  removeBuildsOfEndedRuns(path.dirname(outDir));
+  process.once("exit", () => rmSync(outDir, { recursive: true, force: true }));
   // Loaded here only: a process that never builds does not pay for the compiler.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ts = require("typescript") as typeof import("typescript");
@@ -51,4 +57,23 @@ export function buildServer(outDir = path.join(ROOT, "cache", "server-build")): 
   // What the server finds beside itself: its packages and the compiled contracts.
   for (const name of ["node_modules", "artifacts", "package.json"]) symlinkSync(path.join(ROOT, name), path.join(outDir, name));
   return outDir;
+}
+
+/** Builds left by runs that ended without removing theirs (killed): their process is gone. */
+function removeBuildsOfEndedRuns(cacheDir: string): void {
+  if (!existsSync(cacheDir)) return;
+  for (const name of readdirSync(cacheDir)) {
+    const pid = /^server-build-(\d+)$/.exec(name)?.[1];
+    if (pid === undefined || Number(pid) === process.pid || isRunning(Number(pid))) continue;
+    rmSync(path.join(cacheDir, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
