@@ -32,6 +32,11 @@ import { EpcisCaptureRepository } from "./store/epcis-capture-repository";
 import { EpcisProjector } from "./services/epcis/epcis-projector";
 import { CAPTURE_DEFAULTS, EpcisCaptureService } from "./services/epcis/epcis-capture";
 import { batchesOfJourney } from "./services/epcis/batch-journey";
+import { epcisSubscriptionRoutes } from "./api/epcis-subscription-routes";
+import { EpcisSubscriptionRepository } from "./store/epcis-subscription-repository";
+import { EpcisSubscriptions } from "./services/epcis/epcis-subscriptions";
+import { TokenSeal } from "./services/epcis/webhook-delivery";
+import { createEpcisWebhooks, WEBHOOK_DEFAULTS } from "./workers/epcis-webhooks";
 import type { Deployment } from "./chain/deploy-ledger";
 import { LedgerAdmin } from "./chain/ledger-admin";
 import { loadLedgerArtifact } from "./chain/ledger-artifact";
@@ -168,6 +173,8 @@ export interface GatewayOptions {
   chainProcess?: () => { up: boolean; restarts: number; lastExit?: string };
   /** When /readyz says not ready (READINESS_DEFAULTS where absent); lowered only by tests. */
   readiness?: Partial<ReadinessLimits>;
+  /** The EPCIS subscriptions' webhook worker (workers/epcis-webhooks.ts WEBHOOK_DEFAULTS where absent); tests make it fast. */
+  epcisWebhooks?: { intervalMs?: number; timeoutMs?: number; stopGraceMs?: number };
 }
 
 const WEB_DEFAULTS = { rateLimitPerMinute: 600, scanWarnThreshold: 30, scanWarnNetworks: 3, scanWarnDays: 1, scanWindowMinutes: 10 };
@@ -339,6 +346,22 @@ export function createGateway(options: GatewayOptions) {
     },
     eventStatus,
   });
+  // EPCIS query subscriptions: each new matching event POSTed to the partner's receiver, signed,
+  // until it answers 2xx. Subscribing is a write: a read gateway offers none and delivers none.
+  const epcisSubscriptionRows = new EpcisSubscriptionRepository(db);
+  const tokenSeal = new TokenSeal(options.masterSecret);
+  const epcisSubscriptions = new EpcisSubscriptions({ subscriptions: epcisSubscriptionRows, store: epcisEvents, projector: epcisProjector, seal: tokenSeal });
+  const epcisWebhooks = options.readOnly
+    ? undefined
+    : createEpcisWebhooks({
+        subscriptions: epcisSubscriptionRows,
+        store: epcisEvents,
+        projector: epcisProjector,
+        seal: tokenSeal,
+        log: log("epcis webhooks"),
+        timeoutMs: options.epcisWebhooks?.timeoutMs,
+        stopGraceMs: options.epcisWebhooks?.stopGraceMs,
+      });
 
   // Readiness and the operator's figures: the chain asked directly (at most once a second), the
   // index, the send queue, the relayer's ticks and the embedded chain's process.
@@ -455,6 +478,7 @@ export function createGateway(options: GatewayOptions) {
       publicBaseUrl: options.publicBaseUrl,
       journeyOf: (batchId) => batchesOfJourney(index, batchId),
     }),
+    ...(options.readOnly ? [] : epcisSubscriptionRoutes(epcisSubscriptions)),
     ...detailRoutes({
       publicDetail: (dataHash) => details.publicDetail(dataHash),
       feed: detailFeed,
@@ -546,6 +570,7 @@ export function createGateway(options: GatewayOptions) {
     outbox,
     importRunner,
     detailSync,
+    epcisWebhooks,
     intake,
     metrics,
     /** The first step of a stop: writes are refused (503) from now on and /readyz says so. */
@@ -570,10 +595,11 @@ export function createGateway(options: GatewayOptions) {
       relayer.start(options.relayer.intervalMs);
       certificationSender.start(options.relayer.intervalMs);
       importRunner.start();
+      epcisWebhooks?.start(options.epcisWebhooks?.intervalMs ?? WEBHOOK_DEFAULTS.intervalMs);
     },
     async stop() {
       running = false;
-      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), importRunner.stop(), detailSync?.stop()]);
+      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), importRunner.stop(), detailSync?.stop(), epcisWebhooks?.stop()]);
     },
   };
 }

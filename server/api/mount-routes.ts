@@ -26,6 +26,7 @@ export function mountRoutes(specs: RouteSpec[], auth: Authenticator): Router {
           res.status(result.status);
           // A raw body goes out as its bytes; Express answers 304 itself when the ETag matches.
           if (result.raw) res.type(result.raw.contentType).send(result.raw.bytes);
+          else if (result.status === 204) res.end(); // a delete's answer has no body
           else res.json(result.body);
         })
         .catch(next);

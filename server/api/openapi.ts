@@ -27,7 +27,8 @@ export function openApiDocument(specs: RouteSpec[], serverUrl: string): object {
         ? { requestBody: { required: true, content: { "application/json": { schema: z.toJSONSchema(spec.body, { unrepresentable: "any" }) } } } }
         : {}),
       responses: Object.fromEntries(
-        Object.entries(spec.responses).map(([status, description]) => [status, { description, content: { "application/json": {} } }]),
+        // 204 No Content has none.
+        Object.entries(spec.responses).map(([status, description]) => [status, status === "204" ? { description } : { description, content: { "application/json": {} } }]),
       ),
     };
   }

@@ -31,7 +31,7 @@ export interface RouteResult {
 }
 
 export interface RouteSpec<Body = unknown> {
-  method: "get" | "post";
+  method: "get" | "post" | "delete";
   /** OpenAPI form: /api/v1/batches/{batchId} */
   path: string;
   summary: string;

@@ -137,14 +137,15 @@ export class EpcisEventStore {
       this.sql(`DELETE FROM idx_epcis_classes WHERE seq = ?`).run(old);
       this.sql(`DELETE FROM idx_epcis_events WHERE seq = ?`).run(old);
     }
-    const { lastInsertRowid } = this.sql(
+    const { changes, lastInsertRowid } = this.sql(
       `INSERT INTO idx_epcis_events (event_id, block_number, log_index, part, data_hash, event_type, biz_step, disposition,
          event_time, record_time, biz_location, read_point, event)
        VALUES (@eventId, @block, @logIndex, @part, @dataHash, @eventType, @bizStep, @disposition,
          @eventTime, @recordTime, @bizLocation, @readPoint, @event)
        ON CONFLICT (block_number, log_index, part) DO NOTHING`,
     ).run({ ...row, block: row.position.block, logIndex: row.position.logIndex, dataHash: row.dataHash.toLowerCase() });
-    if (!lastInsertRowid) return;
+    // Projected already (a log read twice): nothing new. (lastInsertRowid is stale then.)
+    if (changes === 0) return;
     const addClass = this.sql(`INSERT OR IGNORE INTO idx_epcis_classes (epc_class, seq) VALUES (?, ?)`);
     for (const key of row.classes) addClass.run(key, lastInsertRowid);
   }

@@ -544,4 +544,27 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE orgs ADD COLUMN gln TEXT;
   CREATE UNIQUE INDEX orgs_by_gln ON orgs(gln) WHERE gln IS NOT NULL;
   `,
+  `
+  -- EPCIS 2.0 query subscriptions, delivered as signed webhooks: an organisation's standing
+  -- simple event query, where its results go, and how far the receiver has acknowledged them.
+  -- delivered_seq follows idx_epcis_events.seq (AUTOINCREMENT, never reused, even when the index
+  -- is emptied): it moves only after the receiver answered 2xx, so nothing past it is skipped.
+  CREATE TABLE epcis_subscriptions (
+    id                  TEXT PRIMARY KEY,      -- the subscriptionID
+    org_id              TEXT NOT NULL REFERENCES orgs(id),
+    query_name          TEXT NOT NULL,         -- SimpleEventQuery
+    dest                TEXT NOT NULL,         -- the receiver's URL
+    token_sealed        TEXT NOT NULL,         -- the signatureToken, AES-256-GCM under a key from the master secret
+    query               TEXT NOT NULL,         -- JSON: the simple event query's parameters, as strings
+    initial_record_time INTEGER,               -- ms: events recorded on chain from then; NULL: those projected after creation
+    created_at          TEXT NOT NULL,
+    delivered_seq       INTEGER NOT NULL,      -- the last seq acknowledged (or found not to match)
+    last_notified_at    TEXT,                  -- the receiver's last 2xx
+    failures            INTEGER NOT NULL DEFAULT 0,  -- failed deliveries since the last 2xx
+    next_attempt_at     INTEGER NOT NULL DEFAULT 0,  -- ms: no delivery before then (back-off)
+    last_error          TEXT,
+    last_error_at       TEXT
+  );
+  CREATE INDEX epcis_subscriptions_by_org ON epcis_subscriptions(org_id, created_at);
+  `,
 ];

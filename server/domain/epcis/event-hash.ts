@@ -13,10 +13,11 @@
  * https://ref.gs1.org/cbv/ URIs, EPC URNs and GS1 Digital Link URIs on any domain to the
  * constrained canonical Digital Link on id.gs1.org, namespace prefixes to `{namespace}name`.
  *
- * Where the prose of the algorithm and its reference implementation (GS1 Germany's
- * RalphTro/epcis-event-hash-generator, whose worked examples test/domain/epcis-event-hash.test.ts
- * checks) differ, this module does what the reference does, because two parties only agree on a
- * hash when they compute the same string. That includes its quirks, kept on purpose:
+ * Where the prose of the algorithm and its reference implementation (RalphTro/epcis-event-hash-
+ * generator, whose worked examples test/domain/epcis-event-hash.test.ts checks; provenance in
+ * test/fixtures/epcis/hash-examples/README.md) differ, this module does what the reference does,
+ * because two parties only agree on a hash when they compute the same string. That includes its
+ * quirks, kept on purpose:
  *  - bizTransactionList, sourceList and destinationList are not placed at their place in the
  *    canonical order but sorted in with ilmd and the user extensions at the end, each entry as
  *    `type=…` followed by the identifier;
@@ -26,16 +27,16 @@
  *  - every value is run through the number and identifier normalisation, also inside ilmd and
  *    extensions ("0012" hashes as "12"), while only the standard time fields are normalised as
  *    times;
- *  - a bare word anywhere in the event that ends one of the event's CBV / GS1-vocabulary URIs
- *    after a "-" or "/" becomes that URI (so an extension valued "active" next to disposition
- *    "active" hashes as https://ref.gs1.org/cbv/Disp-active);
+ *  - a bare word anywhere in the event that ends exactly one of the event's CBV / GS1-vocabulary
+ *    URIs after a "-" or "/" becomes that URI (so an extension valued "active" next to
+ *    disposition "active" hashes as https://ref.gs1.org/cbv/Disp-active);
  *  - extension elements inside readPoint, bizLocation, sensor elements and quantity elements
  *    are moved behind their parent's standard fields only when their namespace ends with "/";
  *  - namespace prefixes are expanded only when the document's (or event's) @context declares
  *    them, not from the prefixes of GS1's own context.
- * Where the reference fails or depends on how the JSON happens to be written, this module picks
- * the reading that keeps the hash independent of the JSON's key order (see the notes at
- * `typedEntry`, `parseTimestamp` and `contextPrefixes`).
+ * Where the reference fails, or depends on how the JSON happens to be written, this module takes
+ * the reading that keeps the hash independent of key order and of the other events of a
+ * document: see `typedEntry`, `normaliseTimestamp`, `contextPrefixes` and `vocabularyIris`.
  */
 import { createHash } from "node:crypto";
 import { gtinCheckDigit } from "../gs1";
@@ -319,7 +320,10 @@ type Prefixes = Map<string, string>;
  * The prefixes a JSON-LD @context declares: a string entry declares none, an object entry
  * maps each key to its namespace (a string, or an object's "@id"). Only what the context
  * declares; GS1's context is not fetched, so its own prefixes (cbvmda:, gs1:…) are expanded
- * only when declared alongside, as in the reference.
+ * only when declared alongside, as in the reference. (The reference reads only a context that
+ * is an array, and ignores an event's own @context, hashing it as if it were a field; here a
+ * single object counts too, and the event's own @context is read, over the document's, and
+ * not hashed.)
  */
 function contextPrefixes(context: unknown): Prefixes {
   const prefixes: Prefixes = new Map();
@@ -413,6 +417,9 @@ const COMPONENTS = vocabulary(
 /**
  * The CBV / GS1-vocabulary IRIs the event holds once read as JSON-LD: the vocabulary-typed
  * fields' terms and compact IRIs expanded, and every value already written as such an IRI.
+ * (The reference expands the whole document with a JSON-LD processor and collects these from
+ * all of its events; here they come from the one event, so that its hash does not depend on
+ * its neighbours.)
  */
 function vocabularyIris(event: Record<string, unknown>, prefixes: Prefixes): Set<string> {
   const iris = new Set<string>();
