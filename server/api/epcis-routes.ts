@@ -29,6 +29,13 @@ export interface EpcisRouteDeps {
   journeyOf(batchId: string): string[] | undefined;
 }
 
+/**
+ * Logs a read projects itself before it answers (what the background projection has not reached
+ * yet: the last moments' events), so that an event is readable as soon as it is indexed, while a
+ * long backlog is left to the background.
+ */
+const READ_SLICE = 500;
+
 /** The versions every EPCIS answer states. */
 export const EPCIS_HEADERS = { "GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0" };
 
@@ -56,7 +63,7 @@ export function epcisRoutes(deps: EpcisRouteDeps): RouteSpec[] {
       handle: (context) =>
         answer(() => {
           const { filter, perPage, afterSeq } = parseEpcisQuery(context.query);
-          deps.projector.catchUpAll();
+          deps.projector.catchUp(READ_SLICE);
           // One more than the page: whether there is a next page is known without another query.
           const found = deps.store.query(filter, afterSeq, perPage + 1);
           const page = found.slice(0, perPage);
@@ -75,7 +82,7 @@ export function epcisRoutes(deps: EpcisRouteDeps): RouteSpec[] {
       responses: { 200: "the event, with its @context", 404: "a NoSuchResourceException problem" },
       handle: ({ params }) =>
         answer(() => {
-          deps.projector.catchUpAll();
+          deps.projector.catchUp(READ_SLICE);
           const stored = deps.store.byEventId(params.eventID);
           if (!stored) throw new EpcisProblem("NoSuchResourceException", 404, `no event ${params.eventID}`, "eventID");
           return { status: 200, body: singleEvent(stored), headers: { ...EPCIS_HEADERS } };
@@ -93,7 +100,7 @@ export function epcisRoutes(deps: EpcisRouteDeps): RouteSpec[] {
         answer(() => {
           const batches = deps.journeyOf(params.batchId.toLowerCase());
           if (!batches) throw new EpcisProblem("NoSuchResourceException", 404, `no batch ${params.batchId} on chain`, "batchId");
-          deps.projector.catchUpAll();
+          deps.projector.catchUp(READ_SLICE);
           const classes = batches.map((id) => {
             const { gtin, lot } = parseBatchId(id);
             return `01/${gtin}/10/${lot}`;

@@ -65,15 +65,19 @@ export interface EpcisFilter {
   readPoints?: string[];
 }
 
-const LOGS = `
+/** An event's log as the projector reads it. */
+const EVENT_LOGS = `
   SELECT e.block_number AS block, e.log_index AS logIndex, 'event' AS kind, e.kind AS eventKind, e.batch_id AS subject,
          NULL AS subjectKind, NULL AS gtin, e.inputs AS inputs, e.signer AS signer, e.data_hash AS dataHash,
-         e.tx_hash AS transactionHash, e.timestamp AS blockTime
-  FROM idx_events e
-  UNION ALL
-  SELECT c.block_number, c.log_index, 'attestation', NULL, c.subject, c.subject_kind, c.gtin, '[]', c.certifier, c.data_hash,
-         c.tx_hash, coalesce((SELECT b.timestamp FROM idx_blocks b WHERE b.number = c.block_number), 0)
-  FROM idx_certifications c`;
+         e.tx_hash AS transactionHash, e.timestamp AS blockTime, d.detail AS detail
+  FROM idx_events e LEFT JOIN event_details d ON d.data_hash = e.data_hash`;
+/** An attestation's log (dated by its block's time). */
+const ATTESTATION_LOGS = `
+  SELECT c.block_number AS block, c.log_index AS logIndex, 'attestation' AS kind, NULL AS eventKind, c.subject AS subject,
+         c.subject_kind AS subjectKind, c.gtin AS gtin, '[]' AS inputs, c.certifier AS signer, c.data_hash AS dataHash,
+         c.tx_hash AS transactionHash, coalesce((SELECT b.timestamp FROM idx_blocks b WHERE b.number = c.block_number), 0) AS blockTime,
+         d.detail AS detail
+  FROM idx_certifications c LEFT JOIN event_details d ON d.data_hash = c.data_hash`;
 
 export class EpcisEventStore {
   private readonly sql: Sql;
@@ -100,22 +104,33 @@ export class EpcisEventStore {
 
   /** The chain's logs after `after`, in chain order, with their detail where this gateway holds it. */
   logsAfter(after: ChainPosition | undefined, limit: number): LogToProject[] {
-    const { block, logIndex } = after ?? { block: -1, logIndex: -1 };
-    return this.sql(
-      `SELECT l.*, d.detail FROM (${LOGS}) l LEFT JOIN event_details d ON d.data_hash = l.dataHash
-       WHERE l.block > @block OR (l.block = @block AND l.logIndex > @logIndex)
-       ORDER BY l.block, l.logIndex LIMIT @limit`,
-    ).all({ block, logIndex, limit }) as LogToProject[];
+    const position = after ?? { block: -1, logIndex: -1 };
+    // Each table in its own chain-order index, merged here: a UNION ordered as a whole would read
+    // every log after the cursor for each slice.
+    const events = this.sql(
+      `${EVENT_LOGS} WHERE (e.block_number, e.log_index) > (@block, @logIndex) ORDER BY e.block_number, e.log_index LIMIT @limit`,
+    ).all({ ...position, limit }) as LogToProject[];
+    const attestations = this.sql(
+      `${ATTESTATION_LOGS} WHERE (c.block_number, c.log_index) > (@block, @logIndex) ORDER BY c.block_number, c.log_index LIMIT @limit`,
+    ).all({ ...position, limit }) as LogToProject[];
+    if (attestations.length === 0) return events;
+    return [...events, ...attestations].sort((a, b) => a.block - b.block || a.logIndex - b.logIndex).slice(0, limit);
   }
 
   /** Logs read before their detail came whose detail is here now. */
   waitingWithDetail(limit: number): LogToProject[] {
-    return this.sql(
-      `SELECT l.*, d.detail FROM idx_epcis_waiting w
-       JOIN (${LOGS}) l ON l.block = w.block_number AND l.logIndex = w.log_index
-       JOIN event_details d ON d.data_hash = l.dataHash
-       ORDER BY l.block, l.logIndex LIMIT ?`,
-    ).all(limit) as LogToProject[];
+    // Usually none wait: then the join below (over every log) is not even planned.
+    if (!this.sql(`SELECT EXISTS (SELECT 1 FROM idx_epcis_waiting)`).pluck().get()) return [];
+    const waiting = this.sql(`SELECT block_number AS block, log_index AS logIndex FROM idx_epcis_waiting ORDER BY block_number, log_index`).all() as ChainPosition[];
+    const arrived: LogToProject[] = [];
+    const event = this.sql(`${EVENT_LOGS} WHERE e.block_number = ? AND e.log_index = ? AND d.detail IS NOT NULL`);
+    const attestation = this.sql(`${ATTESTATION_LOGS} WHERE c.block_number = ? AND c.log_index = ? AND d.detail IS NOT NULL`);
+    for (const { block, logIndex } of waiting) {
+      const log = (event.get(block, logIndex) ?? attestation.get(block, logIndex)) as LogToProject | undefined;
+      if (log) arrived.push(log);
+      if (arrived.length >= limit) break;
+    }
+    return arrived;
   }
 
   addWaiting(position: ChainPosition): void {
@@ -187,7 +202,8 @@ export class EpcisEventStore {
     bound("e.record_time >= @recordTimeFrom", "recordTimeFrom", filter.recordTimeFrom);
     bound("e.record_time < @recordTimeBefore", "recordTimeBefore", filter.recordTimeBefore);
     if (filter.classes) {
-      where.push(`EXISTS (SELECT 1 FROM idx_epcis_classes c, json_each(@classes) j WHERE c.epc_class = j.value AND c.seq = e.seq)`);
+      // Driven from the classes' own index: a lot's few events are found without walking the others.
+      where.push(`e.seq IN (SELECT c.seq FROM idx_epcis_classes c WHERE c.epc_class IN (SELECT value FROM json_each(@classes)) AND c.seq > @afterSeq)`);
       params.classes = JSON.stringify(filter.classes);
     }
     // One statement per combination of filters, kept by the statement cache.

@@ -507,6 +507,12 @@ export const MIGRATIONS: readonly string[] = [
     UNIQUE (block_number, log_index, part)
   );
   CREATE INDEX idx_epcis_events_by_data_hash ON idx_epcis_events(data_hash);
+  -- What the simple event query filters on, each in seq order (a page is the first matches after a seq).
+  CREATE INDEX idx_epcis_events_by_step ON idx_epcis_events(biz_step, seq);
+  CREATE INDEX idx_epcis_events_by_location ON idx_epcis_events(biz_location, seq);
+  CREATE INDEX idx_epcis_events_by_read_point ON idx_epcis_events(read_point, seq) WHERE read_point IS NOT NULL;
+  CREATE INDEX idx_epcis_events_by_event_time ON idx_epcis_events(event_time);
+  CREATE INDEX idx_epcis_events_by_record_time ON idx_epcis_events(record_time);
   -- The lots (01/{gtin}/10/{lot}) and product lines (01/{gtin}) each event names.
   CREATE TABLE idx_epcis_classes (
     epc_class TEXT NOT NULL,

@@ -3,6 +3,7 @@ import { startHarness, type Harness } from "../helpers/gateway-harness";
 import { expectValidEpcis, L } from "../helpers/epcis";
 import * as payload from "../../scripts/lib/payloads";
 import { LEDGER_NAMESPACE } from "../../server/domain/epcis/vocabulary";
+import { glnOfParty } from "../../server/domain/epcis/capture-mapping";
 
 type Org = { id: string; address: string; apiKey: string };
 type Event = Record<string, any>;
@@ -215,5 +216,39 @@ describe("EPCIS 2.0 capture: documents as signed ledger events, all or none", fu
     expect(other.body.type).to.equal("epcisException:NoSuchResourceException");
     const none = await h.call("GET", headers.get("location")!);
     expect(none.status).to.equal(401);
+  });
+
+  it("refuses a receipt whose quantity is not what the ledger takes in (all that was shipped), and takes the right one", async function () {
+    const sent = await capture(producer, document([commissioning("CAP-9"), shipping("CAP-9", processor)]));
+    expect((await job(producer, sent.headers.get("location")!)).success).to.equal(true);
+    const receiving = (kg: number) => ({
+      type: "ObjectEvent",
+      eventTime: "2026-07-02T18:00:00.000+08:00",
+      eventTimeZoneOffset: "+08:00",
+      action: "OBSERVE",
+      bizStep: "receiving",
+      disposition: "in_progress",
+      quantityList: [{ epcClass: lotClass("CAP-9"), quantity: kg, uom: "KGM" }],
+      bizLocation: { id: `did:pkh:eip155:31337:${processor.address}` },
+      bizTransactionList: [{ type: "po", bizTransaction: "urn:epcglobal:cbv:bt:6901234000016:PO-2026-0702" }],
+    });
+    const partial = await capture(processor, document([receiving(600)]));
+    const refused = await job(processor, partial.headers.get("location")!);
+    expect(refused.success).to.equal(false);
+    expect(refused.errors[0]).to.include({ instance: "/epcisBody/eventList/0", status: 409 });
+    expect(refused.errors[0].title).to.contain("800 kg, not 600 kg");
+    const whole = await capture(processor, document([receiving(800)]));
+    const taken = await job(processor, whole.headers.get("location")!);
+    expect(taken.success, JSON.stringify(taken.errors)).to.equal(true);
+    const served = await h.call("GET", `/epcis/events/${encodeURIComponent(taken[L("events")][0].eventID)}`);
+    expect(served.body.bizTransactionList).to.deep.equal(receiving(800).bizTransactionList);
+    expect(served.body.quantityList[0]).to.include({ quantity: 800, uom: "KGM" });
+  });
+
+  it("knows an organisation by its GLN in any of GS1's forms", function () {
+    for (const uri of ["https://id.gs1.org/417/6901234000016", "https://id.gs1.org/414/6901234000016", "urn:epc:id:pgln:6901234.00001", "urn:epc:id:sgln:6901234.00001.0"]) {
+      expect(glnOfParty(uri), uri).to.equal("6901234000016");
+    }
+    expect(glnOfParty("urn:epc:id:pgln:6901234.0001")).to.equal(undefined); // 11 digits: not a GLN
   });
 });

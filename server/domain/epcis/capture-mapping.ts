@@ -22,6 +22,12 @@ export interface CaptureProblem {
 export interface CapturedWrite {
   request: WriteRequest;
   annotation: EpcisAnnotation;
+  /**
+   * Quantities the event states that the ledger works out itself (a receipt takes in all that
+   * was shipped to its writer; a processing takes what its writer holds, or a split's share):
+   * checked against what the ledger planned, so that a document never reads back otherwise.
+   */
+  stated?: Array<{ batchId: string; quantity: { amount: number; unit: string } }>;
 }
 
 export interface CaptureMappingContext {
@@ -51,7 +57,7 @@ export function writeOfEpcisEvent(
 ): { write: CapturedWrite } | { problems: CaptureProblem[] } {
   try {
     const read = fieldReader(event, event["@context"] ?? mapping.context);
-    const { request, annotationExtra } = requestOf(event, pointer, read, mapping);
+    const { request, annotationExtra, stated } = requestOf(event, pointer, read, mapping);
     const parsed = request.type === "harvest" ? harvestBody.safeParse(request.body) : eventBody.safeParse(request.body);
     if (!parsed.success) {
       return { problems: parsed.error.issues.map((issue) => ({ pointer, message: `${issuePath(issue)}: ${issue.message}` })) };
@@ -59,11 +65,14 @@ export function writeOfEpcisEvent(
     const annotation: EpcisAnnotation = {
       eventID,
       eventTimeZoneOffset: String(event.eventTimeZoneOffset),
+      ...(typeof event.bizStep === "string" ? { bizStep: event.bizStep } : {}),
+      ...(typeof event.disposition === "string" ? { disposition: event.disposition } : {}),
+      ...(Array.isArray(event.bizTransactionList) ? { bizTransactionList: event.bizTransactionList as EpcisAnnotation["bizTransactionList"] } : {}),
       ...(isIdObject(event.bizLocation) ? { bizLocation: event.bizLocation.id } : {}),
       ...(isIdObject(event.readPoint) ? { readPoint: event.readPoint.id } : {}),
       ...annotationExtra,
     };
-    return { write: { request: { ...request, body: parsed.data } as WriteRequest, annotation } };
+    return { write: { request: { ...request, body: parsed.data } as WriteRequest, annotation, ...(stated?.length ? { stated } : {}) } };
   } catch (error) {
     if (error instanceof Refusal) return { problems: [{ pointer: error.pointer, message: error.message }] };
     throw error;
@@ -94,7 +103,18 @@ function isIdObject(value: unknown): value is { id: string } {
   return Boolean(value && typeof value === "object" && typeof (value as { id?: unknown }).id === "string");
 }
 
-function requestOf(event: Event, pointer: string, read: Reader, mapping: CaptureMappingContext): { request: { type: string; batchId?: string; body: Record<string, unknown> }; annotationExtra: Partial<EpcisAnnotation> } {
+interface MappedRequest {
+  request: { type: string; batchId?: string; body: Record<string, unknown> };
+  annotationExtra: Partial<EpcisAnnotation>;
+  stated?: CapturedWrite["stated"];
+}
+
+/** The quantities of lots an event states, for the ledger's own figures to be checked against. */
+function statedOf(lots: LotQuantity[]): CapturedWrite["stated"] {
+  return lots.filter((l) => l.quantity).map((l) => ({ batchId: l.batchId, quantity: l.quantity! }));
+}
+
+function requestOf(event: Event, pointer: string, read: Reader, mapping: CaptureMappingContext): MappedRequest {
   const type = String(event.type);
   const unsupported = (why: string, at = pointer) => new Refusal(at, `${why}: this ledger records ${SUPPORTED_EVENTS}`);
   if (type !== "ObjectEvent" && type !== "TransformationEvent") throw unsupported(`a ${type} is not recorded here`, `${pointer}/type`);
@@ -142,7 +162,7 @@ function requestOf(event: Event, pointer: string, read: Reader, mapping: Capture
       ...(read("quantitiesConfirmed") === true ? { quantitiesConfirmed: true } : {}),
       ...(text("notes") ? { notes: text("notes") } : {}),
     };
-    return { request: { type: "event", batchId: target.batchId, body }, annotationExtra: lists };
+    return { request: { type: "event", batchId: target.batchId, body }, annotationExtra: lists, stated: statedOf(inputs) };
   }
 
   const action = String(event.action);
@@ -172,7 +192,8 @@ function requestOf(event: Event, pointer: string, read: Reader, mapping: Capture
   if (action !== "OBSERVE") throw unsupported(`action ${action} with bizStep ${bizStep ?? "(none)"} is not an event of the ledger`, `${pointer}/action`);
   const quantity = lot.quantity ? { quantity: lot.quantity } : {};
   if (disposition === "recalled") {
-    return { request: { type: "event", batchId: lot.batchId, body: { type: "recall", reason: text("reason"), recalledAt: time } }, annotationExtra: lists };
+    const said = lot.quantity ? { quantity: { quantity: (event.quantityList as Array<{ quantity: number }>)[0].quantity, ...((event.quantityList as Array<{ uom?: string }>)[0].uom ? { uom: (event.quantityList as Array<{ uom: string }>)[0].uom } : {}) } } : {};
+    return { request: { type: "event", batchId: lot.batchId, body: { type: "recall", reason: text("reason"), recalledAt: time } }, annotationExtra: { ...lists, ...said } };
   }
   switch (bizStep) {
     case "shipping": {
@@ -200,7 +221,7 @@ function requestOf(event: Event, pointer: string, read: Reader, mapping: Capture
         receivedAt: time,
         ...(text("condition") ? { condition: text("condition") } : {}),
       };
-      return { request: { type: "event", batchId: lot.batchId, body }, annotationExtra: lists };
+      return { request: { type: "event", batchId: lot.batchId, body }, annotationExtra: lists, stated: statedOf([lot]) };
     }
     case "retail_selling": {
       if (!lot.quantity) throw new Refusal(`${pointer}/quantityList/0`, "a sale needs its quantity and uom");
@@ -313,4 +334,24 @@ function issuePath(issue: z.core.$ZodIssue): string {
   const field = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
   if (!field) return "event";
   return SOURCE_OF_FIELD[field] ? `${SOURCE_OF_FIELD[field]} (${field})` : field;
+}
+
+const KG_PER: Record<string, number> = { kg: 1, t: 1000, jin: 0.5 };
+
+/** Whether two quantities are the same amount (weights in any unit; counted units only as themselves); undefined when they cannot be compared. */
+export function sameQuantity(a: { amount: number; unit: string }, b: { amount: number; unit: string }): boolean | undefined {
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y));
+  if (a.unit === b.unit) return close(a.amount, b.amount);
+  if (KG_PER[a.unit] !== undefined && KG_PER[b.unit] !== undefined) return close(a.amount * KG_PER[a.unit], b.amount * KG_PER[b.unit]);
+  return undefined;
+}
+
+/** The GLN a party or place URI names: a Digital Link …/417/{gln} or …/414/{gln}, or an EPC URN pgln / sgln. */
+export function glnOfParty(uri: string): string | undefined {
+  const link = /^https?:\/\/[^/]+(?:\/[^?#]*)?\/41[47]\/(\d{13})(?:\/254\/[^/?#]+)?$/.exec(uri);
+  if (link) return link[1];
+  const urn = /^urn:epc:id:(?:pgln|sgln):(\d{6,12})\.(\d{0,6})(?:\..*)?$/.exec(uri);
+  if (!urn || urn[1].length + urn[2].length !== 12) return undefined;
+  const body = `${urn[1]}${urn[2]}`;
+  return `${body}${gtinCheckDigit(body)}`;
 }

@@ -41,6 +41,12 @@ export interface EpcisAnnotation {
   readPoint?: string;
   sourceList?: Array<{ type: string; source: string }>;
   destinationList?: Array<{ type: string; destination: string }>;
+  /** bizStep and disposition as sent, where the ledger's own words for the event would differ. */
+  bizStep?: string;
+  disposition?: string;
+  bizTransactionList?: Array<{ type?: string; bizTransaction: string }>;
+  /** A recall's quantity as sent (the ledger recalls the whole lot). */
+  quantity?: { quantity: number; uom?: string };
 }
 
 type Detail = Record<string, unknown>;
@@ -124,6 +130,26 @@ export function projectLedgerEvent(
   chain: ChainFacts,
   settings: ProjectionSettings,
 ): EpcisEvent {
+  const event = ledgerEventAsEpcis(kind, batchId, inputs, detail, chain, settings);
+  const annotation = detail.epcis as EpcisAnnotation | undefined;
+  if (!annotation) return event;
+  // What a captured event said in its own words reads back as it was sent.
+  return {
+    ...event,
+    ...(annotation.bizStep ? { bizStep: annotation.bizStep } : {}),
+    ...(annotation.disposition ? { disposition: annotation.disposition } : {}),
+    ...(annotation.bizTransactionList ? { bizTransactionList: annotation.bizTransactionList } : {}),
+  };
+}
+
+function ledgerEventAsEpcis(
+  kind: Exclude<EventKindName, "correction">,
+  batchId: string,
+  inputs: readonly string[],
+  detail: Detail,
+  chain: ChainFacts,
+  settings: ProjectionSettings,
+): EpcisEvent {
   const annotation = detail.epcis as EpcisAnnotation | undefined;
   const org = detail.org as { address?: string; gln?: string; name?: string } | undefined;
   const here = locationId(chain.chainId, org);
@@ -166,7 +192,9 @@ export function projectLedgerEvent(
         ...extensions,
       };
     }
-    case "processing":
+    case "processing": {
+      // A split's new lot: what it is, as the processor named it.
+      const product = (detail.output as { product?: { name?: string; variety?: string } } | undefined)?.product;
       return {
         type: "TransformationEvent",
         ...common,
@@ -174,8 +202,12 @@ export function projectLedgerEvent(
         bizStep: BIZ_STEP_OF_PROCESSING[String(detail.step)] ?? "other",
         ...places,
         ...withLists(annotation),
+        ...(product?.name
+          ? { ilmd: { [ledgerTerm("productName")]: product.name, ...(product.variety ? { [ledgerTerm("variety")]: product.variety } : {}) } }
+          : {}),
         ...extensions,
       };
+    }
     case "shipment": {
       const consignee = detail.consignee as { address?: string; gln?: string } | undefined;
       return {
@@ -209,9 +241,10 @@ export function projectLedgerEvent(
         type: "ObjectEvent",
         ...common,
         action: "OBSERVE",
-        quantityList: [quantityElement(settings, batchId, undefined)],
+        quantityList: [{ ...quantityElement(settings, batchId, undefined), ...(annotation?.quantity ?? {}) }],
         disposition: CBV_OF_KIND.recall.disposition,
         ...places,
+        ...withLists(annotation),
         ...extensions,
       };
   }

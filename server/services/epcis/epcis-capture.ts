@@ -9,10 +9,10 @@
  * again, so a document sent twice is recorded once.
  */
 import { randomUUID } from "node:crypto";
-import { writeOfEpcisEvent, type CaptureProblem, type CapturedWrite } from "../../domain/epcis/capture-mapping";
+import { sameQuantity, writeOfEpcisEvent, type CaptureProblem, type CapturedWrite } from "../../domain/epcis/capture-mapping";
 import { epcisEventHash } from "../../domain/epcis/event-hash";
 import { epcisSchemaProblems } from "../../domain/epcis/schema-check";
-import type { WriteRequest } from "../../domain/ledger-types";
+import type { PlannedEvent, WriteRequest } from "../../domain/ledger-types";
 import { DomainError } from "../../domain/errors";
 import type { EpcisCaptureRepository } from "../../store/epcis-capture-repository";
 import type { Org } from "../../store/org-repository";
@@ -92,7 +92,10 @@ export class EpcisCaptureService {
           seen.add(eventIds[i]);
           return again;
         },
-        recorded: (i, planned) => this.deps.captures.addCaptured(eventIds[i], captureId, planned[0].id),
+        recorded: (i, planned) => {
+          checkStated(i, writes[i], planned);
+          this.deps.captures.addCaptured(eventIds[i], captureId, planned[0].id);
+        },
         finally: () => this.deps.captures.insertJob({ ...job, errors: [] }),
       });
     } catch (error) {
@@ -136,6 +139,33 @@ export class EpcisCaptureService {
       ],
       "ledger:events": events,
     };
+  }
+}
+
+/**
+ * The quantities an event stated against the ledger's own figures for it (a receipt takes in all
+ * that was shipped to its writer; a processing what each input gave): a document that says
+ * otherwise is refused rather than read back with other figures.
+ */
+function checkStated(index: number, write: CapturedWrite, planned: PlannedEvent[]): void {
+  if (!write.stated) return;
+  const ledger = new Map<string, { amount: number; unit: string }>();
+  const add = (batchId: string, quantity: { amount: number; unit: string } | undefined) => {
+    if (!quantity) return;
+    const key = batchId.toLowerCase();
+    const had = ledger.get(key);
+    ledger.set(key, had && had.unit === quantity.unit ? { amount: had.amount + quantity.amount, unit: had.unit } : had ?? quantity);
+  };
+  for (const p of planned) {
+    const detail = JSON.parse(p.detail) as { type?: string; quantity?: { amount: number; unit: string }; consumed?: Array<{ batchId: string; quantity: { amount: number; unit: string } }> };
+    if (detail.type === "receipt") add(p.event.batchId, detail.quantity);
+    for (const c of detail.consumed ?? []) add(c.batchId, c.quantity);
+  }
+  for (const { batchId, quantity } of write.stated) {
+    const figure = ledger.get(batchId.toLowerCase());
+    if (!figure || sameQuantity(quantity, figure) !== false) continue;
+    const words = `the ledger's figure for this lot is ${figure.amount} ${figure.unit}, not ${quantity.amount} ${quantity.unit}: a receipt takes in all that was shipped to its writer, and processing takes what its writer holds (a split, its share)`;
+    throw new WriteRefusal(index, new DomainError("conflict", words, [{ field: "quantityList", message: words }]));
   }
 }
 
