@@ -493,7 +493,8 @@ function forEachString(node: unknown, visit: (value: string) => void): void {
 
 /** Values of every field: CBV URNs as web URIs, numbers in their shortest form, GS1 keys as Digital Links. */
 function canonicalValue(text: string): string {
-  const withWebVocabulary = CBV_URNS.reduce((value, [urn, uri]) => value.split(urn).join(uri), text);
+  // Most values hold no CBV URN: the five replacements are skipped for them (the result is the same).
+  const withWebVocabulary = text.includes("urn:epcglobal:cbv:") ? CBV_URNS.reduce((value, [urn, uri]) => value.split(urn).join(uri), text) : text;
   const numeric = pythonNumeric(withWebVocabulary);
   return normaliseGs1Identifier(numeric) ?? numeric;
 }
