@@ -32,6 +32,8 @@ import { EpcisCaptureRepository } from "./store/epcis-capture-repository";
 import { EpcisProjector } from "./services/epcis/epcis-projector";
 import { CAPTURE_DEFAULTS, EpcisCaptureService } from "./services/epcis/epcis-capture";
 import { batchesOfJourney } from "./services/epcis/batch-journey";
+import { glnOfParty } from "./domain/epcis/capture-mapping";
+import { createEpcisProjection } from "./workers/epcis-projection";
 import { epcisSubscriptionRoutes } from "./api/epcis-subscription-routes";
 import { EpcisSubscriptionRepository } from "./store/epcis-subscription-repository";
 import { EpcisSubscriptions } from "./services/epcis/epcis-subscriptions";
@@ -336,12 +338,13 @@ export function createGateway(options: GatewayOptions) {
   // EPCIS 2.0: the public details projected as EPCIS events; capture as the API's writes.
   const epcisEvents = new EpcisEventStore(db);
   const epcisProjector = new EpcisProjector(epcisEvents, { publicBaseUrl: options.publicBaseUrl, chainId: deployment.chainId, contract: deployment.address });
+  const epcisProjection = createEpcisProjection({ catchUp: (limit) => epcisProjector.catchUp(limit), log: log("epcis") });
   const epcisCapture = new EpcisCaptureService({
     events,
     captures: new EpcisCaptureRepository(db),
     // A party named by its GLN (…/417/{gln} or …/414/{gln}); did:pkh names an address directly.
     organisationOf: (uri) => {
-      const gln = /\/41[47]\/(\d{13})$/.exec(uri)?.[1];
+      const gln = glnOfParty(uri);
       return gln ? orgs.byGln(gln)?.id : undefined;
     },
     eventStatus,
@@ -590,6 +593,7 @@ export function createGateway(options: GatewayOptions) {
     start() {
       running = true;
       indexer.start(options.indexer.intervalMs);
+      epcisProjection.start(options.indexer.intervalMs);
       detailSync?.start(options.detailSyncIntervalMs ?? 2_000);
       if (options.readOnly) return; // nothing to send: a read gateway takes no writes
       relayer.start(options.relayer.intervalMs);
@@ -599,7 +603,7 @@ export function createGateway(options: GatewayOptions) {
     },
     async stop() {
       running = false;
-      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), importRunner.stop(), detailSync?.stop(), epcisWebhooks?.stop()]);
+      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), epcisProjection.stop(), importRunner.stop(), detailSync?.stop(), epcisWebhooks?.stop()]);
     },
   };
 }
