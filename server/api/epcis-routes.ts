@@ -34,7 +34,7 @@ export interface EpcisRouteDeps {
  * yet: the last moments' events), so that an event is readable as soon as it is indexed, while a
  * long backlog is left to the background.
  */
-const READ_SLICE = 500;
+const READ_SLICE = 100;
 
 /** The versions every EPCIS answer states. */
 export const EPCIS_HEADERS = { "GS1-EPCIS-Version": "2.0.0", "GS1-CBV-Version": "2.0.0" };

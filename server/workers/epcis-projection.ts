@@ -6,8 +6,8 @@
  */
 import { createTicker } from "./ticker";
 
-/** Logs per slice: a slice holds the event loop some tens of milliseconds. */
-export const PROJECTION_SLICE = 500;
+/** Logs per slice: a slice holds the event loop some tens of milliseconds (bench:epcis). */
+export const PROJECTION_SLICE = 100;
 
 export function createEpcisProjection(options: { catchUp(limit: number): number; log: (message: string) => void }) {
   return createTicker({
