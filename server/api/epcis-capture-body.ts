@@ -8,7 +8,7 @@ import type { RequestHandler } from "express";
 import { EpcisProblem } from "../services/epcis/epcis-problems";
 import type { Authenticator } from "./mount-routes";
 import type { UploadRoom } from "./import-routes";
-import { readLimited } from "./read-limited";
+import { readLimited, reserveBodyRoom } from "./read-limited";
 
 const JSON_TYPES = ["application/json", "application/ld+json"];
 
@@ -25,16 +25,13 @@ export function epcisCaptureBody(auth: Pick<Authenticator, "org">, options: { ma
     if (encoding !== undefined && encoding.toLowerCase() !== "identity") {
       return next(new EpcisProblem("UnsupportedMediaTypeException", 415, "send the document as it is, without Content-Encoding"));
     }
-    const declared = /^\d+$/.test(req.get("Content-Length") ?? "") ? Number(req.get("Content-Length")) : undefined;
-    if (declared !== undefined && declared > maxBytes) return next(tooLarge());
-    const reserve = Math.min(declared ?? maxBytes, maxBytes);
-    const release = reserve <= room.capBytes ? room.take(reserve) : undefined;
-    if (!release) {
-      if (reserve > room.capBytes) return next(tooLarge());
+    const reserved = reserveBodyRoom(req, maxBytes, room);
+    if (reserved === "too_large") return next(tooLarge());
+    if (reserved === "busy") {
       res.set("Retry-After", "10");
       return next(new EpcisProblem("ImplementationException", 503, "too many documents at once; try again shortly"));
     }
-    res.once("close", release);
+    res.once("close", reserved.release);
     readLimited(req, maxBytes).then(
       (bytes) => {
         if (bytes === "too_large") return next(tooLarge());

@@ -12,7 +12,7 @@ import { rowProblemText } from "../csv/problems";
 import type { ImportReport, ImportService } from "../services/import-service";
 import { DomainError, invalidField } from "../domain/errors";
 import type { Authenticator } from "./mount-routes";
-import { readLimited } from "./read-limited";
+import { readLimited, reserveBodyRoom } from "./read-limited";
 import { route, UUID, type RouteSpec } from "./route-spec";
 
 export const IMPORT_UPLOAD_PATH = "/api/v1/imports";
@@ -50,16 +50,13 @@ export function csvUploadBody(auth: Pick<Authenticator, "org">, options: { maxBy
     if (encoding !== undefined && encoding.toLowerCase() !== "identity") {
       return next(new DomainError("unsupported_encoding", "send the file as it is, without Content-Encoding"));
     }
-    const declared = /^\d+$/.test(req.get("Content-Length") ?? "") ? Number(req.get("Content-Length")) : undefined;
-    if (declared !== undefined && declared > maxBytes) return next(tooLarge());
-    const reserve = Math.min(declared ?? maxBytes, maxBytes);
-    const release = reserve <= room.capBytes ? room.take(reserve) : undefined;
-    if (!release) {
-      if (reserve > room.capBytes) return next(tooLarge());
+    const reserved = reserveBodyRoom(req, maxBytes, room);
+    if (reserved === "too_large") return next(tooLarge());
+    if (reserved === "busy") {
       res.set("Retry-After", String(RETRY_AFTER_SECONDS));
       return res.status(503).json({ error: { code: "busy", message: "too many uploads at once; try again shortly" } });
     }
-    res.once("close", release);
+    res.once("close", reserved.release);
     readLimited(req, maxBytes).then(
       (bytes) => {
         if (bytes === "too_large") return next(tooLarge());

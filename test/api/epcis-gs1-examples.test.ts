@@ -10,7 +10,7 @@ import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { expect } from "chai";
 import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway-harness";
-import { expectValidEpcis, L } from "../helpers/epcis";
+import { L, everyEpcisEvent, expectValidEpcis } from "../helpers/epcis";
 import { SUPPORTED_EVENTS } from "../../server/domain/epcis/vocabulary";
 
 type Org = { id: string; address: string; apiKey: string; gln?: string };
@@ -100,19 +100,7 @@ describe("EPCIS 2.0 capture of GS1's own example documents, adapted to the ledge
   let h: Harness;
   const orgs: Record<"producer" | "retailer", Org> = {} as Record<"producer" | "retailer", Org>;
 
-  async function everyEvent(query = ""): Promise<Event[]> {
-    const events: Event[] = [];
-    let url: string | undefined = `/epcis/events?perPage=500${query}`;
-    while (url) {
-      const { status, body, headers } = await h.call("GET", url);
-      expect(status, JSON.stringify(body)).to.equal(200);
-      expectValidEpcis(body);
-      events.push(...body.epcisBody.queryResults.resultsBody.eventList);
-      const next = /<([^>]+)>; rel="next"/.exec(headers.get("link") ?? "")?.[1];
-      url = next && next.slice(h.base.length);
-    }
-    return events;
-  }
+  const everyEvent = (query = ""): Promise<Event[]> => everyEpcisEvent(h, query);
 
   async function batchCount(): Promise<number> {
     const { status, body } = await h.call("GET", "/api/v1/batches?limit=1");

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { startHarness, TEST_ADMIN_TOKEN, type Harness } from "../helpers/gateway-harness";
-import { expectValidEpcis, L } from "../helpers/epcis";
+import { everyEpcisEvent, expectValidEpcis, L } from "../helpers/epcis";
 import * as payload from "../../scripts/lib/payloads";
 import { epcisEventHash } from "../../server/domain/epcis/event-hash";
 import { DOCUMENT_CONTEXT } from "../../server/domain/epcis/vocabulary";
@@ -28,19 +28,7 @@ describe("EPCIS 2.0 query: every ledger event as GS1's standard reads it", funct
     const who = { holder: from, carrier, consignee: to };
     for (const [leg, body] of payload.viaCarrier(carrier.id, to.id, { at })) await event(who[leg], batchId, body);
   }
-  async function everyEvent(query = ""): Promise<Event[]> {
-    const events: Event[] = [];
-    let url: string | undefined = `/epcis/events?perPage=500${query}`;
-    while (url) {
-      const { status, body, headers } = await h.call("GET", url);
-      expect(status, JSON.stringify(body)).to.equal(200);
-      expectValidEpcis(body);
-      events.push(...body.epcisBody.queryResults.resultsBody.eventList);
-      const next = /<([^>]+)>; rel="next"/.exec(headers.get("link") ?? "")?.[1];
-      url = next && next.slice(h.base.length);
-    }
-    return events;
-  }
+  const everyEvent = (query = ""): Promise<Event[]> => everyEpcisEvent(h, query);
   const ofKind = (kind: string) => all.filter((e) => e[L("eventKind")] === kind);
 
   before(async function () {

@@ -9,6 +9,7 @@ import path from "node:path";
 import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import { expect } from "chai";
+import type { Harness } from "./gateway-harness";
 
 export const EPCIS_SCHEMA_PATH = path.join(__dirname, "..", "..", "server", "domain", "data", "epcis", "EPCIS-JSON-Schema.json");
 
@@ -27,3 +28,18 @@ export function expectValidEpcis(document: unknown): void {
 
 /** The ledger's extension field `name` (the gateway declares its namespace under the prefix "ledger"). */
 export const L = (name: string) => `ledger:${name}`;
+
+/** Every event `GET /epcis/events` answers for `query` ("&EQ_bizStep=…"), following the Link header page by page, each page checked by the schema. */
+export async function everyEpcisEvent(h: Pick<Harness, "call" | "base">, query = ""): Promise<Array<Record<string, any>>> {
+  const events: Array<Record<string, any>> = [];
+  let url: string | undefined = `/epcis/events?perPage=500${query}`;
+  while (url) {
+    const { status, body, headers } = await h.call("GET", url);
+    expect(status, JSON.stringify(body)).to.equal(200);
+    expectValidEpcis(body);
+    events.push(...body.epcisBody.queryResults.resultsBody.eventList);
+    const next = /<([^>]+)>; rel="next"/.exec(headers.get("link") ?? "")?.[1];
+    url = next && next.slice(h.base.length);
+  }
+  return events;
+}
