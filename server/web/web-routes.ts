@@ -1,14 +1,16 @@
 /**
  * The public web: provenance pages by GS1 Digital Link (/01/{gtin}/10/{lot}[/21/{serial}]) and
  * by batch id (/p/{batchId}), their QR codes, label sheets, the stylesheet, and the friendly
- * not-found page. Pages are server-rendered HTML that needs no script.
+ * not-found page. Pages are server-rendered HTML that needs no script. Every /01/… URI is
+ * answered by the GS1-Conformant resolver (resolver/resolver.ts), which asks these routes for
+ * the pages; its description is at /.well-known/gs1resolver.
  */
 import { createHash } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
-import { assertValidLot, batchIdFor, Gs1Error, normalizeGtin, parseBatchId } from "../domain/gs1";
+import { Gs1Error, parseBatchId } from "../domain/gs1";
 import type { SerialRepository } from "../store/serial-repository";
 import { STYLESHEET } from "../html/assets";
-import { digitalLinkPath, digitalLinkUri } from "../domain/digital-link";
+import { digitalLinkUri } from "../domain/digital-link";
 import { chooseLanguage, MESSAGES, type Lang } from "../html/i18n";
 import { renderLabelSheet, type Label } from "./labels-page";
 import { LABELS_PER_SHEET } from "../html/label-sheet";
@@ -19,6 +21,11 @@ import type { UnitScans } from "../services/unit-scans";
 import { qrPng, qrSvg } from "./qr";
 import { publicRateLimit } from "./security";
 import { PageCache } from "./page-cache";
+import { DigitalLinkResolver } from "./resolver/resolver";
+import { DESCRIPTION_PATH } from "./resolver/description";
+import { corsPreflight } from "./resolver/negotiation";
+import { rawQueryOf, readRequestLink } from "./resolver/request-link";
+import type { CertificationLink } from "./resolver/linkset";
 
 export interface WebDeps {
   batches: BatchViews;
@@ -32,6 +39,11 @@ export interface WebDeps {
   rateLimitPerMinute: number;
   /** A read gateway: unit codes are not checked or counted here (their serials stay with the issuing gateway). */
   readOnly?: { writeGatewayUrl?: string };
+  /**
+   * Links to a batch's certificates besides its 圳品 certificates on the ledger, which its linkset
+   * offers as gs1:certificationInfo (e.g. its 承诺达标合格证); none by default.
+   */
+  extraCertificationLinks?: (batchId: string) => readonly CertificationLink[];
 }
 
 /** GS1 AI 21: up to 20 characters of GS1 character set 82. */
@@ -57,24 +69,27 @@ export function webRoutes(deps: WebDeps): Router {
   });
   router.use(["/01", "/p", "/labels"], publicRateLimit(deps.rateLimitPerMinute));
 
+  const resolver = new DigitalLinkResolver({
+    batches: deps.batches,
+    publicBaseUrl: deps.publicBaseUrl,
+    extraCertificationLinks: deps.extraCertificationLinks,
+    sendBatchPage,
+    sendUnitPage,
+  });
+  router.get(DESCRIPTION_PATH, resolver.describe);
+  router.options([DESCRIPTION_PATH, "/01/*rest", "/p/:batchId/recall.json"], corsPreflight);
+
   router.get("/p/:batchId", (req, res) => {
     const batchId = parseId(req.params.batchId);
-    sendBatchPage(req, res, batchId);
+    if (!sendBatchPage(req, res, batchId)) throw new PageNotFound("missing");
   });
+  router.get("/p/:batchId/recall.json", resolver.recallStatus);
 
-  router.get("/01/:gtin/10/:lot", (req, res) => {
-    const { gtin, lot } = batchKey(req, res);
-    if (gtin) sendBatchPage(req, res, batchIdFor(gtin, lot));
-  });
-
-  router.get("/01/:gtin/10/:lot/21/:serial", (req, res) => {
-    const { gtin, lot } = batchKey(req, res);
-    if (!gtin) return;
-    const serial = req.params.serial;
+  /** A unit's page; a GET is a scan. False when the ledger has no such batch. */
+  function sendUnitPage(req: Request, res: Response, batchId: string, serial: string, headers: Record<string, string> = {}): boolean {
     if (!AI21_PATTERN.test(serial)) throw new PageNotFound("serial");
-    const batchId = batchIdFor(gtin, lot);
     const view = deps.batches.page(batchId);
-    if (!view) throw new PageNotFound("missing");
+    if (!view) return false;
     // A GET is a scan, counted once per client per window; a HEAD (link checkers) is not.
     let unit: UnitScan = { serial, issued: true, scanCount: 0, clients: 0, networks: 0, days: 0, suspect: false };
     if (deps.readOnly) {
@@ -90,23 +105,35 @@ export function webRoutes(deps: WebDeps): Router {
     }
     const lang = languageOf(req);
     const body = renderProvenancePage(view, { lang, path: req.path, publicBaseUrl: deps.publicBaseUrl, explorerUrl: deps.explorerUrl, unit });
-    res.set("Cache-Control", "no-store"); // each scan must reach us to be counted
+    res.set({ ...headers, "Cache-Control": "no-store" }); // each scan must reach us to be counted
     res.status(200).type("html").send(body);
-  });
-
-  for (const format of ["svg", "png"] as const) {
-    const sendQr = async (req: Request, res: Response, serial?: string) => {
-      const { gtin, lot } = batchKey(req, res);
-      if (!gtin) return;
-      if (serial !== undefined && !AI21_PATTERN.test(serial)) throw new PageNotFound("serial");
-      const uri = digitalLinkUri(deps.publicBaseUrl, gtin, lot, serial);
-      res.set("Cache-Control", "public, max-age=86400");
-      if (format === "svg") res.type("image/svg+xml").send(await qrSvg(uri));
-      else res.type("png").send(await qrPng(uri));
-    };
-    router.get(`/01/:gtin/10/:lot/qr.${format}`, (req, res) => sendQr(req, res));
-    router.get(`/01/:gtin/10/:lot/21/:serial/qr.${format}`, (req, res) => sendQr(req, res, req.params.serial));
+    return true;
   }
+
+  /** The QR code of a batch's or unit's Digital Link URI ({that URI}/qr.svg or /qr.png). */
+  async function sendQr(req: Request, res: Response, path: string, format: "svg" | "png"): Promise<void> {
+    const read = readRequestLink(new URL(deps.publicBaseUrl).origin, path, "");
+    if (!read.ok) throw new PageNotFound(read.reason);
+    const { gtin14, lot, serial, qualifiers, canonicalPath } = read.link;
+    if (gtin14 === undefined || lot === undefined || qualifiers.some((q) => q.ai !== "10" && q.ai !== "21")) throw new PageNotFound("path");
+    if (canonicalPath !== read.path) {
+      // Another spelling of the same URI (a GTIN of 8, 12 or 13 digits, a character left raw): the canonical one, the query kept.
+      const query = rawQueryOf(req.originalUrl);
+      res.redirect(301, `${canonicalPath}/qr.${format}${query === "" ? "" : `?${query}`}`);
+      return;
+    }
+    const uri = digitalLinkUri(deps.publicBaseUrl, gtin14, lot, serial);
+    res.set("Cache-Control", "public, max-age=86400");
+    if (format === "svg") res.type("image/svg+xml").send(await qrSvg(uri));
+    else res.type("png").send(await qrPng(uri));
+  }
+
+  // Every Digital Link URI (any qualifiers, AIs in the query, any GTIN length) and its QR codes.
+  router.get("/01/*rest", async (req, res) => {
+    const qr = /^(\/01\/.+)\/qr\.(svg|png)$/.exec(req.path);
+    if (qr) await sendQr(req, res, qr[1], qr[2] as "svg" | "png");
+    else resolver.resolve(req, res);
+  });
 
   router.get("/labels/:batchId", async (req, res) => {
     const batchId = parseId(req.params.batchId);
@@ -147,8 +174,11 @@ export function webRoutes(deps: WebDeps): Router {
     next(error);
   }) as express.ErrorRequestHandler);
 
-  /** Sends the page of a batch with an ETag, answering 304 when the client has this version. */
-  function sendBatchPage(req: Request, res: Response, batchId: string): void {
+  /**
+   * Sends the page of a batch with an ETag (and `headers`), answering 304 when the client has
+   * this version. False when the ledger has no such batch.
+   */
+  function sendBatchPage(req: Request, res: Response, batchId: string, headers: Record<string, string> = {}): boolean {
     const lang = languageOf(req);
     const page = pages.get(`${lang} ${req.path}`, () => {
       const view = deps.batches.page(batchId);
@@ -156,14 +186,15 @@ export function webRoutes(deps: WebDeps): Router {
       const body = renderProvenancePage(view, { lang, path: req.path, publicBaseUrl: deps.publicBaseUrl, explorerUrl: deps.explorerUrl });
       return { body, etag: `W/"${createHash("sha1").update(body).digest("base64url")}"`, changesAt: view.statusChangesAt };
     });
-    if (!page) throw new PageNotFound("missing");
+    if (!page) return false;
     const { body, etag } = page;
-    res.set({ ETag: etag, "Cache-Control": PAGE_CACHE, Vary: "Accept-Language" });
+    res.set({ ETag: etag, "Cache-Control": PAGE_CACHE, Vary: "Accept-Language", ...headers });
     if (req.get("If-None-Match") === etag) {
       res.status(304).end();
-      return;
+      return true;
     }
     res.status(200).type("html").send(body);
+    return true;
   }
 
   return router;
@@ -185,23 +216,6 @@ function languageOf(req: Request): Lang {
 function parseId(value: string): string {
   parseBatchId(value); // throws Gs1Error("batchId") for anything that is not a GS1 batch id
   return value.toLowerCase();
-}
-
-/**
- * The GTIN and lot of a Digital Link path. A valid GTIN written with fewer than 14 digits is
- * redirected to the canonical 14-digit form (and nothing is returned).
- */
-function batchKey(req: Request, res: Response): { gtin?: string; lot: string } {
-  const { gtin: rawGtin, lot } = req.params as Record<string, string>;
-  const gtin = normalizeGtin(rawGtin);
-  assertValidLot(lot);
-  if (gtin !== rawGtin) {
-    const rest = req.path.split("/").slice(5).join("/");
-    const query = req.originalUrl.includes("?") ? req.originalUrl.slice(req.originalUrl.indexOf("?")) : "";
-    res.redirect(301, `${digitalLinkPath(gtin, lot)}${rest ? `/${rest}` : ""}${query}`);
-    return { lot };
-  }
-  return { gtin, lot };
 }
 
 function serialsParam(value: unknown): string[] | undefined {
