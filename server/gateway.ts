@@ -79,6 +79,10 @@ import { SerialService } from "./services/serial-service";
 import { ProgrammeCountyRepository } from "./store/programme-county-repository";
 import { SerialRepository } from "./store/serial-repository";
 import { webRoutes } from "./web/web-routes";
+import { PromiseCertificateRepository } from "./store/promise-certificate-repository";
+import { PromiseCertificates } from "./services/promise-certificates";
+import { promiseCertificateRoutes } from "./api/promise-certificate-routes";
+import { promiseCertificateRoutes as promiseCertificatePages } from "./web/promise-certificate-routes";
 import { photoRoutes } from "./web/photo-routes";
 import { AcceptedBatchReads } from "./store/accepted-batch-reads";
 import { CertificationReads } from "./store/certification-reads";
@@ -222,7 +226,21 @@ export function createGateway(options: GatewayOptions) {
   });
   const privateFields = new PrivateFieldRepository(db);
   const roleGuard = new RoleGuard(new RoleIndexRepository(db));
-  const events = new EventService(details, planner, outbox, answers, keys, domain, commits, privateFields, batchState.expectedTip, roleGuard);
+  // 承诺达标合格证: issued by a batch's holder; a processing's outputs get theirs, and a receipt
+  // collects the batch's current one, in the same transaction as the write (EventService's hook).
+  const promiseCertificates = new PromiseCertificates({
+    repo: new PromiseCertificateRepository(db),
+    entries: entryReads,
+    batches: batchState,
+    keys,
+    commits,
+    isAdmin,
+    publicBaseUrl: options.publicBaseUrl,
+    roles: roleGuard,
+  });
+  const events = new EventService(details, planner, outbox, answers, keys, domain, commits, privateFields, batchState.expectedTip, roleGuard, (org, planned, privateKey) =>
+    promiseCertificates.afterWrite(org, planned, privateKey),
+  );
   const adminWriter = { org: ledgerAdminOrg, privateKey: options.adminSigner.privateKey };
   const importRows = new ImportRepository(db);
   const importRunner = createImportRunner({ imports: importRows, events, orgs, log: log("imports") });
@@ -258,6 +276,10 @@ export function createGateway(options: GatewayOptions) {
     listing,
     rules: (batchId) => new LedgerFacts(entryReads, "chain", { isAdmin, now: Date.now() }).ledger(batchId),
     privateValues: (dataHash) => privateFields.valuesOf(dataHash),
+    promiseCertificate: (batchId) => {
+      const current = promiseCertificates.currentOf(batchId);
+      return current && { id: current.id, certificateNo: current.certificateNo, issuedOn: current.issuedOn, issuer: current.content.promiser.name };
+    },
   });
   const verifier = new BatchVerifier(
     options.provider,
@@ -494,6 +516,7 @@ export function createGateway(options: GatewayOptions) {
         return report;
       },
     }),
+    ...promiseCertificateRoutes(promiseCertificates, options.publicBaseUrl),
     ...privateFieldRoutes(
       new PrivateFieldProofs({
         event: (eventId) => outbox.byId(eventId),
@@ -523,6 +546,7 @@ export function createGateway(options: GatewayOptions) {
     photos,
     eventStatus,
     imports,
+    promiseCertificates,
     publicBaseUrl: options.publicBaseUrl,
     secureCookies: options.publicBaseUrl.startsWith("https:"),
   };
@@ -536,9 +560,15 @@ export function createGateway(options: GatewayOptions) {
     epcisCaptureBytes: CAPTURE_DEFAULTS.maxBytes,
     drain,
     metrics,
-    web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps), uploads), photoRoutes(photos), webRoutes({
+    web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps), uploads), photoRoutes(photos), promiseCertificatePages({
+      certificate: (id) => promiseCertificates.byId(id),
+      rateLimitPerMinute: web.rateLimitPerMinute,
+    }), webRoutes({
       batches,
       dataVersion: dataVersion(db),
+      // The resolver's gs1:certificationInfo: the batch's 承诺达标合格证 beside its 圳品 certificates.
+      extraCertificationLinks: (batchId) =>
+        promiseCertificates.promiseCertificateLinks(batchId).map(({ href, title, lang, type }) => ({ href, title, type, hreflang: [lang] })),
       serials,
       publicBaseUrl: options.publicBaseUrl,
       explorerUrl: web.explorerUrl,
@@ -576,6 +606,8 @@ export function createGateway(options: GatewayOptions) {
     epcisWebhooks,
     intake,
     metrics,
+    /** 承诺达标合格证; promiseCertificateLinks(batchId) is what a batch's linkset offers. */
+    promiseCertificates,
     /** The first step of a stop: writes are refused (503) from now on and /readyz says so. */
     stopTakingWrites() {
       drain.begin();

@@ -20,6 +20,7 @@ import type { OrgRepository } from "../store/org-repository";
 import type { PhotoRepository } from "../store/photo-repository";
 import type { EventStatusView } from "../services/event-status";
 import type { CustodyStock } from "../services/custody-stock";
+import type { PromiseCertificates } from "../services/promise-certificates";
 
 export interface ConsoleDeps {
   accounts: AccountService;
@@ -48,6 +49,8 @@ export interface ConsoleDeps {
   eventStatus(eventId: string): EventStatusView | undefined;
   /** CSV imports: checked whole, then recorded row by row in the background. */
   imports: ImportService;
+  /** 承诺达标合格证: a batch's current one, and issuing one. */
+  promiseCertificates: PromiseCertificates;
   publicBaseUrl: string;
   /** Cookies get the Secure flag (the public base URL is https). */
   secureCookies: boolean;

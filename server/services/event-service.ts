@@ -53,6 +53,12 @@ export class EventService {
     private readonly tipOf: (batchId: string) => ChainTip | undefined,
     /** Refuses an organisation whose role the chain revoked, before anything is signed. */
     private readonly roles?: Pick<RoleGuard, "assertHeld">,
+    /**
+     * Runs inside the write's transaction once its events are committed, with the writer's key
+     * where the gateway signed for it (promise certificates: issued for a processing's outputs,
+     * collected with a receipt). What it throws refuses the write.
+     */
+    private readonly committed?: (org: Org, planned: PlannedEvent[], privateKey?: string) => void,
   ) {}
 
   /** A write by an organisation whose key the gateway keeps. */
@@ -69,6 +75,7 @@ export class EventService {
         const signature = signDigest(wallet.privateKey, eventDigest(this.domain, p.event, structHash)).serialized;
         this.commit(org, p, signature, structHash);
       }
+      this.committed?.(org, planned, wallet.privateKey);
       return accepted(planned);
     }));
   }
@@ -104,6 +111,7 @@ export class EventService {
           const structHash = eventStructHash(p.event);
           this.commit(org, p, signDigest(wallet.privateKey, eventDigest(this.domain, p.event, structHash)).serialized, structHash);
         }
+        this.committed?.(org, planned, wallet.privateKey);
         hooks.recorded(index, planned);
         return planned;
       });
@@ -164,6 +172,7 @@ export class EventService {
         if (signer !== org.address) throw invalidField(`signatures[${i}]`, `is signed by ${signer}, not by ${org.address}`);
         this.commit(org, planned, signature);
       });
+      this.committed?.(org, events.map((e) => e.planned));
       return accepted(events.map((e) => e.planned));
     });
   }

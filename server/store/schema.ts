@@ -18,7 +18,8 @@
  * ninth, the signals of distinct clients, networks and days that scanned each unit; the tenth,
  * the console login's failure counts and known places instead of the members' lock; the
  * eleventh, the roles the chain granted and revoked; the twelfth, each event's counterparty,
- * link and custody after it, now that the chain decides who may extend a batch.
+ * link and custody after it, now that the chain decides who may extend a batch. The last keeps
+ * the 承诺达标合格证 issued and collected, and each organisation's contact details.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -572,5 +573,43 @@ export const MIGRATIONS: readonly string[] = [
     last_error_at       TEXT
   );
   CREATE INDEX epcis_subscriptions_by_org ON epcis_subscriptions(org_id, created_at);
+  `,
+  `
+  -- 承诺达标合格证 (promise-of-compliance certificates, server/domain/promise-certificate.ts): each
+  -- issued for a batch by an organisation that holds it, kept off chain as the canonical JSON its
+  -- id hashes and the issuer's signature over that id. The same content issued twice for a batch
+  -- is one certificate (content_key: the content's hash without its number). The batch's current
+  -- certificate is its latest (seq).
+  CREATE TABLE promise_certificates (
+    seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             TEXT NOT NULL UNIQUE,      -- keccak256 of content
+    content_key    TEXT NOT NULL,
+    batch_id       TEXT NOT NULL,
+    org_id         TEXT NOT NULL REFERENCES orgs(id),
+    certificate_no TEXT NOT NULL UNIQUE,      -- YYYYMMDD-NNNNN: the issue date and that day's sequence here
+    issued_on      TEXT NOT NULL,             -- the China date it was issued on
+    issued_at      TEXT NOT NULL,             -- ISO 8601
+    content        TEXT NOT NULL,             -- RFC 8785 canonical JSON
+    signer         TEXT NOT NULL,
+    signature      TEXT NOT NULL,             -- EIP-191 personal_sign of id by signer
+    automatic      INTEGER NOT NULL DEFAULT 0, -- issued by a processing's write (a merge's or split's output)
+    UNIQUE (batch_id, content_key)
+  );
+  CREATE INDEX promise_certificates_by_batch ON promise_certificates(batch_id, seq);
+  CREATE INDEX promise_certificates_by_org ON promise_certificates(org_id, issued_at);
+  CREATE INDEX promise_certificates_by_day ON promise_certificates(issued_on);
+  -- What each receiver collected: the batch's current certificate when its receipt was accepted.
+  CREATE TABLE promise_certificate_collections (
+    certificate_id TEXT NOT NULL REFERENCES promise_certificates(id),
+    org_id         TEXT NOT NULL REFERENCES orgs(id),
+    batch_id       TEXT NOT NULL,
+    event_id       TEXT NOT NULL,             -- the receipt's outbox id
+    collected_at   TEXT NOT NULL,             -- ISO 8601
+    PRIMARY KEY (certificate_id, org_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX promise_certificate_collections_by_org ON promise_certificate_collections(org_id, collected_at);
+  -- An organisation's contact details (JSON {phone, address}), set by it or the admin: what its
+  -- certificates print as the promising party's 联系方式.
+  ALTER TABLE orgs ADD COLUMN contact TEXT;
   `,
 ];

@@ -52,6 +52,7 @@ ${options.unit ? html`<dt>${t.serial}</dt><dd><code>${options.unit.serial}</code
 </dl>
 </section>
 ${certificationBadge(view, t, options.lang)}
+${promiseCertificateLine(view, options.lang)}
 ${view.origins.map((origin) => originCard(origin, t, options.lang, view.origins.length > 1, origin.lot === batch.lot))}
 <section class="card" aria-labelledby="journey-heading">
 <h2 id="journey-heading">${t.journey}</h2>
@@ -141,6 +142,17 @@ ${status === "revoked" && c.revokedReason ? html`<dt>${t.revokedReason}</dt><dd>
 </dl>`
   : null}
 </div>
+</section>`;
+}
+
+/** The batch's current 承诺达标合格证 (issued by whoever holds the batch), linked to the certificate itself. */
+function promiseCertificateLine(view: ProvenanceView, lang: Lang): SafeHtml | null {
+  const c = view.promiseCertificate;
+  if (!c) return null;
+  const issued = lang === "zh" ? "承诺达标合格证 已开具" : "承诺达标合格证 (promise of compliance) issued";
+  const when = lang === "zh" ? html`（${formatDate(c.issuedOn, lang)}，${c.issuer}）` : html` (${formatDate(c.issuedOn, lang)}, ${c.issuer})`;
+  return html`<section class="card" aria-label="承诺达标合格证" data-promise-certificate="${c.id}">
+<p><a href="/promise-certificates/${c.id}">${issued}</a>${when}</p>
 </section>`;
 }
 

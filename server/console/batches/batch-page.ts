@@ -31,6 +31,7 @@ import { quantityText, sendNotFound } from "./batch-forms";
 import { BATCH_WORDS } from "./batch-messages";
 import { hasUnsettled, recallState, type BatchCreatorView } from "../../services/batches/creator-view";
 import { loadBatchView } from "./batch-view";
+import { promiseCertificateLabel, promiseCertificatePath, promiseCertificateSection } from "./batch-promise-certificate";
 import type { ConsoleDeps } from "../context";
 import { consoleLayout } from "../layout";
 import { COMMON, messages } from "../messages";
@@ -94,7 +95,7 @@ export function batchPageRoutes(deps: ConsoleDeps): Router {
     const view = loadBatchView(deps, String(req.params.batchId), context.org!);
     if (!view) return sendNotFound(res, context, req.path);
     const issued = issuedSerials(req.query);
-    res.type("html").send(batchPage(context, view, issued));
+    res.type("html").send(batchPage(deps, context, view, issued));
   });
   return router;
 }
@@ -107,7 +108,7 @@ function issuedSerials(query: Record<string, unknown>): string[] | number | unde
   return serials.length > 0 && serials.length <= MAX_LABEL_LINK_SERIALS ? serials : undefined;
 }
 
-function batchPage(context: ConsoleRequest, view: BatchCreatorView, issued: string[] | number | undefined): string {
+function batchPage(deps: ConsoleDeps, context: ConsoleRequest, view: BatchCreatorView, issued: string[] | number | undefined): string {
   const t = M[context.lang];
   const w = BATCH_WORDS[context.lang];
   const detail = view.creation?.detail ?? {};
@@ -131,9 +132,10 @@ ${linksCard(context, view)}
 ${unsettled
   ? html`<section class="card"><p>${t.actionsWhilePending}</p><ul>
 <li><a href="${serialsPath(view.batchId)}">${serialsLabel(context)}</a></li>
+<li><a href="${promiseCertificatePath(view.batchId)}">${promiseCertificateLabel(context)}</a></li>
 ${recallState(view) === "none" ? html`<li><a href="${recallPath(view.batchId)}">${recallLabel(context)}</a></li>` : null}
 </ul></section>`
-  : html`${serialsSection(context, view)}${recallSection(context, view)}`}`,
+  : html`${promiseCertificateSection(deps, context, view)}${serialsSection(context, view)}${recallSection(context, view)}`}`,
   });
 }
 

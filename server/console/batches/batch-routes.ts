@@ -12,6 +12,7 @@ import { batchPageRoutes } from "./batch-page";
 import { PhotoUploads } from "./batch-photos";
 import type { ConsoleDeps } from "../context";
 import { processingRoutes } from "./processing-routes";
+import { promiseCertificateRoutes } from "./batch-promise-certificate";
 
 export function batchRoutes(deps: ConsoleDeps): Router {
   const reads = deps.batchReads;
@@ -21,6 +22,7 @@ export function batchRoutes(deps: ConsoleDeps): Router {
   router.use(harvestRoutes(deps, reads, new PhotoUploads(deps.photos)));
   router.use(batchPageRoutes(deps));
   router.use(batchActionRoutes(deps));
+  router.use(promiseCertificateRoutes(deps));
   router.use(processingRoutes(deps, reads));
   return router;
 }

@@ -30,6 +30,8 @@ export interface BatchViewSources {
   rules: ChainRules;
   /** The private values this gateway keeps, by data hash: shown only to the organisation that wrote them. */
   privateValues?: PrivateValues;
+  /** The batch's current 承诺达标合格证, shown on its page. */
+  promiseCertificate?: (batchId: string) => ProvenanceView["promiseCertificate"];
 }
 
 export interface BatchListQuery {
@@ -57,7 +59,9 @@ export class BatchViews {
 
   /** Its provenance page; undefined when the chain has no such batch yet. */
   page(batchId: string): ProvenanceView | undefined {
-    return this.pages.build(batchId);
+    const view = this.pages.build(batchId);
+    const promiseCertificate = view && this.sources.promiseCertificate?.(view.batch.batchId);
+    return promiseCertificate ? { ...view, promiseCertificate } : view;
   }
 
   forCreator(batchId: string, org: Org): BatchCreatorView | NoCreatorView {

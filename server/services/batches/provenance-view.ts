@@ -101,6 +101,8 @@ export interface ProvenanceView {
   voided: boolean;
   /** How many events of the journey break a rule of the ledger. */
   ruleBreaks: number;
+  /** The batch's current 承诺达标合格证 (services/promise-certificates.ts), where one was issued here. */
+  promiseCertificate?: { id: string; certificateNo: string; issuedOn: string; issuer: string };
 }
 
 export class ProvenanceViews {
