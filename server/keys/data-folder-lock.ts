@@ -12,7 +12,7 @@
  * process; a lock is stale when that process is gone (or the PID now names another process, or
  * the machine rebooted), and a stale lock is taken over, with a line in the log.
  */
-import { closeSync, fsyncSync, linkSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, readFileSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -74,7 +74,7 @@ const FRESH_LOCK_MS = 5_000;
 export function lockDataFolder(dataDir: string, purpose: string): DataFolderLock {
   const file = path.join(dataDir, LOCK_FILE_NAME);
   let tookOverFrom: LockHolder | undefined;
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     const holder = ownRecord(purpose);
     if (create(file, holder)) return taken(file, holder, tookOverFrom);
 
@@ -162,32 +162,44 @@ function alive(holder: LockHolder): boolean | "unknown" {
 }
 
 /**
- * Moves a stale lock aside (deleted once checked), so that the next attempt can make a fresh one
- * with O_EXCL. Two processes taking over at once: each renames whatever `file` is then to a name
- * of its own and checks that it moved the lock it judged stale; one that moved a fresh lock
- * instead puts it back (link, which refuses to replace a newer one) and tries again.
+ * Removes a stale lock, so that the next attempt can make a fresh one with O_EXCL. Only one
+ * process at a time may remove a lock (it holds `gateway.lock.takeover`, made with O_EXCL), and it
+ * removes the file only while it is still the very lock it judged stale (the same nonce): a fresh
+ * lock can only be made once the stale file is gone, so no process can remove another's fresh lock.
+ * (Moving the lock aside and putting back a fresh one it moved by mistake left a moment in which a
+ * third process could make a lock too: two holders.)
  */
 function setAside(file: string, judged: LockHolder | undefined): boolean {
-  const aside = `${file}.stale-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const mutex = `${file}.takeover`;
+  if (!takeTakeoverMutex(mutex)) return false; // another process is taking over: look again
   try {
-    renameSync(file, aside);
+    const current = readLock(file);
+    const same = judged === undefined ? current === "unreadable" : typeof current === "object" && current.nonce === judged.nonce;
+    if (!same) return false;
+    unlinkQuietly(file);
+    return true;
+  } finally {
+    unlinkQuietly(mutex);
+  }
+}
+
+/** A takeover mutex older than this was left by a process killed inside the few lines that hold it. */
+const STALE_TAKEOVER_MS = 10_000;
+
+function takeTakeoverMutex(mutex: string): boolean {
+  try {
+    closeSync(openPrivateFile(mutex, "wx"));
+    return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
-    throw error;
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
   }
-  const moved = readLock(aside);
-  const same = judged === undefined ? typeof moved !== "object" : typeof moved === "object" && moved.nonce === judged.nonce;
-  if (!same) {
-    try {
-      linkSync(aside, file);
-    } catch {
-      // a third process made a newer lock meanwhile: the next attempt meets it
-    }
-    unlinkQuietly(aside);
-    return false;
+  try {
+    if (Date.now() - statSync(mutex).mtimeMs > STALE_TAKEOVER_MS) unlinkQuietly(mutex);
+  } catch {
+    // gone meanwhile
   }
-  unlinkQuietly(aside);
-  return true;
+  sleepSync(10);
+  return false;
 }
 
 function taken(file: string, holder: LockHolder, tookOverFrom: LockHolder | undefined): DataFolderLock {
