@@ -51,5 +51,15 @@ export function roleMayRecord(role: string, kind: EventKindName): boolean {
   return (ROLES_FOR_KIND[kind] as readonly string[]).includes(role);
 }
 
+/** When an event says it happened (a plain date or a date-time), by kind: its detail's field. */
+export const OCCURRED_AT_FIELD: Partial<Record<EventKindName, string>> = {
+  harvest: "harvestedAt",
+  processing: "occurredAt",
+  shipment: "shippedAt",
+  receipt: "receivedAt",
+  sale: "soldAt",
+  recall: "recalledAt",
+};
+
 export const SubjectKind = { Batch: 0, ProductLine: 1 } as const;
 export const CertificationStatus = { None: 0, Valid: 1, Expired: 2, Revoked: 3 } as const;

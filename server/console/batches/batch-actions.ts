@@ -12,12 +12,11 @@ import { html, type SafeHtml } from "../../html/html";
 import { LABELS_PER_SHEET } from "../../html/label-sheet";
 import {
   refuseOwnKey,
-  sendNotFound,
   serviceFieldErrors,
   signsForOrg,
 } from "./batch-forms";
 import { recallState, type BatchCreatorView } from "../../services/batches/creator-view";
-import { loadBatchView } from "./batch-view";
+import { routeBatchView } from "./batch-view";
 import type { ConsoleDeps } from "../context";
 import { chinaNow, chinaTime, errorSummary, field, form, FORM_KEY_FIELD, formIdempotency, formKeyField, number, ownKeyBanner, text, zodFieldErrors, type FieldErrors } from "../forms";
 import { consoleLayout } from "../layout";
@@ -151,12 +150,7 @@ export function batchActionRoutes(deps: ConsoleDeps): Router {
   const creators = requireMember({ roles: ["producer", "processor"] });
 
   /** The batch of the route, or a 404 page (ConsoleForbidden for another organisation's). */
-  const batchOf = (req: Request, res: Response): BatchCreatorView | undefined => {
-    const context = consoleOf(res);
-    const view = loadBatchView(deps, String(req.params.batchId), context.org!);
-    if (!view) sendNotFound(res, context, req.path);
-    return view;
-  };
+  const batchOf = (req: Request, res: Response): BatchCreatorView | undefined => routeBatchView(deps, req, res);
   const actionPage = (context: ConsoleRequest, view: BatchCreatorView, title: string, section: SafeHtml) =>
     consoleLayout({
       context,

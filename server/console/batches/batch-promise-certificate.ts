@@ -16,8 +16,8 @@ import { errorSummary, field, form, number, ownKeyBanner, text, zodFieldErrors, 
 import { consoleLayout } from "../layout";
 import { messages } from "../messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "../session";
-import { refuseOwnKey, sendNotFound, serviceFieldErrors, signsForOrg, unitOptions } from "./batch-forms";
-import { loadBatchView } from "./batch-view";
+import { refuseOwnKey, serviceFieldErrors, signsForOrg, unitOptions } from "./batch-forms";
+import { routeBatchView } from "./batch-view";
 
 const M = messages({
   zh: {
@@ -97,12 +97,7 @@ ${errors.marks ? html`<p class="field-error" role="alert">${errors.marks}</p>` :
 export function promiseCertificateRoutes(deps: ConsoleDeps): Router {
   const router = express.Router();
   const creators = requireMember({ roles: ["producer", "processor"] });
-  const batchOf = (req: Request, res: Response): BatchCreatorView | undefined => {
-    const context = consoleOf(res);
-    const view = loadBatchView(deps, String(req.params.batchId), context.org!);
-    if (!view) sendNotFound(res, context, req.path);
-    return view;
-  };
+  const batchOf = (req: Request, res: Response): BatchCreatorView | undefined => routeBatchView(deps, req, res);
   const page = (context: ConsoleRequest, view: BatchCreatorView, section: SafeHtml) =>
     consoleLayout({ context, title: M[context.lang].title, path: `/console/batches/${view.batchId}`, body: html`<p><a href="/console/batches/${view.batchId}">${view.lot}</a></p>${section}` });
 

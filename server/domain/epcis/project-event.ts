@@ -8,7 +8,7 @@
  * The eventID is the caller's: the projector stamps the CBV 2.0 event hash on what this returns.
  */
 import { digitalLinkUri } from "../digital-link";
-import type { EventKindName } from "../event-kinds";
+import { OCCURRED_AT_FIELD, type EventKindName } from "../event-kinds";
 import { parseBatchId } from "../gs1";
 import { isPlainDate } from "../china-dates";
 import { BIZ_STEP_OF_PROCESSING, CBV_OF_KIND, ledgerTerm, UOM_OF_UNIT } from "./vocabulary";
@@ -109,15 +109,6 @@ export function proofOf(chain: ChainFacts): Record<string, unknown> {
   };
 }
 
-const TIME_FIELD: Record<string, string> = {
-  harvest: "harvestedAt",
-  processing: "occurredAt",
-  shipment: "shippedAt",
-  receipt: "receivedAt",
-  sale: "soldAt",
-  recall: "recalledAt",
-};
-
 /**
  * A ledger event (not a correction: see projectCorrection) as an EPCIS event without its
  * eventID. `batchId` is the batch the log names; `inputs` the other batches a processing names.
@@ -153,7 +144,7 @@ function ledgerEventAsEpcis(
   const annotation = detail.epcis as EpcisAnnotation | undefined;
   const org = detail.org as { address?: string; gln?: string; name?: string } | undefined;
   const here = locationId(chain.chainId, org);
-  const instant = String(detail[TIME_FIELD[kind]] ?? new Date(chain.blockTime * 1000).toISOString());
+  const instant = String(detail[OCCURRED_AT_FIELD[kind] ?? ""] ?? new Date(chain.blockTime * 1000).toISOString());
   const common: EpcisEvent = {
     ...eventTimeOf(instant, annotation),
     recordTime: new Date(chain.blockTime * 1000).toISOString(),

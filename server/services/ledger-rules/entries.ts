@@ -5,7 +5,7 @@
  * builds them from its index and send queue (accepted view) or from the index alone (the chain's
  * view); an independent audit builds them from the chain's logs and the public details.
  */
-import type { EventKindName } from "../../domain/event-kinds";
+import { OCCURRED_AT_FIELD, type EventKindName } from "../../domain/event-kinds";
 
 /**
  * Where an entry stands in the ledger: [0, block, log index] on chain, [1, send-queue seq, 0]
@@ -67,15 +67,7 @@ export function compareOrder(a: LedgerOrder, b: LedgerOrder): number {
   return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
 }
 
-/** When the event says it happened (a plain date or a date-time), by kind. */
-export const OCCURRED_AT_FIELD: Partial<Record<EventKindName, string>> = {
-  harvest: "harvestedAt",
-  processing: "occurredAt",
-  shipment: "shippedAt",
-  receipt: "receivedAt",
-  sale: "soldAt",
-  recall: "recalledAt",
-};
+export { OCCURRED_AT_FIELD };
 
 export function occurredAt(entry: { kind: EventKindName; detail?: Record<string, unknown> }): string | undefined {
   const field = OCCURRED_AT_FIELD[entry.kind];
