@@ -92,8 +92,12 @@ describe("relayer recovery", function () {
     const p1 = new CrashingProvider(chain.anvil.rpcUrl);
     providers.push(p1);
     const first = relayerOn(chain, db1, new Wallet(key, p1));
-    await first.tick();
-    await first.tick();
+    // Ticks until some are confirmed: a mined transaction is confirmed once its block is final,
+    // which on a busy machine can take more than the second tick.
+    await waitFor(async () => {
+      await first.tick();
+      return new OutboxRepository(db1).countByStatus().confirmed > 0;
+    }, "a first confirmation");
     expect(new OutboxRepository(db1).countByStatus().confirmed).to.be.greaterThan(0);
     p1.crash = "after-broadcast";
     void first.tick();
