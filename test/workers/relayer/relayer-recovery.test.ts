@@ -85,7 +85,9 @@ describe("relayer recovery", function () {
     chain = await TestChain.start();
     const { db: db1, file } = openTestDb(chain.dir);
     const writer = new OutboxWriter(db1, chain.domain);
-    await supplyChain(writer, chain.orgs, "c", 24, 8);
+    // Half the events now and half after the first confirmation, so the first instance still
+    // has events to broadcast when it is made to crash, however many ticks confirming took.
+    await supplyChain(writer, chain.orgs, "c", 12, 4);
     const key = (await chain.fundedWallet()).privateKey;
 
     // First instance: confirms some, then dies right after handing a transaction to the node.
@@ -99,6 +101,7 @@ describe("relayer recovery", function () {
       return new OutboxRepository(db1).countByStatus().confirmed > 0;
     }, "a first confirmation");
     expect(new OutboxRepository(db1).countByStatus().confirmed).to.be.greaterThan(0);
+    await supplyChain(writer, chain.orgs, "c2", 12, 4);
     p1.crash = "after-broadcast";
     void first.tick();
     await waitFor(() => p1.crashed, "the first crash");
