@@ -5,6 +5,7 @@
  * The events each transaction carries are settled in the outbox (outbox-repository.ts).
  */
 import type { Db } from "./database";
+import { statementCache, type Sql } from "./statement-cache";
 
 export type ChainTxStatus = "sent" | "mined" | "dropped";
 
@@ -62,19 +63,21 @@ export interface NewChainTx {
 }
 
 export class ChainTxRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql: Sql;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   /** Records a transaction about to be broadcast. A dropped one at the same nonce is replaced. */
   record(tx: NewChainTx): void {
     const existing = this.byNonce(tx.nonce);
     if (existing && existing.status !== "dropped") throw new Error(`nonce ${tx.nonce} is already in use by ${existing.hash}`);
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO chain_txs
-           (nonce, hash, hashes, event_ids, data, gas_limit, max_fee, priority_fee, sent_at, status, block_number)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', NULL)`,
-      )
-      .run(
+    this.sql(
+      `INSERT OR REPLACE INTO chain_txs
+         (nonce, hash, hashes, event_ids, data, gas_limit, max_fee, priority_fee, sent_at, status, block_number)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'sent', NULL)`,
+    ).run(
         tx.nonce,
         tx.hash,
         JSON.stringify([tx.hash]),
@@ -91,28 +94,26 @@ export class ChainTxRepository {
   replace(nonce: number, hash: string, fees: { maxFee: bigint; priorityFee: bigint }, sentAt: number): void {
     const tx = this.byNonce(nonce);
     if (!tx || tx.status !== "sent") throw new Error(`no sent transaction with nonce ${nonce}`);
-    this.db
-      .prepare(`UPDATE chain_txs SET hash = ?, hashes = ?, max_fee = ?, priority_fee = ?, sent_at = ? WHERE nonce = ?`)
+    this.sql(`UPDATE chain_txs SET hash = ?, hashes = ?, max_fee = ?, priority_fee = ?, sent_at = ? WHERE nonce = ?`)
       .run(hash, JSON.stringify([...tx.hashes, hash]), fees.maxFee.toString(), fees.priorityFee.toString(), sentAt, nonce);
   }
 
   markMined(nonce: number, hash: string, blockNumber: number): void {
-    this.db
-      .prepare(`UPDATE chain_txs SET status = 'mined', hash = ?, block_number = ? WHERE nonce = ?`)
+    this.sql(`UPDATE chain_txs SET status = 'mined', hash = ?, block_number = ? WHERE nonce = ?`)
       .run(hash, blockNumber, nonce);
   }
 
   markDropped(nonce: number): void {
-    this.db.prepare(`UPDATE chain_txs SET status = 'dropped', block_number = NULL WHERE nonce = ?`).run(nonce);
+    this.sql(`UPDATE chain_txs SET status = 'dropped', block_number = NULL WHERE nonce = ?`).run(nonce);
   }
 
   byNonce(nonce: number): ChainTx | undefined {
-    const row = this.db.prepare(`SELECT * FROM chain_txs WHERE nonce = ?`).get(nonce) as ChainTxRow | undefined;
+    const row = this.sql(`SELECT * FROM chain_txs WHERE nonce = ?`).get(nonce) as ChainTxRow | undefined;
     return row && toChainTx(row);
   }
 
   withStatus(status: ChainTxStatus): ChainTx[] {
-    return (this.db.prepare(`SELECT * FROM chain_txs WHERE status = ? ORDER BY nonce`).all(status) as ChainTxRow[]).map(
+    return (this.sql(`SELECT * FROM chain_txs WHERE status = ? ORDER BY nonce`).all(status) as ChainTxRow[]).map(
       toChainTx,
     );
   }
@@ -120,17 +121,17 @@ export class ChainTxRepository {
   /** Mined transactions at nonces ≥ `nonce`: if the chain's nonce is below them, it lost them. */
   minedFrom(nonce: number): ChainTx[] {
     return (
-      this.db.prepare(`SELECT * FROM chain_txs WHERE status = 'mined' AND nonce >= ? ORDER BY nonce`).all(nonce) as ChainTxRow[]
+      this.sql(`SELECT * FROM chain_txs WHERE status = 'mined' AND nonce >= ? ORDER BY nonce`).all(nonce) as ChainTxRow[]
     ).map(toChainTx);
   }
 
   all(): ChainTx[] {
-    return (this.db.prepare(`SELECT * FROM chain_txs ORDER BY nonce`).all() as ChainTxRow[]).map(toChainTx);
+    return (this.sql(`SELECT * FROM chain_txs ORDER BY nonce`).all() as ChainTxRow[]).map(toChainTx);
   }
 
   /** One past the highest nonce in use (sent or mined); undefined before the first transaction. */
   nextNonce(): number | undefined {
-    const row = this.db.prepare(`SELECT max(nonce) AS n FROM chain_txs WHERE status != 'dropped'`).get() as { n: number | null };
+    const row = this.sql(`SELECT max(nonce) AS n FROM chain_txs WHERE status != 'dropped'`).get() as { n: number | null };
     return row.n === null ? undefined : row.n + 1;
   }
 }

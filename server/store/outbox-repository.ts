@@ -10,6 +10,7 @@
  * transaction never overwrites what a newer one decided.
  */
 import type { Db } from "./database";
+import { statementCache, type Sql } from "./statement-cache";
 import { ZERO_HASH } from "../domain/hashes";
 import { decodeCustody, encodeCustody, type Custody } from "../domain/custody";
 
@@ -110,49 +111,54 @@ const toEvent = (row: OutboxRow): OutboxEvent => ({
 
 const now = () => new Date().toISOString();
 
-/** `AND status = 'submitted' AND tx_nonce = ?` when a write is guarded by the tx it answers. */
-const guard = (inTx: number | undefined) =>
-  inTx === undefined ? "" : ` AND status = 'submitted' AND tx_nonce = ${Number(inTx)}`;
+/**
+ * `AND status = 'submitted' AND tx_nonce = @inTx` when a write is guarded by the tx it answers
+ * (bound as a parameter: one prepared statement serves every transaction).
+ */
+const guard = (inTx: number | undefined) => (inTx === undefined ? "" : ` AND status = 'submitted' AND tx_nonce = @inTx`);
+const guardParameter = (inTx: number | undefined) => (inTx === undefined ? {} : { inTx });
 
 export class OutboxRepository {
-  constructor(private readonly db: Db) {}
+  private readonly sql: Sql;
+
+  constructor(private readonly db: Db) {
+    this.sql = statementCache(db);
+  }
 
   insert(event: NewOutboxEvent): void {
     const at = now();
-    this.db
-      .prepare(
-        `INSERT INTO outbox (id, batch_id, kind, org_id, signer, prev_head, head, data_hash, detail, inputs, counterparty, link,
-                             custody, r, s, v, status, created_at, updated_at)
-         VALUES (@id, @batchId, @kind, @orgId, @signer, @prevHead, @head, @dataHash, @detail, @inputs, @counterparty, @link,
-                 @custody, @r, @s, @v, 'pending', @at, @at)`,
-      )
-      .run({ ...event, inputs: JSON.stringify(event.inputs), custody: encodeCustody(event.custody), at });
+    this.sql(
+      `INSERT INTO outbox (id, batch_id, kind, org_id, signer, prev_head, head, data_hash, detail, inputs, counterparty, link,
+                           custody, r, s, v, status, created_at, updated_at)
+       VALUES (@id, @batchId, @kind, @orgId, @signer, @prevHead, @head, @dataHash, @detail, @inputs, @counterparty, @link,
+               @custody, @r, @s, @v, 'pending', @at, @at)`,
+    ).run({ ...event, inputs: JSON.stringify(event.inputs), custody: encodeCustody(event.custody), at });
     // What each processing event takes from: the ledger's rules look its draws up by input.
     for (const input of new Set(event.inputs.map((id) => id.toLowerCase()))) {
-      this.db.prepare(`INSERT INTO outbox_inputs (input_batch_id, seq) VALUES (?, last_insert_rowid())`).run(input);
+      this.sql(`INSERT INTO outbox_inputs (input_batch_id, seq) VALUES (?, last_insert_rowid())`).run(input);
     }
   }
 
   byId(id: string): OutboxEvent | undefined {
-    const row = this.db.prepare(`SELECT * FROM outbox WHERE id = ?`).get(id) as OutboxRow | undefined;
+    const row = this.sql(`SELECT * FROM outbox WHERE id = ?`).get(id) as OutboxRow | undefined;
     return row && toEvent(row);
   }
 
   /** Pending events, oldest first: the order they must reach the chain in. */
   pending(limit: number): OutboxEvent[] {
-    return (this.db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?`).all(limit) as OutboxRow[]).map(
+    return (this.sql(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?`).all(limit) as OutboxRow[]).map(
       toEvent,
     );
   }
 
   /** Every event of a batch, oldest first. */
   ofBatch(batchId: string): OutboxEvent[] {
-    return (this.db.prepare(`SELECT * FROM outbox WHERE batch_id = ? ORDER BY seq`).all(batchId) as OutboxRow[]).map(toEvent);
+    return (this.sql(`SELECT * FROM outbox WHERE batch_id = ? ORDER BY seq`).all(batchId) as OutboxRow[]).map(toEvent);
   }
 
   countByStatus(): Record<OutboxStatus, number> {
     const counts: Record<OutboxStatus, number> = { pending: 0, submitted: 0, confirmed: 0, failed: 0 };
-    for (const row of this.db.prepare(`SELECT status, count(*) AS n FROM outbox GROUP BY status`).all() as {
+    for (const row of this.sql(`SELECT status, count(*) AS n FROM outbox GROUP BY status`).all() as {
       status: OutboxStatus;
       n: number;
     }[]) {
@@ -166,8 +172,7 @@ export class OutboxRepository {
    * event that has not failed. The API signs a new event over it while earlier ones are in flight.
    */
   latestHead(batchId: string): string | undefined {
-    const row = this.db
-      .prepare(`SELECT head FROM outbox WHERE batch_id = ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
+    const row = this.sql(`SELECT head FROM outbox WHERE batch_id = ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
       .get(batchId) as { head: string } | undefined;
     return row?.head;
   }
@@ -175,32 +180,28 @@ export class OutboxRepository {
   /** Whether the event that creates the batch is accepted and still on its way to the chain. */
   creationInFlight(batchId: string): boolean {
     return (
-      this.db
-        .prepare(`SELECT 1 FROM outbox WHERE batch_id = ? AND prev_head = ? AND status IN ('pending', 'submitted') LIMIT 1`)
+      this.sql(`SELECT 1 FROM outbox WHERE batch_id = ? AND prev_head = ? AND status IN ('pending', 'submitted') LIMIT 1`)
         .get(batchId, ZERO_HASH) !== undefined
     );
   }
 
   /** The batch's latest event that has not failed: what a new event extends (its head, link and custody). */
   latest(batchId: string): OutboxEvent | undefined {
-    const row = this.db
-      .prepare(`SELECT * FROM outbox WHERE batch_id = ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
+    const row = this.sql(`SELECT * FROM outbox WHERE batch_id = ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
       .get(batchId) as OutboxRow | undefined;
     return row && toEvent(row);
   }
 
   /** The batch's latest event before `seq` that has not failed: the one an event at `seq` must extend. */
   predecessor(batchId: string, seq: number): OutboxEvent | undefined {
-    const row = this.db
-      .prepare(`SELECT * FROM outbox WHERE batch_id = ? AND seq < ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
+    const row = this.sql(`SELECT * FROM outbox WHERE batch_id = ? AND seq < ? AND status != 'failed' ORDER BY seq DESC LIMIT 1`)
       .get(batchId, seq) as OutboxRow | undefined;
     return row && toEvent(row);
   }
 
   /** The failed event of the batch before `seq` whose head is `head`, if any. */
   failedWithHead(batchId: string, seq: number, head: string): OutboxEvent | undefined {
-    const row = this.db
-      .prepare(`SELECT * FROM outbox WHERE batch_id = ? AND seq < ? AND status = 'failed' AND lower(head) = lower(?) LIMIT 1`)
+    const row = this.sql(`SELECT * FROM outbox WHERE batch_id = ? AND seq < ? AND status = 'failed' AND lower(head) = lower(?) LIMIT 1`)
       .get(batchId, seq, head) as OutboxRow | undefined;
     return row && toEvent(row);
   }
@@ -208,17 +209,15 @@ export class OutboxRepository {
   /** Whether an earlier event of the batch is still on its way (pending, or submitted and not mined yet). */
   hasEarlierUnsettled(batchId: string, seq: number): boolean {
     return (
-      this.db
-        .prepare(
-          `SELECT 1 FROM outbox WHERE batch_id = ? AND seq < ?
-             AND (status = 'pending' OR (status = 'submitted' AND block_number IS NULL)) LIMIT 1`,
-        )
-        .get(batchId, seq) !== undefined
+      this.sql(
+        `SELECT 1 FROM outbox WHERE batch_id = ? AND seq < ?
+           AND (status = 'pending' OR (status = 'submitted' AND block_number IS NULL)) LIMIT 1`,
+      ).get(batchId, seq) !== undefined
     );
   }
 
   markSubmitted(ids: readonly string[], nonce: number, txHash: string): void {
-    const statement = this.db.prepare(
+    const statement = this.sql(
       `UPDATE outbox SET status = 'submitted', tx_nonce = ?, tx_hash = ?, block_number = NULL, error = NULL, updated_at = ?
        WHERE id = ? AND status = 'pending'`,
     );
@@ -230,8 +229,7 @@ export class OutboxRepository {
 
   /** A fee bump re-signed the transaction: its events now point at the new hash. */
   retarget(nonce: number, txHash: string): void {
-    this.db
-      .prepare(`UPDATE outbox SET tx_hash = ?, updated_at = ? WHERE tx_nonce = ? AND status = 'submitted'`)
+    this.sql(`UPDATE outbox SET tx_hash = ?, updated_at = ? WHERE tx_nonce = ? AND status = 'submitted'`)
       .run(txHash, now(), nonce);
   }
 
@@ -250,60 +248,54 @@ export class OutboxRepository {
     const setNonce = options.txNonce === undefined ? "" : ", tx_nonce = @txNonce";
     const final = blockNumber <= (options.finalBlock ?? Number.MAX_SAFE_INTEGER);
     const changed =
-      this.db
-        .prepare(
-          `UPDATE outbox SET status = @status, tx_hash = @txHash, block_number = @blockNumber, error = NULL, solo = 0,
-                             updated_at = @at${setNonce}
-           WHERE id = @id${guard(options.inTx)}`,
-        )
-        .run({
+      this.sql(
+        `UPDATE outbox SET status = @status, tx_hash = @txHash, block_number = @blockNumber, error = NULL, solo = 0,
+                           updated_at = @at${setNonce}
+         WHERE id = @id${guard(options.inTx)}`,
+      ).run({
           id,
           status: final ? "confirmed" : "submitted",
           txHash,
           blockNumber,
           at: now(),
           ...(options.txNonce === undefined ? {} : { txNonce: options.txNonce }),
+          ...guardParameter(options.inTx),
         }).changes === 1;
     return changed && final;
   }
 
   /** The transactions (hash, block) of events mined in blocks up to `finalBlock` and not confirmed yet. */
   minedUpTo(finalBlock: number): { txHash: string; blockNumber: number }[] {
-    return this.db
-      .prepare(
-        `SELECT DISTINCT tx_hash AS txHash, block_number AS blockNumber FROM outbox
-           WHERE status = 'submitted' AND block_number IS NOT NULL AND block_number <= ? ORDER BY block_number`,
-      )
-      .all(finalBlock) as { txHash: string; blockNumber: number }[];
+    return this.sql(
+      `SELECT DISTINCT tx_hash AS txHash, block_number AS blockNumber FROM outbox
+         WHERE status = 'submitted' AND block_number IS NOT NULL AND block_number <= ? ORDER BY block_number`,
+    ).all(finalBlock) as { txHash: string; blockNumber: number }[];
   }
 
   /** The events `txHash` recorded in `blockNumber`, mined and waiting for that block to be final: confirmed. */
   confirmMined(txHash: string, blockNumber: number): number {
-    return this.db
-      .prepare(
-        `UPDATE outbox SET status = 'confirmed', updated_at = ?
-           WHERE tx_hash = ? AND block_number = ? AND status = 'submitted'`,
-      )
-      .run(now(), txHash, blockNumber).changes;
+    return this.sql(
+      `UPDATE outbox SET status = 'confirmed', updated_at = ?
+         WHERE tx_hash = ? AND block_number = ? AND status = 'submitted'`,
+    ).run(now(), txHash, blockNumber).changes;
   }
 
   markFailed(id: string, reason: string, options: { inTx?: number } = {}): boolean {
     return (
-      this.db
-        .prepare(`UPDATE outbox SET status = 'failed', error = ?, updated_at = ? WHERE id = ?${guard(options.inTx)}`)
-        .run(reason, now(), id).changes === 1
+      this.sql(`UPDATE outbox SET status = 'failed', error = @reason, updated_at = @at WHERE id = @id${guard(options.inTx)}`)
+        .run({ reason, at: now(), id, ...guardParameter(options.inTx) }).changes === 1
     );
   }
 
   /** Back to pending (and off any transaction); `solo` sends each alone next time. */
   requeue(ids: readonly string[], options: { inTx?: number; solo?: boolean } = {}): number {
-    const statement = this.db.prepare(
+    const statement = this.sql(
       `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL,
                          solo = CASE WHEN @solo THEN 1 ELSE solo END, updated_at = @at
        WHERE id = @id AND status IN ('submitted', 'confirmed')${guard(options.inTx)}`,
     );
     let changed = 0;
-    for (const id of ids) changed += statement.run({ id, solo: options.solo ? 1 : 0, at: now() }).changes;
+    for (const id of ids) changed += statement.run({ id, solo: options.solo ? 1 : 0, at: now(), ...guardParameter(options.inTx) }).changes;
     return changed;
   }
 
@@ -313,35 +305,30 @@ export class OutboxRepository {
    */
   requeueTx(nonce: number, options: { includeConfirmed?: boolean } = {}): number {
     const statuses = options.includeConfirmed ? `('submitted', 'confirmed')` : `('submitted')`;
-    return this.db
-      .prepare(
-        `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL, updated_at = ?
-         WHERE tx_nonce = ? AND status IN ${statuses}`,
-      )
-      .run(now(), nonce).changes;
+    return this.sql(
+      `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL, updated_at = ?
+       WHERE tx_nonce = ? AND status IN ${statuses}`,
+    ).run(now(), nonce).changes;
   }
 
   /** The events confirmed by this transaction, or mined in it, back to pending (its block was lost). */
   requeueConfirmedBy(txHash: string): number {
-    return this.db
-      .prepare(
-        `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL, updated_at = ?
-         WHERE tx_hash = ? AND (status = 'confirmed' OR (status = 'submitted' AND block_number IS NOT NULL))`,
-      )
-      .run(now(), txHash).changes;
+    return this.sql(
+      `UPDATE outbox SET status = 'pending', tx_nonce = NULL, tx_hash = NULL, block_number = NULL, error = NULL, updated_at = ?
+       WHERE tx_hash = ? AND (status = 'confirmed' OR (status = 'submitted' AND block_number IS NOT NULL))`,
+    ).run(now(), txHash).changes;
   }
 
   /**
    * The transactions (nonce, hash) that confirmed (or mined) events at nonces ≥ `nonce`: a chain
-   * that is behind lost them.
+   * that is behind lost them. Asked every relayer tick: `+status` keeps SQLite on the nonce
+   * index (a few recent rows) rather than the status index (every confirmed event ever).
    */
   confirmedTxsFrom(nonce: number): { nonce: number; txHash: string }[] {
-    return this.db
-      .prepare(
-        `SELECT DISTINCT tx_nonce AS nonce, tx_hash AS txHash FROM outbox
-           WHERE tx_nonce >= ? AND (status = 'confirmed' OR (status = 'submitted' AND block_number IS NOT NULL)) ORDER BY tx_nonce`,
-      )
-      .all(nonce) as { nonce: number; txHash: string }[];
+    return this.sql(
+      `SELECT DISTINCT tx_nonce AS nonce, tx_hash AS txHash FROM outbox
+         WHERE tx_nonce >= ? AND (+status = 'confirmed' OR (+status = 'submitted' AND block_number IS NOT NULL)) ORDER BY tx_nonce`,
+    ).all(nonce) as { nonce: number; txHash: string }[];
   }
 
   /**
@@ -350,13 +337,11 @@ export class OutboxRepository {
    */
   resign(id: string, signed: { prevHead: string; head: string; link: string; custody: Custody; r: string; s: string; v: number }): boolean {
     return (
-      this.db
-        .prepare(
-          `UPDATE outbox SET prev_head = @prevHead, head = @head, link = @link, custody = @custody, r = @r, s = @s, v = @v,
-                             updated_at = @at
-           WHERE id = @id AND status = 'pending'`,
-        )
-        .run({ id, ...signed, custody: encodeCustody(signed.custody), at: now() }).changes === 1
+      this.sql(
+        `UPDATE outbox SET prev_head = @prevHead, head = @head, link = @link, custody = @custody, r = @r, s = @s, v = @v,
+                           updated_at = @at
+         WHERE id = @id AND status = 'pending'`,
+      ).run({ id, ...signed, custody: encodeCustody(signed.custody), at: now() }).changes === 1
     );
   }
 }
