@@ -59,6 +59,29 @@ export class DetailFeedReads {
     ).all({ block, logIndex, limit }) as FeedItem[];
   }
 
+  /** How many hashes after `after` (exclusive) lack a detail here. */
+  missingCount(after?: ChainPosition): number {
+    const { block, logIndex } = after ?? { block: -1, logIndex: -1 };
+    return (
+      this.sql(
+        `SELECT count(*) AS n FROM (${ON_CHAIN}) c
+         WHERE NOT EXISTS (SELECT 1 FROM event_details d WHERE d.data_hash = c.dataHash)
+           AND (c.block > @block OR (c.block = @block AND c.logIndex > @logIndex))`,
+      ).get({ block, logIndex }) as { n: number }
+    ).n;
+  }
+
+  /** The last position the chain holds a hash at, if any. */
+  lastPosition(): ChainPosition | undefined {
+    return this.sql(
+      `SELECT block, logIndex FROM (
+         SELECT * FROM (SELECT block_number AS block, log_index AS logIndex FROM idx_events ORDER BY block_number DESC, log_index DESC LIMIT 1)
+         UNION ALL
+         SELECT * FROM (SELECT block_number, log_index FROM idx_certifications ORDER BY block_number DESC, log_index DESC LIMIT 1))
+       ORDER BY block DESC, logIndex DESC LIMIT 1`,
+    ).get() as ChainPosition | undefined;
+  }
+
   /** How many hashes the chain holds, and how many of them lack a detail here. */
   counts(): { onChain: number; missing: number } {
     return this.sql(

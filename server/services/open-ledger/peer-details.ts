@@ -6,7 +6,7 @@
  * tampered detail is refused and another's honest copy taken. Used by a read gateway's detail
  * sync and by `npm run reindex` with PEER_URLS.
  */
-import type { DetailFeedReads, FeedItem } from "../../store/detail-feed-reads";
+import type { ChainPosition, DetailFeedReads, FeedItem } from "../../store/detail-feed-reads";
 import { formatCursor } from "../../store/detail-feed-reads";
 import type { DetailIntake, IntakeReport } from "./detail-intake";
 import { emptyReport } from "./detail-intake";
@@ -28,11 +28,23 @@ export interface PeerDetailsOptions {
 
 /** A hash no peer had: not asked again for this long (ms). */
 const MISSING_BACKOFF_MS = 30_000;
+/**
+ * How long the known-complete prefix of the chain is trusted before the whole chain is looked
+ * over again (ms): the index stops at final blocks, but one rolled back (blocks a chain lost)
+ * and indexed again could hold new hashes there.
+ */
+const FULL_RESCAN_MS = 10 * 60_000;
 
 export class PeerDetails {
   /** Hashes no peer served, and when they may be asked for again. */
   private readonly backoff = new Map<string, number>();
   private readonly peers: string[];
+  /**
+   * Every hash at or before this position has its detail here: the search for missing ones
+   * starts after it, so a pass costs what is new, not the whole chain.
+   */
+  private completeThrough?: ChainPosition;
+  private completeSince = 0;
 
   constructor(private readonly options: PeerDetailsOptions) {
     this.peers = options.peers.map((peer) => peer.replace(/\/+$/, ""));
@@ -61,15 +73,17 @@ export class PeerDetails {
       more = pages === maxPages - 1;
     }
     await this.fillPhotos(report);
-    return { ...report, stillMissing: feed.counts().missing, more };
+    this.advanceCompletePrefix();
+    return { ...report, stillMissing: feed.missingCount(this.completeThrough), more };
   }
 
   /** Missing details not in back-off, in chain order. */
   private missingNow(limit: number): FeedItem[] {
     const now = Date.now();
     for (const [hash, until] of this.backoff) if (until <= now) this.backoff.delete(hash);
+    this.advanceCompletePrefix();
     const found: FeedItem[] = [];
-    let after: FeedItem | undefined;
+    let after: ChainPosition | undefined = this.completeThrough;
     while (found.length < limit) {
       const page = this.options.feed.missing(limit, after);
       if (page.length === 0) break;
@@ -77,6 +91,21 @@ export class PeerDetails {
       after = page[page.length - 1];
     }
     return found.slice(0, limit);
+  }
+
+  /**
+   * Moves the complete prefix up to just before the first hash still missing (or to the chain's
+   * last hash when none is). The search and the last position are read in one synchronous step,
+   * so nothing indexed in between can be skipped.
+   */
+  private advanceCompletePrefix(): void {
+    const { feed } = this.options;
+    if (Date.now() - this.completeSince > FULL_RESCAN_MS) {
+      this.completeThrough = undefined;
+      this.completeSince = Date.now();
+    }
+    const [first] = feed.missing(1, this.completeThrough);
+    this.completeThrough = first ? { block: first.block, logIndex: first.logIndex - 1 } : (feed.lastPosition() ?? this.completeThrough);
   }
 
   /** A page of a peer's feed from `first` on: each item through the intake. */
