@@ -89,6 +89,8 @@ import { CertificationReads } from "./store/certification-reads";
 import { OrgEventReads } from "./store/org-event-reads";
 import { SalesReads } from "./store/sales-reads";
 import { PurchaseGroups } from "./services/purchase-groups";
+import { SalesSummary } from "./store/sales-summary";
+import { createSalesSummaries } from "./workers/sales-summaries";
 import { ProgrammeCountyService } from "./services/programme-counties";
 import { consoleRoutes } from "./console/console-routes";
 import type { ConsoleDeps } from "./console/context";
@@ -361,6 +363,9 @@ export function createGateway(options: GatewayOptions) {
   const epcisEvents = new EpcisEventStore(db);
   const epcisProjector = new EpcisProjector(epcisEvents, { publicBaseUrl: options.publicBaseUrl, chainId: deployment.chainId, contract: deployment.address });
   const epcisProjection = createEpcisProjection({ catchUp: (limit) => epcisProjector.catchUp(limit), log: log("epcis") });
+  // The programme's purchase figures, summed as sales are indexed.
+  const salesSummary = new SalesSummary(db);
+  const salesSummaries = createSalesSummaries({ catchUp: (limit) => salesSummary.catchUp(limit), log: log("sales summaries") });
   const epcisCapture = new EpcisCaptureService({
     events,
     captures: new EpcisCaptureRepository(db),
@@ -626,6 +631,7 @@ export function createGateway(options: GatewayOptions) {
       running = true;
       indexer.start(options.indexer.intervalMs);
       epcisProjection.start(options.indexer.intervalMs);
+      salesSummaries.start(options.indexer.intervalMs);
       detailSync?.start(options.detailSyncIntervalMs ?? 2_000);
       if (options.readOnly) return; // nothing to send: a read gateway takes no writes
       relayer.start(options.relayer.intervalMs);
@@ -635,7 +641,7 @@ export function createGateway(options: GatewayOptions) {
     },
     async stop() {
       running = false;
-      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), epcisProjection.stop(), importRunner.stop(), detailSync?.stop(), epcisWebhooks?.stop()]);
+      await Promise.all([relayer.stop(), certificationSender.stop(), indexer.stop(), epcisProjection.stop(), salesSummaries.stop(), importRunner.stop(), detailSync?.stop(), epcisWebhooks?.stop()]);
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
- * The programme's grouped sales for a period (SalesReads.groups), the one costly query of its
- * view. The page and its CSV export ask for the same period one after the other, so the last
- * few answers are kept while nothing is written (the data version is unchanged).
+ * The programme's grouped sales for a period (SalesReads.groups: from the kept summaries, after
+ * summing what was indexed since). The page and its CSV export ask for the same period one after
+ * the other, so the last few answers are kept while nothing is written (the data version is
+ * unchanged).
  */
 import type { SalesGroup, SalesReads } from "../store/sales-reads";
 

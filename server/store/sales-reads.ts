@@ -1,7 +1,9 @@
 /**
- * Purchases for the programme office: the ledger's sale events summed in SQL by month, origin
- * county, product, channel and unit. One query reads the sales from two narrow indexes and
- * returns only the sums, never the events themselves.
+ * Purchases for the programme office: the ledger's sale events summed by month, origin county,
+ * product, channel and unit. groups() answers from the summaries kept as sales are indexed
+ * (sales-summary.ts), brought up to date first; groupsByFullScan() sums every sale in one
+ * query, from two narrow indexes: the reference the summaries must equal (tests, benchmark).
+ * How a sale counts, in both:
  *
  * - Only sales confirmed on chain count: a sale is an indexed event (idx_events, kind sale).
  *   Its detail (amount, channel, time) is the outbox event with the same batch, previous head
@@ -21,9 +23,10 @@
  * - A sale that a correction on chain declared void is not counted; one it superseded counts
  *   with the corrected facts (the latest correction of it decides).
  */
-import { ZERO_HASH } from "../domain/hashes";
 import { EventKind } from "../domain/event-kinds";
 import type { Db } from "./database";
+import { SalesSummary, type SummaryGroupRow } from "./sales-summary";
+import { originOf, SALE_FACTS, SALE_OUTBOX_JOIN } from "./sales-summary-sql";
 import { statementCache, type Sql } from "./statement-cache";
 
 /** Months as "YYYY-MM", both ends included; an absent end is open. */
@@ -49,30 +52,6 @@ export interface SalesGroup {
   amountFen: number;
 }
 
-/**
- * The facts of a sale's detail. These expressions are exactly those of the partial index
- * outbox_sale_facts (as the eighth migration in schema.ts last made it), so SQLite reads them
- * from the index instead of parsing each sale's JSON: change both together.
- */
-const SOLD_MONTH = `strftime('%Y-%m', o.detail ->> '$.soldAt', '+8 hours')`;
-const CHANNEL = `o.detail ->> '$.channel'`;
-const UNIT = `o.detail ->> '$.quantity.unit'`;
-const QUANTITY = `o.detail ->> '$.quantity.amount'`;
-/** A private amount, looked up by data hash and field in private_fields' primary key. */
-const privateAmount = (dataHash: string, path: string) =>
-  `(SELECT CAST(p.value_json AS REAL) FROM private_fields p WHERE p.data_hash = ${dataHash} AND p.path = '${path}')`;
-const AMOUNT = privateAmount("o.data_hash", "amountCny");
-
-/** The walk back through lineage gives up after this many steps (a pack of a pack of ...). */
-const MAX_LINEAGE_DEPTH = 32;
-
-/** The outbox event that created a batch (prev_head zero), as the index recorded it (c). */
-const creationOf = (alias: string) =>
-  `${alias}.batch_id = c.batch_id AND ${alias}.prev_head = '${ZERO_HASH}' AND ${alias}.data_hash = c.data_hash`;
-
-/** A superseded sale's fact: the correction's replacement's, else the sale's own. */
-const corrected = (own: string, path: string) => `coalesce(c.replacement ->> '${path}', ${own})`;
-
 const GROUPS_SQL = `
 WITH RECURSIVE
   -- The latest correction on chain of each corrected event (corrections are few).
@@ -86,47 +65,15 @@ WITH RECURSIVE
     GROUP BY k.batch_id, k.detail ->> '$.corrects'
   ),
   sale AS (
-    SELECT e.batch_id,
-           coalesce(strftime('%Y-%m', c.replacement ->> '$.soldAt', '+8 hours'), ${SOLD_MONTH},
-                    strftime('%Y-%m', e.timestamp, 'unixepoch', '+8 hours')) AS month,
-           ${corrected(CHANNEL, "$.channel")} AS channel,
-           ${corrected(UNIT, "$.quantity.unit")} AS unit,
-           ${corrected(QUANTITY, "$.quantity.amount")} AS quantity,
-           CAST(round(CASE WHEN c.data_hash IS NULL THEN ${AMOUNT}
-                           ELSE coalesce(${privateAmount("c.data_hash", "replacement.amountCny")}, ${AMOUNT}) END * 100) AS INTEGER) AS amount_fen
+    SELECT e.batch_id,${SALE_FACTS}
     FROM idx_events e
-    JOIN outbox o ON o.kind = ${EventKind.Sale}
-                 AND o.batch_id = e.batch_id AND o.prev_head = e.prev_head AND o.data_hash = e.data_hash
+    ${SALE_OUTBOX_JOIN}
     LEFT JOIN correction c ON c.batch_id = e.batch_id AND c.corrects = e.data_hash
     WHERE e.kind = ${EventKind.Sale} AND coalesce(c.declaration, '') != 'void'
   ),
   in_period AS MATERIALIZED (
     SELECT * FROM sale WHERE month BETWEEN @fromMonth AND @toMonth
-  ),
-  -- Each sold batch walked back to its harvest: (sold batch, batch reached, product name seen).
-  walk (sold_batch, batch_id, product, depth) AS (
-    SELECT DISTINCT batch_id, batch_id, NULL, 0 FROM in_period
-    UNION ALL
-    SELECT w.sold_batch,
-           (SELECT l.input_batch_id FROM idx_lineage l WHERE l.batch_id = w.batch_id
-            ORDER BY l.block_number, l.log_index LIMIT 1),
-           coalesce(w.product, o.detail ->> '$.output.product.name'),
-           w.depth + 1
-    FROM walk w
-    JOIN idx_events c ON c.batch_id = w.batch_id AND c.position = 0 AND c.kind != ${EventKind.Harvest}
-    LEFT JOIN outbox o ON ${creationOf("o")}
-    WHERE w.depth < ${MAX_LINEAGE_DEPTH}
-  ),
-  origin AS (
-    SELECT w.sold_batch,
-           h.detail ->> '$.origin.countyCode' AS county_code,
-           h.detail ->> '$.origin.county' AS county_name,
-           coalesce(w.product, h.detail ->> '$.product.name') AS product
-    -- CROSS JOIN keeps this order: each harvest is looked up by its batch, never scanned for.
-    FROM walk w
-    CROSS JOIN idx_events c ON c.batch_id = w.batch_id AND c.position = 0 AND c.kind = ${EventKind.Harvest}
-    CROSS JOIN outbox h ON ${creationOf("h")}
-  )
+  ),${originOf("in_period")}
 SELECT s.month, g.county_code, min(g.county_name) AS county_name, g.product, s.channel, s.unit,
        p.code IS NOT NULL AS programme_county,
        count(*) AS sales, total(s.quantity) AS quantity, sum(s.amount_fen) AS amount_fen
@@ -136,44 +83,31 @@ LEFT JOIN programme_counties p ON p.code = g.county_code
 GROUP BY s.month, g.county_code, g.product, s.channel, s.unit
 ORDER BY s.month, g.county_code, g.product, s.channel, s.unit`;
 
-interface GroupRow {
-  month: string;
-  county_code: string | null;
-  county_name: string | null;
-  product: string | null;
-  channel: string;
-  unit: string;
-  programme_county: number;
-  sales: number;
-  quantity: number;
-  amount_fen: number;
-}
-
 export class SalesReads {
   private readonly sql: Sql;
+  private readonly summary: SalesSummary;
 
   constructor(private readonly db: Db) {
     this.sql = statementCache(db);
+    this.summary = new SalesSummary(db);
   }
 
-  /** Confirmed sales in the period, grouped; ordered by month, county, product, channel, unit. */
+  /**
+   * Confirmed sales in the period, grouped; ordered by month, county, product, channel, unit.
+   * From the summaries, after summarising what was indexed since (the worker keeps that short).
+   */
   groups(period: SalesPeriod = {}): SalesGroup[] {
-    const rows = this.sql(GROUPS_SQL).all(this.parameters(period)) as GroupRow[];
-    return rows.map((row) => ({
-      month: row.month,
-      countyCode: row.county_code,
-      countyName: row.county_name,
-      programmeCounty: row.programme_county === 1,
-      product: row.product,
-      channel: row.channel,
-      unit: row.unit,
-      sales: row.sales,
-      quantity: row.quantity,
-      amountFen: row.amount_fen,
-    }));
+    this.summary.catchUpAll();
+    const { fromMonth, toMonth } = this.parameters(period);
+    return this.summary.groups(fromMonth, toMonth).map(salesGroup);
   }
 
-  /** SQLite's plan for the figures (EXPLAIN QUERY PLAN), one step a line: to check the indexes are used. */
+  /** The same by summing every sale: the reference for the summaries (tests and the benchmark only). */
+  groupsByFullScan(period: SalesPeriod = {}): SalesGroup[] {
+    return (this.sql(GROUPS_SQL).all(this.parameters(period)) as SummaryGroupRow[]).map(salesGroup);
+  }
+
+  /** SQLite's plan for the full scan (EXPLAIN QUERY PLAN), one step a line: to check the indexes are used. */
   plan(): string[] {
     return (this.db.prepare(`EXPLAIN QUERY PLAN ${GROUPS_SQL}`).all(this.parameters({})) as { detail: string }[]).map((step) => step.detail);
   }
@@ -181,4 +115,19 @@ export class SalesReads {
   private parameters(period: SalesPeriod) {
     return { fromMonth: period.fromMonth ?? "0000-00", toMonth: period.toMonth ?? "9999-99" };
   }
+}
+
+function salesGroup(row: SummaryGroupRow): SalesGroup {
+  return {
+    month: row.month,
+    countyCode: row.county_code,
+    countyName: row.county_name,
+    programmeCounty: row.programme_county === 1,
+    product: row.product,
+    channel: row.channel,
+    unit: row.unit,
+    sales: row.sales,
+    quantity: row.quantity,
+    amountFen: row.amount_fen,
+  };
 }

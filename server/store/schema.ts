@@ -18,8 +18,9 @@
  * ninth, the signals of distinct clients, networks and days that scanned each unit; the tenth,
  * the console login's failure counts and known places instead of the members' lock; the
  * eleventh, the roles the chain granted and revoked; the twelfth, each event's counterparty,
- * link and custody after it, now that the chain decides who may extend a batch. The last keeps
- * the 承诺达标合格证 issued and collected, and each organisation's contact details.
+ * link and custody after it, now that the chain decides who may extend a batch. The sixteenth keeps
+ * the 承诺达标合格证 issued and collected, and each organisation's contact details; the last, the
+ * programme's purchase figures summed as sales are indexed.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -611,5 +612,65 @@ export const MIGRATIONS: readonly string[] = [
   -- An organisation's contact details (JSON {phone, address}), set by it or the admin: what its
   -- certificates print as the promising party's 联系方式.
   ALTER TABLE orgs ADD COLUMN contact TEXT;
+  `,
+  `
+  -- The programme's purchase figures, kept up to date as sales are indexed (server/store/
+  -- sales-summary.ts) instead of summed from every sale at each read. Part of the index: emptied
+  -- with it, filled again from idx_events (an existing database fills it from cursor 0).
+  -- Each indexed sale's facts as counted (void: a correction declared it void; correction_block:
+  -- the block of the correction that decided them), by the sale's place in the chain.
+  CREATE TABLE idx_sales_facts (
+    block_number     INTEGER NOT NULL,
+    log_index        INTEGER NOT NULL,
+    batch_id         TEXT NOT NULL,
+    month            TEXT NOT NULL,
+    county_code      TEXT,
+    county_name      TEXT,
+    product          TEXT,
+    channel          TEXT,
+    unit             TEXT,
+    quantity         REAL,
+    amount_fen       INTEGER,
+    void             INTEGER NOT NULL,
+    correction_block INTEGER,
+    PRIMARY KEY (block_number, log_index)
+  ) WITHOUT ROWID;
+  CREATE INDEX idx_sales_facts_by_correction ON idx_sales_facts(correction_block) WHERE correction_block IS NOT NULL;
+  -- The counted (not void) sales summed by month, county, product, channel and unit. group_key
+  -- is json_array of those six (the county's name too), which tells NULL from '' where a
+  -- UNIQUE column would not. amounts: how many of the sales had an amount (none: no sum).
+  CREATE TABLE idx_sales_groups (
+    group_key   TEXT PRIMARY KEY,
+    month       TEXT NOT NULL,
+    county_code TEXT,
+    county_name TEXT,
+    product     TEXT,
+    channel     TEXT,
+    unit        TEXT,
+    sales       INTEGER NOT NULL,
+    quantity    REAL NOT NULL,
+    amount_fen  INTEGER NOT NULL,
+    amounts     INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX idx_sales_groups_by_month ON idx_sales_groups(month);
+  -- The last indexed event summarised (chain order), and the lowest block the index was
+  -- rewound to since (a reorg: the facts above it, or decided by a correction above it, are redone).
+  CREATE TABLE idx_sales_cursor (
+    id           INTEGER PRIMARY KEY CHECK (id = 1),
+    block_number INTEGER NOT NULL,
+    log_index    INTEGER NOT NULL,
+    rewound_to   INTEGER
+  );
+  -- The index's own code empties it (IndexCursor.clear) or moves it back (IndexRepository.rewindTo)
+  -- through idx_cursor, in its transaction: these follow in the same one.
+  CREATE TRIGGER idx_sales_cleared AFTER DELETE ON idx_cursor BEGIN
+    DELETE FROM idx_sales_facts;
+    DELETE FROM idx_sales_groups;
+    DELETE FROM idx_sales_cursor;
+  END;
+  CREATE TRIGGER idx_sales_rewound AFTER UPDATE OF block_number ON idx_cursor
+  WHEN NEW.block_number < OLD.block_number BEGIN
+    UPDATE idx_sales_cursor SET rewound_to = min(coalesce(rewound_to, NEW.block_number), NEW.block_number);
+  END;
   `,
 ];
