@@ -13,9 +13,23 @@
  * carrier to the counter, receipt, sale. The other events are filled in
  * straight through the contract (see bench-pages-fill.ts).
  *
+ * The gateway keeps a rendered page until something it depends on changes (server/web/
+ * page-cache.ts), so a run without writes mostly measures kept pages; each run also prints the
+ * time of one render against the grown index (the batch's unit page, which is never kept).
+ *
+ * Mixed load: after the large run, other batches are written through the HTTP API at
+ * BENCH_WRITE_RATE events/s (shipments and receipts on BENCH_WRITE_BATCHES batches harvested
+ * for it, custodial signing: the gateway signs each), while the page is served under the same
+ * load as before. The page's p99 with and without the writes are printed side by side, and
+ * whether the one with writes is within 1.5× of the one without (issue 16). The writes do not
+ * touch the page's batch or its inputs, so the page stays kept: what remains is the write load's
+ * share of the gateway's one event loop and of the machine's cores.
+ *
  *   BENCH_PAGE_PATH   the page, with {batchId}, {gtin} and {lot} filled in ("/p/{batchId}")
  *   BENCH_SMALL_EVENTS, BENCH_LARGE_EVENTS (1,000 and 200,000), BENCH_DURATION (10 s),
  *   BENCH_CONNECTIONS (32), GATEWAY_NODE_ARGS (extra node arguments for the gateway)
+ *   BENCH_WRITE_RATE (300 events/s; 0: no mixed run), BENCH_WRITE_BATCHES (300),
+ *   BENCH_WRITE_CONCURRENCY (64 writes in flight at most)
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, cpus, tmpdir } from "node:os";
@@ -26,14 +40,20 @@ import { startAnvil, type AnvilHandle } from "../server/chain/anvil";
 import { PROCESS_ADMIN_TOKEN as ADMIN, freePort, spawnGateway, type GatewayProcess } from "./lib/processes";
 import * as payload from "./lib/payloads";
 import { createFiller, type Filler } from "./bench-pages-fill";
+import { createBenchOrgs, harvestBatches, journeyStep, keepAliveClient, type BenchOrgs, type Post } from "./lib/bench-journeys";
 
 const PAGE_PATH = process.env.BENCH_PAGE_PATH ?? "/p/{batchId}";
 const SMALL_EVENTS = Number(process.env.BENCH_SMALL_EVENTS ?? 1_000);
 const LARGE_EVENTS = Number(process.env.BENCH_LARGE_EVENTS ?? 200_000);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const WRITE_RATE = Number(process.env.BENCH_WRITE_RATE ?? 300);
+const WRITE_BATCHES = Number(process.env.BENCH_WRITE_BATCHES ?? 300);
+const WRITE_CONCURRENCY = Number(process.env.BENCH_WRITE_CONCURRENCY ?? 64);
 const WARMUP_S = 2;
 const TARGET = { p99Ms: 25, requestsPerSec: 2_000 };
+/** Issue 16: the page's p99 under writes at most this many times the p99 without. */
+const MIXED_P99_RATIO = 1.5;
 
 /** The lot of the benchmarked batch, and of the batch merged into it. */
 const LOT = "BP2026-0601";
@@ -60,12 +80,17 @@ const autocannon: (options: {
   pipelining: number;
   duration: number;
   warmup: { duration: number };
+  requests?: Array<{ method: "GET"; path: string; onResponse: (status: number, body: string, context: unknown, headers: Record<string, string>) => void }>;
 }) => Promise<AutocannonResult> = require("autocannon");
 
 interface RunFigures {
   eventsIndexed: number;
   fillSeconds: number;
   firstRequestMs: number;
+  /** One render of the page against the grown index: its unit page, never kept. */
+  renderMs: number;
+  /** Of the answers during warm-up and run, how many were kept pages (X-Page-Cache: hit). */
+  keptShare: number;
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -83,6 +108,8 @@ interface Stage {
   base: string;
   db: Database.Database;
   url: string;
+  /** A unit page of the batch: the same view rendered on every request (a scan is counted, so it is never kept). */
+  unitUrl: string;
   pids: { gateway: number; anvil: number };
 }
 
@@ -135,9 +162,11 @@ async function main(): Promise<void> {
     console.log(`page: GET ${pagePath} (lot ${LOT}: 11 events with a merged input batch, 圳品 certified)`);
     console.log(`load: autocannon in this process, ${CONNECTIONS} connections, pipelining 1, ${WARMUP_S} s warm-up + ${DURATION_S} s per run\n`);
 
-    const stage: Stage = { filler, base: gateway.base, db, url, pids: { gateway: gateway.child.pid!, anvil: anvil.process.pid! } };
+    const unitUrl = `${gateway.base}/01/${payload.MANGO_GTIN}/10/${LOT}/21/BENCH1`;
+    const stage: Stage = { filler, base: gateway.base, db, url, unitUrl, pids: { gateway: gateway.child.pid!, anvil: anvil.process.pid! } };
     const small = await fillAndRun("small", stage, SMALL_EVENTS);
     const large = await fillAndRun("large", stage, LARGE_EVENTS);
+    const mixed = WRITE_RATE > 0 ? await mixedRun(stage, large) : undefined;
 
     const ratio = round(large.p99Ms / small.p99Ms, 2);
     console.log(`\np99 large/small: ${ratio}`);
@@ -154,6 +183,7 @@ async function main(): Promise<void> {
         small,
         large,
         p99RatioLargeToSmall: ratio,
+        ...(mixed && { mixed }),
       }),
     );
   } catch (error) {
@@ -180,17 +210,40 @@ async function fillAndRun(name: string, stage: Stage, total: number): Promise<Ru
   const fill = await stage.filler.fillTo(total);
   await waitUntilIndexed(stage.base, stage.db, total);
   console.log(`${name}: filled ${fill.added.toLocaleString("en")} events in ${fill.seconds.toFixed(1)} s (${Math.round(fill.added / fill.seconds)} events/s, through the contract)`);
-  // The gateway's page cache is emptied by any database write, so the fill's writes leave the
-  // first request to render the page: the one figure here that reads the grown index.
+  // The fill's batches are not the page's: its kept copy (if still under a minute old) survives
+  // them. The render against the grown index is timed on the unit page, which is never kept.
   const firstRequestMs = await timeRequest(stage.url);
-  console.log(`${name}: first request after the fill (page cache emptied by the fill) ${firstRequestMs} ms`);
+  const renderMs = await timeRequest(stage.unitUrl);
+  console.log(`${name}: first request after the fill ${firstRequestMs} ms; one render against the grown index (unit page) ${renderMs} ms`);
+  const figures = await loadPage(name, stage);
+  return { eventsIndexed: indexedEvents(stage.db), fillSeconds: round(fill.seconds, 1), firstRequestMs, renderMs, ...figures };
+}
+
+/** Serves the page under load for the warm-up and BENCH_DURATION; prints and returns the figures. */
+async function loadPage(name: string, stage: Stage): Promise<Omit<RunFigures, "eventsIndexed" | "fillSeconds" | "firstRequestMs" | "renderMs">> {
+  const answers = { kept: 0, all: 0 };
   const cpuBefore = cpuSnapshot(stage.pids);
-  const result = await autocannon({ url: stage.url, connections: CONNECTIONS, pipelining: 1, duration: DURATION_S, warmup: { duration: WARMUP_S } });
+  const result = await autocannon({
+    url: stage.url,
+    connections: CONNECTIONS,
+    pipelining: 1,
+    duration: DURATION_S,
+    warmup: { duration: WARMUP_S },
+    requests: [
+      {
+        method: "GET",
+        path: new URL(stage.url).pathname + new URL(stage.url).search, // autocannon's requests do not take the url's path
+        onResponse: (_status, _body, _context, headers) => {
+          answers.all++;
+          // autocannon keeps the header names as the server spelled them
+          if (Object.entries(headers).some(([name, value]) => name.toLowerCase() === "x-page-cache" && value === "hit")) answers.kept++;
+        },
+      },
+    ],
+  });
   const cpu = cpuShare(cpuBefore, cpuSnapshot(stage.pids));
-  const figures: RunFigures = {
-    eventsIndexed: indexedEvents(stage.db),
-    fillSeconds: round(fill.seconds, 1),
-    firstRequestMs,
+  const figures = {
+    keptShare: answers.all === 0 ? 0 : round(answers.kept / answers.all, 4),
     requestsPerSec: Math.round(result.requests.average),
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
@@ -202,8 +255,8 @@ async function fillAndRun(name: string, stage: Stage, total: number): Promise<Ru
   };
   const statuses = Object.entries(result.statusCodeStats).map(([code, { count }]) => `${code}×${count}`).join(" ");
   console.log(
-    `${name}: ${figures.eventsIndexed.toLocaleString("en")} events indexed  ${figures.requestsPerSec} req/s  ` +
-      `p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  max ${figures.maxMs} ms  ` +
+    `${name}: ${indexedEvents(stage.db).toLocaleString("en")} events indexed  ${figures.requestsPerSec} req/s  ` +
+      `p50 ${figures.p50Ms} ms  p99 ${figures.p99Ms} ms  max ${figures.maxMs} ms  kept pages ${round(100 * figures.keptShare, 2)}%  ` +
       `errors: ${figures.non2xx} non-2xx, ${figures.errors} connection errors, ${figures.timeouts} timeouts  (status ${statuses})`,
   );
   if (cpu) {
@@ -215,6 +268,116 @@ async function fillAndRun(name: string, stage: Stage, total: number): Promise<Ru
     );
   }
   return figures;
+}
+
+interface MixedFigures {
+  /** Writes asked for, and what the gateway took during the page run (warm-up included). */
+  writeRatePerSec: number;
+  acceptedPerSec: number;
+  confirmedPerSec: number;
+  indexedPerSec: number;
+  writeFailures: number;
+  withoutWrites: RunFigures;
+  withWrites: Awaited<ReturnType<typeof loadPage>>;
+  p99Ratio: number;
+  withinTarget: boolean;
+}
+
+/**
+ * The large index's page under writes to other batches through the HTTP API: BENCH_WRITE_RATE
+ * events/s while the page is loaded as in the runs before; printed beside the large run.
+ */
+async function mixedRun(stage: Stage, withoutWrites: RunFigures): Promise<MixedFigures> {
+  const post = keepAliveClient(stage.base, WRITE_CONCURRENCY);
+  const orgs = await createBenchOrgs(post, ADMIN);
+  const indexedBefore = indexedEvents(stage.db);
+  const { batchIds } = await harvestBatches(post, orgs, WRITE_BATCHES, WRITE_CONCURRENCY, "BPW-");
+  await waitUntilIndexed(stage.base, stage.db, indexedBefore + WRITE_BATCHES);
+  console.log(`\nmixed: ${WRITE_BATCHES} other batches harvested through the API; writing shipments and receipts on them at ${WRITE_RATE} events/s (HTTP API, custodial signing) while the page is loaded`);
+
+  const writes = pacedJourneys(post, orgs, batchIds, WRITE_RATE, WRITE_CONCURRENCY);
+  await sleep(1_000); // the write load reaches its pace before the page's warm-up starts
+  const before = { at: performance.now(), accepted: writes.accepted(), confirmed: confirmedEvents(stage.db), indexed: indexedEvents(stage.db) };
+  const withWrites = await loadPage("mixed", stage);
+  const seconds = (performance.now() - before.at) / 1000;
+  const rate = (now: number, then: number) => Math.round((now - then) / seconds);
+  const figures = {
+    acceptedPerSec: rate(writes.accepted(), before.accepted),
+    confirmedPerSec: rate(confirmedEvents(stage.db), before.confirmed),
+    indexedPerSec: rate(indexedEvents(stage.db), before.indexed),
+  };
+  await writes.stop();
+  const p99Ratio = round(withWrites.p99Ms / withoutWrites.p99Ms, 2);
+  const clean = withWrites.non2xx + withWrites.errors + withWrites.timeouts === 0 && writes.failures() === 0;
+  const withinTarget = clean && figures.acceptedPerSec >= WRITE_RATE * 0.95 && p99Ratio <= MIXED_P99_RATIO;
+  console.log(
+    `mixed: writes during the page run: ${figures.acceptedPerSec} accepted/s, ${figures.confirmedPerSec} confirmed/s, ` +
+      `${figures.indexedPerSec} indexed/s (asked ${WRITE_RATE}/s), ${writes.failures()} failed${writes.lastError() ? ` (last: ${writes.lastError()})` : ""}`,
+  );
+  console.log(`\npage under load          without writes   with writes (${WRITE_RATE} events/s)`);
+  const row = (label: string, a: string | number, b: string | number) => console.log(`${label.padEnd(25)}${String(a).padEnd(17)}${b}`);
+  row("requests/s", withoutWrites.requestsPerSec, withWrites.requestsPerSec);
+  row("p50 (ms)", withoutWrites.p50Ms, withWrites.p50Ms);
+  row("p99 (ms)", withoutWrites.p99Ms, withWrites.p99Ms);
+  row("kept pages", `${round(100 * withoutWrites.keptShare, 2)}%`, `${round(100 * withWrites.keptShare, 2)}%`);
+  if (withoutWrites.cpuPercent && withWrites.cpuPercent) row("gateway CPU (% of a core)", withoutWrites.cpuPercent.gateway, withWrites.cpuPercent.gateway);
+  console.log(
+    `target (p99 with writes ≤ ${MIXED_P99_RATIO}× without, writes at ≥ ${WRITE_RATE}/s): ${withinTarget ? "met" : "missed"} ` +
+      `(p99 ratio ${p99Ratio}${figures.acceptedPerSec < WRITE_RATE * 0.95 ? `; the gateway took ${figures.acceptedPerSec} writes/s` : ""}${clean ? "" : "; requests failed"})`,
+  );
+  return { writeRatePerSec: WRITE_RATE, ...figures, writeFailures: writes.failures(), withoutWrites, withWrites, p99Ratio, withinTarget };
+}
+
+/**
+ * Journey events (lib/bench-journeys.ts) on `batchIds` at `rate` a second: each batch's next
+ * event once its last was accepted, at most `concurrency` in flight. When the gateway falls
+ * behind, the pace is not made up later in a burst: what it could not take is simply not sent.
+ */
+function pacedJourneys(post: Post, orgs: BenchOrgs, batchIds: readonly string[], rate: number, concurrency: number) {
+  const idle = [...batchIds];
+  const steps = new Map(batchIds.map((id) => [id, 0]));
+  const inFlight = new Set<Promise<unknown>>();
+  let accepted = 0;
+  let failures = 0;
+  let lastError: string | undefined;
+  let sent = 0;
+  const started = performance.now();
+  const timer = setInterval(() => {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    sent = Math.max(sent, due - concurrency); // no burst to catch up
+    while (sent < due && inFlight.size < concurrency && idle.length > 0) {
+      sent++;
+      const batchId = idle.shift()!;
+      const step = steps.get(batchId)!;
+      const { token, body } = journeyStep(orgs, step);
+      const write: Promise<unknown> = post(`/api/v1/batches/${batchId}/events`, token, body).then(
+        () => {
+          accepted++;
+          steps.set(batchId, step + 1);
+          idle.push(batchId);
+        },
+        (error: Error) => {
+          failures++; // the batch is left out from now on: its next step would be refused too
+          lastError = error.message.slice(0, 300);
+        },
+      );
+      inFlight.add(write);
+      void write.finally(() => inFlight.delete(write));
+    }
+  }, 5);
+  return {
+    accepted: () => accepted,
+    failures: () => failures,
+    lastError: () => lastError,
+    async stop() {
+      clearInterval(timer);
+      await Promise.all(inFlight);
+    },
+  };
+}
+
+function confirmedEvents(db: Database.Database): number {
+  return (db.prepare(`SELECT count(*) AS n FROM outbox WHERE status = 'confirmed'`).get() as { n: number }).n;
 }
 
 interface CpuShare {

@@ -98,6 +98,8 @@ import { consoleFeatures } from "./console/features";
 import { AccountService, DEFAULT_ACCOUNT_SETTINGS } from "./services/account-service";
 import { MemberRepository } from "./store/member-repository";
 import { dataVersion } from "./store/data-version";
+import { AncestryReads } from "./store/ancestry-reads";
+import { BatchVersions } from "./store/batch-versions";
 import { importRoutes } from "./api/import-routes";
 import { createImportRunner } from "./workers/import-runner";
 import { ImportService } from "./services/import-service";
@@ -282,6 +284,7 @@ export function createGateway(options: GatewayOptions) {
       const current = promiseCertificates.currentOf(batchId);
       return current && { id: current.id, certificateNo: current.certificateNo, issuedOn: current.issuedOn, issuer: current.content.promiser.name };
     },
+    ancestry: new AncestryReads(db),
   });
   const verifier = new BatchVerifier(
     options.provider,
@@ -570,7 +573,7 @@ export function createGateway(options: GatewayOptions) {
       rateLimitPerMinute: web.rateLimitPerMinute,
     }), webRoutes({
       batches,
-      dataVersion: dataVersion(db),
+      versions: BatchVersions.of(db),
       // The resolver's gs1:certificationInfo: the batch's 承诺达标合格证 beside its 圳品 certificates.
       extraCertificationLinks: (batchId) =>
         promiseCertificates.promiseCertificateLinks(batchId).map(({ href, title, lang, type }) => ({ href, title, type, hreflang: [lang] })),

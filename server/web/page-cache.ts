@@ -1,17 +1,33 @@
 /**
- * Rendered batch pages, kept until anything in the database changes or the page's 圳品 status
- * could change with time (a certificate taking effect or ending), whichever comes first.
- * "Anything changes" is SQLite's total_changes() on the gateway's one connection: every
- * indexed block, accepted event or new organisation moves it, so a kept page is never stale;
- * between writes, a busy page is rendered once instead of on every scan.
+ * Rendered batch pages, each kept until something it depends on changes: its batch, the batches
+ * it was made from, their certificates, events, details and corrections (the keys its render
+ * names, whose versions store/batch-versions.ts keeps from SQLite's own triggers), or until its
+ * 圳品 status could change with time (a certificate taking effect or ending). A write to an
+ * unrelated batch leaves it kept, so a busy page is rendered once per change of its own data
+ * instead of once per write anywhere.
  */
 export interface CachedPage {
   body: string;
   etag: string;
 }
 
+/** A page as rendered: with what it depends on (undefined: it may not be kept) and when its status changes by time alone. */
+export interface RenderedPage extends CachedPage {
+  dependsOn: readonly string[] | undefined;
+  changesAt?: number;
+}
+
+/** The versions of the data behind pages (store/batch-versions.ts). */
+export interface PageVersions {
+  /** A stamp for what is read now; undefined when nothing read now may be kept. */
+  stamp(): number | undefined;
+  /** Whether any of the keys moved since the stamp. */
+  changedSince(keys: readonly string[], stamp: number): boolean;
+}
+
 interface Entry extends CachedPage {
-  version: number;
+  dependsOn: readonly string[];
+  stamp: number;
   expiresAt: number;
 }
 
@@ -24,30 +40,35 @@ export class PageCache {
   private readonly pages = new Map<string, Entry>();
 
   constructor(
-    /** A number that changes whenever the data behind any page may have. */
-    private readonly dataVersion: () => number,
+    private readonly versions: PageVersions,
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** The page under `key` if nothing changed since it was rendered, else one made by `render`. */
-  get(key: string, render: () => (CachedPage & { changesAt?: number }) | undefined): CachedPage | undefined {
-    const version = this.dataVersion();
+  /**
+   * The page under `key` if nothing it depends on changed since it was rendered, else one made
+   * by `render`; `hit` says which.
+   */
+  get(key: string, render: () => RenderedPage | undefined): (CachedPage & { hit: boolean }) | undefined {
     const now = this.now();
     const kept = this.pages.get(key);
-    if (kept && kept.version === version && now < kept.expiresAt) return kept;
-    const page = render();
-    if (!page) {
-      this.pages.delete(key);
-      return undefined;
+    if (kept && now < kept.expiresAt && !this.versions.changedSince(kept.dependsOn, kept.stamp)) {
+      return { body: kept.body, etag: kept.etag, hit: true };
     }
-    if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value as string);
-    this.pages.delete(key); // re-inserted last: Map order is the eviction order
-    this.pages.set(key, {
-      body: page.body,
-      etag: page.etag,
-      version,
-      expiresAt: Math.min(now + MAX_AGE_MS, page.changesAt ?? Infinity),
-    });
-    return page;
+    // Taken before rendering: a change made after it, however soon, is newer than the page.
+    const stamp = this.versions.stamp();
+    const page = render();
+    this.pages.delete(key); // re-inserted last, if at all: Map order is the eviction order
+    if (!page) return undefined;
+    if (stamp !== undefined && page.dependsOn !== undefined) {
+      if (this.pages.size >= MAX_PAGES) this.pages.delete(this.pages.keys().next().value as string);
+      this.pages.set(key, {
+        body: page.body,
+        etag: page.etag,
+        dependsOn: page.dependsOn,
+        stamp,
+        expiresAt: Math.min(now + MAX_AGE_MS, page.changesAt ?? Infinity),
+      });
+    }
+    return { body: page.body, etag: page.etag, hit: false };
   }
 }

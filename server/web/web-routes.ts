@@ -20,7 +20,7 @@ import type { BatchViews } from "../services/batches/batch-views";
 import type { UnitScans } from "../services/unit-scans";
 import { qrPng, qrSvg } from "./qr";
 import { publicRateLimit } from "./security";
-import { PageCache } from "./page-cache";
+import { PageCache, type PageVersions } from "./page-cache";
 import { DigitalLinkResolver } from "./resolver/resolver";
 import { DESCRIPTION_PATH } from "./resolver/description";
 import { corsPreflight } from "./resolver/negotiation";
@@ -29,8 +29,8 @@ import type { CertificationLink } from "./resolver/linkset";
 
 export interface WebDeps {
   batches: BatchViews;
-  /** Changes whenever anything in the database does (kept pages are then rendered afresh). */
-  dataVersion: () => number;
+  /** The versions of the data behind pages: a kept page is rendered afresh once what it read changed. */
+  versions: PageVersions;
   serials: SerialRepository;
   /** Counts a unit's scans by distinct client per window and says when its page warns. */
   scans: UnitScans;
@@ -62,7 +62,7 @@ class PageNotFound extends Error {
 
 export function webRoutes(deps: WebDeps): Router {
   const router = express.Router();
-  const pages = new PageCache(deps.dataVersion);
+  const pages = new PageCache(deps.versions);
 
   router.get(STYLESHEET.path, (_req, res) => {
     res.set("Cache-Control", "public, max-age=31536000, immutable").type("text/css").send(STYLESHEET.body);
@@ -184,11 +184,13 @@ export function webRoutes(deps: WebDeps): Router {
       const view = deps.batches.page(batchId);
       if (!view) return undefined;
       const body = renderProvenancePage(view, { lang, path: req.path, publicBaseUrl: deps.publicBaseUrl, explorerUrl: deps.explorerUrl });
-      return { body, etag: `W/"${createHash("sha1").update(body).digest("base64url")}"`, changesAt: view.statusChangesAt };
+      const etag = `W/"${createHash("sha1").update(body).digest("base64url")}"`;
+      return { body, etag, changesAt: view.statusChangesAt, dependsOn: deps.batches.pageDependencies(view) };
     });
     if (!page) return false;
     const { body, etag } = page;
-    res.set({ ETag: etag, "Cache-Control": PAGE_CACHE, Vary: "Accept-Language", ...headers });
+    // Whether the page was kept or rendered for this request: how well the cache does under writes shows from outside.
+    res.set({ ETag: etag, "Cache-Control": PAGE_CACHE, Vary: "Accept-Language", "X-Page-Cache": page.hit ? "hit" : "miss", ...headers });
     if (req.get("If-None-Match") === etag) {
       res.status(304).end();
       return true;

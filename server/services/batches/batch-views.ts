@@ -2,14 +2,16 @@
  * The one place the API, the public pages and the console ask what a batch shows:
  * - read: the batch as the API answers it, from the chain-verified index with each event's
  *   detail (fields private to other organisations hidden from the viewer);
- * - page: what its provenance page shows (its journey back through every batch it was made from);
+ * - page: what its provenance page shows (its journey back through every batch it was made from),
+ *   and pageDependencies: what that page read, so that a kept copy is dropped when any of it changes;
  * - forCreator: the batch as its creator's console shows it, with writes still on their way;
  * - list: the batches on chain, newest first, by GTIN, origin county or producing organisation.
  */
 import type { AcceptedBatchReads } from "../../store/accepted-batch-reads";
+import type { AncestryReads } from "../../store/ancestry-reads";
 import type { BatchListItem, BatchListReads } from "../../store/gateway-reads";
 import type { IndexCursor } from "../../store/index-cursor";
-import type { IndexRepository } from "../../store/index-repository";
+import { productLineKey, type IndexRepository } from "../../store/index-repository";
 import type { Org, OrgRepository } from "../../store/org-repository";
 import type { ProgrammeCountyRepository } from "../../store/programme-county-repository";
 import { BatchReader, type AcceptedEvents, type ChainIdentity, type ChainRules, type PrivateValues } from "./batch-reader";
@@ -32,7 +34,12 @@ export interface BatchViewSources {
   privateValues?: PrivateValues;
   /** The batch's current 承诺达标合格证, shown on its page. */
   promiseCertificate?: (batchId: string) => ProvenanceView["promiseCertificate"];
+  /** A batch's whole ancestry, for pageDependencies; without it no page names its dependencies. */
+  ancestry?: AncestryReads;
 }
+
+/** Ancestors a page names as dependencies at most; a page with more is not kept. */
+const MAX_PAGE_ANCESTRY = 1_000;
 
 export interface BatchListQuery {
   gtin?: string;
@@ -62,6 +69,25 @@ export class BatchViews {
     const view = this.pages.build(batchId);
     const promiseCertificate = view && this.sources.promiseCertificate?.(view.batch.batchId);
     return promiseCertificate ? { ...view, promiseCertificate } : view;
+  }
+
+  /**
+   * The keys (store/batch-versions.ts) of what a batch's page read: the batch and every batch it
+   * was made from, however deep (the page follows a few, their recalls and rules reach further),
+   * the product lines whose certificates may cover them, and the blocks that date its
+   * revocations. What the page shows of batches made from these (their lots, their draws on an
+   * input) moves the input's own key. Undefined when the list would be too long to keep.
+   */
+  pageDependencies(view: ProvenanceView): string[] | undefined {
+    const family = this.sources.ancestry?.familyOf(view.batch.batchId, MAX_PAGE_ANCESTRY);
+    if (!family) return undefined;
+    const keys = new Set<string>();
+    for (const member of family) {
+      keys.add(member.batchId.toLowerCase());
+      if (member.creator !== null && member.gtin !== null) keys.add(productLineKey(member.creator, member.gtin).toLowerCase());
+    }
+    for (const entry of view.journey) if (entry.kind === "revocation") keys.add(`block:${entry.proof.blockNumber}`);
+    return [...keys];
   }
 
   forCreator(batchId: string, org: Org): BatchCreatorView | NoCreatorView {
