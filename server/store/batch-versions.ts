@@ -38,9 +38,7 @@ const CORRECTION = 6;
 /** The keys of a row of each table, for NEW or OLD. */
 const KEYS: Record<string, (row: "NEW" | "OLD") => string> = {
   idx_batches: (r) => `SELECT ${CHANGED}(${r}.batch_id)`,
-  idx_events: (r) => `SELECT ${CHANGED}(${r}.batch_id);
-    SELECT ${CHANGED}(value) FROM json_each(${r}.inputs) WHERE ${r}.kind = ${PROCESSING};
-    SELECT ${CHANGED}(input_batch_id) FROM idx_lineage WHERE batch_id = ${r}.batch_id AND ${r}.kind IN (${PROCESSING}, ${CORRECTION})`,
+  idx_events: (r) => `SELECT ${CHANGED}(${r}.batch_id)`,
   idx_lineage: (r) => `SELECT ${CHANGED}(${r}.batch_id, ${r}.input_batch_id)`,
   idx_certifications: (r) => `SELECT ${CHANGED}(${r}.subject)`,
   outbox: (r) => `SELECT ${CHANGED}(${r}.batch_id)`,
@@ -67,6 +65,19 @@ const UPDATE_WHEN: Record<string, string> = {
   idx_blocks: `OLD.timestamp IS NOT NEW.timestamp`,
 };
 
+/**
+ * Keys only some rows have, in triggers of their own so that the other rows (most events) run
+ * none of their statements: the batches a processing or correction event's batch was made from
+ * (their pages show its draws), and a processing event's inputs as it names them.
+ */
+const EXTRA_KEYS: Record<string, { when: (row: "NEW" | "OLD") => string; keys: (row: "NEW" | "OLD") => string }> = {
+  idx_events: {
+    when: (r) => `${r}.kind IN (${PROCESSING}, ${CORRECTION})`,
+    keys: (r) => `SELECT ${CHANGED}(value) FROM json_each(${r}.inputs) WHERE ${r}.kind = ${PROCESSING};
+      SELECT ${CHANGED}(input_batch_id) FROM idx_lineage WHERE batch_id = ${r}.batch_id`,
+  },
+};
+
 /** Deletes that need not fire: log-less blocks pruned behind the cursor (no revocation is dated by one). */
 const DELETE_WHEN: Record<string, string> = {
   idx_blocks: `OLD.has_logs = 1`,
@@ -75,13 +86,22 @@ const DELETE_WHEN: Record<string, string> = {
 function triggers(): string {
   return Object.entries(KEYS)
     .flatMap(([table, keys]) => {
-      const trigger = (op: "INSERT" | "UPDATE" | "DELETE", when: string | undefined, body: string) =>
-        `CREATE TEMP TRIGGER IF NOT EXISTS page_${table}_${op.toLowerCase()} AFTER ${op} ON main.${table}${when ? ` WHEN ${when}` : ""}
+      const trigger = (op: "INSERT" | "UPDATE" | "DELETE", when: string | undefined, body: string, suffix = "") =>
+        `CREATE TEMP TRIGGER IF NOT EXISTS page_${table}_${op.toLowerCase()}${suffix && `_${suffix}`} AFTER ${op} ON main.${table}${when ? ` WHEN ${when}` : ""}
          BEGIN ${body}; END;`;
+      const both = (a: string | undefined, b: string | undefined) => (a && b ? `(${a}) AND (${b})` : (a ?? b));
+      const extra = EXTRA_KEYS[table];
       return [
         trigger("INSERT", undefined, keys("NEW")),
         trigger("UPDATE", UPDATE_WHEN[table], `${keys("OLD")}; ${keys("NEW")}`),
         trigger("DELETE", DELETE_WHEN[table], keys("OLD")),
+        ...(extra
+          ? [
+              trigger("INSERT", extra.when("NEW"), extra.keys("NEW"), "extra"),
+              trigger("UPDATE", both(UPDATE_WHEN[table], `${extra.when("OLD")} OR ${extra.when("NEW")}`), `${extra.keys("OLD")}; ${extra.keys("NEW")}`, "extra"),
+              trigger("DELETE", both(DELETE_WHEN[table], extra.when("OLD")), extra.keys("OLD"), "extra"),
+            ]
+          : []),
       ];
     })
     .join("\n");
