@@ -7,7 +7,6 @@ import express, { type Request, type Response, type Router } from "express";
 import { recallBody } from "../../domain/request-shapes";
 import { issueSerialsBody } from "../../domain/request-shapes";
 import { DomainError } from "../../domain/errors";
-import type { AcceptedBatchReads } from "../../store/accepted-batch-reads";
 import { html, type SafeHtml } from "../../html/html";
 import { LABELS_PER_SHEET } from "../../html/label-sheet";
 import {
