@@ -52,6 +52,24 @@ export interface IpcProviderOptions extends JsonRpcApiProviderOptions {
   timeoutMs?: number;
 }
 
+/** Calls run against a state: anvil may answer them for a block whose state it has just pruned. */
+const STATE_CALLS: Record<string, number> = { eth_call: 1, eth_estimateGas: 1, eth_createAccessList: 1 };
+const STATE_RACE_ATTEMPTS = 5;
+
+/**
+ * Whether anvil failed a call on "latest" only because a block was mined while it ran: with
+ * --prune-history it resolves "latest" to a number, and when a new block lands before the call
+ * reads that state it answers "BlockOutOfRangeError: block height is N+1 but requested was N".
+ * A call at an explicit block number is not retried: its state is gone for good.
+ */
+export function isPrunedLatestRace(request: JsonRpcPayload, answer: Answer): boolean {
+  if (!("error" in answer) || !/BlockOutOfRangeError/.test(String(answer.error?.message))) return false;
+  const position = STATE_CALLS[request.method];
+  if (position === undefined) return false;
+  const block = Array.isArray(request.params) ? request.params[position] : undefined;
+  return block === undefined || block === "latest" || block === "pending";
+}
+
 export class IpcProvider extends JsonRpcApiProvider {
   readonly #file: string;
   readonly #timeoutMs: number;
@@ -67,6 +85,19 @@ export class IpcProvider extends JsonRpcApiProvider {
   }
 
   async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<Answer[]> {
+    const requests = Array.isArray(payload) ? payload : [payload];
+    let answers = await this.#sendOnce(payload);
+    for (let attempt = 1; attempt < STATE_RACE_ATTEMPTS; attempt++) {
+      const byId = new Map(requests.map((request) => [request.id, request]));
+      const again = answers.filter((answer) => isPrunedLatestRace(byId.get(answer.id)!, answer)).map((answer) => byId.get(answer.id)!);
+      if (again.length === 0) break;
+      const retried = new Map((await this.#sendOnce(again)).map((answer) => [answer.id, answer]));
+      answers = answers.map((answer) => retried.get(answer.id) ?? answer);
+    }
+    return answers;
+  }
+
+  #sendOnce(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<Answer[]> {
     const requests = Array.isArray(payload) ? payload : [payload];
     const socket = this.#connect();
     return new Promise<Answer[]>((resolve, reject) => {
