@@ -38,6 +38,12 @@ export interface IndexerOptions {
   historyFrom?: (head: number) => number;
   /** Blocks per eth_getLogs; 2,000 by default. */
   chunkSize?: number;
+  /**
+   * About how many logs one chunk (one transaction) holds; LOGS_PER_CHUNK by default. The chain
+   * thread asks for fewer: a chunk's transaction holds SQLite's write lock, which the gateway's
+   * own thread may be waiting for.
+   */
+  logsPerChunk?: number;
   log?: (message: string) => void;
 }
 
@@ -83,7 +89,7 @@ const FIRST_SPAN = 4;
 const READ_ATTEMPTS = 5;
 
 export function createIndexer(options: IndexerOptions): Indexer {
-  const { db, provider, deployBlock, confirmations, chunkSize = 2_000, log = () => {} } = options;
+  const { db, provider, deployBlock, confirmations, chunkSize = 2_000, logsPerChunk = LOGS_PER_CHUNK, log = () => {} } = options;
   const finalBlock = options.finalBlock ?? ((head: number) => head - confirmations);
   const address = getAddress(options.address);
   const repo = new IndexRepository(db);
@@ -161,7 +167,7 @@ export function createIndexer(options: IndexerOptions): Indexer {
         }
         commit(chunk, to);
         done = to;
-        span = nextSpan(span, chunk.logs.length + chunk.roleLogs.length, chunkSize);
+        span = nextSpan(span, chunk.logs.length + chunk.roleLogs.length, chunkSize, logsPerChunk);
       }
       if (consistent) return { from, to: done, ...(rewound !== undefined && { rewound }) };
       if (attempt === READ_ATTEMPTS) {
@@ -195,8 +201,8 @@ export function createIndexer(options: IndexerOptions): Indexer {
 }
 
 /** The next chunk's span in blocks, from how many logs the last one held. */
-export function nextSpan(span: number, logs: number, max: number): number {
-  if (logs > LOGS_PER_CHUNK) return Math.max(1, Math.floor((span * LOGS_PER_CHUNK) / logs));
-  if (logs < LOGS_PER_CHUNK / 2) return Math.min(max, span * 2);
+export function nextSpan(span: number, logs: number, max: number, logsPerChunk = LOGS_PER_CHUNK): number {
+  if (logs > logsPerChunk) return Math.max(1, Math.floor((span * logsPerChunk) / logs));
+  if (logs < logsPerChunk / 2) return Math.min(max, span * 2);
   return span;
 }
