@@ -39,6 +39,8 @@ async function main(): Promise<void> {
       RELAYER_INTERVAL_MS: "20",
       INDEXER_INTERVAL_MS: "100",
       LOG_LEVEL: process.env.GATEWAY_LOG_LEVEL ?? "warn",
+      // CHAIN_THREAD=on: the relayer and the indexer on their own thread (README, How the gateway keeps its promises)
+      CHAIN_THREAD: process.env.CHAIN_THREAD ?? "off",
     },
     // e.g. GATEWAY_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the gateway
     nodeArgs: process.env.GATEWAY_NODE_ARGS?.split(" ").filter(Boolean),

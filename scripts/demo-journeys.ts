@@ -1,7 +1,8 @@
 /**
  * The data `npm run demo` records: the organisations of the Shenzhen consumption-aid programme
- * (消费扶贫) and the 2026 journeys of four of its real products, from the farm to a Shenzhen
- * counter. Plain data: scripts/demo.ts turns each step into one API write.
+ * (消费帮扶, formerly 消费扶贫) and the 2026 journeys of four of its real products, from the farm
+ * to a Shenzhen counter; its county list and console logins. Plain data: scripts/demo.ts turns
+ * each step into one API write.
  *
  * Each is a journey the ledger's rules (and the chain's custody) accept: the cooperative ships
  * its harvest to the cold-chain carrier, which receives it on loading and, now its holder, ships
@@ -78,6 +79,25 @@ const BAMA = { countyCode: "451227", county: "河池市巴马瑶族自治县", v
 const ZIJIN = { countyCode: "441621", county: "河源市紫金县", village: "龙窝镇", base: "紫金蝉茶供深基地" };
 
 const COUNTER = "深圳市福田区消费扶贫专柜";
+
+/**
+ * The programme's county list as the demo's programme office uploads it (a fresh install's is
+ * empty): the four counties its products come from.
+ */
+export const PROGRAMME_COUNTIES = [TIANYANG, LEYE, BAMA, ZIJIN].map(({ countyCode, county }) => ({ code: countyCode, name: county }));
+
+/**
+ * The console logins the demo makes: one member of one organisation per role (its admin, who may
+ * add the others), and one of the programme office. Their passwords are generated on the run.
+ */
+export const CONSOLE_LOGINS: Array<{ org: OrgKey | "programmeOffice"; username: string }> = [
+  { org: "tianyangCoop", username: "tianyang.coop" },
+  { org: "packingHouse", username: "packing.house" },
+  { org: "certifier", username: "zhenpin.certifier" },
+  { org: "carrier", username: "pengcheng.carrier" },
+  { org: "counter", username: "futian.counter" },
+  { org: "programmeOffice", username: "programme.office" },
+];
 
 /** A receipt by the organisation the batch was shipped to. */
 const receive = (by: OrgKey, location: string, receivedAt: string, condition: string): Step => ({ by, event: { type: "receipt", location, receivedAt, condition } });

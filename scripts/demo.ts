@@ -1,9 +1,12 @@
 /**
  * `npm run demo`: the product as `npm start` runs it, in ./demo-data unless DATA_DIR is set. On a
- * fresh folder it records the journeys of scripts/demo-journeys.ts through the HTTP API, as the
- * organisations themselves would, waits until the chain and the index hold every event, and
- * notes what it recorded in DATA_DIR/demo.json. Every run then prints each batch's shopper page,
- * QR code and label sheet, and keeps serving until Ctrl-C. A folder with demo.json is reused as is.
+ * fresh folder it creates the organisations, a console login for each role and one for the
+ * programme office (generated passwords, kept in DATA_DIR/demo-logins.json, 0600), has the office
+ * upload its county list through the console, records the journeys of scripts/demo-journeys.ts
+ * through the HTTP API, as the organisations themselves would, waits until the chain and the
+ * index hold every event, and notes what it recorded in DATA_DIR/demo.json. Every run then prints
+ * each batch's shopper page, QR code and label sheet and the console's logins, and keeps serving
+ * until Ctrl-C. A folder with demo.json is reused as is.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -12,7 +15,9 @@ import { digitalLinkUri } from "../server/domain/digital-link";
 import { batchIdFor, normalizeGtin } from "../server/domain/gs1";
 import { startProduct } from "../server/index";
 import type { EventBody } from "../server/domain/request-shapes";
-import { JOURNEYS, ORGANISATIONS, type DemoBatch, type DemoEvent, type Journey, type OrgKey, type Step } from "./demo-journeys";
+import { CONSOLE_LOGINS, JOURNEYS, ORGANISATIONS, PROGRAMME_COUNTIES, type DemoBatch, type DemoEvent, type Journey, type OrgKey, type Step } from "./demo-journeys";
+import { generatedPassword, loginLines, saveLogins, savedLogins, LOGINS_FILE, type DemoLogin } from "./demo-logins";
+import { uploadProgrammeCounties } from "./lib/programme-counties";
 
 /** What demo.json keeps of each batch. */
 interface RecordedBatch {
@@ -50,12 +55,14 @@ async function main(): Promise<void> {
     } else {
       const started = Date.now();
       console.log("\n  Recording the demo journeys · 正在记录演示批次 …");
-      batches = await record(product.base, product.adminToken);
+      batches = await record(product.base, product.adminToken, config.dataDir);
       const withUrls = batches.map((batch) => ({ ...batch, urls: urlsOf(config.publicBaseUrl, batch) }));
       writeFileSync(marker, `${JSON.stringify({ recordedAt: new Date().toISOString(), batches: withUrls }, null, 2)}\n`);
       console.log(`  Recorded and confirmed on chain in ${((Date.now() - started) / 1000).toFixed(1)} s; noted in ${marker}`);
     }
-    print(config.publicBaseUrl, product.base, batches);
+    // Only the logins this demo made in this folder (the file is there only then).
+    const logins = savedLogins(config.dataDir);
+    print(config.publicBaseUrl, product.base, batches, logins && loginLines(`${product.base}/console`, logins, path.join(config.dataDir, LOGINS_FILE), !recordedBefore));
   } catch (error) {
     if (stopping) return; // Ctrl-C while recording: the signal handler is stopping everything
     await product.stop();
@@ -69,8 +76,8 @@ interface DemoOrg {
   apiKey: string;
 }
 
-/** Creates the organisations, records every journey, and issues the unit serials. */
-async function record(base: string, adminToken: string): Promise<RecordedBatch[]> {
+/** Creates the organisations, their console logins and the county list, records every journey, and issues the unit serials. */
+async function record(base: string, adminToken: string, dataDir: string): Promise<RecordedBatch[]> {
   const api = client(base);
   const orgs = Object.fromEntries(
     await Promise.all(
@@ -80,6 +87,11 @@ async function record(base: string, adminToken: string): Promise<RecordedBatch[]
       }),
     ),
   ) as Record<OrgKey, DemoOrg>;
+  const logins = await createLogins(api, adminToken, orgs);
+  // Kept at once: the members exist from now on, even if the recording stops halfway.
+  saveLogins(dataDir, logins);
+  const office = logins.find((login) => login.role === PROGRAMME_OFFICE)!;
+  await uploadProgrammeCounties(base, office, PROGRAMME_COUNTIES);
 
   // Journeys side by side; within one, each step waits for the chain before the next, as in
   // life. It must: the chain refuses a 圳品 attestation of a batch it does not hold yet.
@@ -103,6 +115,24 @@ async function record(base: string, adminToken: string): Promise<RecordedBatch[]
     batches.push({ label: batch.label, batchId, gtin: normalizeGtin(batch.gtin), lot: batch.lot, serials });
   }
   return batches;
+}
+
+const PROGRAMME_OFFICE = "programme office";
+
+/** The console members of CONSOLE_LOGINS, through the admin's API, each with a new password. */
+async function createLogins(api: Client, adminToken: string, orgs: Record<OrgKey, DemoOrg>): Promise<DemoLogin[]> {
+  const logins: DemoLogin[] = [];
+  for (const { org, username } of CONSOLE_LOGINS) {
+    const password = generatedPassword();
+    if (org === "programmeOffice") {
+      await api.post("/api/v1/programme/members", adminToken, { username, password, displayName: "消费帮扶办公室" }, 201);
+      logins.push({ role: PROGRAMME_OFFICE, organisation: "消费帮扶办公室", username, password });
+    } else {
+      await api.post(`/api/v1/orgs/${orgs[org].id}/members`, adminToken, { username, password, isAdmin: true }, 201);
+      logins.push({ role: ORGANISATIONS[org].role, organisation: ORGANISATIONS[org].name, username, password });
+    }
+  }
+  return logins;
 }
 
 /** One step as its API write; answers the ids of the events it made. */
@@ -205,7 +235,7 @@ function urlsOf(publicBase: string, batch: RecordedBatch) {
   };
 }
 
-function print(publicBase: string, base: string, batches: RecordedBatch[]): void {
+function print(publicBase: string, base: string, batches: RecordedBatch[], logins: string[] | undefined): void {
   const lines = ["", "  演示批次 · Demo batches (scan, open or print):"];
   for (const batch of batches) {
     const urls = urlsOf(publicBase, batch);
@@ -213,6 +243,7 @@ function print(publicBase: string, base: string, batches: RecordedBatch[]): void
     for (const unit of urls.units) lines.push(`    unit    ${unit}`);
     if (urls.unitLabels) lines.push(`    labels  ${urls.unitLabels}  (one per unit)`);
   }
+  if (logins) lines.push(...logins);
   lines.push("", `  API: ${base}/api/v1 (GET /api/v1/batches/{batchId} for a journey with its proofs)`, "  Stop with Ctrl-C.", "");
   console.log(lines.join("\n"));
 }

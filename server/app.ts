@@ -3,10 +3,11 @@
  * lives under /api/v1 with JSON bodies of at most 100 kB; the health routes beside it. Before any
  * route: a POST from another site is refused, and an answer given before its body was read
  * closes the connection (the body is never read); once the gateway is stopping, writes are
- * refused 503 (web/draining.ts). A client's mistake is answered 4xx.
+ * refused 503 (web/draining.ts). A client's mistake is answered 4xx. Public answers are
+ * compressed (web/compression.ts); the API's OpenAPI document is also a page, /api/v1/docs.
  */
 import { randomUUID } from "node:crypto";
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Response, type Router } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler, type Response, type Router } from "express";
 import type { Logger } from "pino";
 import { LIMIT_DEFAULTS } from "./config";
 import { apiErrorHandler, apiNotFound } from "./api/error-handler";
@@ -25,6 +26,10 @@ import { readOnlyGuard } from "./web/read-only";
 import { refuseWritesWhileDraining, type Drain } from "./web/draining";
 import { DETAIL_IMPORT_PATH } from "./api/detail-routes";
 import { webNotFound, webServerError } from "./html/not-found-page";
+import { compressAnswers } from "./web/compression";
+import { API_DOCS_PATH, apiDocsRoute } from "./web/api-docs-page";
+import { openApiDocument } from "./api/openapi";
+import { LANG_COOKIE } from "./console/session";
 
 export interface AppDeps {
   routes: RouteSpec[];
@@ -71,6 +76,7 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
+  app.use(compressAnswers({ skip: isCredentialed }));
   app.use(closeUnreadBodies());
   app.use(securityHeaders());
   if (deps.drain) app.use(refuseWritesWhileDraining(deps.drain));
@@ -88,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   app.use("/api", apiReadRateLimit(limits.apiReadsPerMinute, limits.verifiesPerMinute));
   app.use("/epcis", apiReadRateLimit(limits.apiReadsPerMinute, limits.verifiesPerMinute));
   for (const router of deps.web ?? []) app.use(router);
+  app.get(API_DOCS_PATH, apiDocsRoute(() => openApiDocument(deps.routes, deps.publicBaseUrl ?? "")));
   // A CSV file, not JSON: read before express.json, by its own reader.
   const csvUpload = deps.csvUpload ?? { maxBytes: LIMIT_DEFAULTS.csvMaxBytes, room: { capBytes: Infinity, take: () => () => {} } };
   app.post(IMPORT_UPLOAD_PATH, csvUploadBody(deps.auth, csvUpload));
@@ -120,6 +127,23 @@ export function createApp(deps: AppDeps): Express {
   };
   app.use(errors);
   return app;
+}
+
+/** The console's cookies (plc_session, plc_admin, plc_login_csrf, plc_lang) share this prefix. */
+const CONSOLE_COOKIE_PREFIX = "plc_";
+
+/**
+ * Whether a request carries credentials (an API key or admin token, a console session or login
+ * form), or asks for the console: such answers may hold a secret and are not compressed (BREACH).
+ */
+function isCredentialed(req: Request): boolean {
+  if (req.get("Authorization") !== undefined) return true;
+  if (/^\/(console|programme)(\/|$)/.test(req.path)) return true;
+  // The console's cookies (its sessions, the admin's, the login form's) but the language choice.
+  return (req.get("Cookie") ?? "").split(";").some((pair) => {
+    const name = pair.trim().split("=")[0];
+    return name.startsWith(CONSOLE_COOKIE_PREFIX) && name !== LANG_COOKIE;
+  });
 }
 
 /**

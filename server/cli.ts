@@ -5,6 +5,9 @@
  *   provenance org create --name 田阳芒果合作社 --role producer [--address 0x…]
  *   provenance member create (--org ORG_ID | --programme) --username U [--display-name N] [--admin]
  *   provenance member unlock --username U
+ *   provenance org list | org keys --org ID | org rotate-key --org ID | org revoke-key --org ID --key KEY_ID
+ *   provenance member list --org ID | member reset-password|disable|enable|remove --username U
+ *   provenance member change-password --username U      (the member's own: its current password, no token)
  *   provenance import harvest|shipment FILE --key API_KEY [--good-only]
  *   provenance harvest record --data JSON|@FILE --key API_KEY [--wait]
  *   provenance event record (--batch ID | --gtin G --lot L) --type TYPE --data JSON|@FILE --key API_KEY [--wait]
@@ -16,10 +19,11 @@
  *   provenance restore FILE                  an operator's commands on the gateway's machine)
  *
  * (`npm run cli -- …` from a checkout; bin/provenance once linked.) Every command takes --url
- * (default GATEWAY_URL, else http://127.0.0.1:8080), --json (exactly one JSON document on
- * stdout; errors and progress go to stderr) and --help. The admin token comes from ADMIN_TOKEN
- * or the data folder's first-run file (DATA_DIR/admin-token); an organisation's API key from
- * --key or PROVENANCE_API_KEY; a new member's password from PROVENANCE_PASSWORD or a prompt.
+ * (default GATEWAY_URL, else PORT and HOST as the gateway reads them, else http://127.0.0.1:8080),
+ * --json (exactly one JSON document on stdout; errors and progress go to stderr) and --help.
+ * The admin token comes from ADMIN_TOKEN or the data folder's first-run file (DATA_DIR/admin-token,
+ * DATA_DIR default ./data); an organisation's API key from --key or PROVENANCE_API_KEY; a new
+ * member's password from PROVENANCE_PASSWORD or a prompt.
  *
  * Exit codes: 0 done; 1 refused by the gateway (each bad field named), or an import with bad
  * rows and no --good-only, or audit found no such batch or ledger on chain; 2 bad usage; 3 the
@@ -34,18 +38,18 @@ import { audit } from "./cli/audit-command";
 import { batchShow, batchVerify } from "./cli/batch-commands";
 import { type Command, type Outcome } from "./cli/command";
 import { CliFailure, EXIT, UsageError } from "./cli/failures";
-import { DEFAULT_GATEWAY_URL, gatewayUrl } from "./cli/credentials";
+import { DEFAULT_GATEWAY_URL, gatewayAddress } from "./cli/credentials";
 import { eventRecord, harvestRecord } from "./cli/event-commands";
 import { GatewayClient } from "./cli/gateway-client";
 import { importHarvest, importShipment } from "./cli/import-commands";
-import { memberCreate, memberUnlock } from "./cli/member-commands";
-import { orgCreate } from "./cli/org-commands";
+import { memberChangePassword, memberCreate, memberDisable, memberEnable, memberList, memberRemove, memberResetPassword, memberUnlock } from "./cli/member-commands";
+import { orgCreate, orgKeys, orgList, orgRevokeKey, orgRotateKey } from "./cli/org-commands";
 import { ledgerExport } from "./cli/export-command";
 import { bundleImport } from "./cli/bundle-import-command";
 import { backup, restore } from "./cli/backup-commands";
 import { processTerminal, RecordingTerminal, type Terminal } from "./cli/terminal";
 
-const COMMANDS: Command[] = [orgCreate, memberCreate, memberUnlock, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify, ledgerExport, bundleImport, audit, backup, restore];
+const COMMANDS: Command[] = [orgCreate, orgList, orgKeys, orgRotateKey, orgRevokeKey, memberCreate, memberList, memberUnlock, memberResetPassword, memberDisable, memberEnable, memberRemove, memberChangePassword, importHarvest, importShipment, harvestRecord, eventRecord, batchShow, batchVerify, ledgerExport, bundleImport, audit, backup, restore];
 
 const COMMON_OPTIONS = {
   url: { type: "string" },
@@ -54,7 +58,8 @@ const COMMON_OPTIONS = {
 } as const;
 
 const COMMON_USAGE = `options of every command:
-  --url URL            the gateway (default: GATEWAY_URL, else ${DEFAULT_GATEWAY_URL}); not audit
+  --url URL            the gateway (default: GATEWAY_URL, else http://HOST:PORT from PORT and HOST
+                       as npm start reads them, else ${DEFAULT_GATEWAY_URL}); not audit
   --json               print exactly one JSON document on stdout (errors and progress: stderr)
   --help               a command's own options`;
 
@@ -68,7 +73,7 @@ const EXIT_USAGE = `exit codes:
 const USAGE = `usage: provenance COMMAND [options]      (from a checkout: npm run cli -- COMMAND [options])
 
 commands:
-${COMMANDS.map((c) => `  ${c.words.join(" ").padEnd(18)} ${c.summary}`).join("\n")}
+${COMMANDS.map((c) => `  ${c.words.join(" ").padEnd(22)} ${c.summary}`).join("\n")}
 
 ${COMMON_USAGE}
 
@@ -125,7 +130,7 @@ async function outcomeOf(argv: string[], env: Record<string, string | undefined>
       args: positionals,
       env,
       terminal,
-      gateway: new GatewayClient(gatewayUrl(values.url as string | undefined, env)),
+      gateway: new GatewayClient(gatewayAddress(values.url as string | undefined, env)),
       signal: options.signal ?? new AbortController().signal,
       pollIntervalMs: options.pollIntervalMs ?? POLL_INTERVAL_MS,
     });

@@ -47,6 +47,8 @@ import { createIndexer } from "./workers/indexer";
 import { CustodialKeys } from "./keys/custodial-keys";
 import { createCertificationSender } from "./workers/relayer/certification-sender";
 import { createRelayer } from "./workers/relayer/relayer";
+import { startChainThread } from "./workers/chain-thread/thread";
+import { writeLockFirst } from "./workers/chain-thread/write-lock-first";
 import { BatchViews } from "./services/batches/batch-views";
 import { BatchVerifier } from "./services/batch-verifier";
 import { CertificationService } from "./services/certification-service";
@@ -64,7 +66,7 @@ import { GroupCommit } from "./store/group-commit";
 import { IdempotencyRepository } from "./store/idempotency-repository";
 import { IndexCursor } from "./store/index-cursor";
 import { IndexRepository } from "./store/index-repository";
-import { OrgRepository } from "./store/org-repository";
+import { LEDGER_ADMIN_ORG_ID, OrgRepository, type Org } from "./store/org-repository";
 import { LedgerEntryReads } from "./store/ledger-entry-reads";
 import { StockReads } from "./store/stock-reads";
 import { CustodyStock } from "./services/custody-stock";
@@ -79,6 +81,9 @@ import { SerialService } from "./services/serial-service";
 import { ProgrammeCountyRepository } from "./store/programme-county-repository";
 import { SerialRepository } from "./store/serial-repository";
 import { webRoutes } from "./web/web-routes";
+import { verificationPages } from "./web/verify-page";
+import { frontDoorRoutes } from "./web/front-door-routes";
+import { FrontDoorReads } from "./store/front-door-reads";
 import { PromiseCertificateRepository } from "./store/promise-certificate-repository";
 import { PromiseCertificates } from "./services/promise-certificates";
 import { promiseCertificateRoutes } from "./api/promise-certificate-routes";
@@ -183,6 +188,13 @@ export interface GatewayOptions {
   chainProcess?: () => { up: boolean; restarts: number; lastExit?: string };
   /** When /readyz says not ready (READINESS_DEFAULTS where absent); lowered only by tests. */
   readiness?: Partial<ReadinessLimits>;
+  /**
+   * Run the relayer and the indexer on a thread of their own (workers/chain-thread), which reaches
+   * the chain through `chain` and opens its own connection to the database's file; on the
+   * gateway's thread when absent (a chain in this process, such as Hardhat's, cannot be shared).
+   * `keepBlocks`: the embedded chain keeps the logs of its last blocks only (historyFrom's rule).
+   */
+  chainThread?: { chain: { ipcPath: string } | { rpcUrl: string }; keepBlocks?: number };
   /** The EPCIS subscriptions' webhook worker (workers/epcis-webhooks.ts WEBHOOK_DEFAULTS where absent); tests make it fast. */
   epcisWebhooks?: { intervalMs?: number; timeoutMs?: number; stopGraceMs?: number };
 }
@@ -191,8 +203,20 @@ const WEB_DEFAULTS = { rateLimitPerMinute: 600, scanWarnThreshold: 30, scanWarnN
 /** How pages and details name the ledger admin's corrections and recalls. */
 const LEDGER_ADMIN_NAME = "消费帮扶办公室 (programme office)";
 
+/** What an organisation published of its contact, for the public pages; undefined when nothing. */
+function publicContactOf(org: Org | undefined): { person?: string; phone?: string; address?: string } | undefined {
+  if (!org || !(org.contactPerson || org.contactPhone || org.postalAddress)) return undefined;
+  return {
+    ...(org.contactPerson ? { person: org.contactPerson } : {}),
+    ...(org.contactPhone ? { phone: org.contactPhone } : {}),
+    ...(org.postalAddress ? { address: org.postalAddress } : {}),
+  };
+}
+
 export function createGateway(options: GatewayOptions) {
-  const { db, deployment, logger } = options;
+  const { deployment, logger } = options;
+  // Two connections write the file once the chain thread has its own: see write-lock-first.ts.
+  const db = options.chainThread ? writeLockFirst(options.db) : options.db;
   const artifact = loadLedgerArtifact();
   const domain = ledgerDomain(deployment.chainId, deployment.address);
   const log = (component: string) => (message: string) => logger.info({ component }, message);
@@ -285,6 +309,8 @@ export function createGateway(options: GatewayOptions) {
       return current && { id: current.id, certificateNo: current.certificateNo, issuedOn: current.issuedOn, issuer: current.content.promiser.name };
     },
     ancestry: new AncestryReads(db),
+    // The shopper page's contacts: a producer's, and the programme office's (the ledger admin's organisation).
+    contacts: { of: (orgId) => publicContactOf(orgs.byId(orgId)), programme: () => publicContactOf(orgs.byId(LEDGER_ADMIN_ORG_ID)) },
   });
   const verifier = new BatchVerifier(
     options.provider,
@@ -307,38 +333,63 @@ export function createGateway(options: GatewayOptions) {
   // The indexer reports a failed tick only in its log: counted here for /metrics.
   let indexerFailures = 0;
   const indexerLog = log("indexer");
-  const indexer = createIndexer({
-    db,
-    provider: options.provider,
-    address: deployment.address,
-    deployBlock: deployment.deployBlock,
-    confirmations: options.confirmations,
-    finalBlock: finality.finalBlock,
-    historyFrom: options.historyFrom,
-    log: (message) => {
-      if (message.startsWith("indexer tick failed")) indexerFailures++;
-      indexerLog(message);
-    },
+  const countIndexerFailures = (message: string) => {
+    if (message.startsWith("indexer tick failed")) indexerFailures++;
+    indexerLog(message);
+  };
+  const resign = createEventResigner(orgs, keys, domain, (event) => {
+    const facts = new LedgerFacts(entryReads, "accepted", { isAdmin, now: Date.now() });
+    const ref = event.dataHash.toLowerCase();
+    for (const batchId of [event.batchId, ...event.inputs]) {
+      const finding = facts.ledger(batchId).findings.find((f) => f.ref === ref);
+      if (finding) return finding.en;
+    }
+    return undefined;
   });
-  const relayer = createRelayer({
-    db,
-    wallet: options.relayerWallet,
-    ledger: { address: deployment.address, abi: artifact.abi },
-    fromBlock: deployment.deployBlock,
-    batchSize: options.relayer.batchSize,
-    replaceAfterMs: options.relayer.replaceAfterMs,
-    finalBlock: finality.finalBlock,
-    resign: createEventResigner(orgs, keys, domain, (event) => {
-      const facts = new LedgerFacts(entryReads, "accepted", { isAdmin, now: Date.now() });
-      const ref = event.dataHash.toLowerCase();
-      for (const batchId of [event.batchId, ...event.inputs]) {
-        const finding = facts.ledger(batchId).findings.find((f) => f.ref === ref);
-        if (finding) return finding.en;
-      }
-      return undefined;
-    }),
-    log: log("relayer"),
-  });
+  // The relayer and the indexer: on the chain thread when the gateway has one (the same workers,
+  // with their own SQLite connection and chain connection), else on this thread.
+  const chainThread = options.chainThread
+    ? startChainThread({
+        db,
+        setup: {
+          chain: options.chainThread.chain,
+          keepBlocks: options.chainThread.keepBlocks,
+          relayerKey: options.relayerWallet.privateKey,
+          deployment: { address: deployment.address, deployBlock: deployment.deployBlock, chainId: deployment.chainId, admins: [...admins] },
+          confirmations: options.confirmations,
+          relayer: { batchSize: options.relayer.batchSize, replaceAfterMs: options.relayer.replaceAfterMs },
+          masterSecret: options.masterSecret,
+          scryptN: options.scryptN,
+        },
+        finalBlock: finality.finalBlock,
+        log: (component, message) => (component === "indexer" ? countIndexerFailures(message) : log("relayer")(message)),
+      })
+    : undefined;
+  const indexer =
+    chainThread?.indexer ??
+    createIndexer({
+      db,
+      provider: options.provider,
+      address: deployment.address,
+      deployBlock: deployment.deployBlock,
+      confirmations: options.confirmations,
+      finalBlock: finality.finalBlock,
+      historyFrom: options.historyFrom,
+      log: countIndexerFailures,
+    });
+  const relayer =
+    chainThread?.relayer ??
+    createRelayer({
+      db,
+      wallet: options.relayerWallet,
+      ledger: { address: deployment.address, abi: artifact.abi },
+      fromBlock: deployment.deployBlock,
+      batchSize: options.relayer.batchSize,
+      replaceAfterMs: options.relayer.replaceAfterMs,
+      finalBlock: finality.finalBlock,
+      resign,
+      log: log("relayer"),
+    });
   const certificationSender = createCertificationSender({
     repo: certificationOutbox,
     ledger: ledgerAdmin.ledger,
@@ -359,7 +410,8 @@ export function createGateway(options: GatewayOptions) {
       })
     : undefined;
 
-  const statuses = new EventStatuses(outbox, certificationOutbox);
+  // ?wait=confirmed waits for the index too: the reads come from it (services/event-status.ts).
+  const statuses = new EventStatuses(outbox, certificationOutbox, () => indexer.status().cursor);
   const eventStatus = (eventId: string) => statuses.of(eventId);
 
   // EPCIS 2.0: the public details projected as EPCIS events; capture as the API's writes.
@@ -465,6 +517,15 @@ export function createGateway(options: GatewayOptions) {
   });
 
   const adminTokenHash = hashSecret(options.adminToken);
+  // ?wait=confirmed, the same for every write route. A stop ends the wait: the write is kept, and its answer says where it stands.
+  const confirmedWait = {
+    eventStatus,
+    waitForSettled: (ids: string[], timeoutMs: number) => {
+      const settled = statuses.waitForSettled(ids, timeoutMs);
+      settled.catch(() => undefined); // after a stop the database may close under the wait
+      return Promise.race([settled, drain.begun]);
+    },
+  };
   const routes: RouteSpec[] = [];
   routes.push(
     ...systemRoutes({
@@ -484,25 +545,30 @@ export function createGateway(options: GatewayOptions) {
     ...writeRoutes({
       events,
       admin: adminWriter,
-      eventStatus,
-      // A stop ends the wait: the write is kept, and its answer says where it stands.
-      waitForSettled: (ids, timeoutMs) => {
-        const settled = statuses.waitForSettled(ids, timeoutMs);
-        settled.catch(() => undefined); // after a stop the database may close under the wait
-        return Promise.race([settled, drain.begun]);
-      },
+      ...confirmedWait,
     }),
-    ...certificationRoutes(certifications),
+    ...certificationRoutes(certifications, confirmedWait),
     ...signingRoutes({
       events,
       requests: new SigningRequestRepository(db),
       domain,
       expectedHead: batchState.expectedHead,
       commit: (work) => commits.run(work),
+      wait: confirmedWait,
     }),
     ...serialRoutes(serialService),
-    ...importRoutes(imports),
-    ...readRoutes({ batches, verifier }),
+    ...importRoutes(imports, confirmedWait),
+    ...readRoutes({
+      batches,
+      verifier,
+      verifyPage: verificationPages({
+        verifier,
+        provider: options.provider,
+        orgByAddress: (address) => orgs.byAddress(address),
+        detailOf: (dataHash) => details.get(dataHash)?.detail,
+        onChainError: (err, batchId) => logger.warn({ component: "verify-page", err, batchId }, "could not read the chain for a verification page"),
+      }),
+    }),
     ...epcisRoutes({
       store: epcisEvents,
       projector: epcisProjector,
@@ -510,6 +576,7 @@ export function createGateway(options: GatewayOptions) {
       limits: CAPTURE_DEFAULTS,
       publicBaseUrl: options.publicBaseUrl,
       journeyOf: (batchId) => batchesOfJourney(index, batchId),
+      wait: confirmedWait,
     }),
     ...(options.readOnly ? [] : epcisSubscriptionRoutes(epcisSubscriptions)),
     ...detailRoutes({
@@ -537,6 +604,8 @@ export function createGateway(options: GatewayOptions) {
   const photos = new PhotoRepository(db);
   const consoleDeps: ConsoleDeps = {
     accounts,
+    organisations: orgService,
+    isAdminToken: (token) => isAdminToken(token, adminTokenHash),
     members,
     orgs,
     events,
@@ -568,7 +637,7 @@ export function createGateway(options: GatewayOptions) {
     epcisCaptureBytes: CAPTURE_DEFAULTS.maxBytes,
     drain,
     metrics,
-    web: [consoleRoutes(consoleDeps, consoleFeatures(consoleDeps), uploads), photoRoutes(photos), promiseCertificatePages({
+    web: [frontDoorRoutes({ reads: new FrontDoorReads(db), rateLimitPerMinute: web.rateLimitPerMinute, readOnly: options.readOnly }), consoleRoutes(consoleDeps, consoleFeatures(consoleDeps), uploads), photoRoutes(photos), promiseCertificatePages({
       certificate: (id) => promiseCertificates.byId(id),
       rateLimitPerMinute: web.rateLimitPerMinute,
     }), webRoutes({
@@ -623,6 +692,7 @@ export function createGateway(options: GatewayOptions) {
     /** The chain saved its state (more blocks are final): confirm and index them now rather than next tick. */
     chainSaved() {
       if (!running) return;
+      chainThread?.refreshFinality();
       const ignore = () => undefined; // a failed tick is logged by its worker
       if (!options.readOnly) {
         relayer.tick().catch(ignore);

@@ -27,6 +27,7 @@ import { OutboxRepository } from "./store/outbox-repository";
 import { createGateway, type Gateway } from "./gateway";
 import { capacityWarnings } from "./services/operations/readiness";
 import { closeGracefully, createHttpServer, listen } from "./web/http-server";
+import { loopbackWarning } from "./web/loopback-warning";
 
 export async function startProduct(config: Config) {
   const logger = pino({ level: config.logLevel });
@@ -183,6 +184,13 @@ async function startParts(config: Config, logger: pino.Logger, started: Started)
     peers: config.peers,
     detailSyncIntervalMs: config.chain.kind === "read" ? config.chain.detailSyncIntervalMs : undefined,
     chainProcess: anvil && (() => anvil!.status()),
+    // CHAIN_THREAD=on: the relayer and the indexer on a thread of their own, off the thread that answers requests.
+    chainThread: config.chainThread
+      ? {
+          chain: config.chain.kind === "embedded" ? { ipcPath: anvil!.ipcPath } : { rpcUrl: config.chain.rpcUrl },
+          keepBlocks: embeddedLimits?.keepBlocks,
+        }
+      : undefined,
   });
   gatewayRef = gateway;
   gateway.start();
@@ -254,11 +262,12 @@ async function main(): Promise<void> {
     [
       "",
       "  Provenance ledger gateway is running · 扶贫产品溯源账本已启动",
+      `    Front door:     ${config.publicBaseUrl}/  (查验码 lookup · check a product)`,
       `    Pages:          ${config.publicBaseUrl}/01/{gtin}/10/{lot} · ${config.publicBaseUrl}/p/{batchId}`,
       `    Console:        ${base}/console  (members: npm run cli -- member create --help)`,
       `    Programme view: ${base}/programme`,
       `    API:            ${base}/api/v1`,
-      `    OpenAPI:        ${base}/api/v1/openapi.json`,
+      `    API docs:       ${base}/api/v1/docs · OpenAPI: ${base}/api/v1/openapi.json`,
       `    Chain:          ${base}/api/v1/chain  (chain ${deployment.chainId}, ledger ${deployment.address})`,
       ...(product.chainNote ? [`    Embedded chain: ${product.chainNote}`] : []),
       `    Health:         ${base}/healthz · ${base}/readyz · ${base}/metrics (from this machine, or with the admin token)`,
@@ -266,6 +275,12 @@ async function main(): Promise<void> {
       "",
     ].join("\n"),
   );
+  // Said in the banner and logged once: scans of QR codes on a loopback address cannot reach us.
+  const loopback = loopbackWarning(config.publicBaseUrl, process.env.PUBLIC_BASE_URL !== undefined);
+  if (loopback.length > 0) {
+    console.log(`${loopback.map((line) => `  ${line}`).join("\n")}\n`);
+    product.logger.warn({ publicBaseUrl: config.publicBaseUrl }, loopback.join(" "));
+  }
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // Once: a second Ctrl-C ends the process at once.
     process.once(signal, () => {

@@ -1,11 +1,12 @@
-/** 圳品 certifications: attest a batch or a producer's product line; revoke. */
+/** 圳品 certifications: attest a batch or a producer's product line; revoke. Each takes ?wait=confirmed as the other writes do. */
 import type { CertificationService } from "../services/certification-service";
 import type { StoredAnswer } from "../store/idempotency-repository";
 import { batchCertificationBody, productLineCertificationBody, revokeBody } from "../domain/request-shapes";
-import { BATCH_ID, idempotencyOf, route, type RouteSpec } from "./route-spec";
+import { answerWhenConfirmed, WAIT_QUERY, wantsConfirmed, type ConfirmedWait } from "./confirmed-wait";
+import { BATCH_ID, idempotencyOf, route, type RouteContext, type RouteSpec } from "./route-spec";
 
 const RESPONSES = {
-  202: "accepted: {eventId, certificationId, batchId, status}",
+  202: "accepted: {eventId, certificationId, batchId, status}; with ?wait=confirmed also events (the write's status)",
   400: "a field is invalid (each named)",
   401: "missing, unknown or revoked API key",
   403: "not a certifier, or not this certification's certifier",
@@ -15,9 +16,12 @@ const RESPONSES = {
 };
 const CERTIFICATION_ID = { pattern: /^0x[0-9a-fA-F]{64}$/, description: "a certification id (32-byte hex)" };
 
-const answered = (answer: StoredAnswer) => ({ status: answer.statusCode, body: answer.body });
-
-export function certificationRoutes(certifications: CertificationService): RouteSpec[] {
+export function certificationRoutes(certifications: CertificationService, wait: ConfirmedWait): RouteSpec[] {
+  // The wait is checked before the write: a bad value changes nothing.
+  const write = async (context: RouteContext<unknown>, work: () => Promise<StoredAnswer>) => {
+    const waiting = wantsConfirmed(context.query);
+    return answerWhenConfirmed(wait, waiting, await work());
+  };
   return [
     route({
       method: "post",
@@ -27,9 +31,10 @@ export function certificationRoutes(certifications: CertificationService): Route
       auth: "org",
       params: { batchId: BATCH_ID },
       body: batchCertificationBody,
+      query: WAIT_QUERY,
       responses: RESPONSES,
-      handle: async ({ org, params, body, ...context }) =>
-        answered(await certifications.attestBatch(org!, params.batchId.toLowerCase(), body, idempotencyOf(context))),
+      handle: (context) =>
+        write(context, () => certifications.attestBatch(context.org!, context.params.batchId.toLowerCase(), context.body, idempotencyOf(context))),
     }),
     route({
       method: "post",
@@ -38,8 +43,9 @@ export function certificationRoutes(certifications: CertificationService): Route
       summary: "Attest 圳品 for a producer's product line: every batch of the GTIN it harvests while valid (certifier)",
       auth: "org",
       body: productLineCertificationBody,
+      query: WAIT_QUERY,
       responses: RESPONSES,
-      handle: async ({ org, body, ...context }) => answered(await certifications.attestProductLine(org!, body, idempotencyOf(context))),
+      handle: (context) => write(context, () => certifications.attestProductLine(context.org!, context.body, idempotencyOf(context))),
     }),
     route({
       method: "post",
@@ -49,9 +55,10 @@ export function certificationRoutes(certifications: CertificationService): Route
       auth: "org",
       params: { certificationId: CERTIFICATION_ID },
       body: revokeBody,
+      query: WAIT_QUERY,
       responses: RESPONSES,
-      handle: async ({ org, params, body, ...context }) =>
-        answered(await certifications.revoke(org!, params.certificationId.toLowerCase(), body.reason, idempotencyOf(context))),
+      handle: (context) =>
+        write(context, () => certifications.revoke(context.org!, context.params.certificationId.toLowerCase(), context.body.reason, idempotencyOf(context))),
     }),
   ];
 }

@@ -15,6 +15,7 @@ import { DomainError } from "../domain/errors";
 import { parseBatchId } from "../domain/gs1";
 import type { EpcisEventStore } from "../store/epcis-events";
 import { httpStatusOf } from "./error-handler";
+import { WAIT_LIMIT_MS, WAIT_QUERY, wantsConfirmed, type ConfirmedWait } from "./confirmed-wait";
 import { BATCH_ID, route, type RouteContext, type RouteResult, type RouteSpec } from "./route-spec";
 
 export const EPCIS_CAPTURE_PATH = "/epcis/capture";
@@ -27,6 +28,8 @@ export interface EpcisRouteDeps {
   publicBaseUrl: string;
   /** The batch and every batch it was made from (undefined: no such batch on chain). */
   journeyOf(batchId: string): string[] | undefined;
+  /** ?wait=confirmed on capture, as on the other writes. */
+  wait: ConfirmedWait;
 }
 
 /**
@@ -121,8 +124,9 @@ export function epcisRoutes(deps: EpcisRouteDeps): RouteSpec[] {
       tag: "EPCIS 2.0",
       summary: `Capture an EPCISDocument (application/json or application/ld+json, at most ${deps.limits.maxEvents} events and ${deps.limits.maxBytes} bytes): each event a signed ledger event of the caller, all or none`,
       auth: "org",
+      query: WAIT_QUERY,
       responses: {
-        202: "taken: Location names the capture job",
+        202: "taken: Location names the capture job; with ?wait=confirmed the job itself, its events confirmed (and readable) or failed",
         400: "a ValidationException problem: not an EPCISDocument, or not valid by GS1's schema (each fault named)",
         401: "a SecurityException problem: missing or unknown API key",
         403: "a SecurityException problem: the organisation signs its own events, or lost its role",
@@ -131,12 +135,13 @@ export function epcisRoutes(deps: EpcisRouteDeps): RouteSpec[] {
       },
       handle: (context) =>
         answer(async () => {
+          const waiting = wantsConfirmed(context.query); // before the capture: a bad value records nothing
           const captureId = await deps.capture.capture(context.org!, context.request.body as unknown);
-          return {
-            status: 202,
-            body: { captureID: captureId },
-            headers: { ...captureHeaders, Location: `${EPCIS_CAPTURE_PATH}/${captureId}` },
-          };
+          const headers = { ...captureHeaders, Location: `${EPCIS_CAPTURE_PATH}/${captureId}` };
+          if (!waiting) return { status: 202, body: { captureID: captureId }, headers };
+          const ids = (deps.capture.job(context.org!, captureId)?.["ledger:events"] ?? []).flatMap((e) => (e.eventId ? [e.eventId] : []));
+          await deps.wait.waitForSettled(ids, WAIT_LIMIT_MS);
+          return { status: 202, body: deps.capture.job(context.org!, captureId), headers };
         }, captureHeaders),
     }),
     route({

@@ -14,6 +14,7 @@ import { DomainError, invalidField } from "../domain/errors";
 import type { Authenticator } from "./mount-routes";
 import { readLimited, reserveBodyRoom } from "./read-limited";
 import { route, UUID, type RouteSpec } from "./route-spec";
+import { until, WAIT_LIMIT_MS, WAIT_QUERY, wantsConfirmed, type ConfirmedWait } from "./confirmed-wait";
 
 export const IMPORT_UPLOAD_PATH = "/api/v1/imports";
 const CSV_TYPES = ["text/csv", "application/csv"];
@@ -74,7 +75,7 @@ const runBody = z.strictObject({
   goodOnly: z.boolean().optional().describe("true: record only the rows without problems (required when some rows have problems)"),
 });
 
-export function importRoutes(imports: ImportService): RouteSpec[] {
+export function importRoutes(imports: ImportService, wait: ConfirmedWait): RouteSpec[] {
   return [
     route({
       method: "post",
@@ -123,17 +124,32 @@ export function importRoutes(imports: ImportService): RouteSpec[] {
       auth: "org",
       params: IMPORT_ID,
       body: runBody,
+      query: {
+        wait: {
+          description: "`confirmed`: answer once every row is recorded and its event confirmed (and shown by the reads) or failed, at most 60 s; with each event's status",
+          schema: WAIT_QUERY.wait.schema,
+        },
+      },
       responses: {
-        202: "recording: follow it with GET /api/v1/imports/{importId}",
+        202: "recording: follow it with GET /api/v1/imports/{importId}; with ?wait=confirmed also events, each row's event's status",
         400: "the body is invalid",
         401: "missing, unknown or revoked API key",
         403: "the organisation may not record this import",
         404: "no such import of this organisation",
         409: "some rows have problems and goodOnly is not true",
       },
-      handle: ({ params, body, org }) => {
-        const report = imports.run(org!, params.importId, body.goodOnly === true);
-        return { status: 202, body: { importId: report.importId, status: report.status, recorded: report.recorded, total: report.goodRows } };
+      handle: async ({ params, body, org, query }) => {
+        const waiting = wantsConfirmed(query); // before the run: a bad value starts nothing
+        const started = imports.run(org!, params.importId, body.goodOnly === true);
+        const answer = (report: typeof started) => ({ importId: report.importId, status: report.status, recorded: report.recorded, total: report.goodRows });
+        if (!waiting) return { status: 202, body: answer(started) };
+        // The rows are recorded in the background: first until the runner is through them, then until their events settle.
+        const deadline = Date.now() + WAIT_LIMIT_MS;
+        await until(() => imports.report(org!, params.importId).status !== "importing", deadline);
+        const ids = imports.recordedEventIds(org!, params.importId);
+        await wait.waitForSettled(ids, Math.max(0, deadline - Date.now()));
+        const events = ids.flatMap((id) => wait.eventStatus(id) ?? []);
+        return { status: 202, body: { ...answer(imports.report(org!, params.importId)), events } };
       },
     }),
     route({

@@ -8,6 +8,13 @@ import { issuePromiseCertificateBody, orgContactBody } from "../domain/promise-c
 import { certificateView, type PromiseCertificates, type Side } from "../services/promise-certificates";
 import { queryInteger } from "./read-routes";
 import { BATCH_ID, route, UUID, type RouteSpec } from "./route-spec";
+import { LEDGER_ADMIN_ORG_ID } from "../store/org-repository";
+
+/** An organisation's id, or the programme office's (the ledger's admin). */
+const ORG_OR_PROGRAMME_OFFICE = {
+  pattern: new RegExp(`^(?:${UUID.pattern.source.slice(1, -1)}|${LEDGER_ADMIN_ORG_ID})$`),
+  description: `an id the gateway issued, or ${LEDGER_ADMIN_ORG_ID} for the programme office`,
+};
 
 const MAX_PAGE = 100;
 const CERTIFICATE_ID = { pattern: /^0x[0-9a-fA-F]{64}$/, description: "the certificate's id (keccak256 of its canonical content)" };
@@ -84,9 +91,9 @@ export function promiseCertificateRoutes(certificates: PromiseCertificates, publ
       method: "post",
       path: "/api/v1/orgs/{orgId}/contact",
       tag: "organisations",
-      summary: "Set an organisation's contact details (admin token)",
+      summary: "Set an organisation's contact details (admin token); `ledger-admin` is the programme office, whose contact the shopper pages offer for reporting a problem",
       auth: "admin",
-      params: { orgId: UUID },
+      params: { orgId: ORG_OR_PROGRAMME_OFFICE },
       body: orgContactBody,
       responses: contactResponses,
       handle: ({ params, body }) => ({ status: 200, body: certificates.setContact(params.orgId, body) }),

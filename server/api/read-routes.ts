@@ -1,4 +1,5 @@
 /** Public reads of batches: one batch with its journey and proofs, its verification, and lists. */
+import type { Request } from "express";
 import type { BatchViews } from "../services/batches/batch-views";
 import type { BatchVerifier } from "../services/batch-verifier";
 import { isValidGtin, normalizeGtin } from "../domain/gs1";
@@ -8,7 +9,12 @@ import { BATCH_ID, route, type RouteSpec } from "./route-spec";
 export interface ReadRouteDeps {
   batches: BatchViews;
   verifier: BatchVerifier;
+  /** The verification as a page for people (web/verify-page.ts), for a request that prefers HTML. */
+  verifyPage?: (batchId: string, request: Request) => Promise<{ status: number; html: string }>;
 }
+
+/** The verify route answers by Accept: a cache must key on it (and on the page's language). */
+const VERIFY_VARY = { Vary: "Accept, Accept-Language" };
 
 const MAX_PAGE = 100;
 
@@ -35,8 +41,26 @@ export function readRoutes(deps: ReadRouteDeps): RouteSpec[] {
       summary: "Recompute every event's detail hash and the head chain, and compare them with the chain itself",
       auth: "public",
       params: { batchId: BATCH_ID },
-      responses: { 200: "{ok, problems, events, chainHead, recomputedHead}", 400: "malformed batch id" },
-      handle: async ({ params }) => ({ status: 200, body: await deps.verifier.verify(params.batchId.toLowerCase()) }),
+      responses: {
+        200: "{ok, problems, events, chainHead, recomputedHead}; with Accept: text/html, the same check as a page for people",
+        400: "malformed batch id",
+        404: "(the page only) the chain holds no such batch",
+        503: "(the page only) the chain cannot be reached now",
+      },
+      handle: async ({ params, request }) => {
+        const batchId = params.batchId.toLowerCase();
+        // JSON stays the default (no Accept, */*, neither type): HTML only where the client ranks it first.
+        if (deps.verifyPage && request.accepts(["application/json", "text/html"]) === "text/html") {
+          const page = await deps.verifyPage(batchId, request);
+          return {
+            status: page.status,
+            body: null,
+            headers: { ...VERIFY_VARY, "Cache-Control": "no-store" },
+            raw: { contentType: "text/html; charset=utf-8", bytes: page.html },
+          };
+        }
+        return { status: 200, body: await deps.verifier.verify(batchId), headers: VERIFY_VARY };
+      },
     }),
     route({
       method: "get",

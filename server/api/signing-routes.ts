@@ -16,6 +16,7 @@ import { conflict, forbidden, invalidField, notFound } from "../domain/errors";
 import type { SigningRequestRepository } from "../store/signing-request-repository";
 import { eventBody, harvestBody } from "../domain/request-shapes";
 import { BATCH_ID, UUID, idempotencyOf, route, type RouteContext, type RouteSpec } from "./route-spec";
+import { answerWhenConfirmed, WAIT_QUERY, wantsConfirmed, type ConfirmedWait } from "./confirmed-wait";
 
 export interface SigningRouteDeps {
   events: EventService;
@@ -24,6 +25,8 @@ export interface SigningRouteDeps {
   expectedHead(batchId: string): string | undefined;
   /** Runs database work in a durable transaction (the gateway's group commit). */
   commit<T>(work: () => T): Promise<T>;
+  /** ?wait=confirmed on the relayed signatures, as on the other writes. */
+  wait: ConfirmedWait;
 }
 
 const signaturesBody = z.strictObject({
@@ -86,9 +89,11 @@ export function signingRoutes(deps: SigningRouteDeps): RouteSpec[] {
       auth: "org",
       params: { requestId: UUID },
       body: signaturesBody,
+      query: WAIT_QUERY,
       responses: { 202: "accepted", 400: "a signature is malformed or by another key", 404: "unknown request", 409: "used already, or the batch moved on" },
-      handle: ({ org, params, body, ...context }) =>
-        deps.commit(() => {
+      handle: async ({ org, params, body, ...context }) => {
+        const waiting = wantsConfirmed(context.query);
+        const answer = await deps.commit(() => {
           const request = deps.requests.byId(params.requestId);
           if (!request || request.orgId !== org!.id) throw notFound(`no signing request ${params.requestId}`, "requestId");
           const idempotency = idempotencyOf(context);
@@ -103,8 +108,10 @@ export function signingRoutes(deps: SigningRouteDeps): RouteSpec[] {
             idempotency,
           );
           deps.requests.markUsed(request.id);
-          return { status: answer.statusCode, body: answer.body };
-        }),
+          return answer;
+        });
+        return answerWhenConfirmed(deps.wait, waiting, answer);
+      },
     }),
   ];
 }

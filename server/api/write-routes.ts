@@ -2,19 +2,16 @@
 import type { EventService } from "../services/event-service";
 import type { EventStatusView } from "../services/event-status";
 import type { WriteRequest } from "../domain/ledger-types";
-import { invalidField } from "../domain/errors";
-import type { StoredAnswer } from "../store/idempotency-repository";
+import { answerWhenConfirmed, WAIT_QUERY, wantsConfirmed, type ConfirmedWait } from "./confirmed-wait";
 import { correctionBody, eventBody, harvestBody } from "../domain/request-shapes";
 import type { Org } from "../store/org-repository";
 import { BATCH_ID, UUID, idempotencyOf, route, type RouteContext, type RouteSpec } from "./route-spec";
 
-export interface WriteRouteDeps {
+export interface WriteRouteDeps extends ConfirmedWait {
   events: EventService;
   /** The programme office: the ledger admin's organisation and key. */
   admin: { org: Org; privateKey: string };
   eventStatus(eventId: string): EventStatusView | undefined;
-  /** Resolves once every event is confirmed or failed, or the timeout passed. */
-  waitForSettled(eventIds: string[], timeoutMs: number): Promise<void>;
 }
 
 const WRITE_RESPONSES = {
@@ -27,17 +24,13 @@ const WRITE_RESPONSES = {
   413: "body over 100 kB",
   422: "Idempotency-Key reused with another body",
 };
-const WAIT_QUERY = {
-  wait: { description: "`confirmed`: answer once the events are confirmed or failed (at most 60 s)", schema: { type: "string", enum: ["confirmed"] } },
-};
-const WAIT_LIMIT_MS = 60_000;
 
 export function writeRoutes(deps: WriteRouteDeps): RouteSpec[] {
   const write = async (context: RouteContext<unknown>, request: WriteRequest) => {
     // Checked before anything is written: a bad query must change nothing.
-    if (context.query.wait !== undefined && context.query.wait !== "confirmed") throw invalidField("wait", "must be confirmed");
+    const waiting = wantsConfirmed(context.query);
     const answer = await deps.events.writeCustodial(context.org!, request, idempotencyOf(context));
-    return settle(deps, answer, context.query.wait);
+    return answerWhenConfirmed(deps, waiting, answer);
   };
   return [
     route({
@@ -74,10 +67,10 @@ export function writeRoutes(deps: WriteRouteDeps): RouteSpec[] {
       query: WAIT_QUERY,
       responses: { ...WRITE_RESPONSES, 401: "missing or wrong admin token", 403: "never: the admin may correct any event" },
       handle: async (context) => {
-        if (context.query.wait !== undefined && context.query.wait !== "confirmed") throw invalidField("wait", "must be confirmed");
+        const waiting = wantsConfirmed(context.query);
         const request: WriteRequest = { type: "event", batchId: context.params.batchId.toLowerCase(), body: context.body };
         const answer = await deps.events.writeAsAdmin(deps.admin, request, idempotencyOf(context));
-        return settle(deps, answer, context.query.wait);
+        return answerWhenConfirmed(deps, waiting, answer);
       },
     }),
     route({
@@ -95,17 +88,4 @@ export function writeRoutes(deps: WriteRouteDeps): RouteSpec[] {
       },
     }),
   ];
-}
-
-/** With ?wait=confirmed, waits for the events to settle and answers with their statuses. */
-async function settle(deps: WriteRouteDeps, answer: StoredAnswer, wait: unknown): Promise<{ status: number; body: unknown }> {
-  if (wait !== "confirmed") return { status: answer.statusCode, body: answer.body };
-  const body = answer.body as { eventId: string; events: { eventId: string }[] };
-  const ids = body.events.map((e) => e.eventId);
-  await deps.waitForSettled(ids, WAIT_LIMIT_MS);
-  const statuses = ids.map((id) => deps.eventStatus(id)!);
-  return {
-    status: answer.statusCode,
-    body: { ...body, status: statuses[0].status, events: statuses },
-  };
 }

@@ -1,29 +1,33 @@
-/** Where the CLI finds the gateway and the credentials it sends. */
+/** Where the CLI finds the gateway (gateway-address.ts) and the credentials it sends. */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { stringOption, type CommandContext } from "./command";
 import { UsageError } from "./failures";
 
-export const DEFAULT_GATEWAY_URL = "http://127.0.0.1:8080";
+export { DEFAULT_GATEWAY_URL, gatewayAddress, gatewayUrl, type GatewayAddress, type GatewaySource } from "./gateway-address";
 
-/** --url, else GATEWAY_URL, else the address npm start listens on. */
-export function gatewayUrl(url: string | undefined, env: Record<string, string | undefined>): string {
-  return (url ?? env.GATEWAY_URL ?? DEFAULT_GATEWAY_URL).replace(/\/+$/, "");
-}
-
-/** ADMIN_TOKEN, else the token npm start wrote into the data folder on its first run. */
+/** ADMIN_TOKEN, else the token npm start wrote into the data folder (DATA_DIR, default ./data) on its first run. */
 export function adminToken(env: Record<string, string | undefined>): string {
   if (env.ADMIN_TOKEN) return env.ADMIN_TOKEN;
-  const file = path.resolve(env.DATA_DIR ?? "./data", "admin-token");
+  const file = path.resolve(env.DATA_DIR || "./data", "admin-token");
   const token = existsSync(file) ? readFileSync(file, "utf8").trim() : "";
-  if (!token) throw new UsageError("no admin token: set ADMIN_TOKEN, or run from the folder whose data/ holds admin-token");
+  if (!token) {
+    throw new UsageError(
+      `no admin token: ${file} ${existsSync(file) ? "is empty" : "does not exist"}. Set DATA_DIR to the data folder of the gateway you mean ` +
+        `(the CLI reads DATA_DIR/admin-token; npm run demo's is ./demo-data), or ADMIN_TOKEN; and reach that same gateway with --url or GATEWAY_URL`,
+    );
+  }
   return token;
 }
 
 /** --key, else PROVENANCE_API_KEY: the organisation's API key. */
 export function apiKey(context: Pick<CommandContext, "values" | "env">): string {
   const key = optionalApiKey(context);
-  if (!key) throw new UsageError("--key is required (or set PROVENANCE_API_KEY): the organisation's API key");
+  if (!key) {
+    throw new UsageError(
+      "--key is required (or set PROVENANCE_API_KEY): the organisation's API key, as org create printed it by the gateway you reach with --url or GATEWAY_URL",
+    );
+  }
   return key;
 }
 

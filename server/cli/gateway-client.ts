@@ -2,7 +2,8 @@
  * The CLI's HTTP client of the gateway's API. A network failure becomes exit 3 (unreachable),
  * an answer outside 2xx becomes exit 1 with the gateway's message and each field it named.
  */
-import { CliFailure, EXIT, Interrupted } from "./failures";
+import { describeGateway, HOW_TO_CHOOSE_GATEWAY, type GatewayAddress } from "./gateway-address";
+import { CliFailure, EXIT, Interrupted, UsageError } from "./failures";
 
 export interface GatewayAnswer<T = any> {
   status: number;
@@ -25,7 +26,14 @@ interface ErrorBody {
 }
 
 export class GatewayClient {
-  constructor(readonly baseUrl: string) {}
+  readonly baseUrl: string;
+  private readonly address: GatewayAddress;
+
+  /** A URL alone counts as given with --url. */
+  constructor(address: GatewayAddress | string) {
+    this.address = typeof address === "string" ? { url: address, source: "--url" } : address;
+    this.baseUrl = this.address.url;
+  }
 
   /** The answer when it is 2xx; throws a refusal (exit 1) otherwise. */
   async call<T = any>(method: "GET" | "POST", path: string, options: RequestOptions = {}): Promise<GatewayAnswer<T>> {
@@ -36,6 +44,7 @@ export class GatewayClient {
 
   /** Any answer the gateway gives; throws only when it cannot be reached. */
   async request<T = any>(method: "GET" | "POST", path: string, options: RequestOptions = {}): Promise<GatewayAnswer<T>> {
+    if (this.address.problem) throw new UsageError(this.address.problem);
     const headers: Record<string, string> = { accept: "application/json", ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | Uint8Array | undefined;
@@ -53,7 +62,8 @@ export class GatewayClient {
       text = await response.text();
     } catch (error) {
       if (options.signal?.aborted) throw new Interrupted();
-      throw new CliFailure(EXIT.unreachable, `cannot reach the gateway at ${this.baseUrl}: ${causeOf(error)}`);
+      // Which gateway it tried and why that one: the usual mistake is the wrong address, not a dead gateway.
+      throw new CliFailure(EXIT.unreachable, `cannot reach ${describeGateway(this.address)}: ${causeOf(error)}. Is it running? ${capitalised(HOW_TO_CHOOSE_GATEWAY)}.`);
     }
     let parsed: unknown = text;
     try {
@@ -75,6 +85,10 @@ export function refusal(answer: GatewayAnswer<ErrorBody | string>): CliFailure {
   const fields = (error?.fields ?? []).map((f) => `\n  ${f.field}: ${f.message}${f.zh ? `\n    ${f.zh}` : ""}`).join("");
   const json = typeof answer.body === "object" && answer.body ? answer.body : { error: { code: "refused", message } };
   return new CliFailure(EXIT.refused, `refused (${answer.status}): ${message}${fields}`, json);
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** fetch wraps the network error (ECONNREFUSED…) as its cause. */

@@ -1,10 +1,17 @@
-/** Logging in and out of the console, and the console's home (which sends each role to its work). */
+/**
+ * Logging in and out of the console, a member's own password change (which ends its sessions:
+ * it logs in again with the new one), and the console's home (which sends each role to its work).
+ */
 import express, { type Router } from "express";
 import { html } from "../html/html";
 import type { ConsoleDeps } from "./context";
 import { errorSummary, field, form, type FieldErrors } from "./forms";
 import { consoleLayout, MENU } from "./layout";
 import { COMMON } from "./messages";
+import { ADMIN } from "./admin-messages";
+import { DomainError } from "../domain/errors";
+import { httpStatusOf } from "../api/error-handler";
+import { appErrorFields } from "./forms";
 import { consoleOf, cookieString, requireMember, SESSION_COOKIE, type ConsoleRequest } from "./session";
 
 export function authRoutes(deps: ConsoleDeps): Router {
@@ -44,6 +51,41 @@ export function authRoutes(deps: ConsoleDeps): Router {
     res.redirect(303, "/console/login");
   });
 
+  router.get("/console/password", requireMember(), (_req, res) => {
+    res.type("html").send(passwordPage(consoleOf(res), {}));
+  });
+
+  router.post("/console/password", requireMember(), async (req, res) => {
+    const context = consoleOf(res);
+    const t = ADMIN[context.lang];
+    const current = typeof req.body.currentPassword === "string" ? req.body.currentPassword : "";
+    const next = typeof req.body.newPassword === "string" ? req.body.newPassword : "";
+    const again = typeof req.body.newPasswordAgain === "string" ? req.body.newPasswordAgain : "";
+    const errors: FieldErrors = {};
+    if (!current) errors.currentPassword = COMMON[context.lang].required;
+    if (!next) errors.newPassword = COMMON[context.lang].required;
+    else if (next !== again) errors.newPasswordAgain = t.passwordsDiffer;
+    if (Object.keys(errors).length) return res.status(400).type("html").send(passwordPage(context, errors));
+    try {
+      await deps.accounts.changeOwnPassword(context.member!.username, current, next, req.ip);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      return res.status(httpStatusOf(error)).type("html").send(passwordPage(context, appErrorFields(error, context.lang)));
+    }
+    // Every session of the member ended with the old password, this one too.
+    res.append("Set-Cookie", cookieString(SESSION_COOKIE, "", { ...cookies, maxAgeSeconds: 0 }));
+    const { member: _gone, org: _org, sessionId: _id, ...signedOut } = context;
+    res.type("html").send(
+      consoleLayout({
+        context: signedOut,
+        title: t.passwordTitle,
+        path: "/console/login",
+        body: html`<p class="banner banner-ok" role="status" data-done="password">${t.passwordChanged}</p>
+<p><a class="btn" href="/console/login">${t.toLogin}</a></p>`,
+      }),
+    );
+  });
+
   router.get("/console", requireMember(), (_req, res) => {
     const { member, org } = consoleOf(res);
     const menu = member!.programme ? MENU.programme : MENU[org!.role];
@@ -56,6 +98,26 @@ export function authRoutes(deps: ConsoleDeps): Router {
 /** Only a path of this site (never //evil.example or https://…) after login. */
 function safeNext(next: unknown): string {
   return typeof next === "string" && /^\/(?!\/)[^\\]*$/.test(next) ? next : "/console";
+}
+
+function passwordPage(context: ConsoleRequest, errors: FieldErrors): string {
+  const t = ADMIN[context.lang];
+  return consoleLayout({
+    context,
+    title: t.passwordTitle,
+    path: "/console/password",
+    body: html`${errorSummary(errors, context.lang)}
+${form({
+  action: "/console/password",
+  csrfToken: context.csrfToken,
+  submitLabel: t.changePassword,
+  body: [
+    field({ name: "currentPassword", label: t.currentPassword, type: "password", error: errors.currentPassword, required: true, autocomplete: "current-password" }),
+    field({ name: "newPassword", label: t.newPassword, type: "password", error: errors.newPassword, required: true, hint: t.passwordHint, autocomplete: "new-password" }),
+    field({ name: "newPasswordAgain", label: t.newPasswordAgain, type: "password", error: errors.newPasswordAgain, required: true, autocomplete: "new-password" }),
+  ],
+})}`,
+  });
 }
 
 function loginPage(context: ConsoleRequest, errors: FieldErrors, username: string, next: string): string {
@@ -75,6 +137,7 @@ ${form({
     field({ name: "password", label: t.password, type: "password", error: errors.password, required: true, autocomplete: "current-password" }),
     field({ name: "next", label: "", type: "hidden", value: next }),
   ],
-})}`,
+})}
+<p><a href="/console/admin">${ADMIN[context.lang].signInTitle}</a></p>`,
   });
 }

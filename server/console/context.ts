@@ -3,6 +3,7 @@
  * console asks services and repositories it is given and never opens the database itself.
  */
 import type { AccountService } from "../services/account-service";
+import type { OrgService } from "../services/org-service";
 import type { BatchViews } from "../services/batches/batch-views";
 import type { CertificationService } from "../services/certification-service";
 import type { EventService } from "../services/event-service";
@@ -24,6 +25,10 @@ import type { PromiseCertificates } from "../services/promise-certificates";
 
 export interface ConsoleDeps {
   accounts: AccountService;
+  /** Creating and listing organisations, and their API keys (the admin pages, /console/admin). */
+  organisations: OrgService;
+  /** Whether a presented string is the admin token (its console sign-in). */
+  isAdminToken(token: string): boolean;
   members: MemberRepository;
   orgs: OrgRepository;
   events: EventService;

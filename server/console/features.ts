@@ -5,6 +5,7 @@
 import type { Router } from "express";
 import type { ConsoleDeps } from "./context";
 import { membersRoutes } from "./members-routes";
+import { adminRoutes } from "./admin-routes";
 import { importRoutes } from "./imports/import-routes";
 import { batchRoutes } from "./batches/batch-routes";
 import { certificationRoutes } from "./certifications/certification-routes";
@@ -18,6 +19,7 @@ export function consoleFeatures(deps: ConsoleDeps): Router[] {
     // First: it only notes, for the main pages, how much held stock a recall reaches.
     recallNotice(deps),
     membersRoutes(deps),
+    adminRoutes(deps),
     importRoutes(deps),
     batchRoutes(deps),
     certificationRoutes(deps),

@@ -108,6 +108,10 @@ const ZH_MESSAGES: Record<string, string> = {
   "must be a 6-digit GB/T 2260 code": "请从列表中选择县区（6 位行政区划代码）",
   "min must not exceed max": "最低温度不能高于最高温度",
   "must be a 32-byte hex batch id": "批次编号格式不对",
+  // The accounts' refusals (a member's username and name; the password policy words its own in both).
+  "must be 3 to 40 letters, digits, dots, dashes or underscores": "用户名须为 3–40 个字母、数字、点、横线或下划线",
+  "must be 1 to 100 characters": "须为 1–100 个字",
+  "this username is taken": "这个用户名已被使用",
 };
 
 /**

@@ -18,11 +18,14 @@ const NAV = messages({
     certifications: "圳品认证",
     shipment: "发运",
     receipt: "收货",
+    inbox: "待收货",
     sale: "销售",
     imports: "CSV 导入",
     records: "最近的记录",
     stock: "库存",
     members: "成员",
+    orgs: "组织",
+    password: "修改密码",
     programme: "采购统计",
     counties: "帮扶县名单",
   },
@@ -33,11 +36,14 @@ const NAV = messages({
     certifications: "圳品 certification",
     shipment: "Ship",
     receipt: "Receive",
+    inbox: "To receive",
     sale: "Sell",
     imports: "CSV import",
     records: "Recent records",
     stock: "Stock",
     members: "Members",
+    orgs: "Organisations",
+    password: "Password",
     programme: "Purchases",
     counties: "Programme counties",
   },
@@ -64,8 +70,12 @@ const IMPORT_ROLES = ["producer", "carrier"];
 
 function menuFor(role: string): Array<[NavKey, string]> {
   const menu = [...(OWN_WORK[role] ?? [])];
-  // Every role that receives starts with the receipt: a carrier too takes a batch over by receiving it.
-  menu.push(...MOVES.filter(([kind]) => (ROLES_FOR_KIND[kind] as readonly string[]).includes(role)));
+  // Every role that receives starts with the receipt (a carrier too takes a batch over by
+  // receiving it), and beside it what is shipped to it and waits to be received.
+  for (const move of MOVES.filter(([kind]) => (ROLES_FOR_KIND[kind] as readonly string[]).includes(role))) {
+    menu.push(move);
+    if (move[0] === "receipt") menu.push(["inbox", "/console/inbox"]);
+  }
   if ((STOCK_ROLES as readonly string[]).includes(role)) menu.push(["records", "/console/events"], ["stock", "/console/stock"]);
   if (IMPORT_ROLES.includes(role)) menu.push(["imports", "/console/imports"]);
   return menu;
@@ -113,6 +123,9 @@ export function consoleLayout(page: ConsolePage): string {
   const menuKey = member?.programme ? "programme" : org?.role;
   const menu = menuKey ? [...(MENU[menuKey] ?? [])] : [];
   if (member?.isAdmin) menu.push(["members", "/console/members"]);
+  // The programme office sees the organisations (its admin creates them: admin-routes.ts); everyone changes their own password.
+  if (member?.programme) menu.push(["orgs", "/console/admin/orgs"]);
+  if (member) menu.push(["password", "/console/password"]);
   return html`${documentStart({ lang: context.lang, title: `${page.title} · ${t.console}`, noindex: true, refreshSeconds: page.refreshSeconds })}
 <body class="console">
 <header class="site-header">

@@ -15,9 +15,9 @@ export interface PageFrame {
 
 /**
  * The doctype, <html> and <head> every page shares (public pages and console): its language,
- * mobile viewport, no referrer, the stylesheet, and no favicon request.
+ * mobile viewport, no referrer, the stylesheet (and a page's own after it), and no favicon request.
  */
-export function documentStart(head: { lang: Lang; title: string; noindex?: boolean; refreshSeconds?: number }): SafeHtml {
+export function documentStart(head: { lang: Lang; title: string; noindex?: boolean; refreshSeconds?: number; stylesheets?: readonly string[] }): SafeHtml {
   return html`<!doctype html>
 <html lang="${MESSAGES[head.lang].htmlLang}">
 <head>
@@ -28,6 +28,7 @@ ${head.noindex ? html`<meta name="robots" content="noindex">` : null}
 ${head.refreshSeconds ? html`<meta http-equiv="refresh" content="${head.refreshSeconds}">` : null}
 <title>${head.title}</title>
 <link rel="stylesheet" href="${STYLESHEET.path}">
+${(head.stylesheets ?? []).map((href) => html`<link rel="stylesheet" href="${href}">`)}
 <link rel="icon" href="data:,">
 </head>`;
 }

@@ -7,7 +7,7 @@
 import { parseBatchId } from "../domain/gs1";
 import type { LedgerEntryReads } from "../store/ledger-entry-reads";
 import type { Org } from "../store/org-repository";
-import type { StockReads } from "../store/stock-reads";
+import type { ShipmentTo, StockReads } from "../store/stock-reads";
 import { LedgerFacts } from "./ledger-rules/ledger-facts";
 import type { Quantity } from "./ledger-rules/quantities";
 
@@ -25,6 +25,17 @@ export interface StockItem {
   arriving?: Quantity;
   /** The batch's own recall, or the nearest recalled batch it was made from. */
   recall?: { lot: string; own: boolean; reason: string | null };
+}
+
+/** A shipment on its way to the organisation, not received yet. */
+export interface InboxItem extends ShipmentTo {
+  gtin: string;
+  lot: string;
+  product: string | null;
+  /** How much is on its way by this shipment, in the batch's own unit. */
+  quantity: Quantity;
+  /** The batch, or one it was made from, is recalled: it may not be received. */
+  recalled: boolean;
 }
 
 export class CustodyStock {
@@ -59,6 +70,33 @@ export class CustodyStock {
           : upstream
             ? { lot: upstream.lot, own: false, reason: upstream.reason }
             : undefined,
+      });
+    }
+    return items;
+  }
+
+  /**
+   * What was shipped to the organisation and is not received yet, shipment by shipment, newest
+   * first: the shipments naming it as consignee that the rules still count as on their way to it
+   * (a receipt takes over everything on its way to the receiver, so a received one drops out).
+   */
+  inbox(org: Org): InboxItem[] {
+    const facts = new LedgerFacts(this.entries, "accepted", { isAdmin: this.isAdmin, now: this.now() });
+    const address = org.address.toLowerCase();
+    const items: InboxItem[] = [];
+    for (const shipment of this.stock.shipmentsTo(org.id, CANDIDATES)) {
+      const ledger = facts.ledger(shipment.batchId);
+      const transit = ledger.inTransit().find((t) => t.toAddress === address && t.ref.toLowerCase() === shipment.dataHash.toLowerCase());
+      if (!transit) continue;
+      const { gtin, lot } = parseBatchId(shipment.batchId);
+      const upstream = ledger.recalledAncestor();
+      items.push({
+        ...shipment,
+        gtin,
+        lot,
+        product: ledger.productName ?? null,
+        quantity: transit.quantity,
+        recalled: ledger.recall !== undefined || upstream !== undefined,
       });
     }
     return items;

@@ -1,7 +1,12 @@
 /**
  * Where a written event stands — pending, submitted, confirmed or failed and why — for events
  * and certifications alike, and the wait of `?wait=confirmed` until every one of a write's
- * events has settled.
+ * events has settled and the confirmed ones are in the index.
+ *
+ * Why the index too: the relayer calls an event confirmed once its block is final, but the
+ * reads (GET /api/v1/batches/{id}, the shopper's page) come from the index, which the indexer
+ * fills on its own tick from the chain's logs. Between the two a read shows neither the event
+ * (confirmed: no longer among the unconfirmed ones) nor its step (not indexed yet).
  */
 import { ZERO_HASH } from "../domain/hashes";
 import { eventKindName } from "../domain/event-kinds";
@@ -22,13 +27,29 @@ export interface EventStatusView {
 const SETTLE_POLL_MS = 25;
 
 export class EventStatuses {
+  /**
+   * @param indexedBlock the highest block the index holds (the indexer's cursor); without it
+   *   the wait ends at confirmation alone.
+   */
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly certifications: CertificationOutboxRepository,
+    private readonly indexedBlock?: () => number,
   ) {}
 
-  /** The status of an event or a certification write by its id; undefined when no write has it. */
+  /**
+   * The status of an event or a certification write by its id; undefined when no write has it.
+   * An event the relayer confirmed in a block the index does not hold yet is still "submitted":
+   * "confirmed" promises that the reads show it.
+   */
   of(eventId: string): EventStatusView | undefined {
+    const view = this.recorded(eventId);
+    if (view?.status !== "confirmed" || !this.indexedBlock || view.blockNumber === undefined) return view;
+    return this.indexedBlock() >= view.blockNumber ? view : { ...view, status: "submitted" };
+  }
+
+  /** The status as the relayer and the certification sender recorded it. */
+  private recorded(eventId: string): EventStatusView | undefined {
     const event = this.outbox.byId(eventId);
     if (event) {
       return {
@@ -54,10 +75,16 @@ export class EventStatuses {
     };
   }
 
-  /** Resolves once every event is confirmed or failed (an unknown id counts as settled), or the timeout passed. */
+  /**
+   * Resolves once every event is failed, or confirmed in a block the index holds (an unknown id
+   * counts as settled), or the timeout passed.
+   */
   async waitForSettled(eventIds: string[], timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const settled = () => eventIds.every((id) => ["confirmed", "failed"].includes(this.of(id)?.status ?? "failed"));
-    while (!settled() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+    while (!this.settledAndIndexed(eventIds) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
+  }
+
+  private settledAndIndexed(eventIds: string[]): boolean {
+    return eventIds.every((id) => ["confirmed", "failed"].includes(this.of(id)?.status ?? "failed"));
   }
 }

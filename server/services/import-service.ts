@@ -129,6 +129,11 @@ export class ImportService {
     return this.reportOf(this.ownImport(org, importId));
   }
 
+  /** The ledger events the import's rows became so far (the importing organisation only). */
+  recordedEventIds(org: Org, importId: string): string[] {
+    return this.imports.recordedEventIds(this.ownImport(org, importId).id);
+  }
+
   list(org: Org, limit = 50): ImportRecord[] {
     return this.imports.ofOrg(org.id, limit);
   }

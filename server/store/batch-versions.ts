@@ -18,7 +18,7 @@
  * - details arriving, by data hash: event_details moves the keys of the events, certifications
  *   and queued events that name the hash;
  * - block times (a revocation is dated by its block): idx_blocks, as `block:N`;
- * - what every page reads: organisations' names, roles and keys, the programme's counties, the
+ * - what every page reads: organisations' names, roles, keys and public contacts, the programme's counties, the
  *   ledger the index follows: those move every key.
  * Triggers see only this connection's writes; another connection's commits (another process, a
  * worker thread with its own connection) show in PRAGMA data_version and move every key.
@@ -56,12 +56,13 @@ const KEYS: Record<string, (row: "NEW" | "OLD") => string> = {
 
 /**
  * Updates that leave what pages read alone fire nothing: the relayer's bookkeeping on the send
- * queue, the index cursor's every block, an organisation's contact details, a block's pruning flag.
+ * queue, the index cursor's every block, an organisation's keystore or credit code, a block's pruning flag.
  */
 const UPDATE_WHEN: Record<string, string> = {
   outbox: `OLD.status IS NOT NEW.status OR OLD.batch_id IS NOT NEW.batch_id OR OLD.data_hash IS NOT NEW.data_hash OR OLD.kind IS NOT NEW.kind OR OLD.id IS NOT NEW.id`,
   idx_cursor: `OLD.address IS NOT NEW.address OR OLD.deploy_block IS NOT NEW.deploy_block`,
-  orgs: `OLD.name IS NOT NEW.name OR OLD.role IS NOT NEW.role OR OLD.address IS NOT NEW.address OR OLD.custodial IS NOT NEW.custodial OR OLD.learned IS NOT NEW.learned`,
+  // A producer's and the programme office's public contact show on pages too.
+  orgs: `OLD.name IS NOT NEW.name OR OLD.role IS NOT NEW.role OR OLD.address IS NOT NEW.address OR OLD.custodial IS NOT NEW.custodial OR OLD.learned IS NOT NEW.learned OR OLD.contact IS NOT NEW.contact OR OLD.contact_person IS NOT NEW.contact_person`,
   idx_blocks: `OLD.timestamp IS NOT NEW.timestamp`,
 };
 

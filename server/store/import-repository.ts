@@ -136,6 +136,12 @@ export class ImportRepository {
     ).get(importId) as ImportCounts;
   }
 
+  /** The events the import's rows became, in line order. */
+  recordedEventIds(importId: string): string[] {
+    const rows = this.sql(`SELECT event_id FROM csv_import_rows WHERE import_id = ? AND event_id IS NOT NULL ORDER BY line`).all(importId) as Array<{ event_id: string }>;
+    return rows.map((row) => row.event_id);
+  }
+
   /** Starts recording (validated → importing); an import already started is left as it is. */
   start(importId: string, goodOnly: boolean): void {
     this.sql(`UPDATE csv_imports SET status = 'importing', good_only = ?, updated_at = ? WHERE id = ? AND status = 'validated'`).run(

@@ -1,4 +1,7 @@
-/** Console members (people who log in), their sessions, and the key of the login's secrets. */
+/**
+ * Console members (people who log in), their sessions, the admin token's console sessions, and
+ * the key of the login's secrets.
+ */
 import { randomBytes } from "node:crypto";
 import type { Db } from "./database";
 import { statementCache, type Sql } from "./statement-cache";
@@ -12,6 +15,8 @@ export interface Member {
   isAdmin: boolean;
   programme: boolean;
   createdAt: string;
+  /** When an admin disabled the member (who may not log in until re-enabled). */
+  disabledAt?: string;
 }
 
 interface MemberRow {
@@ -23,6 +28,7 @@ interface MemberRow {
   is_admin: number;
   programme: number;
   created_at: string;
+  disabled_at?: string | null;
 }
 
 const toMember = (row: MemberRow): Member => ({
@@ -34,6 +40,7 @@ const toMember = (row: MemberRow): Member => ({
   isAdmin: row.is_admin === 1,
   programme: row.programme === 1,
   createdAt: row.created_at,
+  ...(row.disabled_at ? { disabledAt: row.disabled_at } : {}),
 });
 
 export class MemberRepository {
@@ -65,6 +72,46 @@ export class MemberRepository {
     return (this.sql(`SELECT * FROM members WHERE org_id = ? ORDER BY created_at, username`).all(orgId) as MemberRow[]).map(toMember);
   }
 
+  /** The programme office's members. */
+  ofProgramme(): Member[] {
+    return (this.sql(`SELECT * FROM members WHERE programme = 1 ORDER BY created_at, username`).all() as MemberRow[]).map(toMember);
+  }
+
+  /** Whether the programme office has an admin member yet (else the console offers its first-run setup). */
+  hasProgrammeAdmin(): boolean {
+    return this.sql(`SELECT 1 FROM members WHERE programme = 1 AND is_admin = 1 LIMIT 1`).get() !== undefined;
+  }
+
+  /** How many members each organisation has (for the admin's list). */
+  countsByOrg(): Map<string, number> {
+    const rows = this.sql(`SELECT org_id, count(*) AS n FROM members WHERE org_id IS NOT NULL GROUP BY org_id`).all() as Array<{ org_id: string; n: number }>;
+    return new Map(rows.map((row) => [row.org_id, row.n]));
+  }
+
+  /** A new password hash; the member's sessions end with the old password. */
+  setPasswordHash(id: string, passwordHash: string): void {
+    this.db.transaction(() => {
+      this.sql(`UPDATE members SET password_hash = ? WHERE id = ?`).run(passwordHash, id);
+      this.sql(`DELETE FROM sessions WHERE member_id = ?`).run(id);
+    })();
+  }
+
+  /** Disables (at an ISO time; the member's sessions end) or re-enables (null) a member. */
+  setDisabled(id: string, at: string | null): void {
+    this.db.transaction(() => {
+      this.sql(`UPDATE members SET disabled_at = ? WHERE id = ?`).run(at, id);
+      if (at !== null) this.sql(`DELETE FROM sessions WHERE member_id = ?`).run(id);
+    })();
+  }
+
+  /** Removes a member and its sessions. */
+  delete(id: string): void {
+    this.db.transaction(() => {
+      this.sql(`DELETE FROM sessions WHERE member_id = ?`).run(id);
+      this.sql(`DELETE FROM members WHERE id = ?`).run(id);
+    })();
+  }
+
   /**
    * The random key behind the login form's tokens and the throttle's tags: made on first use and
    * kept (in settings), so that a restart neither voids open login forms nor renames the counts.
@@ -90,6 +137,7 @@ export class MemberRepository {
       `SELECT members.*, sessions.csrf_token AS session_csrf FROM sessions JOIN members ON members.id = sessions.member_id
        WHERE sessions.id_hash = ? AND sessions.expires_at > ?`,
     ).get(idHash, now) as (MemberRow & { session_csrf: string }) | undefined;
+    if (row?.disabled_at) return undefined;
     return row && { member: toMember(row), csrfToken: row.session_csrf };
   }
 
@@ -99,5 +147,20 @@ export class MemberRepository {
 
   deleteExpiredSessions(now: string): void {
     this.sql(`DELETE FROM sessions WHERE expires_at <= ?`).run(now);
+  }
+
+  // ---- the admin token's console sessions ------------------------------------------------------
+
+  insertAdminSession(session: { idHash: string; createdAt: string; expiresAt: string }): void {
+    this.sql(`DELETE FROM admin_sessions WHERE expires_at <= ?`).run(session.createdAt);
+    this.sql(`INSERT INTO admin_sessions (id_hash, created_at, expires_at) VALUES (@idHash, @createdAt, @expiresAt)`).run(session);
+  }
+
+  isAdminSession(idHash: string, now: string): boolean {
+    return this.sql(`SELECT 1 FROM admin_sessions WHERE id_hash = ? AND expires_at > ?`).get(idHash, now) !== undefined;
+  }
+
+  deleteAdminSession(idHash: string): void {
+    this.sql(`DELETE FROM admin_sessions WHERE id_hash = ?`).run(idHash);
   }
 }

@@ -1,4 +1,7 @@
-/** Organisations and their API keys (stored only as sha256 hashes). */
+/**
+ * Organisations, their details (统一社会信用代码, contact person, phone and postal address) and
+ * their API keys (stored only as sha256 hashes; a key's id is the start of its hash).
+ */
 import type { Db } from "./database";
 import { statementCache, type Sql } from "./statement-cache";
 import type { OrgRole } from "../domain/event-kinds";
@@ -18,7 +21,24 @@ export interface Org {
   gln?: string;
   /** Known only from the chain's signed details (a read gateway, a rebuilt index): no key, no member here. */
   learned?: boolean;
+  /** 统一社会信用代码 (GB 32100-2015), in capitals. */
+  creditCode?: string;
+  contactPerson?: string;
+  /** From its contact details (what its 承诺达标合格证 print too). */
+  contactPhone?: string;
+  postalAddress?: string;
 }
+
+/** An API key as its organisation's admin sees it: never the key, only when it was made and revoked. */
+export interface ApiKeyInfo {
+  /** The first 16 hex characters of the key's sha256. */
+  id: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+/** How many hex characters of a key's hash name it. */
+const KEY_ID_LENGTH = 16;
 
 interface OrgRow {
   id: string;
@@ -30,6 +50,15 @@ interface OrgRow {
   created_at: string;
   learned?: number;
   gln?: string | null;
+  credit_code?: string | null;
+  contact_person?: string | null;
+  contact?: string | null;
+}
+
+function contactOf(text: string | null | undefined): { contactPhone?: string; postalAddress?: string } {
+  if (!text) return {};
+  const contact = JSON.parse(text) as { phone?: string; address?: string };
+  return { ...(contact.phone ? { contactPhone: contact.phone } : {}), ...(contact.address ? { postalAddress: contact.address } : {}) };
 }
 
 const toOrg = (row: OrgRow): Org => ({
@@ -42,6 +71,9 @@ const toOrg = (row: OrgRow): Org => ({
   createdAt: row.created_at,
   ...(row.learned ? { learned: true } : {}),
   ...(row.gln ? { gln: row.gln } : {}),
+  ...(row.credit_code ? { creditCode: row.credit_code } : {}),
+  ...(row.contact_person ? { contactPerson: row.contact_person } : {}),
+  ...contactOf(row.contact),
 });
 
 export class OrgRepository {
@@ -56,10 +88,20 @@ export class OrgRepository {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at, gln)
-           VALUES (@id, @name, @role, @address, @custodial, @keystore, @createdAt, @gln)`,
+          `INSERT INTO orgs (id, name, role, address, custodial, keystore, created_at, gln, credit_code, contact_person, contact)
+           VALUES (@id, @name, @role, @address, @custodial, @keystore, @createdAt, @gln, @creditCode, @contactPerson, @contact)`,
         )
-        .run({ ...org, custodial: org.custodial ? 1 : 0, gln: org.gln ?? null });
+        .run({
+          ...org,
+          custodial: org.custodial ? 1 : 0,
+          gln: org.gln ?? null,
+          creditCode: org.creditCode ?? null,
+          contactPerson: org.contactPerson ?? null,
+          contact:
+            org.contactPhone || org.postalAddress
+              ? JSON.stringify({ ...(org.contactPhone ? { phone: org.contactPhone } : {}), ...(org.postalAddress ? { address: org.postalAddress } : {}) })
+              : null,
+        });
       this.db
         .prepare(`INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?)`)
         .run(apiKeyHash, org.id, org.createdAt);
@@ -123,5 +165,45 @@ export class OrgRepository {
 
   list(): Org[] {
     return (this.db.prepare(`SELECT * FROM orgs ORDER BY created_at, id`).all() as OrgRow[]).map(toOrg);
+  }
+
+  /** Every organisation of exactly this name (two may share one when their credit codes tell them apart). */
+  byName(name: string): Org[] {
+    return (this.sql(`SELECT * FROM orgs WHERE name = ?`).all(name) as OrgRow[]).map(toOrg);
+  }
+
+  byCreditCode(code: string): Org | undefined {
+    const row = this.sql(`SELECT * FROM orgs WHERE credit_code = ?`).get(code) as OrgRow | undefined;
+    return row && toOrg(row);
+  }
+
+  // ---- API keys -------------------------------------------------------------------------------
+
+  apiKeys(orgId: string): ApiKeyInfo[] {
+    return this.sql(
+      `SELECT substr(key_hash, 1, ${KEY_ID_LENGTH}) AS id, created_at AS createdAt, revoked_at AS revokedAt
+       FROM api_keys WHERE org_id = ? ORDER BY created_at, key_hash`,
+    ).all(orgId) as ApiKeyInfo[];
+  }
+
+  /** Adds a key and revokes every other live key of the organisation, together. */
+  rotateApiKey(orgId: string, newKeyHash: string, at: string): number {
+    return this.db.transaction(() => {
+      const revoked = this.sql(`UPDATE api_keys SET revoked_at = ? WHERE org_id = ? AND revoked_at IS NULL`).run(at, orgId).changes;
+      this.sql(`INSERT INTO api_keys (key_hash, org_id, created_at) VALUES (?, ?, ?)`).run(newKeyHash, orgId, at);
+      return revoked;
+    })();
+  }
+
+  /** Revokes the live key with this id; false when the organisation has no such live key. */
+  revokeApiKey(orgId: string, keyId: string, at: string): boolean {
+    if (!new RegExp(`^[0-9a-f]{${KEY_ID_LENGTH}}$`).test(keyId)) return false;
+    return (
+      this.sql(`UPDATE api_keys SET revoked_at = ? WHERE org_id = ? AND substr(key_hash, 1, ${KEY_ID_LENGTH}) = ? AND revoked_at IS NULL`).run(
+        at,
+        orgId,
+        keyId,
+      ).changes > 0
+    );
   }
 }

@@ -19,8 +19,10 @@
  * the console login's failure counts and known places instead of the members' lock; the
  * eleventh, the roles the chain granted and revoked; the twelfth, each event's counterparty,
  * link and custody after it, now that the chain decides who may extend a batch. The sixteenth keeps
- * the 承诺达标合格证 issued and collected, and each organisation's contact details; the last, the
- * programme's purchase figures summed as sales are indexed.
+ * the 承诺达标合格证 issued and collected, and each organisation's contact details; the seventeenth,
+ * the programme's purchase figures summed as sales are indexed; the last, administration:
+ * organisations' credit codes and contact persons, disabled members and the admin token's
+ * console sessions, and the front door's look-ups by serial and lot.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -231,17 +233,14 @@ export const MIGRATIONS: readonly string[] = [
   );
 
   -- The counties the consumption-aid programme supports (GB/T 2260 codes): pages mark produce
-  -- from them. Seeded with the counties of the programme's current products.
+  -- from them. Empty on a fresh install: the programme office uploads its own list (the
+  -- console's /programme/counties); a folder made before this kept the four counties it was
+  -- seeded with then, as it may have its own list by now.
   CREATE TABLE programme_counties (
     code     TEXT PRIMARY KEY CHECK (length(code) = 6),
     name     TEXT NOT NULL,
     added_at TEXT NOT NULL
   );
-  INSERT INTO programme_counties (code, name, added_at) VALUES
-    ('451003', '百色市田阳区', '2026-01-01T00:00:00Z'),
-    ('451028', '百色市乐业县', '2026-01-01T00:00:00Z'),
-    ('451227', '河池市巴马瑶族自治县', '2026-01-01T00:00:00Z'),
-    ('441621', '河源市紫金县', '2026-01-01T00:00:00Z');
   `,
   `
   -- People who log in to the console: members of an organisation, or of the programme office
@@ -672,5 +671,24 @@ export const MIGRATIONS: readonly string[] = [
   WHEN NEW.block_number < OLD.block_number BEGIN
     UPDATE idx_sales_cursor SET rewound_to = min(coalesce(rewound_to, NEW.block_number), NEW.block_number);
   END;
+  `,
+  `
+  -- Administration (issue 17). An organisation's 统一社会信用代码 (GB 32100-2015, capitals; one
+  -- organisation per code) and contact person; its phone and postal address stay in contact.
+  ALTER TABLE orgs ADD COLUMN credit_code TEXT;
+  ALTER TABLE orgs ADD COLUMN contact_person TEXT;
+  CREATE UNIQUE INDEX orgs_by_credit_code ON orgs(credit_code) WHERE credit_code IS NOT NULL;
+  CREATE INDEX orgs_by_name ON orgs(name);
+  -- A member an admin disabled may not log in until re-enabled (ISO 8601 of the disabling).
+  ALTER TABLE members ADD COLUMN disabled_at TEXT;
+  -- Console sessions opened with the admin token (no member): only the id's sha256 is stored.
+  CREATE TABLE admin_sessions (
+    id_hash    TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+  );
+  -- The front door finds a 查验码: a unit's serial, or a batch label's lot.
+  CREATE INDEX serials_by_serial ON serials(serial);
+  CREATE INDEX idx_batches_by_lot ON idx_batches(lot);
   `,
 ];

@@ -2,7 +2,9 @@
 import { html, type SafeHtml } from "../html/html";
 import { formatDate, formatDateTime, MESSAGES, type Lang, type Messages } from "../html/i18n";
 import { layout } from "../html/layout";
-import type { JourneyEntry, Origin, ProvenanceView } from "../services/batches/provenance-view";
+import { parseBatchId } from "../domain/gs1";
+import type { JourneyEntry, Origin, ProvenanceView, PublicContact } from "../services/batches/provenance-view";
+import { SHOPPER_TEXTS, type ShopperTexts } from "./shopper-texts";
 
 /** What the page knows about the scanned unit, when the code named one. */
 export interface UnitScan {
@@ -34,8 +36,10 @@ export interface PageOptions {
 
 export function renderProvenancePage(view: ProvenanceView, options: PageOptions): string {
   const t = MESSAGES[options.lang];
+  const s = SHOPPER_TEXTS[options.lang];
   const { batch } = view;
   const title = view.product ?? batch.lot;
+  const lang = langQuery(options.lang);
   const body = html`<main>
 ${unitBanner(options.unit, t)}
 ${recallBanner(view, t)}
@@ -45,7 +49,7 @@ ${ruleBreaksBanner(view, t)}
 <h1 id="product-heading">${title}</h1>
 <dl class="facts">
 ${view.variety ? html`<dt>${t.variety}</dt><dd>${view.variety}</dd>` : null}
-<dt>${t.gtin}</dt><dd><code>${batch.gtin}</code></dd>
+<dt>${t.gtin}</dt><dd><code>${batch.gtin}</code> · <a href="/01/${batch.gtin}${lang}" data-product-batches>${s.productBatches}</a></dd>
 <dt>${t.lot}</dt><dd><code>${batch.lot}</code></dd>
 ${view.quantity.created ? html`<dt>${t.quantity}</dt><dd data-quantity="own">${quantity(view.quantity.created, t)}${remainingNote(view, t)}</dd>` : null}
 ${options.unit ? html`<dt>${t.serial}</dt><dd><code>${options.unit.serial}</code></dd>` : null}
@@ -58,13 +62,17 @@ ${view.origins.map((origin) => originCard(origin, t, options.lang, view.origins.
 <h2 id="journey-heading">${t.journey}</h2>
 <p>${t.journeyIntro}${options.lang === "en" ? " " : ""}${t.timeZoneNote}</p>
 <ol class="timeline">
-${view.journey.map((entry) => journeyItem(entry, t, options))}
+${view.journey.map((entry) => journeyItem(entry, t, s, options))}
 </ol>
 ${view.pendingCount > 0 ? html`<p class="pending">${t.pendingEvents(view.pendingCount)}</p>` : null}
 ${view.madeInto.length > 0
-  ? html`<p>${t.madeInto}${t.colon}${view.madeInto.map((out, i) => html`${i > 0 ? t.listSeparator : ""}<a href="/p/${out.batchId}${options.lang === "en" ? "?lang=en" : ""}"><code>${out.lot}</code></a>`)}</p>`
+  ? html`<p data-lineage="outputs">${t.madeInto}${t.colon}${view.madeInto.map((out, i) => html`${i > 0 ? t.listSeparator : ""}<a href="/p/${out.batchId}${lang}"><code>${out.lot}</code></a>`)}</p>`
+  : null}
+${batch.lineage.inputs.length > 0
+  ? html`<p data-lineage="inputs">${s.madeFrom}${t.colon}${batch.lineage.inputs.map((id, i) => html`${i > 0 ? t.listSeparator : ""}${batchLink(id, options.lang)}`)}</p>`
   : null}
 </section>
+${contactCard(view, t, s)}
 ${verificationPanel(view, t, options)}
 </main>
 <footer class="site-footer"><p>${t.siteName} · GS1 Digital Link <code>/01/${batch.gtin}/10/${batch.lot}</code></p></footer>`;
@@ -171,19 +179,20 @@ ${own && origin.quantity ? html`<dt>${t.quantity}</dt><dd>${quantity(origin.quan
 </section>`;
 }
 
-function journeyItem(entry: JourneyEntry, t: Messages, options: PageOptions): SafeHtml {
+function journeyItem(entry: JourneyEntry, t: Messages, s: ShopperTexts, options: PageOptions): SafeHtml {
   const d = entry.detail ?? {};
   const status = entry.status ?? "live";
   const broken = (entry.findings?.length ?? 0) > 0;
   const classes = `kind-${entry.kind}${entry.batch.own ? "" : " lineage"}${status !== "live" ? ` status-${status}` : ""}${broken ? " breaks-rule" : ""}`;
   // A corrected record stays visible, struck through, with the correction beside it.
-  const facts = describe(entry.kind, d, t);
+  const facts = describe(entry.kind, d, t, { s, lang: options.lang, lot: entry.batch.lot });
   return html`<li class="${classes}" data-kind="${entry.kind}" data-status="${status}">
 ${entry.at ? html`<time class="when" datetime="${entry.at}">${formatDateTime(entry.at, options.lang)}</time>` : null}
-<p><span class="what">${status === "live" ? what(entry, t) : html`<del>${what(entry, t)}</del>`}</span>${status !== "live" ? html` <span class="tag tag-corrected">${status === "void" ? t.statusVoid : t.statusSuperseded}</span>` : null}${entry.batch.own ? null : html` <span class="from-input">(${t.fromInputBatch(entry.batch.lot)})</span>`}</p>
+<p><span class="what">${status === "live" ? what(entry, t) : html`<del>${what(entry, t)}</del>`}</span>${status !== "live" ? html` <span class="tag tag-corrected">${status === "void" ? t.statusVoid : t.statusSuperseded}</span>` : null}${entry.batch.own ? null : html` <a class="from-input" href="/p/${entry.batch.batchId}${langQuery(options.lang)}">(${t.fromInputBatch(entry.batch.lot)})</a>`}</p>
+${entry.certificate ? certificateValidity(entry.certificate, s, options.lang) : null}
 <p>${t.who}${t.colon}${entry.org?.name ?? t.unknownOrg}</p>
 ${status === "live" ? facts : html`<div class="struck">${facts.map((line) => html`<del>${line}</del>`)}</div>`}
-${correctionNote(entry, t)}
+${correctionNote(entry, t, s, options.lang)}
 ${broken ? html`<div class="rule-break" role="note" data-rule-break="${entry.findings!.map((f) => f.code).join(" ")}"><p><strong>${t.ruleBreak}</strong></p>${entry.findings!.map((f) => html`<p>${options.lang === "zh" ? f.zh : f.en}</p>`)}</div>` : null}
 <p class="signed">${signedWith(entry.signedWith, t)} · <span class="check check-${entry.check}">${checkText(entry.check, t)}</span></p>
 <p class="proof">${t.block} ${link(options.explorerUrl, "block", String(entry.proof.blockNumber), String(entry.proof.blockNumber))}${
@@ -210,11 +219,16 @@ function detailPath(hash: string): string {
 }
 
 /** Who corrected the record, why, and (for a supersede) the facts as corrected. */
-function correctionNote(entry: JourneyEntry, t: Messages): SafeHtml | null {
+function correctionNote(entry: JourneyEntry, t: Messages, s: ShopperTexts, lang: Lang): SafeHtml | null {
   const c = entry.correction;
   if (!c) return null;
   return html`<div class="correction-note"><p>${t.correctedBecause(c.by?.name ?? t.unknownOrg, c.reason)}</p>
-${c.replacement ? html`<p>${t.correctedTo}${t.colon}</p>${describe(entry.kind, c.replacement, t)}` : null}</div>`;
+${c.replacement ? html`<p>${t.correctedTo}${t.colon}</p>${describe(entry.kind, c.replacement, t, { s, lang, lot: entry.batch.lot })}` : null}</div>`;
+}
+
+/** A certificate's dates and whether it holds now, beside its entry in the journey. */
+function certificateValidity(c: NonNullable<JourneyEntry["certificate"]>, s: ShopperTexts, lang: Lang): SafeHtml {
+  return html`<p class="cert-validity" data-certificate-state="${c.state}"><span class="tag cert-${c.state}">${s.certificateState[c.state]}</span> ${s.validFromUntil(formatDate(c.validFrom, lang), formatDate(c.validUntil, lang))}</p>`;
 }
 
 function what(entry: JourneyEntry, t: Messages): string {
@@ -223,8 +237,8 @@ function what(entry: JourneyEntry, t: Messages): string {
   return step ? `${kind} · ${t.steps[step] ?? step}` : kind;
 }
 
-/** The facts of one event in plain words: where, how much, in what conditions. */
-function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHtml[] {
+/** The facts of one event in plain words: where, how much, in what conditions, and the batches it links to. */
+function describe(kind: string, d: Record<string, unknown>, t: Messages, page: { s: ShopperTexts; lang: Lang; lot: string }): SafeHtml[] {
   const lines: SafeHtml[] = [];
   const line = (label: string, value: unknown) => {
     if (value !== undefined && value !== null && value !== "") lines.push(html`<p>${label}${t.colon}${String(value)}</p>`);
@@ -234,19 +248,17 @@ function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHt
       const origin = (d.origin ?? {}) as Record<string, string | undefined>;
       line(t.where, [origin.county, origin.village, origin.base].filter(Boolean).join(" · "));
       if (d.quantity) line(t.quantity, quantity(d.quantity as { amount: number; unit: string }, t));
-      // The harvest's photos are public under their hashes, as its detail is: the page shows where.
+      // The harvest's photos are public under their hashes, as its detail is: the page shows them.
       const photos = (Array.isArray(d.photoHashes) ? d.photoHashes : []).filter((hash): hash is string => typeof hash === "string" && HASH.test(hash));
-      if (photos.length > 0) {
-        lines.push(html`<p>${t.photos}${t.colon}${photos.map((hash, i) => html`${i > 0 ? " " : ""}<a href="/photos/${hash.toLowerCase()}">${t.photo(i + 1)}</a>`)}</p>`);
-      }
+      if (photos.length > 0) lines.push(photoStrip(photos, t, page.s, page.lot));
       break;
     }
     case "processing": {
       line(t.facility, d.facility);
       const output = d.output as { quantity?: { amount: number; unit: string } } | undefined;
       if (output?.quantity) line(t.quantity, quantity(output.quantity, t));
-      const inputs = (d.inputs as unknown[] | undefined)?.length ?? 0;
-      if (!output && inputs > 0) lines.push(html`<p>${t.mergedFrom(inputs)}</p>`);
+      // The batches it names (merged in, or packed from), each linked to its page.
+      lines.push(...processingLinks(d, t, page.s, page.lang));
       break;
     }
     case "shipment": {
@@ -286,6 +298,91 @@ function describe(kind: string, d: Record<string, unknown>, t: Messages): SafeHt
   return lines;
 }
 
+/**
+ * Thumbnails of a harvest's photos, each linking to the photo itself: sized boxes (no layout
+ * shift while they load), loaded lazily, each with words for readers who cannot see it. A photo
+ * this gateway does not hold shows its words in its box.
+ */
+function photoStrip(hashes: readonly string[], t: Messages, s: ShopperTexts, lot: string): SafeHtml {
+  return html`<div class="photo-strip" data-photos>${t.photos}${t.colon}<span class="photo-thumbs">${hashes.map((hash, i) => {
+    const href = `/photos/${hash.toLowerCase()}`;
+    return html`<a href="${href}"><img src="${href}" alt="${s.photoAlt(i + 1, lot)}" width="112" height="112" loading="lazy" decoding="async"></a>`;
+  })}</span></div>`;
+}
+
+/**
+ * The batches a processing step names, each a link to its page: a split output's inputs (what
+ * it was packed from), or the batches merged into this one.
+ */
+function processingLinks(d: Record<string, unknown>, t: Messages, s: ShopperTexts, lang: Lang): SafeHtml[] {
+  const inputs = (Array.isArray(d.inputs) ? d.inputs : []).filter((id): id is string => typeof id === "string" && HASH.test(id));
+  if (inputs.length === 0) return [];
+  const split = d.output !== undefined;
+  return [
+    html`<p data-lineage="${split ? "split-from" : "merged"}">${split ? s.splitFrom : s.mergedWith}${t.colon}${inputs.map((id, i) => html`${i > 0 ? t.listSeparator : ""}${batchLink(id, lang)}`)}</p>`,
+  ];
+}
+
+/** A batch named by its id, linked to its page, shown by its lot. */
+function batchLink(batchId: string, lang: Lang): SafeHtml {
+  let lot: string;
+  try {
+    lot = parseBatchId(batchId).lot;
+  } catch {
+    lot = shortHash(batchId);
+  }
+  return html`<a href="/p/${batchId.toLowerCase()}${langQuery(lang)}"><code>${lot}</code></a>`;
+}
+
+/**
+ * Whom a shopper can reach about this produce: each producer's public contact (what it set; any
+ * part may be missing) and the programme office's, and a way to report a problem by phone or
+ * text message naming the lot (the gateway keeps no reports of its own).
+ */
+function contactCard(view: ProvenanceView, t: Messages, s: ShopperTexts): SafeHtml | null {
+  const contacts = view.contacts;
+  if (!contacts) return null;
+  const people = [
+    ...contacts.producers.map((p) => ({ name: p.name, contact: p.contact, kind: "producer" })),
+    ...(contacts.programme ? [{ name: s.programmeOffice, contact: contacts.programme, kind: "programme" }] : []),
+  ];
+  const message = s.reportMessage(view.batch.lot, view.batch.gtin);
+  const reachable = people.filter((p) => p.contact.phone);
+  return html`<section class="card" aria-labelledby="contact-heading" data-contact>
+<h2 id="contact-heading">${s.contactTitle}</h2>
+${people.map(
+  (p) => html`<h3>${p.name}</h3>
+${hasContact(p.contact)
+  ? html`<dl class="facts" data-contact-of="${p.kind}">
+${p.contact.person ? html`<dt>${s.contactPerson}</dt><dd>${p.contact.person}</dd>` : null}
+${p.contact.phone ? html`<dt>${s.phone}</dt><dd><a href="tel:${telNumber(p.contact.phone)}">${p.contact.phone}</a></dd>` : null}
+${p.contact.address ? html`<dt>${s.address}</dt><dd>${p.contact.address}</dd>` : null}
+</dl>`
+  : html`<p data-contact-of="${p.kind}">${s.noContact}</p>`}`,
+)}
+<h3 id="report-heading">${s.reportTitle}</h3>
+${reachable.length > 0
+  ? html`<p>${s.reportIntro}${t.colon}<code>${view.batch.lot}</code></p>
+<p class="report-links" data-report>${reachable.map(
+      (p) => html`<a class="btn btn-quiet" href="tel:${telNumber(p.contact.phone!)}">${s.call(p.name)}</a> <a class="btn btn-quiet" href="sms:${telNumber(p.contact.phone!)}?body=${encodeURIComponent(message)}">${s.text(p.name)}</a> `,
+    )}</p>`
+  : html`<p data-report="none">${s.noWayToReport}${t.colon}<code>${view.batch.lot}</code></p>`}
+</section>`;
+}
+
+function hasContact(contact: PublicContact): boolean {
+  return Boolean(contact.person || contact.phone || contact.address);
+}
+
+/** A phone number as a tel: link dials it: digits and a leading +. */
+function telNumber(phone: string): string {
+  return phone.replace(/[^\d+]/g, "");
+}
+
+function langQuery(lang: Lang): string {
+  return lang === "en" ? "?lang=en" : "";
+}
+
 function quantity(q: { amount: number; unit: string }, t: Messages): string {
   return `${q.amount} ${t.units[q.unit] ?? q.unit}`;
 }
@@ -321,7 +418,7 @@ ${v.deployBlock !== null ? html`<dt>${t.deployBlock}</dt><dd><code>${v.deployBlo
 <dt>${t.eventCount}</dt><dd>${v.eventCount}</dd>
 <dt>${t.head}</dt><dd><code>${v.head}</code></dd>
 </dl>
-<p><a href="/api/v1/batches/${batchId}/verify">${t.liveCheck}</a></p>
+<p><a href="/api/v1/batches/${batchId}/verify${langQuery(options.lang)}" data-live-check>${t.liveCheck}</a></p>
 <h3 id="audit-heading">${t.auditTitle}</h3>
 <p>${t.auditIntro}</p>
 <div class="table-scroll"><pre data-audit-command><code>${command}</code></pre></div>

@@ -13,7 +13,8 @@ import { STYLESHEET } from "../html/assets";
 import { digitalLinkUri } from "../domain/digital-link";
 import { chooseLanguage, MESSAGES, type Lang } from "../html/i18n";
 import { renderLabelSheet, type Label } from "./labels-page";
-import { LABELS_PER_SHEET } from "../html/label-sheet";
+import { LABEL_STOCK_IDS, LABELS_PER_SHEET, labelStockOf, labelsPerSheet } from "../html/label-sheet";
+import { LABEL_STYLESHEETS } from "../html/label-stylesheet";
 import { renderNotFoundPage } from "../html/not-found-page";
 import { renderProvenancePage, type UnitScan } from "./provenance-page";
 import type { BatchViews } from "../services/batches/batch-views";
@@ -67,6 +68,11 @@ export function webRoutes(deps: WebDeps): Router {
   router.get(STYLESHEET.path, (_req, res) => {
     res.set("Cache-Control", "public, max-age=31536000, immutable").type("text/css").send(STYLESHEET.body);
   });
+  for (const sheet of Object.values(LABEL_STYLESHEETS)) {
+    router.get(sheet.path, (_req, res) => {
+      res.set("Cache-Control", "public, max-age=31536000, immutable").type("text/css").send(sheet.body);
+    });
+  }
   router.use(["/01", "/p", "/labels"], publicRateLimit(deps.rateLimitPerMinute));
 
   const resolver = new DigitalLinkResolver({
@@ -140,6 +146,12 @@ export function webRoutes(deps: WebDeps): Router {
     const view = deps.batches.page(batchId);
     if (!view) throw new PageNotFound("missing");
     const lang = languageOf(req);
+    const stock = labelStockOf(req.query.stock);
+    if (!stock) {
+      const t = MESSAGES[lang];
+      res.status(400).type("html").send(renderNotFoundPage(lang, req.path, `stock: ${t.badLabelStock(String(req.query.stock), LABEL_STOCK_IDS.join(", "))}`));
+      return;
+    }
     const requested = serialsParam(req.query.serials);
     const issued = requested ? deps.serials.issuedAmong(batchId, requested) : [];
     if (requested && issued.length !== requested.length) {
@@ -149,7 +161,7 @@ export function webRoutes(deps: WebDeps): Router {
       return;
     }
     const { gtin, lot } = view.batch;
-    const codes: Array<string | undefined> = requested ?? new Array(LABELS_PER_SHEET).fill(undefined);
+    const codes: Array<string | undefined> = requested ?? new Array(labelsPerSheet(stock)).fill(undefined);
     const labels: Label[] = await Promise.all(
       codes.map(async (serial) => {
         const uri = digitalLinkUri(deps.publicBaseUrl, gtin, lot, serial);
@@ -157,7 +169,7 @@ export function webRoutes(deps: WebDeps): Router {
       }),
     );
     res.set("Cache-Control", "private, no-cache");
-    res.status(200).type("html").send(renderLabelSheet(view, labels, lang, req.path));
+    res.status(200).type("html").send(renderLabelSheet(view, labels, { lang, path: req.path, stock }));
   });
 
   router.use(((error, req, res, next) => {

@@ -12,6 +12,7 @@ import { SalesReads } from "../../server/store/sales-reads";
 import { ConsoleClient } from "../helpers/console-client";
 import { startHarness, type Harness } from "../helpers/gateway-harness";
 import { harvest, harvestedBatchId, receipt, shipment } from "../../scripts/lib/payloads";
+import { uploadProgrammeCounties } from "../../scripts/lib/programme-counties";
 
 const PASSWORD = "correct horse battery";
 const LYCHEE_GTIN = "06901234567830";
@@ -84,6 +85,13 @@ describe("console: the programme view", function () {
     const counter = await h.org("福田区消费扶贫专柜", "retailer");
     retailer = counter;
     await h.member(null, "programme.office", PASSWORD);
+    // A fresh install's list is empty: the office uploads the programme's counties, as the demo does.
+    await uploadProgrammeCounties(h.base, { username: "programme.office", password: PASSWORD }, [
+      { code: "451003", name: "百色市田阳区" },
+      { code: "451028", name: "百色市乐业县" },
+      { code: "451227", name: "河池市巴马瑶族自治县" },
+      { code: "441621", name: "河源市紫金县" },
+    ]);
     await h.member(tianyang.id, "tianyang.admin", PASSWORD, true);
     await h.member(counter.id, "futian.chen", PASSWORD);
 

@@ -40,9 +40,13 @@ export interface Harness {
 export interface HarnessOptions {
   /** A JSON-RPC URL; Hardhat's in-process network when absent. */
   rpcUrl?: string;
+  /** With rpcUrl: the relayer and the indexer on the gateway's chain thread (workers/chain-thread), as `npm start` runs them. */
+  chainThread?: boolean;
   /** Start the background loops (relayer, indexer); tests that drive ticks by hand leave them off. */
   loops?: boolean;
   batchSize?: number;
+  /** How often the indexer ticks with `loops` (20 ms unless given): a slower one lags the relayer's confirmations. */
+  indexerIntervalMs?: number;
   /** Settings of the public pages (the rate limit is off unless given). */
   web?: { scanWarnThreshold?: number; scanWarnNetworks?: number; scanWarnDays?: number; scanWindowMinutes?: number; rateLimitPerMinute?: number; explorerUrl?: string };
   /** What clients may send (the API's rate limits are off unless given). */
@@ -78,12 +82,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     passwordScryptN: 1024,
     confirmations: 0,
     relayer: { batchSize: options.batchSize ?? 100, intervalMs: 20, replaceAfterMs: 30_000 },
-    indexer: { intervalMs: 20 },
+    indexer: { intervalMs: options.indexerIntervalMs ?? 20 },
     publicBaseUrl: base,
     web: { scanWarnThreshold: 30, rateLimitPerMinute: 0, ...options.web },
     logger: pino({ level: process.env.HARNESS_LOG ?? "silent" }),
     limits: { apiReadsPerMinute: 0, verifiesPerMinute: 0, ...options.limits },
     uploadDir: path.join(dataDir, "uploads"),
+    ...(options.chainThread && options.rpcUrl && { chainThread: { chain: { rpcUrl: options.rpcUrl } } }),
   });
   if (options.loops) gateway.start();
   const server: Server = await listen(createHttpServer(gateway.app, { ...TIMEOUT_DEFAULTS, ...options.timeouts }), port, "127.0.0.1");

@@ -11,10 +11,14 @@
  * - revoked, expired: batches whose 圳品 certificate was revoked, or has ended;
  * - xss: a batch whose every free-text field holds a script payload (the county's name comes
  *   from its code, so that one cannot), shipped by the cooperative to the counter and received there.
+ * The harvests' county, 田阳 (451003), is put on the programme's list by its office, as a
+ * programme does (a fresh install's list is empty).
  */
+import { randomBytes } from "node:crypto";
 import { batchIdFor } from "../../server/domain/gs1";
 import type { Harness } from "./gateway-harness";
 import * as payload from "../../scripts/lib/payloads";
+import { uploadProgrammeCounties } from "../../scripts/lib/programme-counties";
 
 export const XSS = `<script>window.__xss=1</script><img src=x onerror="window.__xss=2">"'&`;
 
@@ -39,6 +43,9 @@ export async function recordStories(h: Harness, prefix = "PG"): Promise<Stories>
     carrier: await h.org("顺丰冷运", "carrier"),
     retailer: await h.org("福田区消费扶贫专柜", "retailer"),
   };
+  const office = { username: `stories-office-${prefix}`.toLowerCase(), password: randomBytes(12).toString("base64url") };
+  await h.member(null, office.username, office.password);
+  await uploadProgrammeCounties(h.base, office, [{ code: "451003", name: "百色市田阳区" }]);
   const ok = async (method: string, path: string, token: string, body: unknown) => {
     const answer = await h.call(method, path, { token, body });
     if (answer.status >= 300) throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);

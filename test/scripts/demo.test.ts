@@ -1,15 +1,17 @@
 /**
  * `npm run demo` as a newcomer runs it: a child process on a fresh data folder with its own
- * anvil, read back through the public API once it has printed its URLs; then stopped, and run
- * again on the same folder, where it must record nothing and print the same URLs.
+ * anvil, read back through the public API once it has printed its URLs, and through the console
+ * with a login it printed; then stopped, and run again on the same folder, where it must record
+ * nothing and print the same URLs.
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { batchIdFor } from "../../server/domain/gs1";
 import { freePort } from "../../scripts/lib/processes";
+import { ConsoleClient } from "../helpers/console-client";
 
 const ROOT = path.resolve(__dirname, "../..");
 /**
@@ -67,6 +69,11 @@ async function getJson(url: string): Promise<{ status: number; body: Record<stri
 }
 
 const types = (batch: Record<string, any>) => batch.events.map((e: { type: string }) => e.type);
+
+/** The console logins as the demo printed them: "login USER  password PW  ·  ROLE: ORGANISATION". */
+function printedLogins(output: string): Array<{ username: string; password: string; role: string; organisation: string }> {
+  return [...output.matchAll(/^ +login (\S+) +password (\S+) +· +([^:]+): (.+)$/gm)].map(([, username, password, role, organisation]) => ({ username, password, role, organisation }));
+}
 
 describe("npm run demo", function () {
   this.timeout(600_000);
@@ -188,6 +195,38 @@ describe("npm run demo", function () {
     for (const serial of tin.serials) expect(output).to.contain(`${tin.urls.page}/21/${serial}`);
   });
 
+  it("prints one console login per role, kept in a 0600 file of its folder; a printed login logs in at the console", async function () {
+    const output = demo!.output();
+    expect(output).to.contain(`Console logins: ${base}/console`);
+    const logins = printedLogins(output);
+    expect(logins.map((login) => login.role)).to.have.members(["producer", "processor", "certifier", "carrier", "retailer", "programme office"]);
+    const file = path.join(dataDir, "demo-logins.json");
+    expect(statSync(file).mode & 0o777).to.equal(0o600);
+    expect(JSON.parse(readFileSync(file, "utf8")).logins).to.deep.equal(logins);
+
+    const counter = logins.find((login) => login.role === "retailer")!;
+    expect(counter.organisation).to.equal("深圳市福田区消费扶贫专柜");
+    const wrong = new ConsoleClient(base);
+    expect((await wrong.login(counter.username, `${counter.password}x`)).status).to.equal(401);
+    const member = new ConsoleClient(base);
+    const loggedIn = await member.login(counter.username, counter.password);
+    expect(loggedIn.status, loggedIn.text).to.equal(303);
+    const home = await member.get("/console");
+    expect(home.status).to.equal(303);
+    expect((await member.get(home.location!)).status).to.equal(200);
+  });
+
+  it("has its programme office's county list, the four counties of its products, marked on their pages", async function () {
+    const office = printedLogins(demo!.output()).find((login) => login.role === "programme office")!;
+    const member = new ConsoleClient(base);
+    expect((await member.login(office.username, office.password)).status).to.equal(303);
+    const list = await member.get("/programme/counties");
+    expect(list.status).to.equal(200);
+    expect(list.text).to.contain('data-county-count="4"');
+    const page = await fetch(batch("TY2026-0708").urls.page);
+    expect(await page.text()).to.contain('data-programme-county="true"');
+  });
+
   it("serves the printed page, QR code, label sheet and unit URLs", async function () {
     const expectations: [string, RegExp][] = [];
     for (const { urls } of marked) expectations.push([urls.page, /^text\/html/], [urls.qr, /^image\/svg\+xml/], [urls.labels, /^text\/html/]);
@@ -207,6 +246,10 @@ describe("npm run demo", function () {
     demo = await startDemo(env);
     const again = demo.output();
     expect(again).not.to.match(/Recording/);
+    // The same logins, the passwords left in their file this time.
+    const first = printedLogins(firstOutput);
+    for (const { username, password } of first) expect(again).to.contain(`login ${username}`).and.not.to.contain(password);
+    expect(again).to.contain(path.join(dataDir, "demo-logins.json"));
     for (const { urls } of marked) expect(again).to.contain(urls.page).and.to.contain(urls.labels);
     const printed = (text: string) => text.split("\n").filter((line) => /^\s+(page|QR|labels|unit)\s/.test(line));
     expect(printed(again)).to.deep.equal(printed(firstOutput));

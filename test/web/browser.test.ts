@@ -212,14 +212,14 @@ describe("public pages in a real browser (Chromium, 360 px phone)", function () 
     expect(fact(originFacts, t.quantity)).to.equal(t.quantityText);
 
     // The journey in the order it happened, by the time each step shows. The 圳品 certificate
-    // is placed at the moment it takes effect (validFrom 2026-01-01), so it comes before the
-    // harvest of 2026-06-01; the batch's own events follow in the order they were recorded.
+    // is placed when the certifier recorded it (its block's time: the test's now, after the
+    // events dated June 2026), its validity beside it; the batch's own events in their order.
     expect((await page.locator("#journey-heading").innerText()).trim()).to.equal(t.journey);
     const steps = await page.locator("ol.timeline > li[data-kind]").evaluateAll((items) =>
       items.map((li) => ({ kind: li.getAttribute("data-kind"), at: li.querySelector("time")?.getAttribute("datetime") ?? null })),
     );
     expect(steps.map((step) => step.kind)).to.deep.equal([
-      "certification", "harvest", "shipment", "receipt", "shipment", "receipt", "processing", "shipment", "receipt", "shipment", "receipt",
+      "harvest", "shipment", "receipt", "shipment", "receipt", "processing", "shipment", "receipt", "shipment", "receipt", "certification",
     ]);
     const times = steps.map((step) => Date.parse(step.at ?? ""));
     expect(times.every((time) => Number.isFinite(time)), "every step shows when it happened").to.equal(true);

@@ -16,6 +16,7 @@ import { EventDetails } from "../../server/store/event-details";
 import { IndexCursor } from "../../server/store/index-cursor";
 import { IndexRepository } from "../../server/store/index-repository";
 import { OrgRepository } from "../../server/store/org-repository";
+import { ProgrammeCountyRepository } from "../../server/store/programme-county-repository";
 import { EventKind } from "../../server/domain/event-kinds";
 
 const hex = (byte: string) => `0x${byte.repeat(32)}`;
@@ -136,7 +137,7 @@ describe("the page cache", function () {
     expect(cache.get("child", render([CHILD]))?.hit).to.equal(true);
     new OrgRepository(db).learn({ id: "farm-1", name: "田阳芒果专业合作社", role: "producer", address: SIGNER });
     expect(cache.get("child", render([CHILD]))?.hit).to.equal(false);
-    db.prepare(`UPDATE programme_counties SET name = name || '' WHERE code = '451003'`).run();
+    new ProgrammeCountyRepository(db).replace([{ code: "451003", name: "百色市田阳区" }]);
     expect(cache.get("child", render([CHILD]))?.hit).to.equal(false);
   });
 

@@ -7,6 +7,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { recallBody } from "../../domain/request-shapes";
 import { issueSerialsBody } from "../../domain/request-shapes";
 import { DomainError } from "../../domain/errors";
+import { EventKind } from "../../domain/event-kinds";
 import { html, type SafeHtml } from "../../html/html";
 import { LABELS_PER_SHEET } from "../../html/label-sheet";
 import {
@@ -122,7 +123,9 @@ export function recallSection(context: ConsoleRequest, view: BatchCreatorView, e
   const t = M[context.lang];
   const state = recallState(view);
   if (state !== "none") {
-    return html`${errorSummary(errors, context.lang)}${state === "recalling" ? html`<p class="banner banner-warning" role="status">${t.recalling}</p>` : null}`;
+    // "Being written" while the recall is on its way, not once the chain has it and the index lags.
+    const onItsWay = view.events.some((e) => e.kind === EventKind.Recall && (e.status === "pending" || e.status === "submitted"));
+    return html`${errorSummary(errors, context.lang)}${state === "recalling" && onItsWay ? html`<p class="banner banner-warning" role="status" data-recalling="true">${t.recalling}</p>` : null}`;
   }
   return html`<section class="card card-danger" aria-labelledby="recall-heading">
 <h2 id="recall-heading">${t.recall}</h2>

@@ -5,23 +5,17 @@
  */
 import type { Response } from "express";
 import { DomainError } from "../../domain/errors";
-import { COUNTED_UNITS } from "../../domain/request-shapes";
 import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
-import { BATCH_WORDS, UNITS } from "./batch-messages";
+import { BATCH_WORDS } from "./batch-messages";
 import { appErrorFields, ownKeyBanner, type FieldErrors } from "../forms";
 import { consoleLayout } from "../layout";
 import { COMMON } from "../messages";
 import type { ConsoleRequest } from "../session";
 
-export function unitOptions(lang: Lang): Array<{ value: string; label: string }> {
-  return UNITS.map((unit) => ({ value: unit, label: BATCH_WORDS[lang].units[unit] }));
-}
-
-/** The counted units a batch may state the weight of (a conversion: 1 box = 5 kg). */
-export function countedUnitOptions(lang: Lang): Array<{ value: string; label: string }> {
-  return COUNTED_UNITS.map((unit) => ({ value: unit, label: BATCH_WORDS[lang].units[unit] }));
-}
+// Units: the console's one vocabulary (../units.ts); countedUnitOptions are the units a batch may
+// state the weight of (a conversion: 1 box = 5 kg).
+export { countedUnitOptions, quantityText, unitOptions } from "../units";
 
 
 // --- Refusals ----------------------------------------------------------------------------------
@@ -85,11 +79,4 @@ export function withBracketPaths(rename: Record<string, string>): Record<string,
 export function groupError(name: string, error: string | undefined): SafeHtml | null {
   if (!error) return null;
   return html`<div class="form-row has-error" data-field="${name}"><p class="field-error" id="f-${name}-error" role="alert">${error}</p></div>`;
-}
-
-/** Formats a quantity for people: "1,200 公斤". */
-export function quantityText(quantity: unknown, lang: Lang): string {
-  const q = quantity as { amount?: unknown; unit?: unknown } | undefined;
-  if (!q || typeof q.amount !== "number" || typeof q.unit !== "string") return "—";
-  return `${q.amount.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB")} ${BATCH_WORDS[lang].units[q.unit] ?? q.unit}`;
 }

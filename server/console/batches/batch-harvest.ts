@@ -10,7 +10,7 @@
  */
 import express, { type Request, type Router } from "express";
 import { harvestBody } from "../../domain/request-shapes";
-import { allCounties, provinceList, type County } from "../../domain/divisions";
+import { allCounties, provinceList } from "../../domain/divisions";
 import { DomainError } from "../../domain/errors";
 import { checkCounty } from "../../services/ledger-rules/origin-rules";
 import { httpStatusOf } from "../../api/error-handler";
@@ -27,6 +27,7 @@ import {
 } from "./batch-forms";
 import type { ConsoleDeps } from "../context";
 import { chinaDateAndTime, chinaNow, errorSummary, field, form, FORM_KEY_FIELD, formIdempotency, formKeyField, number, ownKeyBanner, text, zodFieldErrors, type FieldErrors } from "../forms";
+import { groupByPrefecture } from "../county-groups";
 import { consoleLayout } from "../layout";
 import { messages } from "../messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "../session";
@@ -157,7 +158,8 @@ export function harvestRoutes(deps: ConsoleDeps, reads: AcceptedBatchReads, uplo
     const province = typeof req.query.province === "string" && /^\d{2}$/.test(req.query.province) ? req.query.province : undefined;
     const values = { ...lastOrigin(deps, reads, context), harvestedAt: chinaNow().slice(0, 10), unit: "kg" };
     if (province && province !== values.province) Object.assign(values, { province, countyCode: undefined });
-    res.type("html").send(page(context, values, {}));
+    // Asked for a province's counties (a link or a GET form): the county is what comes next.
+    res.type("html").send(page(context, values, {}, undefined, false, province !== undefined));
   });
 
   router.post(PATH, producers, async (req, res) => {
@@ -166,7 +168,8 @@ export function harvestRoutes(deps: ConsoleDeps, reads: AcceptedBatchReads, uplo
     const values = valuesOf(req.body);
     if (req.body.refresh === "province") {
       if (!values.countyCode?.startsWith(values.province ?? "-")) values.countyCode = undefined;
-      return res.type("html").send(page(context, values, {}, req));
+      // The counties just listed are what the member picks next: focus goes back to them.
+      return res.type("html").send(page(context, values, {}, req, false, true));
     }
     const org = context.org!;
     const upload = readPhotos(req.files, "photos", org.id, context.lang);
@@ -244,7 +247,7 @@ function lastOrigin(deps: ConsoleDeps, reads: AcceptedBatchReads, context: Conso
   };
 }
 
-function page(context: ConsoleRequest, values: HarvestValues, errors: FieldErrors, req?: Request, photosDropped = false): string {
+function page(context: ConsoleRequest, values: HarvestValues, errors: FieldErrors, req?: Request, photosDropped = false, focusCounty = false): string {
   const t = M[context.lang];
   const signs = signsForOrg(context);
   return consoleLayout({
@@ -274,7 +277,7 @@ ${field({ name: "lot", label: t.lot, value: values.lot, error: errors.lot, requi
         html`<fieldset><legend>${t.originSection}</legend>
 ${field({ name: "province", label: t.province, type: "select", value: values.province, options: provinceList().map((p) => ({ value: p.code, label: p.name })) })}
 <p><button type="submit" name="refresh" value="province" class="btn btn-quiet">${t.showCounties}</button></p>
-${countyField(context.lang, values, errors.countyCode)}
+${countyField(context.lang, values, errors.countyCode, focusCounty)}
 ${field({ name: "village", label: t.village, value: values.village, error: errors.village, maxLength: 100 })}
 ${field({ name: "base", label: t.base, value: values.base, error: errors.base, maxLength: 200 })}
 </fieldset>`,
@@ -306,21 +309,17 @@ ${field({ name: "notes", label: t.notes, type: "textarea", value: values.notes, 
 }
 
 /** The county <select>: the chosen province's counties, grouped by prefecture. */
-function countyField(lang: Lang, values: HarvestValues, error: string | undefined): SafeHtml {
+function countyField(lang: Lang, values: HarvestValues, error: string | undefined, focus: boolean): SafeHtml {
   const t = M[lang];
   const counties = values.province ? allCounties().filter((county) => county.code.startsWith(values.province!)) : [];
-  const groups = new Map<string, County[]>();
-  for (const county of counties) {
-    const group = county.prefecture || county.province;
-    groups.set(group, [...(groups.get(group) ?? []), county]);
-  }
+  const groups = groupByPrefecture(counties, (county) => county.code);
   const describedBy = `f-countyCode-hint${error ? " f-countyCode-error" : ""}`;
-  return html`<div class="form-row${error ? " has-error" : ""}" data-field="countyCode">
+  return html`<div class="form-row${error ? " has-error" : ""}" data-field="countyCode" id="county-row">
 <label for="f-countyCode">${t.county} <span class="req" aria-hidden="true">*</span></label>
-<select id="f-countyCode" name="countyCode" required aria-describedby="${describedBy}"${error ? html` aria-invalid="true"` : null}>
+<select id="f-countyCode" name="countyCode" required aria-describedby="${describedBy}"${error ? html` aria-invalid="true"` : null}${focus ? html` autofocus` : null}>
 <option value="">—</option>
-${[...groups].map(
-  ([prefecture, members]) => html`<optgroup label="${prefecture}">
+${groups.map(
+  ({ name, members }) => html`<optgroup label="${name}">
 ${members.map((county) => html`<option value="${county.code}"${county.code === values.countyCode ? html` selected` : null}>${county.name}（${county.code}）</option>`)}
 </optgroup>`,
 )}

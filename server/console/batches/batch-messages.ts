@@ -1,14 +1,12 @@
-/** Words the producer's and processor's pages share: units, event types, processing steps, refusals. */
-import { harvestBody, processingBody } from "../../domain/request-shapes";
+/** Words the producer's and processor's pages share: event types, processing steps, refusals (units: ../units.ts). */
+import { processingBody } from "../../domain/request-shapes";
 import { messages } from "../messages";
 
-/** The API's units and processing steps: the console offers exactly what the API takes. */
-export const UNITS = harvestBody.shape.quantity.shape.unit.options;
+/** The API's processing steps: the console offers exactly what the API takes. */
 export const STEPS = processingBody.shape.step.options;
 
 export const BATCH_WORDS = messages({
   zh: {
-    units: { kg: "公斤", jin: "斤", t: "吨", box: "箱", piece: "件", crate: "筐", bag: "袋" } as Record<string, string>,
     types: { harvest: "采收", processing: "加工", shipment: "发运", receipt: "收货", sale: "销售", recall: "召回" } as Record<string, string>,
     steps: { sorting: "分拣", washing: "清洗", packing: "包装", grading: "分级", "cold-storage": "冷藏", other: "其他" } as Record<string, string>,
     product: "产品",
@@ -32,7 +30,6 @@ export const BATCH_WORDS = messages({
     pendingNote: "有记录正在写入区块链，本页每 3 秒自动刷新。",
   },
   en: {
-    units: { kg: "kg", jin: "jin (0.5 kg)", t: "t", box: "boxes", piece: "pieces", crate: "crates", bag: "bags" },
     types: { harvest: "Harvest", processing: "Processing", shipment: "Shipment", receipt: "Receipt", sale: "Sale", recall: "Recall" },
     steps: { sorting: "Sorting", washing: "Washing", packing: "Packing", grading: "Grading", "cold-storage": "Cold storage", other: "Other" },
     product: "Product",

@@ -7,7 +7,6 @@
  * way, the page reloads itself every 3 seconds (a meta refresh: no script); the forms then move
  * to pages of their own so that a reload never wipes what someone is typing.
  */
-import { occurredAt } from "../../services/ledger-rules/entries";
 import express, { type Router } from "express";
 import { digitalLinkPath } from "../../domain/digital-link";
 import { eventKindName } from "../../domain/event-kinds";
@@ -15,7 +14,7 @@ import { parseBatchId } from "../../domain/gs1";
 import { html, type SafeHtml } from "../../html/html";
 import { formatDateTime } from "../../html/i18n";
 import { correctionPath, marksOf, mayCorrect } from "../events/event-corrections";
-import { what } from "../events/event-list-page";
+import { what, whenCell } from "../events/event-list-page";
 import { EVENT_WORDS } from "../events/event-messages";
 import {
   issuedNotice,
@@ -186,12 +185,11 @@ function eventsCard(context: ConsoleRequest, view: BatchCreatorView): SafeHtml {
 <tbody>
 ${view.events.map((event) => {
   const type = eventKindName(event.kind);
-  const at = occurredAt({ kind: type, detail: event.detail });
   const mark = marks.get(event.eventId);
   const correctable = mayCorrect(event, event.orgId, context.org!, marks);
   return html`<tr data-event="${event.eventId}" data-status="${event.status}" data-kind="${type}"${mark ? html` data-correction="${mark.declaration}" class="corrected"` : null}>
 <td>${what(type, event.detail, mark, context.lang)}${event.detail.org ? html`<br><span class="hint">${(event.detail.org as { name?: string }).name ?? ""}</span>` : null}</td>
-<td>${typeof at === "string" ? formatDateTime(at, context.lang) : "—"}</td>
+<td>${whenCell(type, event, context.lang)}</td>
 <td><span class="status status-${event.status}">${statusWords[event.status]}</span>
 ${event.transactionHash ? html`<br><code class="proof">${event.transactionHash.slice(0, 10)}…</code>` : null}
 ${event.blockNumber !== null ? html` <span class="proof">${t.block(event.blockNumber)}</span>` : null}

@@ -35,12 +35,14 @@ const M = messages({
     title: "加工",
     intro: "记录一个批次的加工：整批加工、几批合并，或分装成新的批次。只能加工你持有的批次（加工厂先登记收货）；分装时，新批次的总量不能超过从原料批次取用的数量。",
     saved: "加工记录已保存，正在写入区块链：",
+    written: "加工记录已保存，写入区块链的结果：",
     another: "再记录一次加工",
   },
   en: {
     title: "Processing",
     intro: "Record the processing of a batch: as a whole, merged with other batches, or split into new batches. Only the batches you hold can be processed (a packing house records their receipt first); a split's new batches may not hold more than they take from the batches they are made from.",
     saved: "The processing is saved and being written to the blockchain:",
+    written: "The processing is saved; how its writing to the blockchain went:",
     another: "Record another processing",
   },
 });
@@ -105,8 +107,10 @@ function savedCard(context: ConsoleRequest, reads: AcceptedBatchReads, statuses:
   const t = M[context.lang];
   const w = BATCH_WORDS[context.lang];
   const org = context.org!;
-  return html`<section class="banner banner-ok" role="status" data-saved="${statuses.length}">
-<p>${t.saved}</p>
+  // "Being written" only while one of them is on its way.
+  const onItsWay = statuses.some((s) => s.status === "pending" || s.status === "submitted");
+  return html`<section class="banner banner-ok" role="status" data-saved="${statuses.length}" data-saved-pending="${onItsWay ? "true" : "false"}">
+<p>${onItsWay ? t.saved : t.written}</p>
 <ul>${statuses.map((s) => {
     const ours = reads.creation(s.batchId)?.signer === org.address;
     const href = ours ? `/console/batches/${s.batchId}` : `/p/${s.batchId}`;

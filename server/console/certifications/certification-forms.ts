@@ -3,6 +3,7 @@
  * and the API body they make, validated with the API's own schemas. Validity is entered as
  * dates in China time: from the start of the first day to the end of the last.
  */
+import { orgLabel } from "../../services/org-service";
 import type { z } from "zod";
 import { batchCertificationBody, productLineCertificationBody } from "../../domain/request-shapes";
 import type { DomainError } from "../../domain/errors";
@@ -62,7 +63,8 @@ export const ATTEST_FORMS: Record<CertificationSubject, AttestForm> = {
           name: "producer",
           label: t.producer,
           type: "select",
-          options: producers.map((p) => ({ value: p.id, label: p.name })),
+          // "name（统一社会信用代码）": two producers may share a name, never a code.
+          options: producers.map((p) => ({ value: p.id, label: orgLabel(p) })),
           value: v.producer,
           error: e.producer,
           required: true,

@@ -9,11 +9,13 @@ import type { z } from "zod";
 import { receiptBody, saleBody, shipmentBody, type EventBody } from "../../domain/request-shapes";
 import { ROLES_FOR_KIND, roleMayRecord } from "../../domain/event-kinds";
 import type { Org } from "../../store/org-repository";
+import { orgLabel } from "../../services/org-service";
 import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
 import { EVENT_WORDS } from "./event-messages";
 import { chinaLocalValue, chinaTime, field, number, text, type FieldErrors } from "../forms";
 import { COMMON } from "../messages";
+import { unitOptions } from "../units";
 
 /** In the order work happens: a batch is received, then shipped on or sold. */
 export const CONSOLE_EVENT_TYPES = ["receipt", "shipment", "sale"] as const;
@@ -112,7 +114,7 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
         field({ name: "consignee", label: t.consignee, type: "select", options: choices.consignees, value: v.consignee, error: e.consignee ?? (choices.consignees.length ? undefined : t.noConsignees), hint: t.consigneeHint, required: true }),
         pair(
           field({ name: "quantityAmount", label: t.shipQuantity, type: "number", step: "any", min: "0", value: v.quantityAmount, error: e.quantityAmount, hint: t.shipQuantityHint }),
-          field({ name: "quantityUnit", label: t.quantityUnit, type: "select", options: labelled(SHIPMENT_UNITS, t.units), value: v.quantityUnit, error: e.quantityUnit }),
+          field({ name: "quantityUnit", label: t.quantityUnit, type: "select", options: unitOptions(lang), value: v.quantityUnit, error: e.quantityUnit }),
         ),
         field({ name: "from", label: t.from, value: v.from, error: e.from, required: true, maxLength: 200 }),
         field({ name: "to", label: t.to, value: v.to, error: e.to, required: true, maxLength: 200 }),
@@ -169,7 +171,7 @@ export const EVENT_FORMS: Record<ConsoleEventType, EventForm> = {
       const t = EVENT_WORDS[lang];
       return [
         field({ name: "quantityAmount", label: t.quantityAmount, type: "number", step: "any", min: "0", value: v.quantityAmount, error: e.quantityAmount, required: true }),
-        field({ name: "quantityUnit", label: t.quantityUnit, type: "select", options: labelled(SALE_UNITS, t.units), value: v.quantityUnit, error: e.quantityUnit, required: true }),
+        field({ name: "quantityUnit", label: t.quantityUnit, type: "select", options: unitOptions(lang), value: v.quantityUnit, error: e.quantityUnit, required: true }),
         field({ name: "amountCny", label: t.amountCny, type: "number", step: "0.01", min: "0", value: v.amountCny, error: e.amountCny, hint: t.amountHint, required: true }),
         // Asked for by the service (¥0, or far from the batch's usual price), beside the amount.
         choices.confirmPrice ? field({ name: "priceConfirmed", label: t.priceConfirmed, type: "checkbox", checked: v.priceConfirmed === "1" }) : null,
@@ -192,9 +194,7 @@ export function formValuesOf(body: Record<string, unknown>): FormValues {
   return Object.fromEntries(EVENT_FORM_FIELDS.map((name) => [name, typeof body[name] === "string" ? body[name] : undefined])) as FormValues;
 }
 
-// The choices come from the API's schemas; the words only label them.
-const SALE_UNITS = saleBody.shape.quantity.shape.unit.options;
-const SHIPMENT_UNITS = SALE_UNITS;
+// The choices come from the API's schemas; the words only label them (units: ../units.ts).
 const CHANNELS = saleBody.shape.channel.options;
 
 function labelled(values: readonly string[], labels: Record<string, string>): Option[] {
@@ -209,7 +209,9 @@ function pair(left: SafeHtml, right: SafeHtml): SafeHtml {
 /** An organisation as a picker shows it: its name and its role, in the member's words. */
 function orgOption(org: Org, lang: Lang): Option {
   const role = COMMON[lang].roles[org.role] ?? org.role;
-  return { value: org.id, label: lang === "zh" ? `${org.name}（${role}）` : `${org.name} (${role})` };
+  // Two organisations may share a name when their credit codes differ: the code tells them apart.
+  const name = orgLabel(org);
+  return { value: org.id, label: lang === "zh" ? `${name}（${role}）` : `${name} (${role})` };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import type { Lang } from "../../html/i18n";
 import { EVENT_WORDS } from "./event-messages";
+import { quantityText } from "../units";
 
 type Detail = Record<string, unknown>;
 
@@ -56,12 +57,6 @@ function correctionSummary(d: Detail, lang: Lang): string {
   const replacement = d.replacement as Detail | undefined;
   if (replacement) parts.push(`${t.correctedTo}${eventSummary(kind, replacement, lang)}`);
   return parts.join(" · ");
-}
-
-export function quantityText(quantity: unknown, lang: Lang): string {
-  const q = quantity as { amount?: unknown; unit?: unknown } | undefined;
-  if (!q || typeof q.amount !== "number" || typeof q.unit !== "string") return "—";
-  return `${q.amount.toLocaleString(lang === "zh" ? "zh-CN" : "en-GB")} ${EVENT_WORDS[lang].units[q.unit] ?? q.unit}`;
 }
 
 const MONEY: Record<Lang, Intl.NumberFormat> = {

@@ -8,7 +8,14 @@ import type { ProgrammeCounty } from "../../store/programme-county-repository";
 import { html, type SafeHtml } from "../../html/html";
 import { formatDate, type Lang } from "../../html/i18n";
 import { errorSummary, field, form, type FieldErrors } from "../forms";
+import { messages } from "../messages";
+import { groupByPrefecture, type PrefectureGroup } from "../county-groups";
 import { COUNTIES } from "./programme-messages";
+
+const GROUP_WORDS = messages({
+  zh: { count: (n: number) => `${n} 个县区` },
+  en: { count: (n: number) => `${n} ${n === 1 ? "county" : "counties"}` },
+});
 
 /** Bad lines listed on the page; the rest are counted. */
 const PROBLEMS_SHOWN = 100;
@@ -52,11 +59,20 @@ ${page.counties.length === 0
   ? html`<p>${t.empty}</p>`
   : html`<div class="table-scroll"><table class="data stack" data-counties="">
 <thead><tr><th scope="col">${t.code}</th><th scope="col">${t.name}</th><th scope="col">${t.official}</th><th scope="col">${t.addedAt}</th></tr></thead>
-<tbody>${page.counties.map((county) => html`<tr data-code="${county.code}">
-<td data-label="${t.code}"><code>${county.code}</code></td><td data-label="${t.name}">${county.name}</td>
-<td data-label="${t.official}">${countyByCode(county.code)?.fullName ?? ""}</td><td data-label="${t.addedAt}">${formatDate(county.addedAt, page.lang)}</td></tr>`)}</tbody>
+${groupByPrefecture(page.counties, (county) => county.code).map((group) => prefectureRows(page.lang, group))}
 </table></div>`}
 </section>`;
+}
+
+/** One prefecture's counties (GB/T 2260: the code's first four digits), under its name and how many. */
+function prefectureRows(lang: Lang, group: PrefectureGroup<ProgrammeCounty>): SafeHtml {
+  const t = COUNTIES[lang];
+  return html`<tbody data-prefecture="${group.code}">
+<tr class="group-row"><th scope="rowgroup" colspan="4">${group.name} <span class="hint">${GROUP_WORDS[lang].count(group.members.length)}</span></th></tr>
+${group.members.map((county) => html`<tr data-code="${county.code}">
+<td data-label="${t.code}"><code>${county.code}</code></td><td data-label="${t.name}">${county.name}</td>
+<td data-label="${t.official}">${countyByCode(county.code)?.fullName ?? ""}</td><td data-label="${t.addedAt}">${formatDate(county.addedAt, lang)}</td></tr>`)}
+</tbody>`;
 }
 
 function problemTable(lang: Lang, problems: CountyLineProblem[]): SafeHtml {

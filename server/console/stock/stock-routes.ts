@@ -12,7 +12,8 @@ import { html, type SafeHtml } from "../../html/html";
 import type { Lang } from "../../html/i18n";
 import type { ConsoleDeps } from "../context";
 import { eventTypesFor } from "../events/event-forms";
-import { quantityText } from "../events/event-summary";
+import { quantityText } from "../units";
+import { INBOX_PATH, inboxRoutes } from "./inbox-routes";
 import { consoleLayout } from "../layout";
 import { messages } from "../messages";
 import { consoleOf, requireMember, type ConsoleRequest } from "../session";
@@ -20,7 +21,7 @@ import { consoleOf, requireMember, type ConsoleRequest } from "../session";
 export const STOCK_PATH = "/console/stock";
 
 /** The pages that carry the recall banner: each role's landing and work pages. */
-const NOTICE_PAGES = ["/console/batches", "/console/events", "/console/events/new", "/console/processing/new", STOCK_PATH];
+const NOTICE_PAGES = ["/console/batches", "/console/events", "/console/events/new", "/console/processing/new", STOCK_PATH, INBOX_PATH];
 
 const M = messages({
   zh: {
@@ -80,6 +81,8 @@ export function stockRoutes(deps: ConsoleDeps): Router {
     const context = consoleOf(res);
     res.type("html").send(stockPage(context, deps.stock.of(context.org!)));
   });
+  // The inbox of what is shipped to the organisation: stock on its way, shipment by shipment.
+  router.use(inboxRoutes(deps));
   return router;
 }
 

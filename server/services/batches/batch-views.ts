@@ -16,7 +16,7 @@ import type { Org, OrgRepository } from "../../store/org-repository";
 import type { ProgrammeCountyRepository } from "../../store/programme-county-repository";
 import { BatchReader, type AcceptedEvents, type ChainIdentity, type ChainRules, type PrivateValues } from "./batch-reader";
 import { creatorView, type BatchCreatorView, type NoCreatorView } from "./creator-view";
-import { ProvenanceViews, type ProvenanceView } from "./provenance-view";
+import { ProvenanceViews, type ProvenanceView, type PublicContact } from "./provenance-view";
 
 export interface BatchViewSources {
   index: IndexRepository;
@@ -36,6 +36,11 @@ export interface BatchViewSources {
   promiseCertificate?: (batchId: string) => ProvenanceView["promiseCertificate"];
   /** A batch's whole ancestry, for pageDependencies; without it no page names its dependencies. */
   ancestry?: AncestryReads;
+  /**
+   * An organisation's public contact by its id (undefined: none set), and the programme office's;
+   * the page shows them. Contacts live on the orgs rows, whose changes move every page's key.
+   */
+  contacts?: { of(orgId: string): PublicContact | undefined; programme(): PublicContact | undefined };
 }
 
 /** Ancestors a page names as dependencies at most; a page with more is not kept. */
@@ -67,8 +72,20 @@ export class BatchViews {
   /** Its provenance page; undefined when the chain has no such batch yet. */
   page(batchId: string): ProvenanceView | undefined {
     const view = this.pages.build(batchId);
-    const promiseCertificate = view && this.sources.promiseCertificate?.(view.batch.batchId);
-    return promiseCertificate ? { ...view, promiseCertificate } : view;
+    if (!view) return undefined;
+    const promiseCertificate = this.sources.promiseCertificate?.(view.batch.batchId);
+    return { ...view, ...(promiseCertificate ? { promiseCertificate } : {}), ...this.contactsOf(view) };
+  }
+
+  /** Each origin's producer once, with what it published of its contact, and the programme office's. */
+  private contactsOf(view: ProvenanceView): Pick<ProvenanceView, "contacts"> {
+    const contacts = this.sources.contacts;
+    if (!contacts) return {};
+    const producers = new Map<string, { name: string; contact: PublicContact }>();
+    for (const { producer } of view.origins) {
+      if (producer?.id && !producers.has(producer.id)) producers.set(producer.id, { name: producer.name, contact: contacts.of(producer.id) ?? {} });
+    }
+    return { contacts: { producers: [...producers.values()], programme: contacts.programme() } };
   }
 
   /**
@@ -86,7 +103,8 @@ export class BatchViews {
       keys.add(member.batchId.toLowerCase());
       if (member.creator !== null && member.gtin !== null) keys.add(productLineKey(member.creator, member.gtin).toLowerCase());
     }
-    for (const entry of view.journey) if (entry.kind === "revocation") keys.add(`block:${entry.proof.blockNumber}`);
+    // A certificate is placed, and a revocation dated, by its block's time.
+    for (const entry of view.journey) if (entry.kind === "revocation" || entry.kind === "certification") keys.add(`block:${entry.proof.blockNumber}`);
     return [...keys];
   }
 

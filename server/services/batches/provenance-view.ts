@@ -25,6 +25,15 @@ const MAX_ANCESTORS = 32;
 export interface OrgLabel {
   name: string;
   role: string;
+  /** The organisation's id here, where the page needs it (an origin's producer: its public contact). */
+  id?: string;
+}
+
+/** An organisation's public contact, as it (or the admin) set it here; any part may be missing. */
+export interface PublicContact {
+  person?: string;
+  phone?: string;
+  address?: string;
 }
 
 export interface Origin {
@@ -62,7 +71,12 @@ export interface JourneyEntry {
   correction?: { declaration: string; reason: string; by: OrgLabel | null; replacement: Record<string, unknown> | null };
   /** The ledger's rules this event breaks (whoever relayed it), in both languages. */
   findings?: Array<{ code: string; en: string; zh: string }>;
+  /** A 圳品 certificate's validity beside its entry: when it holds, and whether it holds now. */
+  certificate?: { validFrom: string; validUntil: string; state: CertificateState; revokedReason: string | null };
 }
+
+/** A certificate's standing now: not yet in effect, in effect, ended, or revoked. */
+export type CertificateState = "upcoming" | "valid" | "expired" | "revoked";
 
 export interface Recall {
   lot: string;
@@ -103,6 +117,11 @@ export interface ProvenanceView {
   ruleBreaks: number;
   /** The batch's current 承诺达标合格证 (services/promise-certificates.ts), where one was issued here. */
   promiseCertificate?: { id: string; certificateNo: string; issuedOn: string; issuer: string };
+  /**
+   * Whom a shopper can reach: each origin's producer with its public contact, and the programme
+   * office's (the ledger admin's organisation). Set by BatchViews where contacts are known.
+   */
+  contacts?: { producers: Array<{ name: string; contact: PublicContact }>; programme?: PublicContact };
 }
 
 export class ProvenanceViews {
@@ -234,8 +253,10 @@ export class ProvenanceViews {
     const attested: JourneyEntry = {
       ...base,
       kind: "certification",
-      at: c.validFrom, // when the certificate takes effect is what a shopper's timeline needs
+      // Placed when the certifier recorded it (its block's time); its validity is shown beside it.
+      at: this.blockTime(c.proof.blockNumber) ?? c.validFrom,
       detail: { certificateNo: c.certificateNo, validFrom: c.validFrom, validUntil: c.validUntil, subject: c.subject },
+      certificate: { validFrom: c.validFrom, validUntil: c.validUntil, state: this.certificateState(c), revokedReason: c.revokedReason ?? null },
       proof: { transactionHash: c.proof.transactionHash, blockNumber: c.proof.blockNumber, dataHash: c.proof.dataHash },
       order: [c.proof.blockNumber, c.proof.logIndex],
     };
@@ -253,6 +274,14 @@ export class ProvenanceViews {
     ];
   }
 
+  /** Whether a certificate holds now, by its own dates (a plain date is the whole China day). */
+  private certificateState(c: CertificationView): CertificateState {
+    if (c.revoked) return "revoked";
+    const now = this.now();
+    if (now < startOf(c.validFrom)) return "upcoming";
+    return now > endOf(c.validUntil) ? "expired" : "valid";
+  }
+
   private originOf(member: BatchView): Origin {
     const harvest = member.events[0]?.detail ?? {};
     const origin = (harvest.origin ?? {}) as Record<string, string | undefined>;
@@ -267,7 +296,9 @@ export class ProvenanceViews {
       village: origin.village ?? null,
       base: origin.base ?? null,
       programmeCounty: code !== null && this.counties.nameOf(code) !== undefined,
-      producer: member.creator.organisation ? { name: member.creator.organisation.name, role: member.creator.organisation.role } : null,
+      producer: member.creator.organisation
+        ? { name: member.creator.organisation.name, role: member.creator.organisation.role, id: member.creator.organisation.id }
+        : null,
       harvestedAt: (harvest.harvestedAt as string | undefined) ?? null,
       quantity: (harvest.quantity as Origin["quantity"] | undefined) ?? null,
     };

@@ -1,0 +1,81 @@
+/**
+ * The words of the verification page (verify-page.ts): the one sentence that says how the check
+ * went, what was compared, and each event's result. `en` must have every key `zh` has.
+ */
+import type { Lang } from "../html/i18n";
+
+const zh = {
+  title: "区块链核验",
+  allMatch: (n: number) => `全部 ${n} 步都与区块链上的记录一致。`,
+  someDiffer: (n: number) => `有 ${n} 步与区块链上的记录不符：请谨慎对待这一批次的信息。`,
+  headDiffers: "各步的记录与区块链上这一批次的链头对不上：请谨慎对待这一批次的信息。",
+  noBatch: "区块链上没有这个批次的记录（或尚未写入完成）。",
+  unreachable: "现在无法连接区块链，暂时不能核验。请稍后再试。",
+  rulesBroken: (n: number) => `另有 ${n} 条记录不符合账本规则（标在下面的记录上）。`,
+  checkedAt: (when: string) => `核验时间：${when}（北京时间）。刚刚直接读取区块链节点，不经本网站的索引。`,
+  comparedTitle: "核对了什么",
+  comparedDetail: "每一步的详情：本网站提供的详情内容，其 keccak256 哈希必须等于链上记录的数据哈希。",
+  comparedHead: "批次链头：每一步都接在前一步之后，按链上日志逐步重算出的链头，必须等于合约中保存的链头。",
+  comparedSigner: "签名者：每一步由谁的密钥签名。合约在写入时已核对签名者持有这类记录所需的角色（生产、加工、运输、销售……）。",
+  comparedRules: "账本规则：按链上的记录检查经手、数量、召回、产地和更正是否说得通。",
+  eventsTitle: "逐步核对",
+  step: (n: number) => `第 ${n + 1} 步`,
+  happened: "发生时间",
+  recordedAt: "写入区块链",
+  signedBy: "签名者",
+  signer: (name: string, role: string) => `${name}（${role}）`,
+  unknownSigner: "未在本网站登记的签名者",
+  detailHash: "详情的哈希",
+  chainHash: "链上记录的哈希",
+  same: "一致",
+  differs: "不一致",
+  noDetail: "本网站没有这一步的详情，无法与链上哈希比对。",
+  blockTx: "区块 / 交易",
+  ruleBreak: "不符合账本规则",
+  headTitle: "批次链头",
+  recomputedHead: "按链上日志重算",
+  contractHead: "合约中保存的",
+  backToPage: "返回这一批次的溯源页面",
+  machineNote: "程序可以用 Accept: application/json 请求同一地址，得到同样的核验结果（JSON）。",
+  roles: { producer: "合作社", processor: "加工厂", certifier: "认证机构", carrier: "承运方", retailer: "专柜", admin: "帮扶办" } as Record<string, string>,
+};
+
+export type VerifyTexts = typeof zh;
+
+const en: VerifyTexts = {
+  title: "Checked against the blockchain",
+  allMatch: (n: number) => `All ${n} ${n === 1 ? "step matches" : "steps match"} the records on the blockchain.`,
+  someDiffer: (n: number) => `${n} ${n === 1 ? "step does" : "steps do"} not match the records on the blockchain: treat this batch's information with care.`,
+  headDiffers: "The steps do not add up to the batch head the blockchain holds: treat this batch's information with care.",
+  noBatch: "The blockchain holds no record of this batch (or it is not written yet).",
+  unreachable: "The blockchain cannot be reached right now, so nothing could be checked. Please try again later.",
+  rulesBroken: (n: number) => `Besides, ${n} ${n === 1 ? "record breaks" : "records break"} a rule of the ledger (marked below).`,
+  checkedAt: (when: string) => `Checked ${when} (China Standard Time), reading a blockchain node directly, not this site's index.`,
+  comparedTitle: "What was compared",
+  comparedDetail: "Each step's detail: the keccak256 hash of the detail this site serves must equal the data hash recorded on the chain.",
+  comparedHead: "The batch head: each step extends the one before; the head recomputed step by step from the chain's logs must equal the head the contract holds.",
+  comparedSigner: "The signer: whose key signed each step. The contract checked, when it recorded the step, that the signer held the role this kind of record needs (producer, processor, carrier, retailer…).",
+  comparedRules: "The ledger's rules: whether custody, quantities, recalls, origins and corrections make sense, over the chain's own records.",
+  eventsTitle: "Step by step",
+  step: (n: number) => `Step ${n + 1}`,
+  happened: "When",
+  recordedAt: "Written to the chain",
+  signedBy: "Signed by",
+  signer: (name: string, role: string) => `${name} (${role})`,
+  unknownSigner: "a signer not registered on this site",
+  detailHash: "Hash of the detail",
+  chainHash: "Hash on the chain",
+  same: "the same",
+  differs: "different",
+  noDetail: "This site holds no detail for this step, so it cannot be compared with the hash on the chain.",
+  blockTx: "Block / transaction",
+  ruleBreak: "Breaks a rule of the ledger",
+  headTitle: "Batch head",
+  recomputedHead: "Recomputed from the chain's logs",
+  contractHead: "Held by the contract",
+  backToPage: "Back to this batch's page",
+  machineNote: "Programs can ask the same address with Accept: application/json for the same check as JSON.",
+  roles: { producer: "cooperative", processor: "packing house", certifier: "certifier", carrier: "carrier", retailer: "counter", admin: "programme office" },
+};
+
+export const VERIFY_TEXTS: Record<Lang, VerifyTexts> = { zh, en };
