@@ -545,7 +545,12 @@ async function call(base: string, method: "GET" | "POST", url: string, token?: s
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+// Exit once cleaned up: the load generator's and the filler's keep-alive handles would hold the
+// process open after the figures are printed.
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
