@@ -74,7 +74,7 @@ import { LedgerFacts } from "./services/ledger-rules/ledger-facts";
 import { OutboxRepository } from "./store/outbox-repository";
 import { EventDetails } from "./store/event-details";
 import { SigningRequestRepository } from "./store/signing-request-repository";
-import { createEventResigner } from "./services/event-resigner";
+import { acceptedRuleBreak, createEventResigner } from "./services/event-resigner";
 import { serialRoutes } from "./api/serial-routes";
 import { memberRoutes } from "./api/member-routes";
 import { SerialService } from "./services/serial-service";
@@ -337,15 +337,7 @@ export function createGateway(options: GatewayOptions) {
     if (message.startsWith("indexer tick failed")) indexerFailures++;
     indexerLog(message);
   };
-  const resign = createEventResigner(orgs, keys, domain, (event) => {
-    const facts = new LedgerFacts(entryReads, "accepted", { isAdmin, now: Date.now() });
-    const ref = event.dataHash.toLowerCase();
-    for (const batchId of [event.batchId, ...event.inputs]) {
-      const finding = facts.ledger(batchId).findings.find((f) => f.ref === ref);
-      if (finding) return finding.en;
-    }
-    return undefined;
-  });
+  const resign = createEventResigner(orgs, keys, domain, acceptedRuleBreak(entryReads, isAdmin));
   // The relayer and the indexer: on the chain thread when the gateway has one (the same workers,
   // with their own SQLite connection and chain connection), else on this thread.
   const chainThread = options.chainThread

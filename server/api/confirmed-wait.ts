@@ -58,11 +58,3 @@ export function withStatuses(wait: Pick<ConfirmedWait, "eventStatus">, body: unk
   const statuses = ids.map((id) => wait.eventStatus(id)).filter((s): s is EventStatusView => s !== undefined);
   return { ...(body as Record<string, unknown>), status: statuses[0]?.status, events: statuses };
 }
-
-/** How often a waiting request looks again at what it waits for (the workers tick far less often). */
-const POLL_MS = 25;
-
-/** Resolves once `done()` holds or at `deadline` (ms since the epoch), whichever comes first. */
-export async function until(done: () => boolean, deadline: number): Promise<void> {
-  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-}

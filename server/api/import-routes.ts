@@ -14,7 +14,8 @@ import { DomainError, invalidField } from "../domain/errors";
 import type { Authenticator } from "./mount-routes";
 import { readLimited, reserveBodyRoom } from "./read-limited";
 import { route, UUID, type RouteSpec } from "./route-spec";
-import { until, WAIT_LIMIT_MS, WAIT_QUERY, wantsConfirmed, type ConfirmedWait } from "./confirmed-wait";
+import { WAIT_LIMIT_MS, WAIT_QUERY, wantsConfirmed, type ConfirmedWait } from "./confirmed-wait";
+import { until } from "../services/event-status";
 
 export const IMPORT_UPLOAD_PATH = "/api/v1/imports";
 const CSV_TYPES = ["text/csv", "application/csv"];

@@ -12,6 +12,24 @@ import { eventDigest } from "../chain/typed-data";
 import type { CustodialKeys } from "../keys/custodial-keys";
 import type { OrgRepository } from "../store/org-repository";
 import type { OutboxEvent } from "../store/outbox-repository";
+import type { LedgerEntryReads } from "../store/ledger-entry-reads";
+import { LedgerFacts } from "./ledger-rules/ledger-facts";
+
+/**
+ * The rule of the ledger an accepted event breaks now, in words (the finding on its batch or an
+ * input that names its detail), or undefined: the resigner's `ruleBreak`.
+ */
+export function acceptedRuleBreak(entries: LedgerEntryReads, isAdmin: (address: string) => boolean) {
+  return (event: OutboxEvent): string | undefined => {
+    const facts = new LedgerFacts(entries, "accepted", { isAdmin, now: Date.now() });
+    const ref = event.dataHash.toLowerCase();
+    for (const batchId of [event.batchId, ...event.inputs]) {
+      const finding = facts.ledger(batchId).findings.find((f) => f.ref === ref);
+      if (finding) return finding.en;
+    }
+    return undefined;
+  };
+}
 
 export function createEventResigner(
   orgs: OrgRepository,

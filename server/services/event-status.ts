@@ -24,7 +24,12 @@ export interface EventStatusView {
 }
 
 /** How often a waiting request looks again; the relayer and indexer tick far less often. */
-const SETTLE_POLL_MS = 25;
+const POLL_MS = 25;
+
+/** Resolves once `done()` holds or at `deadline` (ms since the epoch), whichever comes first. */
+export async function until(done: () => boolean, deadline: number): Promise<void> {
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+}
 
 export class EventStatuses {
   /**
@@ -79,12 +84,8 @@ export class EventStatuses {
    * Resolves once every event is failed, or confirmed in a block the index holds (an unknown id
    * counts as settled), or the timeout passed.
    */
-  async waitForSettled(eventIds: string[], timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.settledAndIndexed(eventIds) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, SETTLE_POLL_MS));
-  }
-
-  private settledAndIndexed(eventIds: string[]): boolean {
-    return eventIds.every((id) => ["confirmed", "failed"].includes(this.of(id)?.status ?? "failed"));
+  waitForSettled(eventIds: string[], timeoutMs: number): Promise<void> {
+    const settled = () => eventIds.every((id) => ["confirmed", "failed"].includes(this.of(id)?.status ?? "failed"));
+    return until(settled, Date.now() + timeoutMs);
   }
 }

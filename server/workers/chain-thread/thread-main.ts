@@ -12,8 +12,7 @@ import { loadLedgerArtifact } from "../../chain/ledger-artifact";
 import { keptLogsFrom } from "../../chain/finality";
 import { ledgerDomain } from "../../chain/typed-data";
 import { CustodialKeys } from "../../keys/custodial-keys";
-import { createEventResigner } from "../../services/event-resigner";
-import { LedgerFacts } from "../../services/ledger-rules/ledger-facts";
+import { acceptedRuleBreak, createEventResigner } from "../../services/event-resigner";
 import { openDatabase } from "../../store/database";
 import { LedgerEntryReads } from "../../store/ledger-entry-reads";
 import { OrgRepository } from "../../store/org-repository";
@@ -72,15 +71,7 @@ const relayer = createRelayer({
   replaceAfterMs: setup.relayer.replaceAfterMs,
   finalBlock,
   // As the gateway's thread would: custodial events re-signed, unless the ledger's rules now refuse them.
-  resign: createEventResigner(new OrgRepository(db), new CustodialKeys(setup.masterSecret, setup.scryptN), domain, (event) => {
-    const facts = new LedgerFacts(entryReads, "accepted", { isAdmin, now: Date.now() });
-    const ref = event.dataHash.toLowerCase();
-    for (const batchId of [event.batchId, ...event.inputs]) {
-      const finding = facts.ledger(batchId).findings.find((f) => f.ref === ref);
-      if (finding) return finding.en;
-    }
-    return undefined;
-  }),
+  resign: createEventResigner(new OrgRepository(db), new CustodialKeys(setup.masterSecret, setup.scryptN), domain, acceptedRuleBreak(entryReads, isAdmin)),
   log: (message) => send({ type: "log", component: "relayer", message }),
 });
 
